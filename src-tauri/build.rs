@@ -1,0 +1,13 @@
+//! Declares the app's commands so Tauri generates one `allow-<command>` permission per command.
+//! Nothing is reachable from the UI unless `capabilities/` grants it.
+
+/// Every `#[tauri::command]` the app registers.
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build script failed: {error:#}");
+    }
+}

@@ -1,0 +1,64 @@
+//! Generation of the TypeScript declarations the UI imports (`ui/src/lib/bindings.ts`).
+//!
+//! The file is generated and committed. The test at the bottom fails when it is stale; run it with
+//! `UPDATE_BINDINGS=1` (or `make bindings`) to rewrite it.
+
+use ts_rs::{Config, TS};
+
+use crate::{AppInfo, ErrorCode, ErrorDto, TargetInfo};
+
+/// The path of the generated file, relative to the workspace root.
+pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
+
+/// Renders every contract type into one TypeScript module.
+pub fn render() -> String {
+    let cfg = Config::new();
+    let mut out = String::from(
+        "// Generated from the Rust crate lab-contract by `make bindings`. Do not edit by hand.\n",
+    );
+    let declarations = [
+        declaration::<AppInfo>(&cfg),
+        declaration::<TargetInfo>(&cfg),
+        declaration::<ErrorDto>(&cfg),
+        declaration::<ErrorCode>(&cfg),
+    ];
+    for declaration in declarations {
+        out.push('\n');
+        out.push_str(&declaration);
+    }
+    out
+}
+
+fn declaration<T: TS>(cfg: &Config) -> String {
+    let mut text = String::new();
+    if let Some(docs) = T::docs() {
+        text.push_str(&docs);
+    }
+    text.push_str("export ");
+    text.push_str(&T::decl(cfg));
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn committed_bindings_are_fresh() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
+        let path = root.join(BINDINGS_PATH);
+        let expected = render();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == expected,
+            "{BINDINGS_PATH} is stale: run `make bindings` and commit the result"
+        );
+    }
+}

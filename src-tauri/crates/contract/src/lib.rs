@@ -1,0 +1,12 @@
+//! The typed contract between the desktop UI and the Rust side.
+//!
+//! Every value that crosses the Tauri boundary is declared here as a plain DTO, and the TypeScript
+//! the UI compiles against is generated from these declarations ([`bindings`]). This crate owns no
+//! behaviour: it must not depend on the engine, the sandbox or Tauri, so both sides can share it.
+
+pub mod bindings;
+mod error;
+mod info;
+
+pub use error::{ErrorCode, ErrorDto};
+pub use info::{AppInfo, TargetInfo};

@@ -1,0 +1,24 @@
+//! The lab engine: what a lesson runs against ([`Target`]), where the app keeps its data
+//! ([`DataDir`]), and — as they arrive — lessons, provisioning, the journal and teardown.
+//!
+//! The engine reaches the cloud only through AWS endpoints: for the sandbox it is handed an
+//! endpoint URL, never the sandbox's internals. It must not depend on Tauri.
+
+mod data_dir;
+mod target;
+
+pub use data_dir::{DATA_DIR_ENV, DataDir};
+pub use target::Target;
+
+/// Everything that can go wrong in the engine, with what a human needs to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no home directory found to keep the app's data in; set {DATA_DIR_ENV}")]
+    NoHomeDir,
+    #[error("creating the data directory {path}")]
+    CreateDataDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,129 @@
+//! The sandbox: an embedded local cloud on loopback that speaks AWS's wire protocols, so the AWS
+//! SDK, the AWS CLI, boto3 and Lambda functions use it unchanged, by endpoint URL.
+//!
+//! [`start`] is the one entry point: it binds the listener and returns a [`Running`] sandbox with
+//! its endpoint and a shutdown handle. Layering: [`wire`] parses and renders AWS protocols and
+//! errors; each service's operations sit behind it; storage never sees HTTP types.
+//!
+//! Services arrive one by one. Until a service is implemented, every request for it is answered
+//! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
+
+mod server;
+pub mod wire;
+
+use std::net::SocketAddr;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The AWS account id the sandbox uses unless configured otherwise.
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen. Port 0 picks a free port. Loopback unless explicitly told otherwise.
+    pub listen: SocketAddr,
+    /// The account id every resource belongs to.
+    pub account_id: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            account_id: DEFAULT_ACCOUNT_ID.to_owned(),
+        }
+    }
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("listening on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("refusing to listen on {addr}: the sandbox only listens on loopback addresses")]
+    NotLoopback { addr: SocketAddr },
+}
+
+/// A sandbox that accepts connections. Dropping it stops the server too.
+#[derive(Debug)]
+pub struct Running {
+    local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The endpoint URL to give AWS clients, e.g. `http://127.0.0.1:4566`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Stops accepting connections and waits for in-flight requests to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(signal) = self.shutdown.take() {
+            let _ = signal.send(());
+        }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+        {
+            tracing::error!(%error, "sandbox server task failed");
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(signal) = self.shutdown.take() {
+            let _ = signal.send(());
+        }
+    }
+}
+
+/// Binds the listener and starts serving in the background of the current tokio runtime.
+///
+/// Returns once the socket accepts connections.
+pub async fn start(config: Config) -> Result<Running, Error> {
+    if !config.listen.ip().is_loopback() {
+        return Err(Error::NotLoopback {
+            addr: config.listen,
+        });
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| Error::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let router = server::router(server::State::new(config.account_id));
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+            // A dropped sender means the `Running` handle is gone: stop as well.
+            let _ = signal.await;
+        });
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "sandbox server stopped with an error");
+        }
+    });
+    tracing::info!(endpoint = %format!("http://{local_addr}"), "sandbox listening");
+    Ok(Running {
+        local_addr,
+        shutdown: Some(shutdown),
+        task: Some(task),
+    })
+}

@@ -1,0 +1,128 @@
+//! [`AwsError`]: the one error type of every service operation, and how each protocol renders it.
+
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::Protocol;
+
+/// An error as AWS reports it: a code (`ResourceNotFoundException`), an HTTP status and a message
+/// that matches AWS's word for word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AwsError {
+    pub code: &'static str,
+    pub status: StatusCode,
+    pub message: String,
+    /// The namespace awsJson services put before the code in `__type`.
+    pub namespace: &'static str,
+}
+
+const CORAL_NAMESPACE: &str = "com.amazon.coral.service";
+
+impl AwsError {
+    /// An awsJson or query operation this sandbox does not know.
+    pub fn unknown_operation(operation: &str) -> Self {
+        Self {
+            code: "UnknownOperationException",
+            status: StatusCode::BAD_REQUEST,
+            message: format!("The operation {operation:?} is not supported by the sandbox."),
+            namespace: CORAL_NAMESPACE,
+        }
+    }
+
+    /// A restJson method and path that matches no operation.
+    pub fn unknown_rest_operation(method: &Method, path: &str) -> Self {
+        Self {
+            code: "UnknownOperationException",
+            status: StatusCode::NOT_FOUND,
+            message: format!("No operation matches {method} {path} in the sandbox."),
+            namespace: CORAL_NAMESPACE,
+        }
+    }
+}
+
+/// Renders `error` as `protocol`'s clients parse it, with the request id header AWS sends.
+pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> Response {
+    let (content_type, body) = match protocol {
+        Protocol::AwsJson { version } => (
+            format!("application/x-amz-json-{version}"),
+            serde_json::json!({
+                "__type": format!("{}#{}", error.namespace, error.code),
+                "message": error.message,
+            })
+            .to_string(),
+        ),
+        Protocol::RestJson => (
+            "application/json".to_owned(),
+            serde_json::json!({ "message": error.message }).to_string(),
+        ),
+        Protocol::Query => ("text/xml".to_owned(), query_error_xml(error, request_id)),
+    };
+    let mut response = (error.status, body).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    if matches!(protocol, Protocol::RestJson)
+        && let Ok(value) = HeaderValue::from_str(error.code)
+    {
+        headers.insert("x-amzn-errortype", value);
+    }
+    response
+}
+
+fn query_error_xml(error: &AwsError, request_id: &str) -> String {
+    let kind = if error.status.is_server_error() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
+    let code = match error.code {
+        "UnknownOperationException" => "InvalidAction",
+        other => other,
+    };
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+         <Error><Type>{kind}</Type><Code>{code}</Code><Message>{}</Message></Error>\
+         <RequestId>{request_id}</RequestId></ErrorResponse>",
+        xml_escape(&error.message)
+    )
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_messages_are_escaped() {
+        assert_eq!(xml_escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
+    }
+
+    #[test]
+    fn query_errors_name_the_sender() {
+        let xml = query_error_xml(&AwsError::unknown_operation("Nope"), "req-1");
+        assert!(
+            xml.contains("<Type>Sender</Type><Code>InvalidAction</Code>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<RequestId>req-1</RequestId>"), "{xml}");
+    }
+}

@@ -1,0 +1,13 @@
+//! The wire layer: recognising which AWS protocol a request speaks, and rendering [`AwsError`]s
+//! the way that protocol's clients expect. Service logic never builds HTTP responses itself.
+
+mod error;
+mod protocol;
+
+pub use error::{AwsError, render_error};
+pub use protocol::Protocol;
+
+/// A fresh request id, sent back as `x-amzn-RequestId`.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

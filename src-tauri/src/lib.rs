@@ -1,0 +1,73 @@
+//! The desktop app: thin glue between the UI and the engine.
+//!
+//! It resolves the data directory, starts the sandbox in-process on a free loopback port, hands
+//! the engine the sandbox's endpoint, and exposes the engine to the UI as Tauri commands. Commands
+//! take and return `lab-contract` DTOs; errors cross as `{code, message}`. No logic lives here
+//! that the CLI would also need.
+
+mod commands;
+mod state;
+
+use std::process::ExitCode;
+
+use tauri::Manager;
+
+use crate::state::AppState;
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("finding the data directory")]
+    DataDir(#[from] lab_engine::Error),
+    #[error("starting the sandbox")]
+    Sandbox(#[from] lab_sandbox::Error),
+    #[error("starting the window")]
+    Tauri(#[from] tauri::Error),
+}
+
+/// Starts the desktop app and returns when its last window closes.
+pub fn run() -> ExitCode {
+    init_tracing();
+    match build_app() {
+        Ok(app) => {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    handle.state::<AppState>().stop_sandbox();
+                }
+            });
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!(error = %error_chain(&error), "Serverless Lab could not start");
+            eprintln!("Serverless Lab could not start: {}", error_chain(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_app() -> Result<tauri::App, StartError> {
+    let data_dir = lab_engine::DataDir::resolve()?;
+    let sandbox =
+        tauri::async_runtime::block_on(lab_sandbox::start(lab_sandbox::Config::default()))?;
+    tracing::info!(data_dir = %data_dir.path().display(), endpoint = %sandbox.endpoint(), "starting");
+    let state = AppState::new(data_dir, sandbox);
+    let app = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .build(tauri::generate_context!())?;
+    Ok(app)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second initialisation (e.g. in tests) keeps the first subscriber; that is fine.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    lab_contract::ErrorDto::internal(error).message
+}

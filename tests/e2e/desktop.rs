@@ -1,0 +1,175 @@
+//! Launching the app under tauri-driver and connecting a WebDriver client to it.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// The app running in a real window, with a WebDriver session on it. Dropping it stops the driver
+/// (and with it the app).
+pub struct Desktop {
+    pub client: Client,
+    pub data_dir: tempfile::TempDir,
+    driver: DriverProcess,
+}
+
+impl Desktop {
+    /// Starts tauri-driver on free ports and opens a session on the app binary built with this
+    /// test, with its data in a fresh temporary directory.
+    pub async fn launch() -> Result<Self> {
+        require_display()?;
+        let tauri_driver = find_tauri_driver()?;
+        let data_dir = tempfile::tempdir().context("creating the app's data directory")?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let log_path = artifact_dir()?.join("tauri-driver.log");
+        let log = std::fs::File::create(&log_path).context("creating the tauri-driver log")?;
+        let driver = DriverProcess(
+            Command::new(&tauri_driver)
+                .args(["--port", &port.to_string()])
+                .args(["--native-port", &native_port.to_string()])
+                .env("SERVERLESS_LAB_DATA_DIR", data_dir.path())
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().context("sharing the tauri-driver log")?)
+                .stderr(log)
+                .spawn()
+                .with_context(|| format!("starting {}", tauri_driver.display()))?,
+        );
+        wait_for_port(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            Duration::from_secs(20),
+        )?;
+        let client = connect(port)
+            .await
+            .with_context(|| format!("opening a WebDriver session (see {})", log_path.display()))?;
+        Ok(Self {
+            client,
+            data_dir,
+            driver,
+        })
+    }
+
+    /// Waits for the page to paint, then saves a PNG screenshot of the window as `name`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+                vec![],
+            )
+            .await
+            .context("waiting for a paint")?;
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .context("taking a screenshot")?;
+        let path = artifact_dir()?.join(name);
+        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Ends the WebDriver session, which closes the app, then stops the driver.
+    pub async fn close(self) -> Result<()> {
+        self.client
+            .close()
+            .await
+            .context("closing the WebDriver session")?;
+        drop(self.driver);
+        Ok(())
+    }
+}
+
+async fn connect(port: u16) -> Result<Client> {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "tauri:options".to_owned(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_serverless-lab") }),
+    );
+    Ok(ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await?)
+}
+
+/// The tauri-driver process; stopped with SIGTERM when dropped, so it also stops WebKitWebDriver
+/// (SIGKILL would leave that running).
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let driver = &mut self.0;
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &driver.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = driver.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = driver.kill();
+        let _ = driver.wait();
+    }
+}
+
+/// Where screenshots and logs of the run go: `<target>/tmp/e2e`.
+pub fn artifact_dir() -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn require_display() -> Result<()> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        bail!("no display: run the desktop tests under Xvfb (`make test` does: xvfb-run -a …)");
+    }
+    Ok(())
+}
+
+fn find_tauri_driver() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".cargo/bin"));
+    }
+    candidates
+        .into_iter()
+        .map(|dir| dir.join("tauri-driver"))
+        .find(|path| path.is_file())
+        .context(
+            "tauri-driver not found: install it with `make deps` \
+             (cargo install tauri-driver --version '^2' --locked)",
+        )
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener
+        .local_addr()
+        .context("reading the free port")?
+        .port())
+}
+
+fn wait_for_port(addr: SocketAddr, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("tauri-driver did not listen on {addr} within {timeout:?}")
+}
