@@ -8,6 +8,7 @@
 mod commands;
 mod state;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use tauri::Manager;
@@ -53,7 +54,7 @@ fn build_app() -> Result<tauri::App, StartError> {
     let state = AppState::new(data_dir, sandbox);
     let app = tauri::Builder::default()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .invoke_handler(tauri::generate_handler![commands::app::app_info])
         .build(tauri::generate_context!())?;
     Ok(app)
 }
@@ -64,6 +65,7 @@ fn init_tracing() {
     // A second initialisation (e.g. in tests) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -2,8 +2,8 @@
 //! (tauri-driver → WebKitWebDriver → the app), asserting on what the window shows.
 //!
 //! They need a display (`make test` runs them under Xvfb), `tauri-driver` and Debian's
-//! `WebKitWebDriver` (`make deps` installs both). A missing piece fails the test with a message
-//! saying what to install; nothing is skipped silently.
+//! `WebKitWebDriver` (`make deps-test` installs both). A missing piece fails the test with a
+//! message saying what to install; nothing is skipped silently.
 
 mod desktop;
 mod setup_panel;

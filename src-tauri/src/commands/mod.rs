@@ -1,6 +1,7 @@
 //! The Tauri commands: each takes DTOs in, calls the engine, and returns DTOs or an `ErrorDto`.
 //! Every command here is listed in `build.rs` and granted in `capabilities/`.
+//!
+//! `generate_handler!` needs each command's full path (a re-export hides the macro's helpers),
+//! so the modules are public and `lib.rs` names `commands::<module>::<command>`.
 
-mod app;
-
-pub use app::app_info;
+pub mod app;

@@ -113,9 +113,17 @@ mod tests {
         map
     }
 
+    /// Request headers, query string, body, and the protocol they speak.
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        Option<&'static str>,
+        &'static str,
+        Protocol,
+    );
+
     #[test]
     fn detects_each_protocol() {
-        let cases: &[(&[(&str, &str)], Option<&str>, &str, Protocol)] = &[
+        let cases: &[Case] = &[
             (
                 &[
                     ("x-amz-target", "DynamoDB_20120810.ListTables"),
