@@ -8,6 +8,7 @@
 //! Services arrive one by one. Until a service is implemented, every request for it is answered
 //! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
 
+pub mod dynamodb;
 mod server;
 pub mod wire;
 

@@ -15,43 +15,68 @@ pub struct AwsError {
     pub message: String,
     /// The namespace awsJson services put before the code in `__type`.
     pub namespace: &'static str,
+    /// Further members of the error body, e.g. the `Item` of a failed condition check.
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 const CORAL_NAMESPACE: &str = "com.amazon.coral.service";
 
 impl AwsError {
+    pub fn new(
+        namespace: &'static str,
+        code: &'static str,
+        status: StatusCode,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            status,
+            message: message.into(),
+            namespace,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a member to the error body.
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
     /// An awsJson or query operation this sandbox does not know.
     pub fn unknown_operation(operation: &str) -> Self {
-        Self {
-            code: "UnknownOperationException",
-            status: StatusCode::BAD_REQUEST,
-            message: format!("The operation {operation:?} is not supported by the sandbox."),
-            namespace: CORAL_NAMESPACE,
-        }
+        Self::new(
+            CORAL_NAMESPACE,
+            "UnknownOperationException",
+            StatusCode::BAD_REQUEST,
+            format!("The operation {operation:?} is not supported by the sandbox."),
+        )
     }
 
     /// A restJson method and path that matches no operation.
     pub fn unknown_rest_operation(method: &Method, path: &str) -> Self {
-        Self {
-            code: "UnknownOperationException",
-            status: StatusCode::NOT_FOUND,
-            message: format!("No operation matches {method} {path} in the sandbox."),
-            namespace: CORAL_NAMESPACE,
-        }
+        Self::new(
+            CORAL_NAMESPACE,
+            "UnknownOperationException",
+            StatusCode::NOT_FOUND,
+            format!("No operation matches {method} {path} in the sandbox."),
+        )
     }
 }
 
 /// Renders `error` as `protocol`'s clients parse it, with the request id header AWS sends.
 pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> Response {
     let (content_type, body) = match protocol {
-        Protocol::AwsJson { version } => (
-            format!("application/x-amz-json-{version}"),
-            serde_json::json!({
-                "__type": format!("{}#{}", error.namespace, error.code),
-                "message": error.message,
-            })
-            .to_string(),
-        ),
+        Protocol::AwsJson { version } => (format!("application/x-amz-json-{version}"), {
+            let mut body = serde_json::Map::new();
+            body.insert(
+                "__type".to_owned(),
+                format!("{}#{}", error.namespace, error.code).into(),
+            );
+            body.insert("message".to_owned(), error.message.clone().into());
+            body.extend(error.extra.clone());
+            serde_json::Value::Object(body).to_string()
+        }),
         Protocol::RestJson => (
             "application/json".to_owned(),
             serde_json::json!({ "message": error.message }).to_string(),
