@@ -10,9 +10,14 @@
 
 pub mod dynamodb;
 mod server;
+pub mod store;
+mod sts;
 pub mod wire;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -27,6 +32,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The account id every resource belongs to.
     pub account_id: String,
+    /// Where state is kept; `None` keeps it in memory only, gone when the sandbox stops.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -34,6 +41,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
+            data_dir: None,
         }
     }
 }
@@ -49,6 +57,10 @@ pub enum Error {
     },
     #[error("refusing to listen on {addr}: the sandbox only listens on loopback addresses")]
     NotLoopback { addr: SocketAddr },
+    #[error("opening the sandbox's state")]
+    Store(#[from] store::StoreError),
+    #[error("reading the sandbox's saved state")]
+    Load(#[from] dynamodb::LoadError),
 }
 
 /// A sandbox that accepts connections. Dropping it stops the server too.
@@ -57,6 +69,8 @@ pub struct Running {
     local_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    expiry: Option<JoinHandle<()>>,
+    store: Option<store::StoreThread>,
 }
 
 impl Running {
@@ -80,6 +94,14 @@ impl Running {
         {
             tracing::error!(%error, "sandbox server task failed");
         }
+        if let Some(expiry) = self.expiry.take() {
+            expiry.abort();
+            let _ = expiry.await;
+        }
+        // Every handle on the store is gone now; wait for its last commits.
+        if let Some(store) = self.store.take() {
+            let _ = tokio::task::spawn_blocking(move || store.join()).await;
+        }
     }
 }
 
@@ -88,8 +110,14 @@ impl Drop for Running {
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
+        if let Some(expiry) = self.expiry.take() {
+            expiry.abort();
+        }
     }
 }
+
+/// How often expired time-to-live items are deleted.
+const EXPIRY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Binds the listener and starts serving in the background of the current tokio runtime.
 ///
@@ -110,8 +138,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         addr: config.listen,
         source,
     })?;
+    let (store, stored, store_thread) = store::Store::open(config.data_dir.as_deref())?;
+    let dynamodb = Arc::new(dynamodb::DynamoDb::load(store, stored)?);
+    let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
-    let router = server::router(server::State::new(config.account_id));
+    let router = server::router(server::State::new(config.account_id, dynamodb));
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async {
             // A dropped sender means the `Running` handle is gone: stop as well.
@@ -126,5 +157,21 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         local_addr,
         shutdown: Some(shutdown),
         task: Some(task),
+        expiry: Some(expiry),
+        store: Some(store_thread),
     })
+}
+
+async fn expire_items(dynamodb: Arc<dynamodb::DynamoDb>) {
+    let mut ticks = tokio::time::interval(EXPIRY_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |elapsed| elapsed.as_secs_f64());
+        let expired = dynamodb.expire_items(now).await;
+        if expired > 0 {
+            tracing::debug!(expired, "deleted expired items");
+        }
+    }
 }

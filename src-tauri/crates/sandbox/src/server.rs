@@ -1,16 +1,23 @@
 //! The HTTP front door: sandbox-only routes under `/_sandbox/…`, everything else dispatched by AWS
-//! protocol. No service is implemented yet, so every AWS request gets the unknown-operation error
-//! of its protocol.
+//! protocol to the service that implements the operation. Operations no service implements get
+//! the unknown-operation error of their protocol.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::extract::State as Extract;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::dynamodb::{self, DynamoDb};
+use crate::store::Scope;
+use crate::sts;
 use crate::wire::{self, AwsError, Protocol};
+
+/// The region used when a request carries no SigV4 credential scope.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// What every request handler can reach.
 #[derive(Debug, Clone)]
@@ -21,12 +28,16 @@ pub(crate) struct State {
 #[derive(Debug)]
 struct Inner {
     account_id: String,
+    dynamodb: Arc<DynamoDb>,
 }
 
 impl State {
-    pub(crate) fn new(account_id: String) -> Self {
+    pub(crate) fn new(account_id: String, dynamodb: Arc<DynamoDb>) -> Self {
         Self {
-            inner: Arc::new(Inner { account_id }),
+            inner: Arc::new(Inner {
+                account_id,
+                dynamodb,
+            }),
         }
     }
 }
@@ -38,25 +49,86 @@ pub(crate) fn router(state: State) -> Router {
         .with_state(state)
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<State>) -> Response {
+async fn health(Extract(state): Extract<State>) -> Response {
     axum::Json(serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
-        "services": [],
+        "services": ["dynamodb", "sts"],
     }))
     .into_response()
 }
 
-/// Any request outside `/_sandbox/`: identify its protocol and operation, then answer.
-async fn aws_request(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+/// Any request outside `/_sandbox/`: identify its protocol and operation, then dispatch.
+async fn aws_request(
+    Extract(state): Extract<State>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let request_id = wire::new_request_id();
     let protocol = Protocol::detect(&headers, uri.query(), &body);
     let operation = protocol.operation_name(&method, &uri, &headers, uri.query(), &body);
-    tracing::debug!(%method, %uri, ?protocol, %operation, %request_id, "unknown operation");
-    let error = match protocol {
-        Protocol::AwsJson { .. } | Protocol::Query => AwsError::unknown_operation(&operation),
-        Protocol::RestJson => AwsError::unknown_rest_operation(&method, uri.path()),
+    let scope = Scope {
+        account: state.inner.account_id.clone(),
+        region: wire::credential_scope(&headers)
+            .map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region),
     };
-    wire::render_error(&protocol, &error, &request_id)
+    tracing::debug!(%method, %uri, %operation, region = %scope.region, %request_id, "request");
+    match &protocol {
+        Protocol::AwsJson { version } => {
+            if let Some(operation) = operation.strip_prefix(dynamodb::TARGET_PREFIX) {
+                let result = state.inner.dynamodb.handle(&scope, operation, &body).await;
+                return dynamodb_response(version, result, &request_id);
+            }
+            wire::render_error(
+                &protocol,
+                &AwsError::unknown_operation(&operation),
+                &request_id,
+            )
+        }
+        Protocol::Query => match operation.as_str() {
+            "GetCallerIdentity" => xml_response(
+                sts::get_caller_identity(&state.inner.account_id, &request_id),
+                &request_id,
+            ),
+            _ => wire::render_error(
+                &protocol,
+                &AwsError::unknown_operation(&operation),
+                &request_id,
+            ),
+        },
+        Protocol::RestJson => wire::render_error(
+            &protocol,
+            &AwsError::unknown_rest_operation(&method, uri.path()),
+            &request_id,
+        ),
+    }
+}
+
+/// A DynamoDB answer: JSON with the request id and the CRC32 of the body, as DynamoDB sends.
+fn dynamodb_response(
+    version: &'static str,
+    result: Result<serde_json::Value, AwsError>,
+    request_id: &str,
+) -> Response {
+    let (status, content_type, body) = match result {
+        Ok(output) => (
+            StatusCode::OK,
+            format!("application/x-amz-json-{version}"),
+            output.to_string(),
+        ),
+        Err(error) => wire::error_body(&Protocol::AwsJson { version }, &error, request_id),
+    };
+    let crc32 = crc32fast::hash(body.as_bytes());
+    let mut response = wire::respond(status, &content_type, body, request_id);
+    response
+        .headers_mut()
+        .insert("x-amz-crc32", HeaderValue::from(crc32));
+    response
+}
+
+fn xml_response(body: String, request_id: &str) -> Response {
+    wire::respond(StatusCode::OK, "text/xml", body, request_id)
 }

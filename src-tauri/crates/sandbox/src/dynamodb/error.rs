@@ -41,3 +41,19 @@ pub fn internal(message: impl Into<String>) -> AwsError {
         message,
     )
 }
+
+pub fn transaction_canceled(codes: &str) -> AwsError {
+    error(
+        "TransactionCanceledException",
+        format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]"
+        ),
+    )
+}
+
+pub fn idempotent_parameter_mismatch() -> AwsError {
+    error(
+        "IdempotentParameterMismatchException",
+        "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.",
+    )
+}

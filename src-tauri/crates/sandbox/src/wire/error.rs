@@ -64,10 +64,27 @@ impl AwsError {
     }
 }
 
-/// Renders `error` as `protocol`'s clients parse it, with the request id header AWS sends.
-pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> Response {
+/// A response with the content type and request id header every AWS answer carries.
+pub fn respond(status: StatusCode, content_type: &str, body: String, request_id: &str) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+/// The status, content type and body of `error` as `protocol`'s clients parse it.
+pub fn error_body(
+    protocol: &Protocol,
+    error: &AwsError,
+    request_id: &str,
+) -> (StatusCode, String, String) {
     let (content_type, body) = match protocol {
-        Protocol::AwsJson { version } => (format!("application/x-amz-json-{version}"), {
+        Protocol::AwsJson { version } => {
             let mut body = serde_json::Map::new();
             body.insert(
                 "__type".to_owned(),
@@ -75,22 +92,25 @@ pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> 
             );
             body.insert("message".to_owned(), error.message.clone().into());
             body.extend(error.extra.clone());
-            serde_json::Value::Object(body).to_string()
-        }),
+            (
+                format!("application/x-amz-json-{version}"),
+                serde_json::Value::Object(body).to_string(),
+            )
+        }
         Protocol::RestJson => (
             "application/json".to_owned(),
             serde_json::json!({ "message": error.message }).to_string(),
         ),
         Protocol::Query => ("text/xml".to_owned(), query_error_xml(error, request_id)),
     };
-    let mut response = (error.status, body).into_response();
+    (error.status, content_type, body)
+}
+
+/// Renders `error` as `protocol`'s clients parse it, with the request id header AWS sends.
+pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> Response {
+    let (status, content_type, body) = error_body(protocol, error, request_id);
+    let mut response = respond(status, &content_type, body, request_id);
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&content_type) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", value);
-    }
     if matches!(protocol, Protocol::RestJson)
         && let Ok(value) = HeaderValue::from_str(error.code)
     {

@@ -3,9 +3,11 @@
 
 mod error;
 mod protocol;
+mod sigv4;
 
-pub use error::{AwsError, render_error};
+pub use error::{AwsError, error_body, render_error, respond};
 pub use protocol::Protocol;
+pub use sigv4::{CredentialScope, credential_scope};
 
 /// A fresh request id, sent back as `x-amzn-RequestId`.
 pub fn new_request_id() -> String {

@@ -1,4 +1,13 @@
-//! Integration tests of the sandbox through real HTTP on a loopback port.
+//! Integration tests of the sandbox over real HTTP on a loopback port, through the real AWS SDK
+//! clients wherever AWS has one.
+
+// A failed unwrap is how a test helper reports a broken precondition.
+#![allow(clippy::unwrap_used)]
 
 mod client;
+mod dynamodb_items;
+mod dynamodb_reads;
+mod dynamodb_tables;
+mod fixture;
 mod server;
+mod sts;

@@ -44,6 +44,8 @@ pub struct Placeholders {
     values: HashMap<String, Value>,
     used_names: HashSet<String>,
     used_values: HashSet<String>,
+    /// Whether any expression was parsed with these placeholders.
+    parsed_any: bool,
 }
 
 impl Placeholders {
@@ -57,6 +59,18 @@ impl Placeholders {
 
     /// After every expression of the request is parsed: placeholders nobody used are an error.
     pub fn check_all_used(&self) -> Result<(), AwsError> {
+        if !self.parsed_any {
+            if !self.names.is_empty() {
+                return Err(validation(
+                    "ExpressionAttributeNames can only be specified when using expressions",
+                ));
+            }
+            if !self.values.is_empty() {
+                return Err(validation(
+                    "ExpressionAttributeValues can only be specified when using expressions",
+                ));
+            }
+        }
         let unused = |defined: Vec<&String>, used: &HashSet<String>| {
             let mut unused: Vec<&str> = defined
                 .into_iter()
@@ -164,6 +178,7 @@ impl<'a> Parser<'a> {
                 kind.parameter()
             )));
         }
+        placeholders.parsed_any = true;
         let tokens = tokenize(source).map_err(|bad| {
             validation(format!(
                 "Invalid {}: Syntax error; token: \"{}\", near: \"{}\"",

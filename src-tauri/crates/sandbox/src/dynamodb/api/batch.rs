@@ -1,0 +1,155 @@
+//! BatchWriteItem and BatchGetItem. The sandbox never throttles, so nothing is ever left
+//! unprocessed; the `Unprocessed…` members are present and empty, as AWS sends them.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value as Json, json};
+
+use super::items::projection;
+use super::{Context, Tables, check_item_size, delete_mutation, put_mutation, table, write_units};
+use crate::dynamodb::error::validation;
+use crate::dynamodb::input::{Input, null_member};
+use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::value::{Item, item_from_json, item_size, item_to_json};
+use crate::store::Mutation;
+use crate::wire::AwsError;
+
+enum Write {
+    Put(PrimaryKey, Item),
+    Delete(PrimaryKey),
+}
+
+fn duplicates() -> AwsError {
+    validation("Provided list of item keys contains duplicates")
+}
+
+pub fn batch_write_item(
+    context: &Context<'_>,
+    tables: &mut Tables,
+    input: &Input,
+) -> Result<(Json, Vec<Mutation>), AwsError> {
+    let requests = input
+        .object("RequestItems")?
+        .ok_or_else(|| null_member("requestItems"))?;
+    let total: usize = requests
+        .values()
+        .map(|r| r.as_array().map_or(0, Vec::len))
+        .sum();
+    if requests.is_empty() || total == 0 || total > 25 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{{{}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+            requests.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    // Check everything before writing anything.
+    let mut plan: Vec<(String, Write)> = Vec::with_capacity(total);
+    for (name, writes) in requests {
+        let table = table(tables, name)?;
+        let mut seen = HashSet::new();
+        for request in writes.as_array().into_iter().flatten() {
+            let write = if let Some(put) = request.get("PutRequest") {
+                let item = item_from_json(put.get("Item").ok_or_else(|| null_member("item"))?)?;
+                let key = table.definition.key.key_of_item(&item)?;
+                check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
+                Write::Put(key, item)
+            } else if let Some(delete) = request.get("DeleteRequest") {
+                let key = item_from_json(delete.get("Key").ok_or_else(|| null_member("key"))?)?;
+                Write::Delete(table.definition.key.key_of_request(&key)?)
+            } else {
+                return Err(validation(
+                    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+                ));
+            };
+            let key = match &write {
+                Write::Put(key, _) | Write::Delete(key) => key.clone(),
+            };
+            if !seen.insert(key) {
+                return Err(duplicates());
+            }
+            plan.push((name.clone(), write));
+        }
+    }
+    let mut mutations = Vec::with_capacity(plan.len());
+    let mut consumed: Map<String, Json> = Map::new();
+    for (name, write) in plan {
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        let units = match write {
+            Write::Put(key, item) => {
+                mutations.push(put_mutation(context, table, &key, &item));
+                let units = write_units(item_size(&item));
+                table.put(key, item);
+                units
+            }
+            Write::Delete(key) => {
+                if table.items.contains_key(&key) {
+                    mutations.push(delete_mutation(context, table, &key));
+                }
+                table.remove(&key);
+                1.0
+            }
+        };
+        let entry = consumed.entry(name).or_insert(json!(0.0));
+        *entry = json!(entry.as_f64().unwrap_or_default() + units);
+    }
+    let mut output = json!({ "UnprocessedItems": {} });
+    if input
+        .string("ReturnConsumedCapacity")?
+        .is_some_and(|mode| mode != "NONE")
+    {
+        output["ConsumedCapacity"] = Json::Array(
+            consumed
+                .into_iter()
+                .map(|(table, units)| json!({"TableName": table, "CapacityUnits": units}))
+                .collect(),
+        );
+    }
+    Ok((output, mutations))
+}
+
+pub fn batch_get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+    let requests = input
+        .object("RequestItems")?
+        .ok_or_else(|| null_member("requestItems"))?;
+    let total: usize = requests
+        .values()
+        .map(|r| r.get("Keys").and_then(Json::as_array).map_or(0, Vec::len))
+        .sum();
+    if total > 100 {
+        return Err(validation(
+            "Too many items requested for the BatchGetItem call",
+        ));
+    }
+    if requests.is_empty() {
+        return Err(validation(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    let mut responses = Map::new();
+    for (name, request) in requests {
+        let request = Input::from_json(request.clone())?;
+        let table = table(tables, name)?;
+        let mut placeholders = request.placeholders()?;
+        let paths = projection(&request, &mut placeholders)?;
+        placeholders.check_all_used()?;
+        let keys = request.array("Keys")?.ok_or_else(|| null_member("keys"))?;
+        let mut seen = HashSet::new();
+        let mut found = Vec::new();
+        for key in keys {
+            let key = table.definition.key.key_of_request(&item_from_json(key)?)?;
+            if !seen.insert(key.clone()) {
+                return Err(duplicates());
+            }
+            if let Some(item) = table.items.get(&key) {
+                let item = match &paths {
+                    Some(paths) => crate::dynamodb::expr::project(item, paths),
+                    None => item.clone(),
+                };
+                found.push(item_to_json(&item));
+            }
+        }
+        responses.insert(name.clone(), Json::Array(found));
+    }
+    Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+}

@@ -1,0 +1,194 @@
+//! Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
+
+use serde_json::{Map, Value as Json};
+
+use super::{
+    CapacityReport, Context, Tables, check_item_size, check_write_condition, delete_mutation,
+    put_mutation, read_units, reject_key_updates, table, table_mut, write_units,
+};
+use crate::dynamodb::error::validation;
+use crate::dynamodb::expr::{
+    Condition, ExprKind, Path, Placeholders, apply_update, parse_condition, parse_projection,
+    parse_update, project,
+};
+use crate::dynamodb::input::{Input, null_member};
+use crate::dynamodb::legacy;
+use crate::dynamodb::value::{Item, item_size, item_to_json};
+use crate::store::Mutation;
+use crate::wire::AwsError;
+
+type Written = Result<(Json, Vec<Mutation>), AwsError>;
+
+const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+
+fn return_values<'a>(input: &'a Input, allowed: &[&str]) -> Result<&'a str, AwsError> {
+    let value = input
+        .enumerated("ReturnValues", "returnValues", &RETURN_VALUES)?
+        .unwrap_or("NONE");
+    if allowed.contains(&value) {
+        Ok(value)
+    } else {
+        Err(validation("Return values set to invalid value"))
+    }
+}
+
+/// The request's write condition, from `ConditionExpression` or the legacy `Expected`.
+pub fn write_condition(
+    input: &Input,
+    placeholders: &mut Placeholders,
+) -> Result<Option<Condition>, AwsError> {
+    legacy::reject_mixed(input, &["Expected"], &["ConditionExpression"])?;
+    if let Some(expression) = input.string("ConditionExpression")? {
+        return parse_condition(expression, ExprKind::Condition, placeholders).map(Some);
+    }
+    legacy::expected(input)
+}
+
+/// The request's projection, from `ProjectionExpression` or the legacy `AttributesToGet`.
+pub fn projection(
+    input: &Input,
+    placeholders: &mut Placeholders,
+) -> Result<Option<Vec<Path>>, AwsError> {
+    legacy::reject_mixed(input, &["AttributesToGet"], &["ProjectionExpression"])?;
+    if let Some(expression) = input.string("ProjectionExpression")? {
+        return parse_projection(expression, placeholders).map(Some);
+    }
+    legacy::attributes_to_get(input)
+}
+
+fn with_attributes(output: &mut Map<String, Json>, attributes: Option<Item>) {
+    if let Some(attributes) = attributes.filter(|item| !item.is_empty()) {
+        output.insert("Attributes".into(), item_to_json(&attributes));
+    }
+}
+
+pub fn put_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+    let name = input.table_name()?;
+    let item = input.item("Item")?.ok_or_else(|| null_member("item"))?;
+    let returning = return_values(input, &["NONE", "ALL_OLD"])?;
+    let capacity = CapacityReport::from_input(input)?;
+    let mut placeholders = input.placeholders()?;
+    let condition = write_condition(input, &mut placeholders)?;
+    placeholders.check_all_used()?;
+
+    let table = table_mut(tables, name)?;
+    let key = table.definition.key.key_of_item(&item)?;
+    check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
+    let existing = table.items.get(&key);
+    check_write_condition(input, condition.as_ref(), existing)?;
+    let mutation = put_mutation(context, table, &key, &item);
+    let units = write_units(item_size(&item).max(existing.map_or(0, item_size)));
+    let old = table.put(key, item);
+    let mut output = Map::new();
+    if returning == "ALL_OLD" {
+        with_attributes(&mut output, old);
+    }
+    capacity.report(&mut output, name, units);
+    Ok((Json::Object(output), vec![mutation]))
+}
+
+pub fn get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+    let name = input.table_name()?;
+    let key = input.item("Key")?.ok_or_else(|| null_member("key"))?;
+    let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
+    let capacity = CapacityReport::from_input(input)?;
+    let mut placeholders = input.placeholders()?;
+    let paths = projection(input, &mut placeholders)?;
+    placeholders.check_all_used()?;
+
+    let table = table(tables, name)?;
+    let key = table.definition.key.key_of_request(&key)?;
+    let mut output = Map::new();
+    let found = table.items.get(&key);
+    if let Some(item) = found {
+        let item = match &paths {
+            Some(paths) => project(item, paths),
+            None => item.clone(),
+        };
+        output.insert("Item".into(), item_to_json(&item));
+    }
+    capacity.report(
+        &mut output,
+        name,
+        read_units(found.map_or(0, item_size), consistent),
+    );
+    Ok(Json::Object(output))
+}
+
+pub fn delete_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+    let name = input.table_name()?;
+    let key = input.item("Key")?.ok_or_else(|| null_member("key"))?;
+    let returning = return_values(input, &["NONE", "ALL_OLD"])?;
+    let capacity = CapacityReport::from_input(input)?;
+    let mut placeholders = input.placeholders()?;
+    let condition = write_condition(input, &mut placeholders)?;
+    placeholders.check_all_used()?;
+
+    let table = table_mut(tables, name)?;
+    let key = table.definition.key.key_of_request(&key)?;
+    let existing = table.items.get(&key);
+    check_write_condition(input, condition.as_ref(), existing)?;
+    let units = write_units(existing.map_or(0, item_size));
+    let mutations = if existing.is_some() {
+        vec![delete_mutation(context, table, &key)]
+    } else {
+        Vec::new()
+    };
+    let old = table.remove(&key);
+    let mut output = Map::new();
+    if returning == "ALL_OLD" {
+        with_attributes(&mut output, old);
+    }
+    capacity.report(&mut output, name, units);
+    Ok((Json::Object(output), mutations))
+}
+
+pub fn update_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+    let name = input.table_name()?;
+    let key_item = input.item("Key")?.ok_or_else(|| null_member("key"))?;
+    let returning = return_values(input, &RETURN_VALUES)?;
+    let capacity = CapacityReport::from_input(input)?;
+    let mut placeholders = input.placeholders()?;
+    legacy::reject_mixed(input, &["AttributeUpdates"], &["UpdateExpression"])?;
+    let update = match input.string("UpdateExpression")? {
+        Some(expression) => Some(parse_update(expression, &mut placeholders)?),
+        None => legacy::attribute_updates(input)?,
+    };
+    let condition = write_condition(input, &mut placeholders)?;
+    placeholders.check_all_used()?;
+
+    let table = table_mut(tables, name)?;
+    let key = table.definition.key.key_of_request(&key_item)?;
+    reject_key_updates(update.as_ref(), &table.definition.key)?;
+    let existing = table.items.get(&key);
+    check_write_condition(input, condition.as_ref(), existing)?;
+    let base = existing
+        .cloned()
+        .unwrap_or_else(|| table.definition.key.key_item(&key));
+    let new = match &update {
+        Some(update) => apply_update(update, &base)?,
+        None => base,
+    };
+    check_item_size(
+        &new,
+        "Item size to update has exceeded the maximum allowed size",
+    )?;
+    let units = write_units(item_size(&new).max(existing.map_or(0, item_size)));
+    let targets: Vec<Path> = update
+        .as_ref()
+        .map(|update| update.targets().cloned().collect())
+        .unwrap_or_default();
+    let mutation = put_mutation(context, table, &key, &new);
+    let old = table.put(key, new.clone());
+    let attributes = match returning {
+        "ALL_OLD" => old,
+        "UPDATED_OLD" => old.map(|old| project(&old, &targets)),
+        "ALL_NEW" => Some(new),
+        "UPDATED_NEW" => Some(project(&new, &targets)),
+        _ => None,
+    };
+    let mut output = Map::new();
+    with_attributes(&mut output, attributes);
+    capacity.report(&mut output, name, units);
+    Ok((Json::Object(output), vec![mutation]))
+}

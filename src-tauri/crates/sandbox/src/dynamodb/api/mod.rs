@@ -1,0 +1,183 @@
+//! One function per DynamoDB operation, grouped by what they work on. Each takes the parsed
+//! [`Input`] and the region's tables; write operations also return the [`Mutation`]s that make
+//! their change durable. None of them sees HTTP.
+
+pub mod batch;
+pub mod items;
+pub mod read;
+pub mod tables;
+pub mod transact;
+
+use serde_json::{Map, Value as Json, json};
+
+use super::error::{resource_not_found, validation};
+use super::input::Input;
+use super::key::PrimaryKey;
+use super::table::Table;
+use super::value::{Item, item_size, item_to_json};
+use crate::store::{Mutation, Scope};
+use crate::wire::AwsError;
+
+/// The tables of one account in one region.
+pub type Tables = std::collections::BTreeMap<String, Table>;
+
+/// What an operation needs to know besides its input.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub scope: &'a Scope,
+}
+
+impl Context<'_> {
+    pub fn arn_prefix(&self) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}",
+            self.scope.region, self.scope.account
+        )
+    }
+}
+
+/// The largest item DynamoDB stores.
+pub const MAX_ITEM_SIZE: usize = 400 * 1024;
+
+pub fn table<'a>(tables: &'a Tables, name: &str) -> Result<&'a Table, AwsError> {
+    tables
+        .get(name)
+        .ok_or_else(|| resource_not_found("Requested resource not found"))
+}
+
+pub fn table_mut<'a>(tables: &'a mut Tables, name: &str) -> Result<&'a mut Table, AwsError> {
+    tables
+        .get_mut(name)
+        .ok_or_else(|| resource_not_found("Requested resource not found"))
+}
+
+/// The mutation that stores `item` under `key` in `table`.
+pub fn put_mutation(
+    context: &Context<'_>,
+    table: &Table,
+    key: &PrimaryKey,
+    item: &Item,
+) -> Mutation {
+    Mutation::PutItem {
+        scope: context.scope.clone(),
+        table: table.definition.name.clone(),
+        key: canonical_key(table, key),
+        item: item_to_json(item).to_string(),
+    }
+}
+
+pub fn delete_mutation(context: &Context<'_>, table: &Table, key: &PrimaryKey) -> Mutation {
+    Mutation::DeleteItem {
+        scope: context.scope.clone(),
+        table: table.definition.name.clone(),
+        key: canonical_key(table, key),
+    }
+}
+
+/// A key's canonical text: its attributes in DynamoDB JSON, names sorted, numbers normalised.
+fn canonical_key(table: &Table, key: &PrimaryKey) -> String {
+    item_to_json(&table.definition.key.key_item(key)).to_string()
+}
+
+/// Rejects items over DynamoDB's size limit.
+pub fn check_item_size(item: &Item, message: &str) -> Result<(), AwsError> {
+    if item_size(item) > MAX_ITEM_SIZE {
+        return Err(validation(message));
+    }
+    Ok(())
+}
+
+/// `ReturnConsumedCapacity`: how capacity is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapacityReport {
+    None,
+    Total,
+    Indexes,
+}
+
+impl CapacityReport {
+    pub fn from_input(input: &Input) -> Result<Self, AwsError> {
+        Ok(
+            match input.enumerated(
+                "ReturnConsumedCapacity",
+                "returnConsumedCapacity",
+                &["INDEXES", "TOTAL", "NONE"],
+            )? {
+                Some("TOTAL") => Self::Total,
+                Some("INDEXES") => Self::Indexes,
+                _ => Self::None,
+            },
+        )
+    }
+
+    /// Adds `ConsumedCapacity` to `output` when asked for.
+    pub fn report(self, output: &mut Map<String, Json>, table: &str, units: f64) {
+        let consumed = match self {
+            Self::None => return,
+            Self::Total => json!({"TableName": table, "CapacityUnits": units}),
+            Self::Indexes => json!({
+                "TableName": table,
+                "CapacityUnits": units,
+                "Table": {"CapacityUnits": units},
+            }),
+        };
+        output.insert("ConsumedCapacity".into(), consumed);
+    }
+}
+
+/// Write capacity: one unit per KB started, at least one.
+pub fn write_units(size: usize) -> f64 {
+    size.div_ceil(1024).max(1) as f64
+}
+
+/// Read capacity: one unit per 4 KB started (half for eventually consistent reads).
+pub fn read_units(size: usize, consistent: bool) -> f64 {
+    let units = size.div_ceil(4096).max(1) as f64;
+    if consistent { units } else { units / 2.0 }
+}
+
+/// Fails with `ConditionalCheckFailedException` when `condition` does not hold for `existing`.
+pub fn check_write_condition(
+    input: &Input,
+    condition: Option<&super::expr::Condition>,
+    existing: Option<&Item>,
+) -> Result<(), AwsError> {
+    match condition {
+        Some(condition) if !super::expr::evaluate(condition, existing) => {
+            Err(condition_failure(input, existing)?)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Key attributes cannot be changed by an update.
+pub fn reject_key_updates(
+    update: Option<&super::expr::Update>,
+    key: &super::key::KeySchema,
+) -> Result<(), AwsError> {
+    if let Some(path) = update
+        .into_iter()
+        .flat_map(super::expr::Update::targets)
+        .find(|path| key.is_key_attribute(path.root()))
+    {
+        return Err(validation(format!(
+            "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+            path.root()
+        )));
+    }
+    Ok(())
+}
+
+/// `ReturnValuesOnConditionCheckFailure=ALL_OLD` puts the item into the error.
+pub fn condition_failure(input: &Input, existing: Option<&Item>) -> Result<AwsError, AwsError> {
+    let error = super::error::conditional_check_failed();
+    let wants_item = input.enumerated(
+        "ReturnValuesOnConditionCheckFailure",
+        "returnValuesOnConditionCheckFailure",
+        &["ALL_OLD", "NONE"],
+    )? == Some("ALL_OLD");
+    Ok(match existing {
+        Some(item) if wants_item => error.with("Item", item_to_json(item)),
+        _ => error,
+    })
+}

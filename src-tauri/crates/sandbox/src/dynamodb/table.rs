@@ -1,0 +1,628 @@
+//! A table: its definition (keys, billing, indexes, tags, TTL), its items in key order, and its
+//! secondary indexes, kept in step with every write. Also the `TableDescription` DynamoDB returns.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value as Json, json};
+
+use super::error::validation;
+use super::input::{Input, check_table_name, null_member};
+use super::key::{KeyAttribute, KeySchema, KeyValue, PrimaryKey, ScalarType};
+use super::value::{Item, item_size};
+use crate::wire::AwsError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Billing {
+    PayPerRequest,
+    Provisioned { read: i64, write: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Projection {
+    All,
+    KeysOnly,
+    Include(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDefinition {
+    pub name: String,
+    pub key: KeySchema,
+    pub projection: Projection,
+    pub throughput: Option<(i64, i64)>,
+    pub global: bool,
+}
+
+/// Everything that defines a table, as created and updated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDefinition {
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub created: f64,
+    pub key: KeySchema,
+    pub attribute_definitions: Vec<(String, ScalarType)>,
+    pub billing: Billing,
+    pub indexes: Vec<IndexDefinition>,
+    pub tags: Vec<(String, String)>,
+    pub ttl_attribute: Option<String>,
+    pub deletion_protection: bool,
+}
+
+impl TableDefinition {
+    /// Reads a `CreateTable` request (or a stored definition, which has the same shape).
+    pub fn from_input(input: &Input, arn_prefix: &str) -> Result<Self, AwsError> {
+        let name = input.table_name()?.to_owned();
+        let mut attribute_definitions = Vec::new();
+        for (i, definition) in input
+            .array("AttributeDefinitions")?
+            .ok_or_else(|| null_member("attributeDefinitions"))?
+            .iter()
+            .enumerate()
+        {
+            let attribute = definition
+                .get("AttributeName")
+                .and_then(Json::as_str)
+                .ok_or_else(|| {
+                    null_member(&format!(
+                        "attributeDefinitions.{}.member.attributeName",
+                        i + 1
+                    ))
+                })?;
+            let kind_text = definition
+                .get("AttributeType")
+                .and_then(Json::as_str)
+                .ok_or_else(|| {
+                    null_member(&format!(
+                        "attributeDefinitions.{}.member.attributeType",
+                        i + 1
+                    ))
+                })?;
+            let kind = ScalarType::parse(kind_text).ok_or_else(|| {
+                validation(format!(
+                    "1 validation error detected: Value '{kind_text}' at 'attributeDefinitions.{}.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]",
+                    i + 1
+                ))
+            })?;
+            attribute_definitions.push((attribute.to_owned(), kind));
+        }
+        let key_schema = input
+            .array("KeySchema")?
+            .ok_or_else(|| null_member("keySchema"))?;
+        let key = parse_key_schema(key_schema, &attribute_definitions, "Table")?;
+
+        let mut indexes = Vec::new();
+        for (global, parameter) in [
+            (true, "GlobalSecondaryIndexes"),
+            (false, "LocalSecondaryIndexes"),
+        ] {
+            for index in input.array(parameter)?.into_iter().flatten() {
+                let index = parse_index(index, global, &attribute_definitions)?;
+                if !global && index.key.hash != key.hash {
+                    return Err(validation(
+                        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: "
+                            .to_owned()
+                            + &index.name
+                            + ". index hash key: "
+                            + &index.key.hash.name
+                            + ", table hash key: "
+                            + &key.hash.name,
+                    ));
+                }
+                if !global && index.key.range.is_none() {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Index KeySchema must have a range key for index: {}",
+                        index.name
+                    )));
+                }
+                if indexes
+                    .iter()
+                    .any(|other: &IndexDefinition| other.name == index.name)
+                {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Duplicate index name: {}",
+                        index.name
+                    )));
+                }
+                indexes.push(index);
+            }
+        }
+
+        let used: BTreeSet<&str> = key
+            .attributes()
+            .chain(indexes.iter().flat_map(|index| index.key.attributes()))
+            .map(|attribute| attribute.name.as_str())
+            .collect();
+        if attribute_definitions.len() != used.len()
+            || !attribute_definitions
+                .iter()
+                .all(|(name, _)| used.contains(name.as_str()))
+        {
+            return Err(validation(
+                "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+            ));
+        }
+
+        let billing = parse_billing(input, &indexes)?;
+        let tags = parse_tags(input.array("Tags")?.map(Vec::as_slice).unwrap_or_default())?;
+        let id = input
+            .string("TableId")?
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        let created = match input.get("CreationDateTime") {
+            Some(Json::Number(n)) => n.as_f64().unwrap_or_default(),
+            _ => now(),
+        };
+        Ok(Self {
+            arn: format!("{arn_prefix}:table/{name}"),
+            name,
+            id,
+            created,
+            key,
+            attribute_definitions,
+            billing,
+            indexes,
+            tags,
+            ttl_attribute: input.string("TimeToLiveAttribute")?.map(str::to_owned),
+            deletion_protection: input.bool("DeletionProtectionEnabled")?.unwrap_or(false),
+        })
+    }
+
+    /// The definition in the shape `from_input` reads back.
+    pub fn to_stored(&self) -> Json {
+        let mut stored = self.definition_json();
+        stored.insert("TableId".into(), json!(self.id));
+        stored.insert("CreationDateTime".into(), json!(self.created));
+        stored.insert(
+            "Tags".into(),
+            Json::Array(
+                self.tags
+                    .iter()
+                    .map(|(k, v)| json!({"Key": k, "Value": v}))
+                    .collect(),
+            ),
+        );
+        if let Some(attribute) = &self.ttl_attribute {
+            stored.insert("TimeToLiveAttribute".into(), json!(attribute));
+        }
+        stored.insert(
+            "DeletionProtectionEnabled".into(),
+            json!(self.deletion_protection),
+        );
+        let billing_mode = match self.billing {
+            Billing::PayPerRequest => "PAY_PER_REQUEST",
+            Billing::Provisioned { .. } => "PROVISIONED",
+        };
+        stored.insert("BillingMode".into(), json!(billing_mode));
+        if let Billing::Provisioned { read, write } = self.billing {
+            stored.insert(
+                "ProvisionedThroughput".into(),
+                json!({"ReadCapacityUnits": read, "WriteCapacityUnits": write}),
+            );
+        }
+        Json::Object(stored)
+    }
+
+    fn definition_json(&self) -> Map<String, Json> {
+        let mut out = Map::new();
+        out.insert("TableName".into(), json!(self.name));
+        out.insert(
+            "AttributeDefinitions".into(),
+            Json::Array(
+                self.attribute_definitions
+                    .iter()
+                    .map(
+                        |(name, kind)| json!({"AttributeName": name, "AttributeType": kind.name()}),
+                    )
+                    .collect(),
+            ),
+        );
+        out.insert("KeySchema".into(), key_schema_json(&self.key));
+        for (global, parameter) in [
+            (true, "GlobalSecondaryIndexes"),
+            (false, "LocalSecondaryIndexes"),
+        ] {
+            let indexes: Vec<Json> = self
+                .indexes
+                .iter()
+                .filter(|index| index.global == global)
+                .map(|index| {
+                    let mut out = Map::new();
+                    out.insert("IndexName".into(), json!(index.name));
+                    out.insert("KeySchema".into(), key_schema_json(&index.key));
+                    out.insert("Projection".into(), projection_json(&index.projection));
+                    if let Some((read, write)) = index.throughput {
+                        out.insert(
+                            "ProvisionedThroughput".into(),
+                            json!({"ReadCapacityUnits": read, "WriteCapacityUnits": write}),
+                        );
+                    }
+                    Json::Object(out)
+                })
+                .collect();
+            if !indexes.is_empty() {
+                out.insert(parameter.into(), Json::Array(indexes));
+            }
+        }
+        out
+    }
+
+    pub fn index(&self, name: &str) -> Option<&IndexDefinition> {
+        self.indexes.iter().find(|index| index.name == name)
+    }
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |elapsed| (elapsed.as_millis() as f64) / 1000.0)
+}
+
+fn key_schema_json(key: &KeySchema) -> Json {
+    let mut elements = vec![json!({"AttributeName": key.hash.name, "KeyType": "HASH"})];
+    if let Some(range) = &key.range {
+        elements.push(json!({"AttributeName": range.name, "KeyType": "RANGE"}));
+    }
+    Json::Array(elements)
+}
+
+fn projection_json(projection: &Projection) -> Json {
+    match projection {
+        Projection::All => json!({"ProjectionType": "ALL"}),
+        Projection::KeysOnly => json!({"ProjectionType": "KEYS_ONLY"}),
+        Projection::Include(attributes) => {
+            json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": attributes})
+        }
+    }
+}
+
+fn parse_key_schema(
+    elements: &[Json],
+    definitions: &[(String, ScalarType)],
+    owner: &str,
+) -> Result<KeySchema, AwsError> {
+    if elements.is_empty() || elements.len() > 2 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{}' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2",
+            elements.len()
+        )));
+    }
+    let mut attributes = Vec::new();
+    for element in elements {
+        let name = element
+            .get("AttributeName")
+            .and_then(Json::as_str)
+            .ok_or_else(|| null_member("keySchema.member.attributeName"))?;
+        let key_type = element
+            .get("KeyType")
+            .and_then(Json::as_str)
+            .ok_or_else(|| null_member("keySchema.member.keyType"))?;
+        let kind = definitions
+            .iter()
+            .find(|(defined, _)| defined == name)
+            .map(|(_, kind)| *kind)
+            .ok_or_else(|| {
+                let defined: Vec<&str> = definitions.iter().map(|(n, _)| n.as_str()).collect();
+                validation(format!(
+                    "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
+                    defined.join(", ")
+                ))
+            })?;
+        attributes.push((
+            KeyAttribute {
+                name: name.to_owned(),
+                kind,
+            },
+            key_type,
+        ));
+    }
+    let mut attributes = attributes.into_iter();
+    let Some((hash, "HASH")) = attributes.next() else {
+        return Err(validation(format!(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type ({owner})"
+        )));
+    };
+    let range = match attributes.next() {
+        None => None,
+        Some((range, "RANGE")) => {
+            if range.name == hash.name {
+                return Err(validation(
+                    "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+                ));
+            }
+            Some(range)
+        }
+        Some(_) => {
+            return Err(validation(format!(
+                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type ({owner})"
+            )));
+        }
+    };
+    Ok(KeySchema { hash, range })
+}
+
+fn parse_index(
+    index: &Json,
+    global: bool,
+    definitions: &[(String, ScalarType)],
+) -> Result<IndexDefinition, AwsError> {
+    let field = if global {
+        "globalSecondaryIndexes"
+    } else {
+        "localSecondaryIndexes"
+    };
+    let name = index
+        .get("IndexName")
+        .and_then(Json::as_str)
+        .ok_or_else(|| null_member(&format!("{field}.member.indexName")))?;
+    check_table_name(name, &format!("{field}.member.indexName"))?;
+    let key = parse_key_schema(
+        index
+            .get("KeySchema")
+            .and_then(Json::as_array)
+            .ok_or_else(|| null_member(&format!("{field}.member.keySchema")))?,
+        definitions,
+        name,
+    )?;
+    let projection = index
+        .get("Projection")
+        .ok_or_else(|| null_member(&format!("{field}.member.projection")))?;
+    let projection = match projection.get("ProjectionType").and_then(Json::as_str) {
+        Some("ALL") | None => Projection::All,
+        Some("KEYS_ONLY") => Projection::KeysOnly,
+        Some("INCLUDE") => Projection::Include(
+            projection
+                .get("NonKeyAttributes")
+                .and_then(Json::as_array)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(Json::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        Some(other) => {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{other}' at '{field}.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"
+            )));
+        }
+    };
+    let throughput = index.get("ProvisionedThroughput").and_then(|t| {
+        Some((
+            t.get("ReadCapacityUnits")?.as_i64()?,
+            t.get("WriteCapacityUnits")?.as_i64()?,
+        ))
+    });
+    Ok(IndexDefinition {
+        name: name.to_owned(),
+        key,
+        projection,
+        throughput,
+        global,
+    })
+}
+
+fn parse_billing(input: &Input, indexes: &[IndexDefinition]) -> Result<Billing, AwsError> {
+    let mode = input.enumerated(
+        "BillingMode",
+        "billingMode",
+        &["PROVISIONED", "PAY_PER_REQUEST"],
+    )?;
+    let throughput = input.object("ProvisionedThroughput")?;
+    match mode {
+        Some("PAY_PER_REQUEST") => {
+            if throughput.is_some()
+                || indexes
+                    .iter()
+                    .any(|index| index.global && index.throughput.is_some())
+            {
+                return Err(validation(
+                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+                ));
+            }
+            Ok(Billing::PayPerRequest)
+        }
+        _ => {
+            let Some(throughput) = throughput else {
+                return Err(validation(
+                    "No provisioned throughput specified for the table",
+                ));
+            };
+            let units = |name: &str| throughput.get(name).and_then(Json::as_i64);
+            let (Some(read), Some(write)) =
+                (units("ReadCapacityUnits"), units("WriteCapacityUnits"))
+            else {
+                return Err(validation(
+                    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+                ));
+            };
+            if read < 1 || write < 1 {
+                return Err(validation(
+                    "One or more parameter values were invalid: Provisioned throughput values must be greater than 0",
+                ));
+            }
+            if let Some(index) = indexes
+                .iter()
+                .find(|index| index.global && index.throughput.is_none())
+            {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: ProvisionedThroughput is not specified for index: {}",
+                    index.name
+                )));
+            }
+            Ok(Billing::Provisioned { read, write })
+        }
+    }
+}
+
+pub fn parse_tags(tags: &[Json]) -> Result<Vec<(String, String)>, AwsError> {
+    tags.iter()
+        .map(|tag| {
+            let key = tag
+                .get("Key")
+                .and_then(Json::as_str)
+                .ok_or_else(|| null_member("tags.member.key"))?;
+            let value = tag
+                .get("Value")
+                .and_then(Json::as_str)
+                .ok_or_else(|| null_member("tags.member.value"))?;
+            Ok((key.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// A table with its items and index entries.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub definition: TableDefinition,
+    pub items: BTreeMap<PrimaryKey, Item>,
+    /// Per index: index key → the table keys of the items that have it.
+    pub index_entries: BTreeMap<String, BTreeMap<PrimaryKey, BTreeSet<PrimaryKey>>>,
+    pub size_bytes: usize,
+}
+
+impl Table {
+    pub fn new(definition: TableDefinition) -> Self {
+        let index_entries = definition
+            .indexes
+            .iter()
+            .map(|index| (index.name.clone(), BTreeMap::new()))
+            .collect();
+        Self {
+            definition,
+            items: BTreeMap::new(),
+            index_entries,
+            size_bytes: 0,
+        }
+    }
+
+    /// Stores `item` under `key`, returning the item it replaced.
+    pub fn put(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
+        let old = self.remove(&key);
+        self.size_bytes += item_size(&item);
+        for index in &self.definition.indexes {
+            if let Some(index_key) = index_key(&index.key, &item)
+                && let Some(entries) = self.index_entries.get_mut(&index.name)
+            {
+                entries.entry(index_key).or_default().insert(key.clone());
+            }
+        }
+        self.items.insert(key, item);
+        old
+    }
+
+    pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
+        let old = self.items.remove(key)?;
+        self.size_bytes = self.size_bytes.saturating_sub(item_size(&old));
+        for index in &self.definition.indexes {
+            if let Some(index_key) = index_key(&index.key, &old)
+                && let Some(entries) = self.index_entries.get_mut(&index.name)
+            {
+                let now_empty = entries.get_mut(&index_key).is_some_and(|keys| {
+                    keys.remove(key);
+                    keys.is_empty()
+                });
+                if now_empty {
+                    entries.remove(&index_key);
+                }
+            }
+        }
+        Some(old)
+    }
+
+    /// DynamoDB's `TableDescription`.
+    pub fn description(&self, status: &str) -> Json {
+        let definition = &self.definition;
+        let mut out = definition.definition_json();
+        out.insert("TableStatus".into(), json!(status));
+        out.insert("CreationDateTime".into(), json!(definition.created));
+        let (read, write) = match definition.billing {
+            Billing::PayPerRequest => (0, 0),
+            Billing::Provisioned { read, write } => (read, write),
+        };
+        out.insert(
+            "ProvisionedThroughput".into(),
+            json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": read, "WriteCapacityUnits": write}),
+        );
+        out.insert("TableSizeBytes".into(), json!(self.size_bytes));
+        out.insert("ItemCount".into(), json!(self.items.len()));
+        out.insert("TableArn".into(), json!(definition.arn));
+        out.insert("TableId".into(), json!(definition.id));
+        let mode = match definition.billing {
+            Billing::PayPerRequest => {
+                json!({"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": definition.created})
+            }
+            Billing::Provisioned { .. } => json!({"BillingMode": "PROVISIONED"}),
+        };
+        out.insert("BillingModeSummary".into(), mode);
+        out.insert(
+            "DeletionProtectionEnabled".into(),
+            json!(definition.deletion_protection),
+        );
+        for (global, parameter) in [
+            (true, "GlobalSecondaryIndexes"),
+            (false, "LocalSecondaryIndexes"),
+        ] {
+            let Some(Json::Array(indexes)) = out.get_mut(parameter) else {
+                continue;
+            };
+            for index in indexes.iter_mut() {
+                let Some(name) = index
+                    .get("IndexName")
+                    .and_then(Json::as_str)
+                    .map(str::to_owned)
+                else {
+                    continue;
+                };
+                let entries: usize = self
+                    .index_entries
+                    .get(&name)
+                    .map_or(0, |entries| entries.values().map(BTreeSet::len).sum());
+                let Json::Object(fields) = index else {
+                    continue;
+                };
+                fields.insert("IndexSizeBytes".into(), json!(0));
+                fields.insert("ItemCount".into(), json!(entries));
+                fields.insert(
+                    "IndexArn".into(),
+                    json!(format!("{}/index/{name}", definition.arn)),
+                );
+                if global {
+                    fields.insert("IndexStatus".into(), json!("ACTIVE"));
+                    let (read, write) = definition
+                        .index(&name)
+                        .and_then(|index| index.throughput)
+                        .unwrap_or((0, 0));
+                    fields.insert(
+                        "ProvisionedThroughput".into(),
+                        json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": read, "WriteCapacityUnits": write}),
+                    );
+                }
+            }
+        }
+        Json::Object(out)
+    }
+}
+
+/// The key of `item` in an index, if the item has the index's key attributes with the right types.
+pub fn index_key(schema: &KeySchema, item: &Item) -> Option<PrimaryKey> {
+    let value = |attribute: &KeyAttribute| {
+        item.get(&attribute.name)
+            .and_then(KeyValue::from_value)
+            .filter(|key| {
+                matches!(
+                    (key, attribute.kind),
+                    (KeyValue::S(_), ScalarType::S)
+                        | (KeyValue::N(_), ScalarType::N)
+                        | (KeyValue::B(_), ScalarType::B)
+                )
+            })
+    };
+    let hash = value(&schema.hash)?;
+    let range = match &schema.range {
+        Some(attribute) => Some(value(attribute)?),
+        None => None,
+    };
+    Some(PrimaryKey { hash, range })
+}

@@ -1,0 +1,58 @@
+//! The database schema, as an ordered list of migrations embedded in the binary. The database's
+//! `user_version` records how many have been applied; each runs once, in its own transaction.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: DynamoDB tables and items, per account and region.
+    "CREATE TABLE dynamodb_tables (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;
+     CREATE TABLE dynamodb_items (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         table_name TEXT NOT NULL,
+         item_key   TEXT NOT NULL,
+         item       TEXT NOT NULL,
+         PRIMARY KEY (account, region, table_name, item_key)
+     ) WITHOUT ROWID;",
+];
+
+pub fn apply(connection: &Connection) -> Result<(), StoreError> {
+    let applied: i64 = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(StoreError::Read)?;
+    let applied = usize::try_from(applied).unwrap_or(0);
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let version = index + 1;
+        let migrate = |source| StoreError::Migrate { version, source };
+        connection
+            .execute_batch(&format!(
+                "BEGIN; {sql}; PRAGMA user_version = {version}; COMMIT;"
+            ))
+            .map_err(migrate)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once() {
+        let connection = Connection::open_in_memory().unwrap();
+        apply(&connection).unwrap();
+        apply(&connection).unwrap();
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+    }
+}

@@ -1,0 +1,412 @@
+//! Durable state: one SQLite database (WAL) in the data directory, or in memory when the sandbox
+//! has none. Services keep their working state in memory and describe each change to the store as
+//! a [`Mutation`]; the store's single writer thread commits mutations in arrival order, grouping
+//! whatever is queued into one transaction, and acknowledges each only once it is committed. So a
+//! write acknowledged to a client survives `kill -9` of the process, at one commit per group
+//! rather than per request.
+//!
+//! The store knows rows, not HTTP or AWS types.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, params};
+use tokio::sync::oneshot;
+
+/// The file name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "sandbox.sqlite3";
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("opening the sandbox database {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("migrating the sandbox database to version {version}")]
+    Migrate {
+        version: usize,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("reading the sandbox database")]
+    Read(#[source] rusqlite::Error),
+    #[error("writing to the sandbox database")]
+    Write(#[source] rusqlite::Error),
+    #[error("the sandbox database writer has stopped")]
+    WriterGone,
+}
+
+/// Where a row belongs: AWS state is kept per account and region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    pub account: String,
+    pub region: String,
+}
+
+/// One change to durable state.
+#[derive(Debug, Clone)]
+pub enum Mutation {
+    /// Creates or replaces a DynamoDB table's definition (JSON).
+    PutTable {
+        scope: Scope,
+        name: String,
+        definition: String,
+    },
+    /// Deletes a DynamoDB table and all its items.
+    DeleteTable { scope: Scope, name: String },
+    /// Creates or replaces one item, addressed by its canonical key text.
+    PutItem {
+        scope: Scope,
+        table: String,
+        key: String,
+        item: String,
+    },
+    DeleteItem {
+        scope: Scope,
+        table: String,
+        key: String,
+    },
+}
+
+/// A DynamoDB table as stored: its definition and its items.
+#[derive(Debug, Clone)]
+pub struct StoredTable {
+    pub scope: Scope,
+    pub name: String,
+    pub definition: String,
+    pub items: Vec<String>,
+}
+
+struct Batch {
+    mutations: Vec<Mutation>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// A handle on the store; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    sender: mpsc::Sender<Batch>,
+}
+
+/// Owns the writer thread. The thread ends once every [`Store`] handle is gone; [`join`] then
+/// waits for it, so the last commits are on disk before the process exits.
+///
+/// [`join`]: StoreThread::join
+#[derive(Debug)]
+pub struct StoreThread {
+    handle: JoinHandle<()>,
+}
+
+impl StoreThread {
+    /// Waits for the writer to finish. Drop every [`Store`] handle first, or this never returns.
+    pub fn join(self) {
+        if self.handle.join().is_err() {
+            tracing::error!("the sandbox database writer panicked");
+        }
+    }
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("mutations", &self.mutations)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the database in `data_dir`, or an in-memory one.
+    /// Returns the store, everything it holds, and the writer thread's owner.
+    pub fn open(
+        data_dir: Option<&Path>,
+    ) -> Result<(Self, Vec<StoredTable>, StoreThread), StoreError> {
+        let connection = match data_dir {
+            Some(dir) => {
+                let path = dir.join(DATABASE_FILE);
+                let open = |source| StoreError::Open {
+                    path: path.clone(),
+                    source,
+                };
+                std::fs::create_dir_all(dir).map_err(|error| {
+                    open(rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
+                })?;
+                let connection = Connection::open(&path).map_err(open)?;
+                connection
+                    .pragma_update(None, "journal_mode", "WAL")
+                    .map_err(open)?;
+                // In WAL mode NORMAL writes every commit to the log before returning, so a
+                // committed transaction survives the process being killed.
+                connection
+                    .pragma_update(None, "synchronous", "NORMAL")
+                    .map_err(open)?;
+                connection
+            }
+            None => Connection::open_in_memory().map_err(|source| StoreError::Open {
+                path: PathBuf::from(":memory:"),
+                source,
+            })?,
+        };
+        migrations::apply(&connection)?;
+        let tables = load(&connection)?;
+        let (sender, receiver) = mpsc::channel::<Batch>();
+        let handle = std::thread::Builder::new()
+            .name("sandbox-store".into())
+            .spawn(move || write_loop(connection, receiver))
+            .map_err(|error| StoreError::Open {
+                path: PathBuf::from("writer thread"),
+                source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+            })?;
+        Ok((Self { sender }, tables, StoreThread { handle }))
+    }
+
+    /// Queues `mutations` to be committed together, after everything queued before them. Call it
+    /// while still holding the lock under which the in-memory change was made, so the store sees
+    /// changes in the same order as memory; then await the returned commit outside the lock.
+    pub fn submit(&self, mutations: Vec<Mutation>) -> Commit {
+        let (done, receiver) = oneshot::channel();
+        let queued = self.sender.send(Batch { mutations, done }).is_ok();
+        Commit { receiver, queued }
+    }
+}
+
+/// The pending commit of submitted mutations.
+#[derive(Debug)]
+pub struct Commit {
+    receiver: oneshot::Receiver<Result<(), String>>,
+    queued: bool,
+}
+
+impl Commit {
+    /// Waits until the mutations are durable.
+    pub async fn durable(self) -> Result<(), StoreError> {
+        if !self.queued {
+            return Err(StoreError::WriterGone);
+        }
+        match self.receiver.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(StoreError::Write(rusqlite::Error::InvalidParameterName(
+                message,
+            ))),
+            Err(_) => Err(StoreError::WriterGone),
+        }
+    }
+}
+
+/// The most batches committed in one transaction.
+const MAX_GROUP: usize = 512;
+
+fn write_loop(mut connection: Connection, receiver: mpsc::Receiver<Batch>) {
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(batch) => group.push(batch),
+                Err(_) => break,
+            }
+        }
+        let result = commit_group(&mut connection, &group).map_err(|error| error.to_string());
+        if let Err(error) = &result {
+            tracing::error!(%error, "sandbox database write failed");
+        }
+        for batch in group {
+            let _ = batch.done.send(result.clone());
+        }
+    }
+}
+
+fn commit_group(connection: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> {
+    let transaction = connection.transaction()?;
+    for mutation in group.iter().flat_map(|batch| &batch.mutations) {
+        apply(&transaction, mutation)?;
+    }
+    transaction.commit()
+}
+
+fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
+    match mutation {
+        Mutation::PutTable {
+            scope,
+            name,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO dynamodb_tables (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![scope.account, scope.region, name, definition])?;
+        }
+        Mutation::DeleteTable { scope, name } => {
+            connection
+                .prepare_cached(
+                    "DELETE FROM dynamodb_items WHERE account = ?1 AND region = ?2 AND table_name = ?3",
+                )?
+                .execute(params![scope.account, scope.region, name])?;
+            connection
+                .prepare_cached(
+                    "DELETE FROM dynamodb_tables WHERE account = ?1 AND region = ?2 AND name = ?3",
+                )?
+                .execute(params![scope.account, scope.region, name])?;
+        }
+        Mutation::PutItem {
+            scope,
+            table,
+            key,
+            item,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO dynamodb_items (account, region, table_name, item_key, item) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (account, region, table_name, item_key) DO UPDATE SET item = excluded.item",
+                )?
+                .execute(params![scope.account, scope.region, table, key, item])?;
+        }
+        Mutation::DeleteItem { scope, table, key } => {
+            connection
+                .prepare_cached(
+                    "DELETE FROM dynamodb_items WHERE account = ?1 AND region = ?2 AND table_name = ?3 AND item_key = ?4",
+                )?
+                .execute(params![scope.account, scope.region, table, key])?;
+        }
+    }
+    Ok(())
+}
+
+fn load(connection: &Connection) -> Result<Vec<StoredTable>, StoreError> {
+    let mut tables = Vec::new();
+    let mut statement = connection
+        .prepare("SELECT account, region, name, definition FROM dynamodb_tables ORDER BY account, region, name")
+        .map_err(StoreError::Read)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(StoredTable {
+                scope: Scope {
+                    account: row.get(0)?,
+                    region: row.get(1)?,
+                },
+                name: row.get(2)?,
+                definition: row.get(3)?,
+                items: Vec::new(),
+            })
+        })
+        .map_err(StoreError::Read)?;
+    for row in rows {
+        tables.push(row.map_err(StoreError::Read)?);
+    }
+    let mut items = connection
+        .prepare(
+            "SELECT item FROM dynamodb_items WHERE account = ?1 AND region = ?2 AND table_name = ?3",
+        )
+        .map_err(StoreError::Read)?;
+    for table in &mut tables {
+        let rows = items
+            .query_map(
+                params![table.scope.account, table.scope.region, table.name],
+                |row| row.get::<_, String>(0),
+            )
+            .map_err(StoreError::Read)?;
+        for row in rows {
+            table.items.push(row.map_err(StoreError::Read)?);
+        }
+    }
+    Ok(tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn committed_mutations_come_back_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, tables, _thread) = Store::open(Some(dir.path())).unwrap();
+            assert!(tables.is_empty());
+            store
+                .submit(vec![
+                    Mutation::PutTable {
+                        scope: scope(),
+                        name: "t".into(),
+                        definition: "{}".into(),
+                    },
+                    Mutation::PutItem {
+                        scope: scope(),
+                        table: "t".into(),
+                        key: "k1".into(),
+                        item: "one".into(),
+                    },
+                    Mutation::PutItem {
+                        scope: scope(),
+                        table: "t".into(),
+                        key: "k2".into(),
+                        item: "two".into(),
+                    },
+                ])
+                .durable()
+                .await
+                .unwrap();
+            store
+                .submit(vec![
+                    Mutation::PutItem {
+                        scope: scope(),
+                        table: "t".into(),
+                        key: "k1".into(),
+                        item: "uno".into(),
+                    },
+                    Mutation::DeleteItem {
+                        scope: scope(),
+                        table: "t".into(),
+                        key: "k2".into(),
+                    },
+                ])
+                .durable()
+                .await
+                .unwrap();
+        }
+        let (_store, tables, _thread) = Store::open(Some(dir.path())).unwrap();
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables[0].name, "t");
+        assert_eq!(tables[0].items, vec!["uno".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn deleting_a_table_deletes_its_items() {
+        let (store, _, _thread) = Store::open(None).unwrap();
+        let put = |name: &str| Mutation::PutTable {
+            scope: scope(),
+            name: name.into(),
+            definition: "{}".into(),
+        };
+        store
+            .submit(vec![
+                put("a"),
+                Mutation::PutItem {
+                    scope: scope(),
+                    table: "a".into(),
+                    key: "k".into(),
+                    item: "i".into(),
+                },
+                Mutation::DeleteTable {
+                    scope: scope(),
+                    name: "a".into(),
+                },
+                put("a"),
+            ])
+            .durable()
+            .await
+            .unwrap();
+    }
+}

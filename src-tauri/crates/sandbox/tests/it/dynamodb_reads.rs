@@ -1,0 +1,325 @@
+//! Query and Scan through the real SDK client: key order, direction, limits and paging, filters,
+//! projections, counts, indexes and parallel scan segments.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, Select,
+};
+
+use crate::fixture::{Sandbox, attribute, create_table, error_of, key, n, s};
+
+async fn readings(sandbox: &Sandbox) -> aws_sdk_dynamodb::Client {
+    let client = sandbox.dynamodb();
+    create_table(&client, "readings", "sensor", Some("at")).await;
+    // Inserted out of order; numbers that sort differently as text than as numbers.
+    for at in [10, 9, 100, 1, 55, 2, 30] {
+        for sensor in ["a", "b"] {
+            client
+                .put_item()
+                .table_name("readings")
+                .item("sensor", s(sensor))
+                .item("at", n(&at.to_string()))
+                .item("value", n(&(at * 2).to_string()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    client
+}
+
+fn ats(items: &[HashMap<String, AttributeValue>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| item["at"].as_n().unwrap().clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn query_returns_one_partition_in_numeric_sort_key_order() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    let page = client
+        .query()
+        .table_name("readings")
+        .key_condition_expression("sensor = :s")
+        .expression_attribute_values(":s", s("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ats(page.items()), ["1", "2", "9", "10", "30", "55", "100"]);
+    assert_eq!(page.count(), 7);
+
+    let backwards = client
+        .query()
+        .table_name("readings")
+        .key_condition_expression("sensor = :s AND #t BETWEEN :lo AND :hi")
+        .expression_attribute_names("#t", "at")
+        .expression_attribute_values(":s", s("a"))
+        .expression_attribute_values(":lo", n("2"))
+        .expression_attribute_values(":hi", n("55"))
+        .scan_index_forward(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ats(backwards.items()), ["55", "30", "10", "9", "2"]);
+}
+
+#[tokio::test]
+async fn query_pages_with_limit_and_exclusive_start_key() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    let mut seen = Vec::new();
+    let mut start = None;
+    let mut pages = 0;
+    loop {
+        let page = client
+            .query()
+            .table_name("readings")
+            .key_condition_expression("sensor = :s")
+            .expression_attribute_values(":s", s("b"))
+            .limit(3)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(ats(page.items()));
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["1", "2", "9", "10", "30", "55", "100"]);
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn filters_count_scanned_items_and_projections_trim_them() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    let page = client
+        .query()
+        .table_name("readings")
+        .key_condition_expression("sensor = :s AND #t > :t")
+        .filter_expression("#v >= :v")
+        .projection_expression("#t")
+        .expression_attribute_names("#t", "at")
+        .expression_attribute_names("#v", "value")
+        .expression_attribute_values(":s", s("a"))
+        .expression_attribute_values(":t", n("5"))
+        .expression_attribute_values(":v", n("60"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.scanned_count(), 5);
+    assert_eq!(page.count(), 3);
+    assert_eq!(ats(page.items()), ["30", "55", "100"]);
+    assert!(page.items().iter().all(|item| item.len() == 1));
+
+    let counted = client
+        .query()
+        .table_name("readings")
+        .key_condition_expression("sensor = :s")
+        .expression_attribute_values(":s", s("a"))
+        .select(Select::Count)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(counted.count(), 7);
+    assert!(counted.items.is_none());
+}
+
+#[tokio::test]
+async fn key_conditions_are_checked() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    let (code, message) = error_of(
+        client
+            .query()
+            .table_name("readings")
+            .key_condition_expression("#t = :t")
+            .expression_attribute_names("#t", "at")
+            .expression_attribute_values(":t", n("1"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(message, "Query condition missed key schema element: sensor");
+
+    let (_, message) = error_of(
+        client
+            .query()
+            .table_name("readings")
+            .key_condition_expression("sensor = :s")
+            .expression_attribute_values(":s", n("1"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        message,
+        "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    );
+}
+
+#[tokio::test]
+async fn scans_filter_and_split_into_segments() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    let all = client.scan().table_name("readings").send().await.unwrap();
+    assert_eq!(all.count(), 14);
+    let filtered = client
+        .scan()
+        .table_name("readings")
+        .filter_expression("#v > :v")
+        .expression_attribute_names("#v", "value")
+        .expression_attribute_values(":v", n("100"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filtered.count(), 4);
+    assert_eq!(filtered.scanned_count(), 14);
+
+    let mut total = 0;
+    for segment in 0..4 {
+        total += client
+            .scan()
+            .table_name("readings")
+            .segment(segment)
+            .total_segments(4)
+            .send()
+            .await
+            .unwrap()
+            .count();
+    }
+    assert_eq!(total, 14);
+}
+
+#[tokio::test]
+async fn global_secondary_indexes_answer_queries() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    client
+        .create_table()
+        .table_name("connections")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("connectionId", ScalarAttributeType::S))
+        .attribute_definitions(attribute("room", ScalarAttributeType::S))
+        .key_schema(key("connectionId", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by-room")
+                .key_schema(key("room", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for (id, room) in [("c1", "lobby"), ("c2", "games"), ("c3", "lobby")] {
+        client
+            .put_item()
+            .table_name("connections")
+            .item("connectionId", s(id))
+            .item("room", s(room))
+            .item("nick", s("someone"))
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .put_item()
+        .table_name("connections")
+        .item("connectionId", s("c4"))
+        .send()
+        .await
+        .unwrap();
+    let lobby = client
+        .query()
+        .table_name("connections")
+        .index_name("by-room")
+        .key_condition_expression("room = :r")
+        .expression_attribute_values(":r", s("lobby"))
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = lobby
+        .items()
+        .iter()
+        .map(|i| i["connectionId"].as_s().unwrap().as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["c1", "c3"]);
+    assert!(
+        lobby.items().iter().all(|item| !item.contains_key("nick")),
+        "KEYS_ONLY projection"
+    );
+
+    let indexed = client
+        .scan()
+        .table_name("connections")
+        .index_name("by-room")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        indexed.count(),
+        3,
+        "items without the index key are not in the index"
+    );
+
+    let (code, message) = error_of(
+        client
+            .query()
+            .table_name("connections")
+            .index_name("by-room")
+            .consistent_read(true)
+            .key_condition_expression("room = :r")
+            .expression_attribute_values(":r", s("lobby"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ValidationException",
+            "Consistent reads are not supported on global secondary indexes"
+        )
+    );
+}
+
+#[tokio::test]
+async fn legacy_parameters_still_work() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    let page = client
+        .query()
+        .table_name("readings")
+        .key_conditions(
+            "sensor",
+            aws_sdk_dynamodb::types::Condition::builder()
+                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
+                .attribute_value_list(s("a"))
+                .build()
+                .unwrap(),
+        )
+        .key_conditions(
+            "at",
+            aws_sdk_dynamodb::types::Condition::builder()
+                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Lt)
+                .attribute_value_list(n("10"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ats(page.items()), ["1", "2", "9"]);
+}

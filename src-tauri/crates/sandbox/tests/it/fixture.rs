@@ -1,0 +1,125 @@
+//! A sandbox on a free port and AWS SDK clients pointed at it.
+
+use std::path::Path;
+
+use aws_sdk_dynamodb::Client as DynamoDb;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use lab_sandbox::{Config, Running, start};
+
+pub struct Sandbox {
+    pub running: Running,
+}
+
+impl Sandbox {
+    pub async fn start() -> Self {
+        Self {
+            running: start(Config::default()).await.expect("the sandbox starts"),
+        }
+    }
+
+    pub async fn start_in(data_dir: &Path) -> Self {
+        let config = Config {
+            data_dir: Some(data_dir.to_path_buf()),
+            ..Config::default()
+        };
+        Self {
+            running: start(config).await.expect("the sandbox starts"),
+        }
+    }
+
+    pub fn dynamodb(&self) -> DynamoDb {
+        self.dynamodb_in("us-east-1")
+    }
+
+    pub fn dynamodb_in(&self, region: &str) -> DynamoDb {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .endpoint_url(self.running.endpoint())
+            .region(aws_sdk_dynamodb::config::Region::new(region.to_owned()))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "AKIDSANDBOX",
+                "sandbox-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        DynamoDb::from_conf(config)
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::Config::builder()
+            .endpoint_url(self.running.endpoint())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "AKIDSANDBOX",
+                "sandbox-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+}
+
+pub fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .unwrap()
+}
+
+pub fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
+pub fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_owned())
+}
+
+pub fn n(text: &str) -> AttributeValue {
+    AttributeValue::N(text.to_owned())
+}
+
+/// Creates an on-demand table keyed by `hash` (S) and, if given, `range` (N).
+pub async fn create_table(client: &DynamoDb, name: &str, hash: &str, range: Option<&str>) {
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute(hash, ScalarAttributeType::S))
+        .key_schema(key(hash, KeyType::Hash));
+    if let Some(range) = range {
+        request = request
+            .attribute_definitions(attribute(range, ScalarAttributeType::N))
+            .key_schema(key(range, KeyType::Range));
+    }
+    request.send().await.expect("the table is created");
+}
+
+/// The error code and message of a failed SDK call.
+pub fn error_of<E, R>(
+    result: Result<
+        R,
+        aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    >,
+) -> (String, String)
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    let error = result.expect_err("the call fails");
+    let meta = aws_sdk_dynamodb::error::ProvideErrorMetadata::meta(&error);
+    (
+        meta.code().unwrap_or_default().to_owned(),
+        meta.message().unwrap_or_default().to_owned(),
+    )
+}
