@@ -1,21 +1,52 @@
 //! `lab`: Serverless Lab from a terminal.
 //!
-//! The subcommands (lessons, run, status, teardown, report, sandbox) are added as the engine grows
-//! the capability behind each; until then the command only describes itself.
+//! Each subcommand is a thin front end on a library crate: `sandbox` runs the local cloud in the
+//! foreground. Lesson commands (lessons, run, status, teardown, report) arrive with the engine's
+//! lesson support.
+
+mod commands;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// Serverless Lab: guided AWS serverless labs (DynamoDB, Lambda, API Gateway) against a local
 /// sandbox or a real AWS account.
 #[derive(Debug, Parser)]
 #[command(name = "lab", version, arg_required_else_help = true)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the sandbox (the local AWS cloud) in the foreground until Ctrl-C.
+    Sandbox(commands::sandbox::Args),
+}
 
 fn main() -> ExitCode {
-    let Cli {} = Cli::parse();
-    ExitCode::SUCCESS
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sandbox(args) => commands::sandbox::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 #[cfg(test)]

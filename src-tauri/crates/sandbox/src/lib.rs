@@ -34,6 +34,9 @@ pub struct Config {
     pub account_id: String,
     /// Where state is kept; `None` keeps it in memory only, gone when the sandbox stops.
     pub data_dir: Option<PathBuf>,
+    /// Permits listening on a non-loopback address. Off unless explicitly asked for: the sandbox
+    /// accepts any credentials, so it must not be reachable from other machines by accident.
+    pub allow_non_loopback: bool,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             data_dir: None,
+            allow_non_loopback: false,
         }
     }
 }
@@ -123,7 +127,7 @@ const EXPIRY_INTERVAL: Duration = Duration::from_secs(2);
 ///
 /// Returns once the socket accepts connections.
 pub async fn start(config: Config) -> Result<Running, Error> {
-    if !config.listen.ip().is_loopback() {
+    if !config.listen.ip().is_loopback() && !config.allow_non_loopback {
         return Err(Error::NotLoopback {
             addr: config.listen,
         });

@@ -1,5 +1,7 @@
 //! The `lab` binary as a user runs it.
 
+mod sandbox;
+
 use std::process::Command;
 
 fn lab(args: &[&str]) -> std::process::Output {
@@ -26,12 +28,21 @@ fn help_describes_the_tool() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("Serverless Lab"), "{text}");
     assert!(text.contains("Usage: lab"), "{text}");
+    assert!(text.contains("sandbox"), "{text}");
 }
 
 #[test]
 fn unknown_subcommand_fails_with_a_usage_error() {
-    let output = lab(&["run", "crud-http-api"]);
+    let output = lab(&["frobnicate"]);
     assert_eq!(output.status.code(), Some(2));
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("error:"), "{text}");
+}
+
+#[test]
+fn sandbox_refuses_non_loopback_addresses_unless_told() {
+    let output = lab(&["sandbox", "--listen", "0.0.0.0:0", "--in-memory"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("only listens on loopback"), "{text}");
 }

@@ -1,0 +1,3 @@
+//! One module per `lab` subcommand.
+
+pub mod sandbox;

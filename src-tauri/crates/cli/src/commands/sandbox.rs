@@ -1,0 +1,100 @@
+//! `lab sandbox`: the local cloud in the foreground.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on (loopback only unless --allow-non-loopback). Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    listen: SocketAddr,
+    /// Directory that keeps the sandbox's state between runs [default: the app's data
+    /// directory, `sandbox/` inside it].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Keep all state in memory only; nothing survives a restart.
+    #[arg(long, conflicts_with = "data_dir")]
+    in_memory: bool,
+    /// Allow listening on a non-loopback address. The sandbox accepts any credentials: only do
+    /// this on a network you trust.
+    #[arg(long)]
+    allow_non_loopback: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let data_dir = if args.in_memory {
+        None
+    } else {
+        Some(match args.data_dir {
+            Some(dir) => dir,
+            None => lab_engine::DataDir::resolve()
+                .context("finding the app's data directory")?
+                .path()
+                .join("sandbox"),
+        })
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args.listen, data_dir, args.allow_non_loopback))
+}
+
+async fn serve(
+    listen: SocketAddr,
+    data_dir: Option<PathBuf>,
+    allow_non_loopback: bool,
+) -> anyhow::Result<()> {
+    let config = lab_sandbox::Config {
+        listen,
+        data_dir: data_dir.clone(),
+        allow_non_loopback,
+        ..lab_sandbox::Config::default()
+    };
+    let sandbox = lab_sandbox::start(config)
+        .await
+        .with_context(|| format!("starting the sandbox on {listen}"))?;
+    let state = match &data_dir {
+        Some(dir) => format!("state kept in {}", dir.display()),
+        None => "state kept in memory only".to_owned(),
+    };
+    announce(&format!(
+        "sandbox ready at {}\n{state}\n",
+        sandbox.endpoint()
+    ));
+    wait_for_stop_signal().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Prints the status lines. Nobody reading them (a closed pipe) is no reason to stop serving.
+fn announce(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        tracing::warn!(%error, "could not print the sandbox's status");
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM.
+async fn wait_for_stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("listening for Ctrl-C")?,
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("listening for Ctrl-C")?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! `lab sandbox` as a process: the ready line, a clean stop on SIGTERM, and no acknowledged write
+//! lost when the process is killed with SIGKILL.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+
+/// A `lab sandbox` process and the endpoint it announced.
+struct SandboxProcess {
+    child: Child,
+    endpoint: String,
+}
+
+impl SandboxProcess {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(["sandbox", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("lab sandbox starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .expect("lab sandbox prints its ready line");
+        // Stop reading: the sandbox must go on serving with nobody at the other end of its pipe.
+        drop(stdout);
+        let endpoint = line
+            .trim()
+            .strip_prefix("sandbox ready at ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+        Self { child, endpoint }
+    }
+
+    fn client(&self) -> Client {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .endpoint_url(&self.endpoint)
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "AKIDSANDBOX",
+                "sandbox-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        Client::from_conf(config)
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    fn wait(mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for lab sandbox") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "lab sandbox did not exit in {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+async fn create_table(client: &Client) {
+    client
+        .create_table()
+        .table_name("writes")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("a valid definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("a valid key"),
+        )
+        .send()
+        .await
+        .expect("the table is created");
+}
+
+async fn all_ids(client: &Client) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name("writes")
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan works");
+        for item in page.items() {
+            if let Some(AttributeValue::S(id)) = item.get("id") {
+                ids.insert(id.clone());
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return ids;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stops_cleanly_on_sigterm_and_keeps_its_state() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sandbox = SandboxProcess::start(dir.path());
+    let client = sandbox.client();
+    create_table(&client).await;
+    client
+        .put_item()
+        .table_name("writes")
+        .item("id", AttributeValue::S("kept".into()))
+        .send()
+        .await
+        .expect("the write is acknowledged");
+    sandbox.signal("TERM");
+    let status = sandbox.wait(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status}");
+
+    let sandbox = SandboxProcess::start(dir.path());
+    assert_eq!(
+        all_ids(&sandbox.client()).await,
+        HashSet::from(["kept".to_owned()])
+    );
+    sandbox.signal("INT");
+    assert!(sandbox.wait(Duration::from_secs(10)).success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_acknowledged_write_is_lost_to_kill_9() {
+    const WRITERS: usize = 8;
+    const MAX_WRITES: usize = 4_000;
+    const WRITE_FOR: Duration = Duration::from_millis(1500);
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sandbox = SandboxProcess::start(dir.path());
+    let client = sandbox.client();
+    create_table(&client).await;
+
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + WRITE_FOR;
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let client = client.clone();
+        let acknowledged = acknowledged.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..MAX_WRITES / WRITERS {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let id = format!("w{writer}-{i}");
+                let result = client
+                    .put_item()
+                    .table_name("writes")
+                    .item("id", AttributeValue::S(id.clone()))
+                    .item("payload", AttributeValue::S("x".repeat(200)))
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => acknowledged.lock().expect("not poisoned").push(id),
+                    Err(_) => break,
+                }
+            }
+        }));
+    }
+    // Kill the process while the writers are still writing.
+    tokio::time::sleep(WRITE_FOR / 2).await;
+    let mut sandbox = sandbox;
+    sandbox.child.kill().expect("SIGKILL is delivered");
+    sandbox.child.wait().expect("the process is reaped");
+    for writer in writers {
+        writer.await.expect("the writer task finishes");
+    }
+    let acknowledged: Vec<String> = acknowledged.lock().expect("not poisoned").clone();
+    assert!(
+        acknowledged.len() > 50,
+        "enough writes were acknowledged before the kill to mean something ({})",
+        acknowledged.len()
+    );
+    drop(sandbox);
+
+    let restarted = SandboxProcess::start(dir.path());
+    let stored = all_ids(&restarted.client()).await;
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged writes were lost, e.g. {:?}",
+        lost.len(),
+        acknowledged.len(),
+        lost.first()
+    );
+}
