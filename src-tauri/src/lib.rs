@@ -48,8 +48,11 @@ pub fn run() -> ExitCode {
 
 fn build_app() -> Result<tauri::App, StartError> {
     let data_dir = lab_engine::DataDir::resolve()?;
-    let sandbox =
-        tauri::async_runtime::block_on(lab_sandbox::start(lab_sandbox::Config::default()))?;
+    let sandbox_config = lab_sandbox::Config {
+        data_dir: Some(data_dir.path().join("sandbox")),
+        ..lab_sandbox::Config::default()
+    };
+    let sandbox = tauri::async_runtime::block_on(lab_sandbox::start(sandbox_config))?;
     tracing::info!(data_dir = %data_dir.path().display(), endpoint = %sandbox.endpoint(), "starting");
     let state = AppState::new(data_dir, sandbox);
     let app = tauri::Builder::default()
