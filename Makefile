@@ -7,6 +7,9 @@ CARGO ?= cargo
 # The desktop app is always built to serve ui/dist from its binary (see src-tauri/Cargo.toml).
 APP_FEATURES := --features serverless-lab/custom-protocol
 HAS_DISPLAY := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY)),yes,)
+# The AWS CLI and boto3 the tests drive the sandbox with (installed by .ci/install-deps test).
+PYTHON_TOOLS ?= $(or $(SERVERLESS_LAB_PYTHON_TOOLS),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/serverless-lab/python)
+export SERVERLESS_LAB_PYTHON_TOOLS := $(PYTHON_TOOLS)
 # Desktop tests need a display; without one they run inside a virtual X server.
 XVFB := $(if $(HAS_DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")
 

@@ -9,5 +9,6 @@ mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_tables;
 mod fixture;
+mod outside_clients;
 mod server;
 mod sts;

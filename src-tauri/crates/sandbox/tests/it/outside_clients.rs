@@ -1,0 +1,183 @@
+//! The sandbox driven by clients we did not write: the AWS CLI and boto3 (installed by
+//! `make deps-test` into a virtual environment), pointed at it with `--endpoint-url`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use crate::fixture::Sandbox;
+
+/// The virtual environment holding `aws` and boto3.
+fn python_tools() -> PathBuf {
+    let dir = std::env::var_os("SERVERLESS_LAB_PYTHON_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            home.join(".cache/serverless-lab/python")
+        });
+    assert!(
+        dir.join("bin/aws").is_file(),
+        "the AWS CLI is not installed in {}: run `make deps-test`",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs a command with throwaway credentials and no user configuration.
+fn run(program: PathBuf, args: &[&str], home: &std::path::Path) -> Output {
+    Command::new(program)
+        .args(args)
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOX")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the client runs")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "exit {}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "not JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_runs_the_labs_dynamodb_commands() {
+    let tools = python_tools();
+    let sandbox = Sandbox::start().await;
+    let endpoint = sandbox.running.endpoint();
+    let home = tempfile::tempdir().unwrap();
+    let aws = |args: &[&str]| {
+        let mut all = vec!["--endpoint-url", endpoint.as_str(), "--output", "json"];
+        all.extend_from_slice(args);
+        run(tools.join("bin/aws"), &all, home.path())
+    };
+
+    let created = stdout_json(&aws(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "ccbda-lambda-first",
+        "--attribute-definitions",
+        "AttributeName=thingID,AttributeType=S",
+        "--key-schema",
+        "AttributeName=thingID,KeyType=HASH",
+        "--billing-mode",
+        "PAY_PER_REQUEST",
+    ]));
+    assert_eq!(
+        created["TableDescription"]["TableName"],
+        "ccbda-lambda-first"
+    );
+
+    let waited = aws(&[
+        "dynamodb",
+        "wait",
+        "table-exists",
+        "--table-name",
+        "ccbda-lambda-first",
+    ]);
+    assert!(
+        waited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+
+    let put = aws(&[
+        "dynamodb",
+        "put-item",
+        "--table-name",
+        "ccbda-lambda-first",
+        "--item",
+        r#"{"thingID": {"S": "lamp"}, "watts": {"N": "60"}}"#,
+    ]);
+    assert!(
+        put.status.success(),
+        "{}",
+        String::from_utf8_lossy(&put.stderr)
+    );
+
+    let scanned = stdout_json(&aws(&[
+        "dynamodb",
+        "scan",
+        "--table-name",
+        "ccbda-lambda-first",
+    ]));
+    assert_eq!(scanned["Count"], 1);
+    assert_eq!(scanned["Items"][0]["watts"]["N"], "60");
+
+    let identity = stdout_json(&aws(&["sts", "get-caller-identity"]));
+    assert_eq!(identity["Account"], "000000000000");
+
+    let missing = aws(&["dynamodb", "describe-table", "--table-name", "nope"]);
+    // A service error: version 2 of the CLI exits with 254, version 1 (PyPI's) with 255.
+    assert!(
+        matches!(missing.status.code(), Some(254 | 255)),
+        "{}",
+        missing.status
+    );
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("(ResourceNotFoundException)")
+            && stderr.contains("Requested resource not found: Table: nope not found"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_reads_and_writes_like_against_aws() {
+    let tools = python_tools();
+    let sandbox = Sandbox::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let script = r#"
+import sys, boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+resource = boto3.resource("dynamodb", endpoint_url=sys.argv[1])
+table = resource.create_table(
+    TableName="readings",
+    KeySchema=[{"AttributeName": "sensor", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "sensor", "AttributeType": "S"}, {"AttributeName": "at", "AttributeType": "N"}],
+    BillingMode="PAY_PER_REQUEST",
+)
+table.wait_until_exists()
+with table.batch_writer() as batch:
+    for at in (3, 1, 2):
+        batch.put_item(Item={"sensor": "a", "at": at, "reading": {"celsius": at * 10}})
+items = table.query(KeyConditionExpression=Key("sensor").eq("a") & Key("at").gte(2))["Items"]
+print([int(item["at"]) for item in items])
+try:
+    table.put_item(Item={"sensor": "a", "at": 1}, ConditionExpression="attribute_not_exists(sensor)")
+except ClientError as error:
+    print(error.response["Error"]["Code"])
+"#;
+    let output = run(
+        tools.join("bin/python3"),
+        &["-c", script, &sandbox.running.endpoint()],
+        home.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "[2, 3]\nConditionalCheckFailedException"
+    );
+}
