@@ -13,7 +13,7 @@ export SERVERLESS_LAB_PYTHON_TOOLS := $(PYTHON_TOOLS)
 # Desktop tests need a display; without one they run inside a virtual X server.
 XVFB := $(if $(HAS_DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")
 
-.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e bindings lab
+.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e bindings bench lab
 
 ## run: install what is missing, build, and start the desktop app (a terminal fallback without a display)
 run:
@@ -73,6 +73,10 @@ e2e: ui
 ## bindings: regenerate the UI's TypeScript types from the Rust contract
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --quiet -p lab-contract committed_bindings_are_fresh
+
+## bench: the sandbox's DynamoDB against a loopback floor (release build)
+bench:
+	$(CARGO) bench -p lab-sandbox --bench dynamodb
 
 ## lab: build the CLI at target/release/lab
 lab:

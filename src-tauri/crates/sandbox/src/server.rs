@@ -42,10 +42,14 @@ impl State {
     }
 }
 
+/// The largest request body accepted: DynamoDB's 16 MB request limit.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
 pub(crate) fn router(state: State) -> Router {
     Router::new()
         .route("/_sandbox/health", get(health))
         .fallback(aws_request)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 

@@ -323,3 +323,136 @@ async fn legacy_parameters_still_work() {
         .unwrap();
     assert_eq!(ats(page.items()), ["1", "2", "9"]);
 }
+
+#[tokio::test]
+async fn indexes_added_later_cover_existing_items_and_local_indexes_sort_by_their_key() {
+    use aws_sdk_dynamodb::types::{
+        CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
+        GlobalSecondaryIndexUpdate, LocalSecondaryIndex,
+    };
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    client
+        .create_table()
+        .table_name("scores")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("player", ScalarAttributeType::S))
+        .attribute_definitions(attribute("game", ScalarAttributeType::S))
+        .attribute_definitions(attribute("score", ScalarAttributeType::N))
+        .key_schema(key("player", KeyType::Hash))
+        .key_schema(key("game", KeyType::Range))
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("by-score")
+                .key_schema(key("player", KeyType::Hash))
+                .key_schema(key("score", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for (game, score) in [("chess", "30"), ("go", "10"), ("tetris", "20")] {
+        client
+            .put_item()
+            .table_name("scores")
+            .item("player", s("ana"))
+            .item("game", s(game))
+            .item("score", n(score))
+            .send()
+            .await
+            .unwrap();
+    }
+    let by_score = client
+        .query()
+        .table_name("scores")
+        .index_name("by-score")
+        .key_condition_expression("player = :p")
+        .expression_attribute_values(":p", s("ana"))
+        .send()
+        .await
+        .unwrap();
+    let games: Vec<&str> = by_score
+        .items()
+        .iter()
+        .map(|i| i["game"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(games, ["go", "tetris", "chess"]);
+
+    client
+        .update_table()
+        .table_name("scores")
+        .attribute_definitions(attribute("game", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by-game")
+                        .key_schema(key("game", KeyType::Hash))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let go = client
+        .query()
+        .table_name("scores")
+        .index_name("by-game")
+        .key_condition_expression("game = :g")
+        .expression_attribute_values(":g", s("go"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        go.count(),
+        1,
+        "the new index covers items written before it"
+    );
+
+    client
+        .update_table()
+        .table_name("scores")
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("by-game")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        client
+            .query()
+            .table_name("scores")
+            .index_name("by-game")
+            .key_condition_expression("game = :g")
+            .expression_attribute_values(":g", s("go"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ValidationException",
+            "The table does not have the specified index: by-game"
+        )
+    );
+}

@@ -1,0 +1,67 @@
+//! Any bytes as the body of any DynamoDB operation, against one sandbox state that grows as the
+//! fuzzer finds valid requests: every answer is a response or an AWS error, never a panic.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use lab_sandbox::dynamodb::DynamoDb;
+use lab_sandbox::store::{Scope, Store};
+use libfuzzer_sys::fuzz_target;
+
+const OPERATIONS: [&str; 20] = [
+    "CreateTable",
+    "DescribeTable",
+    "ListTables",
+    "UpdateTable",
+    "DeleteTable",
+    "PutItem",
+    "GetItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchWriteItem",
+    "BatchGetItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+    "TagResource",
+    "UntagResource",
+    "ListTagsOfResource",
+    "UpdateTimeToLive",
+    "DescribeTimeToLive",
+];
+
+struct Harness {
+    runtime: tokio::runtime::Runtime,
+    dynamodb: DynamoDb,
+}
+
+fn harness() -> &'static Harness {
+    static HARNESS: OnceLock<Harness> = OnceLock::new();
+    HARNESS.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let (store, stored, thread) = Store::open(None).expect("an in-memory store");
+        // The writer thread lives as long as the fuzzer.
+        std::mem::forget(thread);
+        let dynamodb = DynamoDb::load(store, stored).expect("an empty state loads");
+        Harness { runtime, dynamodb }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let operation = OPERATIONS[usize::from(selector) % OPERATIONS.len()];
+    let harness = harness();
+    let scope = Scope {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+    };
+    let _ = harness
+        .runtime
+        .block_on(harness.dynamodb.handle(&scope, operation, body));
+});
