@@ -13,7 +13,7 @@ export SERVERLESS_LAB_PYTHON_TOOLS := $(PYTHON_TOOLS)
 # Desktop tests need a display; without one they run inside a virtual X server.
 XVFB := $(if $(HAS_DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")
 
-.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e bindings bench lab
+.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab
 
 ## run: install what is missing, build, and start the desktop app (a terminal fallback without a display)
 run:
@@ -29,12 +29,13 @@ else
 	@$(CARGO) run --quiet -p lab-cli --bin lab -- --help
 endif
 
-## test: everything CI checks — formatting, lints, Rust tests (unit, integration, desktop e2e), UI checks
+## test: everything CI checks — formatting, lints, UI checks, fuzzing, Rust tests (unit, integration, desktop e2e)
 test: deps-test
 	$(MAKE) --no-print-directory ui
 	$(MAKE) --no-print-directory fmt-check
 	$(MAKE) --no-print-directory clippy
 	$(MAKE) --no-print-directory ui-check ui-test
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory nextest
 
 deps:
@@ -69,6 +70,18 @@ nextest:
 ## e2e: only the desktop end-to-end test
 e2e: ui
 	$(XVFB) $(CARGO) nextest run -p serverless-lab $(APP_FEATURES) --test e2e --no-capture
+
+## fuzz: run every fuzz target of the sandbox's parsers for FUZZ_SECONDS each (AddressSanitizer)
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := expressions requests
+FUZZ_TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/fuzz
+# cargo-fuzz passes -Z flags (the sanitizer); RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+fuzz:
+	cd src-tauri/crates/sandbox && for target in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS)s"; \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --target-dir $(FUZZ_TARGET_DIR) $$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 25 || exit 1; \
+	done
 
 ## bindings: regenerate the UI's TypeScript types from the Rust contract
 bindings:
