@@ -9,6 +9,7 @@
 //! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
 
 pub mod dynamodb;
+pub mod logs;
 mod server;
 pub mod store;
 mod sts;
@@ -65,6 +66,8 @@ pub enum Error {
     Store(#[from] store::StoreError),
     #[error("reading the sandbox's saved state")]
     Load(#[from] dynamodb::LoadError),
+    #[error("reading the sandbox's saved logs")]
+    LoadLogs(#[from] logs::LoadError),
 }
 
 /// A sandbox that accepts connections. Dropping it stops the server too.
@@ -143,10 +146,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         source,
     })?;
     let (store, stored, store_thread) = store::Store::open(config.data_dir.as_deref())?;
-    let dynamodb = Arc::new(dynamodb::DynamoDb::load(store, stored)?);
+    let logs = Arc::new(logs::Logs::load(store.clone(), stored.log_groups)?);
+    let dynamodb = Arc::new(dynamodb::DynamoDb::load(store, stored.tables)?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
-    let router = server::router(server::State::new(config.account_id, dynamodb));
+    let router = server::router(server::State::new(config.account_id, dynamodb, logs));
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async {
             // A dropped sender means the `Running` handle is gone: stop as well.

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::dynamodb::{self, DynamoDb};
+use crate::logs::{self, Logs};
 use crate::store::Scope;
 use crate::sts;
 use crate::wire::{self, AwsError, Protocol};
@@ -29,14 +30,16 @@ pub(crate) struct State {
 struct Inner {
     account_id: String,
     dynamodb: Arc<DynamoDb>,
+    logs: Arc<Logs>,
 }
 
 impl State {
-    pub(crate) fn new(account_id: String, dynamodb: Arc<DynamoDb>) -> Self {
+    pub(crate) fn new(account_id: String, dynamodb: Arc<DynamoDb>, logs: Arc<Logs>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 account_id,
                 dynamodb,
+                logs,
             }),
         }
     }
@@ -58,7 +61,7 @@ async fn health(Extract(state): Extract<State>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
-        "services": ["dynamodb", "sts"],
+        "services": ["dynamodb", "logs", "sts"],
     }))
     .into_response()
 }
@@ -84,7 +87,11 @@ async fn aws_request(
         Protocol::AwsJson { version } => {
             if let Some(operation) = operation.strip_prefix(dynamodb::TARGET_PREFIX) {
                 let result = state.inner.dynamodb.handle(&scope, operation, &body).await;
-                return dynamodb_response(version, result, &request_id);
+                return json_response(version, result, &request_id, true);
+            }
+            if let Some(operation) = operation.strip_prefix(logs::TARGET_PREFIX) {
+                let result = state.inner.logs.handle(&scope, operation, &body).await;
+                return json_response(version, result, &request_id, false);
             }
             wire::render_error(
                 &protocol,
@@ -111,11 +118,12 @@ async fn aws_request(
     }
 }
 
-/// A DynamoDB answer: JSON with the request id and the CRC32 of the body, as DynamoDB sends.
-fn dynamodb_response(
+/// An awsJson answer with the request id; DynamoDB also sends the CRC32 of the body.
+fn json_response(
     version: &'static str,
     result: Result<serde_json::Value, AwsError>,
     request_id: &str,
+    with_crc32: bool,
 ) -> Response {
     let (status, content_type, body) = match result {
         Ok(output) => (
@@ -127,9 +135,11 @@ fn dynamodb_response(
     };
     let crc32 = crc32fast::hash(body.as_bytes());
     let mut response = wire::respond(status, &content_type, body, request_id);
-    response
-        .headers_mut()
-        .insert("x-amz-crc32", HeaderValue::from(crc32));
+    if with_crc32 {
+        response
+            .headers_mut()
+            .insert("x-amz-crc32", HeaderValue::from(crc32));
+    }
     response
 }
 

@@ -46,7 +46,7 @@ fn harness() -> &'static Harness {
         let (store, stored, thread) = Store::open(None).expect("an in-memory store");
         // The writer thread lives as long as the fuzzer.
         std::mem::forget(thread);
-        let dynamodb = DynamoDb::load(store, stored).expect("an empty state loads");
+        let dynamodb = DynamoDb::load(store, stored.tables).expect("an empty state loads");
         Harness { runtime, dynamodb }
     })
 }

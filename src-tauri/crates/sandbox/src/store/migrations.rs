@@ -22,6 +22,33 @@ const MIGRATIONS: &[&str] = &[
          item       TEXT NOT NULL,
          PRIMARY KEY (account, region, table_name, item_key)
      ) WITHOUT ROWID;",
+    // 2: CloudWatch Logs groups, streams and events.
+    "CREATE TABLE logs_groups (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;
+     CREATE TABLE logs_streams (
+         account   TEXT NOT NULL,
+         region    TEXT NOT NULL,
+         log_group TEXT NOT NULL,
+         name      TEXT NOT NULL,
+         created   INTEGER NOT NULL,
+         PRIMARY KEY (account, region, log_group, name)
+     ) WITHOUT ROWID;
+     CREATE TABLE logs_events (
+         account   TEXT NOT NULL,
+         region    TEXT NOT NULL,
+         log_group TEXT NOT NULL,
+         stream    TEXT NOT NULL,
+         seq       INTEGER NOT NULL,
+         timestamp INTEGER NOT NULL,
+         ingestion INTEGER NOT NULL,
+         message   TEXT NOT NULL,
+         PRIMARY KEY (account, region, log_group, stream, seq)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

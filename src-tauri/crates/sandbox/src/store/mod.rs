@@ -72,6 +72,58 @@ pub enum Mutation {
         table: String,
         key: String,
     },
+    /// Creates or replaces a log group's definition (JSON: retention, tags, creation time).
+    PutLogGroup {
+        scope: Scope,
+        name: String,
+        definition: String,
+    },
+    /// Deletes a log group with its streams and events.
+    DeleteLogGroup { scope: Scope, name: String },
+    PutLogStream {
+        scope: Scope,
+        group: String,
+        name: String,
+        created: i64,
+    },
+    /// Deletes a log stream with its events.
+    DeleteLogStream {
+        scope: Scope,
+        group: String,
+        name: String,
+    },
+    /// Appends events to a stream; `first_seq` numbers the first of them.
+    AppendLogEvents {
+        scope: Scope,
+        group: String,
+        stream: String,
+        first_seq: i64,
+        events: Vec<StoredLogEvent>,
+    },
+}
+
+/// One log event as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLogEvent {
+    pub timestamp: i64,
+    pub ingestion: i64,
+    pub message: String,
+}
+
+/// A log group as stored, with its streams and their events in order.
+#[derive(Debug, Clone)]
+pub struct StoredLogGroup {
+    pub scope: Scope,
+    pub name: String,
+    pub definition: String,
+    pub streams: Vec<(String, i64, Vec<StoredLogEvent>)>,
+}
+
+/// Everything the store holds, as read at start.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub tables: Vec<StoredTable>,
+    pub log_groups: Vec<StoredLogGroup>,
 }
 
 /// A DynamoDB table as stored: its definition and its items.
@@ -123,9 +175,7 @@ impl std::fmt::Debug for Batch {
 impl Store {
     /// Opens (creating and migrating as needed) the database in `data_dir`, or an in-memory one.
     /// Returns the store, everything it holds, and the writer thread's owner.
-    pub fn open(
-        data_dir: Option<&Path>,
-    ) -> Result<(Self, Vec<StoredTable>, StoreThread), StoreError> {
+    pub fn open(data_dir: Option<&Path>) -> Result<(Self, Stored, StoreThread), StoreError> {
         let connection = match data_dir {
             Some(dir) => {
                 let path = dir.join(DATABASE_FILE);
@@ -153,7 +203,10 @@ impl Store {
             })?,
         };
         migrations::apply(&connection)?;
-        let tables = load(&connection)?;
+        let tables = Stored {
+            tables: load(&connection)?,
+            log_groups: load_logs(&connection)?,
+        };
         let (sender, receiver) = mpsc::channel::<Batch>();
         let handle = std::thread::Builder::new()
             .name("sandbox-store".into())
@@ -274,8 +327,148 @@ fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
                 )?
                 .execute(params![scope.account, scope.region, table, key])?;
         }
+        Mutation::PutLogGroup {
+            scope,
+            name,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO logs_groups (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![scope.account, scope.region, name, definition])?;
+        }
+        Mutation::DeleteLogGroup { scope, name } => {
+            for table in ["logs_events", "logs_streams"] {
+                connection
+                    .prepare_cached(&format!(
+                        "DELETE FROM {table} WHERE account = ?1 AND region = ?2 AND log_group = ?3"
+                    ))?
+                    .execute(params![scope.account, scope.region, name])?;
+            }
+            connection
+                .prepare_cached(
+                    "DELETE FROM logs_groups WHERE account = ?1 AND region = ?2 AND name = ?3",
+                )?
+                .execute(params![scope.account, scope.region, name])?;
+        }
+        Mutation::PutLogStream {
+            scope,
+            group,
+            name,
+            created,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO logs_streams (account, region, log_group, name, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![scope.account, scope.region, group, name, created])?;
+        }
+        Mutation::DeleteLogStream { scope, group, name } => {
+            connection
+                .prepare_cached(
+                    "DELETE FROM logs_events WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND stream = ?4",
+                )?
+                .execute(params![scope.account, scope.region, group, name])?;
+            connection
+                .prepare_cached(
+                    "DELETE FROM logs_streams WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND name = ?4",
+                )?
+                .execute(params![scope.account, scope.region, group, name])?;
+        }
+        Mutation::AppendLogEvents {
+            scope,
+            group,
+            stream,
+            first_seq,
+            events,
+        } => {
+            let mut insert = connection.prepare_cached(
+                "INSERT OR REPLACE INTO logs_events (account, region, log_group, stream, seq, timestamp, ingestion, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for (offset, event) in events.iter().enumerate() {
+                insert.execute(params![
+                    scope.account,
+                    scope.region,
+                    group,
+                    stream,
+                    first_seq + offset as i64,
+                    event.timestamp,
+                    event.ingestion,
+                    event.message
+                ])?;
+            }
+        }
     }
     Ok(())
+}
+
+fn load_logs(connection: &Connection) -> Result<Vec<StoredLogGroup>, StoreError> {
+    let mut groups = Vec::new();
+    let mut statement = connection
+        .prepare("SELECT account, region, name, definition FROM logs_groups ORDER BY account, region, name")
+        .map_err(StoreError::Read)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(StoredLogGroup {
+                scope: Scope {
+                    account: row.get(0)?,
+                    region: row.get(1)?,
+                },
+                name: row.get(2)?,
+                definition: row.get(3)?,
+                streams: Vec::new(),
+            })
+        })
+        .map_err(StoreError::Read)?;
+    for row in rows {
+        groups.push(row.map_err(StoreError::Read)?);
+    }
+    let mut streams = connection
+        .prepare(
+            "SELECT name, created FROM logs_streams WHERE account = ?1 AND region = ?2 AND log_group = ?3 ORDER BY name",
+        )
+        .map_err(StoreError::Read)?;
+    let mut events = connection
+        .prepare(
+            "SELECT timestamp, ingestion, message FROM logs_events
+             WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND stream = ?4 ORDER BY seq",
+        )
+        .map_err(StoreError::Read)?;
+    for group in &mut groups {
+        let rows = streams
+            .query_map(
+                params![group.scope.account, group.scope.region, group.name],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+            )
+            .map_err(StoreError::Read)?;
+        let mut names = Vec::new();
+        for row in rows {
+            names.push(row.map_err(StoreError::Read)?);
+        }
+        for (name, created) in names {
+            let rows = events
+                .query_map(
+                    params![group.scope.account, group.scope.region, group.name, name],
+                    |row| {
+                        Ok(StoredLogEvent {
+                            timestamp: row.get(0)?,
+                            ingestion: row.get(1)?,
+                            message: row.get(2)?,
+                        })
+                    },
+                )
+                .map_err(StoreError::Read)?;
+            let mut stream_events = Vec::new();
+            for row in rows {
+                stream_events.push(row.map_err(StoreError::Read)?);
+            }
+            group.streams.push((name, created, stream_events));
+        }
+    }
+    Ok(groups)
 }
 
 fn load(connection: &Connection) -> Result<Vec<StoredTable>, StoreError> {
@@ -333,8 +526,8 @@ mod tests {
     async fn committed_mutations_come_back_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let (store, tables, _thread) = Store::open(Some(dir.path())).unwrap();
-            assert!(tables.is_empty());
+            let (store, stored, _thread) = Store::open(Some(dir.path())).unwrap();
+            assert!(stored.tables.is_empty());
             store
                 .submit(vec![
                     Mutation::PutTable {
@@ -376,7 +569,8 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let (_store, tables, _thread) = Store::open(Some(dir.path())).unwrap();
+        let (_store, stored, _thread) = Store::open(Some(dir.path())).unwrap();
+        let tables = stored.tables;
         assert_eq!(tables.len(), 1);
         assert_eq!(tables[0].name, "t");
         assert_eq!(tables[0].items, vec!["uno".to_owned()]);

@@ -49,6 +49,21 @@ impl Sandbox {
         DynamoDb::from_conf(config)
     }
 
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        let config = aws_sdk_cloudwatchlogs::Config::builder()
+            .endpoint_url(self.running.endpoint())
+            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+                "AKIDSANDBOX",
+                "sandbox-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(config)
+    }
+
     pub fn sts(&self) -> aws_sdk_sts::Client {
         let config = aws_sdk_sts::Config::builder()
             .endpoint_url(self.running.endpoint())
