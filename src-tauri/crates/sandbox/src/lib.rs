@@ -10,6 +10,7 @@
 
 pub mod dynamodb;
 pub mod logs;
+mod regional;
 mod server;
 pub mod store;
 mod sts;

@@ -18,7 +18,6 @@ pub mod table;
 pub mod value;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value as Json;
 
@@ -27,6 +26,7 @@ use self::api::{Context, Tables};
 use self::input::Input;
 use self::table::{Table, TableDefinition};
 use self::value::{Value, item_from_json};
+use crate::regional::Regional;
 use crate::store::{Mutation, Scope, Store, StoredTable};
 use crate::wire::AwsError;
 
@@ -43,7 +43,7 @@ pub struct Region {
 /// The DynamoDB service of a sandbox.
 #[derive(Debug)]
 pub struct DynamoDb {
-    regions: Mutex<HashMap<Scope, Arc<RwLock<Region>>>>,
+    regions: Regional<Region>,
     store: Store,
 }
 
@@ -91,22 +91,9 @@ impl DynamoDb {
                 .insert(stored_table.name.clone(), table);
         }
         Ok(Self {
-            regions: Mutex::new(
-                regions
-                    .into_iter()
-                    .map(|(scope, region)| (scope, Arc::new(RwLock::new(region))))
-                    .collect(),
-            ),
+            regions: Regional::new(regions),
             store,
         })
-    }
-
-    fn region(&self, scope: &Scope) -> Arc<RwLock<Region>> {
-        let mut regions = self
-            .regions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        regions.entry(scope.clone()).or_default().clone()
     }
 
     /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
@@ -118,7 +105,7 @@ impl DynamoDb {
     ) -> Result<Json, AwsError> {
         let input = Input::parse(body)?;
         let context = Context { scope };
-        let region = self.region(scope);
+        let region = self.regions.get(scope);
         let read = || {
             region
                 .read()
@@ -186,16 +173,7 @@ impl DynamoDb {
     /// DynamoDB's background expiry does; values more than five years old are ignored, as there.
     pub async fn expire_items(&self, now: f64) -> usize {
         const FIVE_YEARS: f64 = 5.0 * 365.0 * 24.0 * 3600.0;
-        let regions: Vec<(Scope, Arc<RwLock<Region>>)> = {
-            let regions = self
-                .regions
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            regions
-                .iter()
-                .map(|(scope, region)| (scope.clone(), region.clone()))
-                .collect()
-        };
+        let regions = self.regions.all();
         let mut expired = 0;
         for (scope, region) in regions {
             let commit = {

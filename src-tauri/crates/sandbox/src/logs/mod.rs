@@ -6,11 +6,11 @@ mod api;
 mod filter;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::StatusCode;
 use serde_json::Value as Json;
 
+use crate::regional::Regional;
 use crate::store::{Mutation, Scope, Store, StoredLogEvent, StoredLogGroup};
 use crate::wire::AwsError;
 
@@ -67,7 +67,7 @@ pub(crate) type Groups = BTreeMap<String, LogGroup>;
 /// The CloudWatch Logs service of a sandbox.
 #[derive(Debug)]
 pub struct Logs {
-    regions: Mutex<HashMap<Scope, Arc<RwLock<Groups>>>>,
+    regions: Regional<Groups>,
     store: Store,
 }
 
@@ -128,22 +128,9 @@ impl Logs {
             );
         }
         Ok(Self {
-            regions: Mutex::new(
-                regions
-                    .into_iter()
-                    .map(|(scope, groups)| (scope, Arc::new(RwLock::new(groups))))
-                    .collect(),
-            ),
+            regions: Regional::new(regions),
             store,
         })
-    }
-
-    fn region(&self, scope: &Scope) -> Arc<RwLock<Groups>> {
-        let mut regions = self
-            .regions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        regions.entry(scope.clone()).or_default().clone()
     }
 
     /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
@@ -153,7 +140,7 @@ impl Logs {
         operation: &str,
         body: &[u8],
     ) -> Result<Json, AwsError> {
-        let region = self.region(scope);
+        let region = self.regions.get(scope);
         let (output, mutations) = {
             let mut groups = region
                 .write()
@@ -184,7 +171,7 @@ impl Logs {
         stream: &str,
         messages: Vec<(i64, String)>,
     ) {
-        let region = self.region(scope);
+        let region = self.regions.get(scope);
         let commit = {
             let mut groups = region
                 .write()
@@ -240,7 +227,7 @@ impl Logs {
 
     /// The events of one stream, for the inspector and tests.
     pub fn events(&self, scope: &Scope, group: &str, stream: &str) -> Vec<LogEvent> {
-        let region = self.region(scope);
+        let region = self.regions.get(scope);
         let groups = region
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
