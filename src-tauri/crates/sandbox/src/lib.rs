@@ -9,6 +9,7 @@
 //! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
 
 pub mod dynamodb;
+pub mod lambda;
 pub mod logs;
 mod regional;
 mod server;
@@ -69,6 +70,8 @@ pub enum Error {
     Load(#[from] dynamodb::LoadError),
     #[error("reading the sandbox's saved logs")]
     LoadLogs(#[from] logs::LoadError),
+    #[error("preparing Lambda")]
+    Lambda(#[from] lambda::SetupError),
 }
 
 /// A sandbox that accepts connections. Dropping it stops the server too.
@@ -79,6 +82,7 @@ pub struct Running {
     task: Option<JoinHandle<()>>,
     expiry: Option<JoinHandle<()>>,
     store: Option<store::StoreThread>,
+    lambda: Option<Arc<lambda::Lambda>>,
 }
 
 impl Running {
@@ -94,6 +98,9 @@ impl Running {
 
     /// Stops accepting connections and waits for in-flight requests to finish.
     pub async fn shutdown(mut self) {
+        if let Some(lambda) = self.lambda.take() {
+            lambda.stop_all();
+        }
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
@@ -115,6 +122,9 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        if let Some(lambda) = self.lambda.take() {
+            lambda.stop_all();
+        }
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
@@ -151,7 +161,17 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let dynamodb = Arc::new(dynamodb::DynamoDb::load(store, stored.tables)?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
-    let router = server::router(server::State::new(config.account_id, dynamodb, logs));
+    let lambda = Arc::new(lambda::Lambda::new(
+        config.data_dir.as_deref(),
+        logs.clone(),
+    )?);
+    lambda.set_endpoint(format!("http://{local_addr}"));
+    let router = server::router(server::State::new(
+        config.account_id,
+        dynamodb,
+        logs,
+        lambda.clone(),
+    ));
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async {
             // A dropped sender means the `Running` handle is gone: stop as well.
@@ -168,6 +188,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         task: Some(task),
         expiry: Some(expiry),
         store: Some(store_thread),
+        lambda: Some(lambda),
     })
 }
 

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::dynamodb::{self, DynamoDb};
+use crate::lambda::Lambda;
 use crate::logs::{self, Logs};
 use crate::store::Scope;
 use crate::sts;
@@ -31,15 +32,22 @@ struct Inner {
     account_id: String,
     dynamodb: Arc<DynamoDb>,
     logs: Arc<Logs>,
+    lambda: Arc<Lambda>,
 }
 
 impl State {
-    pub(crate) fn new(account_id: String, dynamodb: Arc<DynamoDb>, logs: Arc<Logs>) -> Self {
+    pub(crate) fn new(
+        account_id: String,
+        dynamodb: Arc<DynamoDb>,
+        logs: Arc<Logs>,
+        lambda: Arc<Lambda>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 account_id,
                 dynamodb,
                 logs,
+                lambda,
             }),
         }
     }
@@ -51,6 +59,10 @@ const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub(crate) fn router(state: State) -> Router {
     Router::new()
         .route("/_sandbox/health", get(health))
+        .route(
+            "/_sandbox/lambda/code/{account}/{region}/{name}",
+            get(function_code),
+        )
         .fallback(aws_request)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -61,7 +73,7 @@ async fn health(Extract(state): Extract<State>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
-        "services": ["dynamodb", "logs", "sts"],
+        "services": ["dynamodb", "lambda", "logs", "sts"],
     }))
     .into_response()
 }
@@ -110,11 +122,42 @@ async fn aws_request(
                 &request_id,
             ),
         },
-        Protocol::RestJson => wire::render_error(
-            &protocol,
-            &AwsError::unknown_rest_operation(&method, uri.path()),
-            &request_id,
-        ),
+        Protocol::RestJson => {
+            let handled = state
+                .inner
+                .lambda
+                .handle(&scope, &method, uri.path(), uri.query(), &headers, body)
+                .await;
+            match handled {
+                Some(Ok(mut response)) => {
+                    if let Ok(value) = HeaderValue::from_str(&request_id) {
+                        response
+                            .headers_mut()
+                            .entry("x-amzn-requestid")
+                            .or_insert(value);
+                    }
+                    response
+                }
+                Some(Err(error)) => wire::render_error(&protocol, &error, &request_id),
+                None => wire::render_error(
+                    &protocol,
+                    &AwsError::unknown_rest_operation(&method, uri.path()),
+                    &request_id,
+                ),
+            }
+        }
+    }
+}
+
+/// The deployment package GetFunction's `Code.Location` points at.
+async fn function_code(
+    Extract(state): Extract<State>,
+    axum::extract::Path((account, region, name)): axum::extract::Path<(String, String, String)>,
+) -> Response {
+    let scope = Scope { account, region };
+    match state.inner.lambda.code_zip(&scope, &name) {
+        Some(zip) => ([("content-type", "application/zip")], zip).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such function").into_response(),
     }
 }
 

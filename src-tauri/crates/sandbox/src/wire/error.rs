@@ -97,10 +97,15 @@ pub fn error_body(
                 serde_json::Value::Object(body).to_string(),
             )
         }
-        Protocol::RestJson => (
-            "application/json".to_owned(),
-            serde_json::json!({ "message": error.message }).to_string(),
-        ),
+        Protocol::RestJson => {
+            let mut body = serde_json::Map::new();
+            body.insert("message".to_owned(), error.message.clone().into());
+            body.extend(error.extra.clone());
+            (
+                "application/json".to_owned(),
+                serde_json::Value::Object(body).to_string(),
+            )
+        }
         Protocol::Query => ("text/xml".to_owned(), query_error_xml(error, request_id)),
     };
     (error.status, content_type, body)

@@ -9,6 +9,24 @@ use aws_sdk_dynamodb::types::{
 };
 use lab_sandbox::{Config, Running, start};
 
+/// A client of the SDK crate `$sdk` for the sandbox at `$endpoint`, with throwaway credentials.
+macro_rules! client {
+    ($sdk:ident, $endpoint:expr, $region:expr) => {{
+        let config = $sdk::Config::builder()
+            .endpoint_url($endpoint)
+            .region($sdk::config::Region::new($region.to_owned()))
+            .credentials_provider($sdk::config::Credentials::new(
+                "AKIDSANDBOX",
+                "sandbox-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        $sdk::Client::from_conf(config)
+    }};
+}
+
 pub struct Sandbox {
     pub running: Running,
 }
@@ -35,48 +53,19 @@ impl Sandbox {
     }
 
     pub fn dynamodb_in(&self, region: &str) -> DynamoDb {
-        let config = aws_sdk_dynamodb::Config::builder()
-            .endpoint_url(self.running.endpoint())
-            .region(aws_sdk_dynamodb::config::Region::new(region.to_owned()))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        DynamoDb::from_conf(config)
+        client!(aws_sdk_dynamodb, self.running.endpoint(), region)
     }
 
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        let config = aws_sdk_cloudwatchlogs::Config::builder()
-            .endpoint_url(self.running.endpoint())
-            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        aws_sdk_cloudwatchlogs::Client::from_conf(config)
+        client!(aws_sdk_cloudwatchlogs, self.running.endpoint(), "us-east-1")
+    }
+
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        client!(aws_sdk_lambda, self.running.endpoint(), "us-east-1")
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        let config = aws_sdk_sts::Config::builder()
-            .endpoint_url(self.running.endpoint())
-            .region(aws_sdk_sts::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sts::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        aws_sdk_sts::Client::from_conf(config)
+        client!(aws_sdk_sts, self.running.endpoint(), "us-east-1")
     }
 }
 

@@ -9,6 +9,7 @@ mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_tables;
 mod fixture;
+mod lambda;
 mod logs;
 mod outside_clients;
 mod server;

@@ -76,7 +76,7 @@ async fn unknown_rest_path_is_an_aws_error_not_an_html_404() {
     let sandbox = start(Config::default()).await.unwrap();
     let reply = send(
         "GET",
-        &format!("{}/2015-03-31/functions/", sandbox.endpoint()),
+        &format!("{}/2099-01-01/no-such-api", sandbox.endpoint()),
         &[],
         "",
     )

@@ -1,0 +1,511 @@
+//! Lambda through the real SDK client: functions run as real processes (Python handlers, and a
+//! `provided` runtime whose bootstrap is a script), with AWS's answers for results, errors,
+//! timeouts, crashes and init failures, and their logs in CloudWatch Logs.
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, InvocationType, LogType, Runtime, State};
+use base64::Engine as _;
+use lab_sandbox::lambda::package::zip_files;
+
+use crate::fixture::Sandbox;
+
+const ROLE: &str = "arn:aws:iam::000000000000:role/LabRole";
+
+const HANDLER: &str = r#"
+import json, os, time
+
+def handler(event, context):
+    print("got", json.dumps(event))
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("exit"):
+        os._exit(event["exit"])
+    return {
+        "echo": event,
+        "function": context.function_name,
+        "region": os.environ["AWS_REGION"],
+        "endpoint": os.environ.get("AWS_ENDPOINT_URL"),
+        "greeting": os.environ.get("GREETING"),
+        "remaining_ms_positive": context.get_remaining_time_in_millis() > 0,
+    }
+"#;
+
+/// A `provided.al2023` bootstrap: a Python script speaking the Runtime API itself.
+const BOOTSTRAP: &str = r#"#!/usr/bin/env python3
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(r.read())
+    body = json.dumps({"bootstrap": True, "n": event.get("n", 0) + 1}).encode()
+    urllib.request.urlopen(urllib.request.Request(api + request_id + "/response", data=body, method="POST")).read()
+"#;
+
+fn python_zip(source: &str) -> Blob {
+    Blob::new(zip_files(&[(
+        "lambda_function.py",
+        source.as_bytes(),
+        0o644,
+    )]))
+}
+
+async fn create_python(client: &aws_sdk_lambda::Client, name: &str, source: &str, timeout: i32) {
+    client
+        .create_function()
+        .function_name(name)
+        .runtime(Runtime::Python312)
+        .role(ROLE)
+        .handler("lambda_function.handler")
+        .timeout(timeout)
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("GREETING", "hello")
+                .build(),
+        )
+        .code(FunctionCode::builder().zip_file(python_zip(source)).build())
+        .send()
+        .await
+        .unwrap();
+}
+
+fn payload_json(output: &aws_sdk_lambda::operation::invoke::InvokeOutput) -> serde_json::Value {
+    serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_functions_run_and_log_like_on_aws() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    let created = client
+        .create_function()
+        .function_name("LambdaCRUD")
+        .runtime(Runtime::Python312)
+        .role(ROLE)
+        .handler("lambda_function.handler")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("GREETING", "hello")
+                .build(),
+        )
+        .code(
+            FunctionCode::builder()
+                .zip_file(python_zip(HANDLER))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.state(), Some(&State::Pending));
+    assert_eq!(
+        created.function_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:LambdaCRUD")
+    );
+    let configuration = client
+        .get_function_configuration()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(configuration.state(), Some(&State::Active));
+    assert_eq!(configuration.timeout(), Some(3));
+    assert_eq!(configuration.memory_size(), Some(128));
+
+    let output = client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .payload(Blob::new(r#"{"thingID": "lamp"}"#))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(output.status_code(), 200);
+    assert_eq!(output.function_error(), None);
+    assert_eq!(output.executed_version(), Some("$LATEST"));
+    let answer = payload_json(&output);
+    assert_eq!(answer["echo"]["thingID"], "lamp");
+    assert_eq!(answer["function"], "LambdaCRUD");
+    assert_eq!(answer["greeting"], "hello");
+    assert_eq!(answer["endpoint"], sandbox.running.endpoint());
+    assert_eq!(answer["remaining_ms_positive"], true);
+    let tail = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(output.log_result().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(tail.contains("START RequestId: "), "{tail}");
+    assert!(tail.contains("got {\"thingID\": \"lamp\"}"), "{tail}");
+    assert!(tail.contains("END RequestId: "), "{tail}");
+    assert!(
+        tail.contains("\tBilled Duration: ") && tail.contains("\tInit Duration: "),
+        "{tail}"
+    );
+
+    // A warm second invocation reuses the environment: no Init Duration.
+    let second = client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .payload(Blob::new("{}"))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .unwrap();
+    let tail = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(second.log_result().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!tail.contains("Init Duration"), "{tail}");
+
+    // The same lines are in CloudWatch Logs, in the function's group.
+    let logs = sandbox.logs();
+    let streams = logs
+        .describe_log_streams()
+        .log_group_name("/aws/lambda/LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+    let stream = streams.log_streams()[0]
+        .log_stream_name()
+        .unwrap()
+        .to_owned();
+    assert!(stream.contains("/[$LATEST]"), "{stream}");
+    let mut reports = 0;
+    for _ in 0..50 {
+        let events = logs
+            .filter_log_events()
+            .log_group_name("/aws/lambda/LambdaCRUD")
+            .filter_pattern("REPORT")
+            .send()
+            .await
+            .unwrap();
+        reports = events.events().len();
+        if reports == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(reports, 2);
+
+    let dry = client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .invocation_type(InvocationType::DryRun)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dry.status_code(), 204);
+    let queued = client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status_code(), 202);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_timeouts_crashes_and_init_failures_answer_as_aws_does() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "moody", HANDLER, 1).await;
+
+    let failed = client
+        .invoke()
+        .function_name("moody")
+        .payload(Blob::new(r#"{"fail": true}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.function_error(), Some("Unhandled"));
+    let error = payload_json(&failed);
+    assert_eq!(error["errorType"], "ValueError");
+    assert_eq!(error["errorMessage"], "asked to fail");
+    assert!(error["stackTrace"].is_array());
+
+    let slow = client
+        .invoke()
+        .function_name("moody")
+        .payload(Blob::new(r#"{"sleep": 5}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slow.function_error(), Some("Unhandled"));
+    let message = payload_json(&slow)["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.ends_with("Task timed out after 1.00 seconds"),
+        "{message}"
+    );
+
+    let crashed = client
+        .invoke()
+        .function_name("moody")
+        .payload(Blob::new(r#"{"exit": 3}"#))
+        .send()
+        .await
+        .unwrap();
+    let error = payload_json(&crashed);
+    assert_eq!(error["errorType"], "Runtime.ExitError");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Runtime exited with error: exit status 3"),
+        "{error}"
+    );
+
+    // After a timeout and a crash, a fresh environment serves the next call.
+    let fine = client
+        .invoke()
+        .function_name("moody")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fine.function_error(), None);
+
+    create_python(&client, "broken", "import does_not_exist\n", 3).await;
+    let broken = client
+        .invoke()
+        .function_name("broken")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.function_error(), Some("Unhandled"));
+    let error = payload_json(&broken);
+    assert_eq!(error["errorType"], "Runtime.ImportModuleError");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("No module named 'does_not_exist'"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provided_runtimes_run_their_bootstrap() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    client
+        .create_function()
+        .function_name("native")
+        .runtime(Runtime::Providedal2023)
+        .role(ROLE)
+        .handler("bootstrap")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(zip_files(&[(
+                    "bootstrap",
+                    BOOTSTRAP.as_bytes(),
+                    0o755,
+                )])))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for n in 0..3 {
+        let output = client
+            .invoke()
+            .function_name("native")
+            .payload(Blob::new(format!(r#"{{"n": {n}}}"#)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            payload_json(&output),
+            serde_json::json!({"bootstrap": true, "n": n + 1})
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_plane_checks_and_errors() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "first", HANDLER, 3).await;
+
+    let duplicate = client
+        .create_function()
+        .function_name("first")
+        .runtime(Runtime::Python312)
+        .role(ROLE)
+        .handler("lambda_function.handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(python_zip(HANDLER))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(duplicate.is_resource_conflict_exception(), "{duplicate:?}");
+    assert_eq!(
+        duplicate.meta().message(),
+        Some("Function already exist: first")
+    );
+
+    let no_bootstrap = client
+        .create_function()
+        .function_name("nobootstrap")
+        .runtime(Runtime::Providedal2023)
+        .role(ROLE)
+        .handler("bootstrap")
+        .code(
+            FunctionCode::builder()
+                .zip_file(python_zip(HANDLER))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        no_bootstrap.is_invalid_parameter_value_exception(),
+        "{no_bootstrap:?}"
+    );
+
+    let bad_role = client
+        .create_function()
+        .function_name("badrole")
+        .runtime(Runtime::Python312)
+        .role("LabRole")
+        .handler("lambda_function.handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(python_zip(HANDLER))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_lambda::error::ProvideErrorMetadata::code(&bad_role),
+        Some("ValidationException")
+    );
+
+    let listed = client.list_functions().send().await.unwrap();
+    let names: Vec<&str> = listed
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_name())
+        .collect();
+    assert_eq!(names, ["first"]);
+
+    let updated = client
+        .update_function_configuration()
+        .function_name("first")
+        .timeout(30)
+        .memory_size(256)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.timeout(), updated.memory_size()),
+        (Some(30), Some(256))
+    );
+    client
+        .update_function_code()
+        .function_name("first")
+        .zip_file(python_zip(
+            "def handler(event, context):\n    return 'v2'\n",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let output = client.invoke().function_name("first").send().await.unwrap();
+    assert_eq!(payload_json(&output), serde_json::json!("v2"));
+
+    let function = client
+        .get_function()
+        .function_name("first")
+        .send()
+        .await
+        .unwrap();
+    let location = function.code().unwrap().location().unwrap().to_owned();
+    assert!(
+        location.starts_with(&sandbox.running.endpoint()),
+        "{location}"
+    );
+
+    client
+        .delete_function()
+        .function_name("first")
+        .send()
+        .await
+        .unwrap();
+    let gone = client
+        .get_function()
+        .function_name("first")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(gone.is_resource_not_found_exception(), "{gone:?}");
+    assert_eq!(
+        gone.meta().message(),
+        Some("Function not found: arn:aws:lambda:us-east-1:000000000000:function:first")
+    );
+}
+
+/// Processes whose working directory lies under `dir`.
+fn processes_in(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(cwd) = std::fs::read_link(entry.path().join("cwd"))
+            && cwd.starts_with(dir)
+        {
+            found.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_function_and_stopping_the_sandbox_leave_no_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start_in(dir.path()).await;
+    let client = sandbox.lambda();
+    create_python(&client, "short-lived", HANDLER, 3).await;
+    create_python(&client, "kept", HANDLER, 3).await;
+    for name in ["short-lived", "kept"] {
+        client
+            .invoke()
+            .function_name(name)
+            .payload(Blob::new("{}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let code = dir.path().join("lambda");
+    assert_eq!(
+        processes_in(&code).len(),
+        2,
+        "one warm environment per function"
+    );
+
+    client
+        .delete_function()
+        .function_name("short-lived")
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(processes_in(&code).len(), 1);
+
+    sandbox.running.shutdown().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(processes_in(&code), Vec::<String>::new());
+}
