@@ -158,12 +158,14 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     })?;
     let (store, stored, store_thread) = store::Store::open(config.data_dir.as_deref())?;
     let logs = Arc::new(logs::Logs::load(store.clone(), stored.log_groups)?);
-    let dynamodb = Arc::new(dynamodb::DynamoDb::load(store, stored.tables)?);
+    let dynamodb = Arc::new(dynamodb::DynamoDb::load(store.clone(), stored.tables)?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
-    let lambda = Arc::new(lambda::Lambda::new(
+    let lambda = Arc::new(lambda::Lambda::load(
         config.data_dir.as_deref(),
         logs.clone(),
+        store.clone(),
+        stored.functions,
     )?);
     lambda.set_endpoint(format!("http://{local_addr}"));
     let router = server::router(server::State::new(

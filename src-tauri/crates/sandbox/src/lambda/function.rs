@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use crate::wire::AwsError;
@@ -96,6 +96,7 @@ pub struct CreateInput {
     pub package_type: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    pub publish: Option<bool>,
 }
 
 /// The body of UpdateFunctionConfiguration.
@@ -112,10 +113,13 @@ pub struct UpdateConfigurationInput {
 }
 
 /// A function's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Configuration {
     pub name: String,
+    /// The unqualified function ARN.
     pub arn: String,
+    /// `$LATEST` or a published version number.
+    pub version: String,
     pub runtime: String,
     pub role: String,
     pub handler: String,
@@ -271,6 +275,7 @@ impl Configuration {
         Ok(Self {
             name: input.function_name.clone(),
             arn,
+            version: "$LATEST".to_owned(),
             runtime: runtime.to_owned(),
             role: role.to_owned(),
             handler,
@@ -286,6 +291,15 @@ impl Configuration {
             revision_id: uuid::Uuid::new_v4().to_string(),
             tags: input.tags.clone(),
         })
+    }
+
+    /// The ARN of this version: unqualified for `$LATEST`, `…:function:name:N` for versions.
+    pub fn qualified_arn(&self) -> String {
+        if self.version == "$LATEST" {
+            self.arn.clone()
+        } else {
+            format!("{}:{}", self.arn, self.version)
+        }
     }
 
     /// Applies an UpdateFunctionConfiguration request.
@@ -326,7 +340,7 @@ impl Configuration {
     pub fn to_json(&self, state: &str, update_status: &str) -> Json {
         let mut out = json!({
             "FunctionName": self.name,
-            "FunctionArn": self.arn,
+            "FunctionArn": self.qualified_arn(),
             "Runtime": self.runtime,
             "Role": self.role,
             "Handler": self.handler,
@@ -336,7 +350,7 @@ impl Configuration {
             "MemorySize": self.memory_mb,
             "LastModified": self.last_modified,
             "CodeSha256": self.code_sha256,
-            "Version": "$LATEST",
+            "Version": self.version,
             "TracingConfig": {"Mode": "PassThrough"},
             "RevisionId": self.revision_id,
             "State": state,

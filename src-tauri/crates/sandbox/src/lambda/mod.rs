@@ -1,19 +1,23 @@
-//! Lambda (restJson, `/2015-03-31/…`): functions per account and region, run as real processes
-//! from their deployment packages, talking to the sandbox's implementation of the Runtime API —
-//! the same binaries run here and on AWS.
+//! Lambda (restJson, `/2015-03-31/…` and friends): functions per account and region, run as real
+//! processes from their deployment packages, talking to the sandbox's implementation of the
+//! Runtime API — the same binaries run here and on AWS.
 //!
 //! [`function`] holds configurations and their checks, [`package`] unpacks zips, [`environment`]
-//! runs one process with its Runtime API, [`process`] keeps processes contained. This module
-//! routes requests, keeps the warm environments of each function, and delivers their output to
-//! CloudWatch Logs with the platform's START, END and REPORT lines.
+//! runs one process with its Runtime API, [`process`] keeps processes contained, [`policy`]
+//! renders and checks resource policies, `control` is the control plane. This module holds the
+//! model (functions, versions, aliases), routes requests, and runs invocations on warm
+//! environments, delivering their output to CloudWatch Logs with the platform's START, END and
+//! REPORT lines.
 
+mod control;
 pub mod environment;
 pub mod function;
 pub mod package;
+pub mod policy;
 mod process;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,16 +27,16 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Value as Json, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tokio::sync::mpsc;
 
 use self::environment::{Environment, EnvironmentFailure, Launch, Outcome};
-use self::function::{
-    Configuration, CreateInput, UpdateConfigurationInput, error, invalid_parameter, not_found,
-};
+use self::function::{Configuration, not_found};
+use self::policy::Statement;
 use crate::logs::Logs;
 use crate::regional::Regional;
-use crate::store::Scope;
+use crate::store::{Mutation, Scope, Store, StoredDefinition};
 use crate::wire::AwsError;
 
 /// The largest synchronous invocation payload (6 MB).
@@ -42,8 +46,8 @@ pub const DEFAULT_CONCURRENCY: usize = 10;
 /// The most of the log `LogType: Tail` returns.
 const TAIL_BYTES: usize = 4096;
 
-/// A function's warm environments. Updating or deleting the function bumps the generation, so
-/// environments started for older code are stopped instead of reused.
+/// The warm environments of one function version. Updating or deleting the version bumps the
+/// generation, so environments started for older code are stopped instead of reused.
 #[derive(Debug, Default)]
 struct Pool {
     idle: Mutex<Vec<Environment>>,
@@ -59,12 +63,36 @@ impl Pool {
     }
 }
 
-#[derive(Debug)]
-struct Function {
+/// `$LATEST` or a published version: a configuration with its code.
+#[derive(Debug, Serialize, Deserialize)]
+struct Deployed {
     configuration: Configuration,
     code_dir: PathBuf,
     zip_path: PathBuf,
+    #[serde(skip)]
     pool: Arc<Pool>,
+}
+
+/// A named pointer to a version, optionally splitting traffic with another version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Alias {
+    name: String,
+    function_version: String,
+    description: String,
+    weights: BTreeMap<String, f64>,
+    revision_id: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Function {
+    latest: Deployed,
+    versions: BTreeMap<u32, Deployed>,
+    next_version: u32,
+    aliases: BTreeMap<String, Alias>,
+    policy: Vec<Statement>,
+    reserved_concurrency: Option<u32>,
+    #[serde(skip)]
+    busy: Arc<AtomicUsize>,
 }
 
 type Functions = BTreeMap<String, Function>;
@@ -81,28 +109,37 @@ struct CodeRoot {
 pub struct Lambda {
     regions: Regional<Functions>,
     logs: Arc<Logs>,
+    store: Store,
     code: CodeRoot,
     endpoint: Mutex<String>,
     busy: Arc<AtomicUsize>,
     concurrency_limit: usize,
+    /// Commits queued by control-plane changes, awaited before their answers go out.
+    commits: Mutex<Vec<crate::store::Commit>>,
 }
 
 /// Why the Lambda service could not start.
 #[derive(Debug, thiserror::Error)]
-#[error("preparing the Lambda code directory {dir}")]
-pub struct SetupError {
-    dir: PathBuf,
-    #[source]
-    source: std::io::Error,
-}
-
-fn function_error(status: StatusCode, code: &'static str, message: impl Into<String>) -> AwsError {
-    error(status, code, message)
+pub enum SetupError {
+    #[error("preparing the Lambda code directory {dir}")]
+    CodeDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("reading the saved function {name}: {message}")]
+    Load { name: String, message: String },
 }
 
 impl Lambda {
-    /// `data_dir` keeps unpacked code; without one a temporary directory does.
-    pub fn new(data_dir: Option<&std::path::Path>, logs: Arc<Logs>) -> Result<Self, SetupError> {
+    /// Restores the functions the store holds; `data_dir` keeps their code (a temporary
+    /// directory does without one).
+    pub fn load(
+        data_dir: Option<&Path>,
+        logs: Arc<Logs>,
+        store: Store,
+        stored: Vec<StoredDefinition>,
+    ) -> Result<Self, SetupError> {
         let code = match data_dir {
             Some(dir) => CodeRoot {
                 dir: dir.join("lambda"),
@@ -112,7 +149,7 @@ impl Lambda {
                 let temporary = tempfile::Builder::new()
                     .prefix("sandbox-lambda-")
                     .tempdir()
-                    .map_err(|source| SetupError {
+                    .map_err(|source| SetupError::CodeDir {
                         dir: std::env::temp_dir(),
                         source,
                     })?;
@@ -122,25 +159,40 @@ impl Lambda {
                 }
             }
         };
-        std::fs::create_dir_all(&code.dir).map_err(|source| SetupError {
+        let code_error = |source| SetupError::CodeDir {
             dir: code.dir.clone(),
             source,
-        })?;
+        };
+        std::fs::create_dir_all(&code.dir).map_err(code_error)?;
         std::fs::write(
             code.dir.join("python_runtime.py"),
             include_str!("python_runtime.py"),
         )
-        .map_err(|source| SetupError {
+        .map_err(|source| SetupError::CodeDir {
             dir: code.dir.clone(),
             source,
         })?;
+        let mut regions: HashMap<Scope, Functions> = HashMap::new();
+        for row in stored {
+            let function: Function =
+                serde_json::from_str(&row.definition).map_err(|error| SetupError::Load {
+                    name: row.name.clone(),
+                    message: error.to_string(),
+                })?;
+            regions
+                .entry(row.scope)
+                .or_default()
+                .insert(row.name, function);
+        }
         Ok(Self {
-            regions: Regional::default(),
+            regions: Regional::new(regions),
             logs,
+            store,
             code,
             endpoint: Mutex::new(String::new()),
             busy: Arc::new(AtomicUsize::new(0)),
             concurrency_limit: DEFAULT_CONCURRENCY,
+            commits: Mutex::new(Vec::new()),
         })
     }
 
@@ -149,25 +201,46 @@ impl Lambda {
         *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
     }
 
+    fn endpoint(&self) -> String {
+        self.endpoint
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Stops every environment of every function.
     pub fn stop_all(&self) {
         for (_, region) in self.regions.all() {
             let functions = region.read().unwrap_or_else(|p| p.into_inner());
             for function in functions.values() {
-                function.pool.retire();
+                function.latest.pool.retire();
+                for version in function.versions.values() {
+                    version.pool.retire();
+                }
             }
         }
     }
 
-    fn arn(scope: &Scope, name: &str) -> String {
-        format!(
-            "arn:aws:lambda:{}:{}:function:{name}",
-            scope.region, scope.account
-        )
+    /// Whether `principal` may invoke the function named by `reference` from `source_arn`,
+    /// according to its resource policy.
+    pub fn allows_invoke(
+        &self,
+        scope: &Scope,
+        reference: &str,
+        principal: &str,
+        source_arn: &str,
+    ) -> bool {
+        let region = self.regions.get(scope);
+        let functions = region.read().unwrap_or_else(|p| p.into_inner());
+        functions.get(name_of(reference)).is_some_and(|function| {
+            function
+                .policy
+                .iter()
+                .any(|statement| statement.allows_invoke(principal, source_arn))
+        })
     }
 
-    /// Handles a restJson request under `/2015-03-31/` or `/2016-08-19/`; `None` if the path is
-    /// not Lambda's.
+    /// Handles a restJson request; `None` if the path is not Lambda's.
     pub async fn handle(
         &self,
         scope: &Scope,
@@ -177,268 +250,128 @@ impl Lambda {
         headers: &HeaderMap,
         body: Bytes,
     ) -> Option<Result<Response, AwsError>> {
-        if path.trim_end_matches('/') == "/2016-08-19/account-settings" && method == Method::GET {
-            return Some(Ok(self.account_settings(scope)));
-        }
-        let rest = path.strip_prefix("/2015-03-31/functions")?;
-        let segments: Vec<String> = rest
+        let segments: Vec<String> = path
             .split('/')
             .filter(|s| !s.is_empty())
             .map(percent_decode)
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        Some(match (method.clone(), segments.as_slice()) {
-            (Method::POST, []) => self.create_function(scope, &body),
-            (Method::GET, []) => self.list_functions(scope, query),
-            (Method::GET, [name]) => self.get_function(scope, name),
-            (Method::GET, [name, "configuration"]) => self.get_configuration(scope, name),
-            (Method::DELETE, [name]) => self.delete_function(scope, name),
-            (Method::PUT, [name, "code"]) => self.update_code(scope, name, &body),
-            (Method::PUT, [name, "configuration"]) => self.update_configuration(scope, name, &body),
-            (Method::POST, [name, "invocations"]) => {
-                self.invoke(scope, name, query, headers, body).await
+        let raw_query = query;
+        let query = query_params(query);
+        let result = match (method.clone(), segments.as_slice()) {
+            (Method::GET, ["2016-08-19", "account-settings"]) => Ok(self.account_settings(scope)),
+            (Method::POST, ["2015-03-31", "functions"]) => self.create_function(scope, &body),
+            (Method::GET, ["2015-03-31", "functions"]) => self.list_functions(scope, &query),
+            (Method::GET, ["2015-03-31", "functions", name]) => {
+                self.get_function(scope, name, &query)
             }
+            (Method::GET, ["2015-03-31", "functions", name, "configuration"]) => {
+                self.get_configuration(scope, name, &query)
+            }
+            (Method::DELETE, ["2015-03-31", "functions", name]) => {
+                self.delete_function(scope, name, &query)
+            }
+            (Method::PUT, ["2015-03-31", "functions", name, "code"]) => {
+                self.update_code(scope, name, &body)
+            }
+            (Method::PUT, ["2015-03-31", "functions", name, "configuration"]) => {
+                self.update_configuration(scope, name, &body)
+            }
+            (Method::POST, ["2015-03-31", "functions", name, "versions"]) => {
+                self.publish_version(scope, name, &body)
+            }
+            (Method::GET, ["2015-03-31", "functions", name, "versions"]) => {
+                self.list_versions(scope, name)
+            }
+            (Method::POST, ["2015-03-31", "functions", name, "aliases"]) => {
+                self.create_alias(scope, name, &body)
+            }
+            (Method::GET, ["2015-03-31", "functions", name, "aliases"]) => {
+                self.list_aliases(scope, name)
+            }
+            (Method::GET, ["2015-03-31", "functions", name, "aliases", alias]) => {
+                self.get_alias(scope, name, alias)
+            }
+            (Method::PUT, ["2015-03-31", "functions", name, "aliases", alias]) => {
+                self.update_alias(scope, name, alias, &body)
+            }
+            (Method::DELETE, ["2015-03-31", "functions", name, "aliases", alias]) => {
+                self.delete_alias(scope, name, alias)
+            }
+            (Method::POST, ["2015-03-31", "functions", name, "policy"]) => {
+                self.add_permission(scope, name, &query, &body)
+            }
+            (Method::GET, ["2015-03-31", "functions", name, "policy"]) => {
+                self.get_policy(scope, name)
+            }
+            (Method::DELETE, ["2015-03-31", "functions", name, "policy", sid]) => {
+                self.remove_permission(scope, name, sid)
+            }
+            (Method::POST, ["2015-03-31", "functions", name, "invocations"]) => {
+                self.invoke(scope, name, &query, headers, body).await
+            }
+            (Method::PUT, ["2017-10-31", "functions", name, "concurrency"]) => {
+                self.put_concurrency(scope, name, &body)
+            }
+            (Method::GET, ["2019-09-30", "functions", name, "concurrency"]) => {
+                self.get_concurrency(scope, name)
+            }
+            (Method::DELETE, ["2017-10-31", "functions", name, "concurrency"]) => {
+                self.delete_concurrency(scope, name)
+            }
+            (Method::POST, ["2017-03-31", "tags", arn]) => self.tag_resource(scope, arn, &body),
+            (Method::DELETE, ["2017-03-31", "tags", arn]) => {
+                self.untag_resource(scope, arn, query_all(raw_query, "tagKeys"))
+            }
+            (Method::GET, ["2017-03-31", "tags", arn]) => self.list_tags(scope, arn),
             _ => return None,
-        })
-    }
-
-    /// A function name, partial ARN or full ARN, reduced to the name.
-    fn name_of(reference: &str) -> &str {
-        reference
-            .rsplit(":function:")
-            .next()
-            .map_or(reference, |rest| rest.split(':').next().unwrap_or(rest))
-    }
-
-    fn create_function(&self, scope: &Scope, body: &[u8]) -> Result<Response, AwsError> {
-        let input: CreateInput = parse(body)?;
-        let mut configuration =
-            Configuration::from_create(&input, Self::arn(scope, &input.function_name))?;
-        let zip = decode_zip(input.code.as_ref())?;
-        let region = self.regions.get(scope);
-        let mut functions = region.write().unwrap_or_else(|p| p.into_inner());
-        if functions.contains_key(&configuration.name) {
-            return Err(function_error(
-                StatusCode::CONFLICT,
-                "ResourceConflictException",
-                format!("Function already exist: {}", configuration.name),
-            ));
+        };
+        // A change is acknowledged only once it is saved.
+        let commits = std::mem::take(&mut *self.commits.lock().unwrap_or_else(|p| p.into_inner()));
+        for commit in commits {
+            if let Err(error) = commit.durable().await {
+                return Some(Err(service_error(format!(
+                    "The change could not be saved: {error}"
+                ))));
+            }
         }
-        let function = self.install(scope, &mut configuration, &zip, Arc::new(Pool::default()))?;
-        let answer = configuration.to_json("Pending", "InProgress");
-        functions.insert(configuration.name.clone(), function);
-        Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
+        Some(result)
     }
 
-    /// Unpacks and checks `zip` for `configuration`'s runtime and handler.
-    fn install(
+    /// Saves `name`'s definition (or its deletion) and returns once it is durable.
+    fn persist(
         &self,
         scope: &Scope,
-        configuration: &mut Configuration,
-        zip: &[u8],
-        pool: Arc<Pool>,
-    ) -> Result<Function, AwsError> {
-        let sha = package::code_sha256(zip);
-        let digest: String = sha
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(32)
-            .collect();
-        let base = self
-            .code
-            .dir
-            .join(&scope.account)
-            .join(&scope.region)
-            .join(&configuration.name);
-        let code_dir = base.join(&digest);
-        let unpacked =
-            package::unpack(zip, &code_dir).map_err(|e| invalid_parameter(e.to_string()))?;
-        check_entrypoint(configuration, &unpacked.dir)?;
-        let zip_path = base.join(format!("{digest}.zip"));
-        std::fs::write(&zip_path, zip).map_err(|e| {
-            function::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ServiceException",
-                e.to_string(),
-            )
-        })?;
-        configuration.code_sha256 = unpacked.sha256;
-        configuration.code_size = unpacked.size;
-        Ok(Function {
-            configuration: configuration.clone(),
-            code_dir,
-            zip_path,
-            pool,
-        })
-    }
-
-    fn with_function<T>(
-        &self,
-        scope: &Scope,
-        reference: &str,
-        read: impl FnOnce(&mut Function) -> T,
-    ) -> Result<T, AwsError> {
-        let name = Self::name_of(reference);
-        let region = self.regions.get(scope);
-        let mut functions = region.write().unwrap_or_else(|p| p.into_inner());
-        let function = functions
-            .get_mut(name)
-            .ok_or_else(|| not_found(&Self::arn(scope, name)))?;
-        Ok(read(function))
-    }
-
-    /// Packages are unpacked and checked before a request returns, so a function is `Active`
-    /// from its first read on (the create and update answers say `Pending`/`InProgress`, as AWS's do).
-    fn state_json(function: &mut Function) -> Json {
-        function.configuration.to_json("Active", "Successful")
-    }
-
-    fn get_configuration(&self, scope: &Scope, reference: &str) -> Result<Response, AwsError> {
-        let answer = self.with_function(scope, reference, Self::state_json)?;
-        Ok(axum::Json(answer).into_response())
-    }
-
-    fn get_function(&self, scope: &Scope, reference: &str) -> Result<Response, AwsError> {
-        let endpoint = self
-            .endpoint
+        name: &str,
+        function: Option<&Function>,
+    ) -> Result<(), AwsError> {
+        let mutation = match function {
+            Some(function) => Mutation::PutFunction {
+                scope: scope.clone(),
+                name: name.to_owned(),
+                definition: serde_json::to_string(function)
+                    .map_err(|e| service_error(e.to_string()))?,
+            },
+            None => Mutation::DeleteFunction {
+                scope: scope.clone(),
+                name: name.to_owned(),
+            },
+        };
+        // Queued under the region's lock, so saves happen in the order of the changes;
+        // `handle` awaits the commit before answering.
+        let commit = self.store.submit(vec![mutation]);
+        self.commits
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let answer = self.with_function(scope, reference, |function| {
-            json!({
-                "Configuration": Self::state_json(function),
-                "Code": {
-                    "RepositoryType": "S3",
-                    "Location": format!(
-                        "{endpoint}/_sandbox/lambda/code/{}/{}/{}",
-                        scope.account, scope.region, function.configuration.name
-                    ),
-                },
-                "Tags": function.configuration.tags,
-            })
-        })?;
-        Ok(axum::Json(answer).into_response())
-    }
-
-    /// The zip of a function, served at the `Code.Location` GetFunction gives.
-    pub fn code_zip(&self, scope: &Scope, name: &str) -> Option<Vec<u8>> {
-        let region = self.regions.get(scope);
-        let functions = region.read().unwrap_or_else(|p| p.into_inner());
-        std::fs::read(&functions.get(name)?.zip_path).ok()
-    }
-
-    fn list_functions(&self, scope: &Scope, query: Option<&str>) -> Result<Response, AwsError> {
-        let params = query_params(query);
-        let max = match params.get("MaxItems") {
-            Some(text) => text.parse::<usize>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| {
-                function::validation(format!(
-                    "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000"
-                ))
-            })?,
-            None => 50,
-        };
-        let region = self.regions.get(scope);
-        let mut functions = region.write().unwrap_or_else(|p| p.into_inner());
-        let marker = params.get("Marker").cloned();
-        let mut names = functions
-            .keys()
-            .filter(|n| marker.as_ref().is_none_or(|m| *n > m))
-            .cloned()
-            .collect::<Vec<_>>()
-            .into_iter();
-        let page: Vec<String> = names.by_ref().take(max).collect();
-        let configurations: Vec<Json> = page
-            .iter()
-            .filter_map(|name| functions.get_mut(name).map(Self::state_json))
-            .collect();
-        let mut answer = json!({ "Functions": configurations });
-        if names.next().is_some()
-            && let Some(last) = page.last()
-        {
-            answer["NextMarker"] = json!(last);
-        }
-        Ok(axum::Json(answer).into_response())
-    }
-
-    fn delete_function(&self, scope: &Scope, reference: &str) -> Result<Response, AwsError> {
-        let name = Self::name_of(reference);
-        let region = self.regions.get(scope);
-        let removed = region
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(name);
-        let function = removed.ok_or_else(|| not_found(&Self::arn(scope, name)))?;
-        function.pool.retire();
-        // The log group stays, as on AWS.
-        if let Some(parent) = function.code_dir.parent() {
-            let _ = std::fs::remove_dir_all(parent);
-        }
-        Ok(StatusCode::NO_CONTENT.into_response())
-    }
-
-    fn update_code(
-        &self,
-        scope: &Scope,
-        reference: &str,
-        body: &[u8],
-    ) -> Result<Response, AwsError> {
-        let input: function::CodeInput = parse(body)?;
-        let zip = decode_zip(Some(&input))?;
-        let name = Self::name_of(reference);
-        let region = self.regions.get(scope);
-        let mut functions = region.write().unwrap_or_else(|p| p.into_inner());
-        let current = functions
-            .get(name)
-            .ok_or_else(|| not_found(&Self::arn(scope, name)))?;
-        let mut configuration = current.configuration.clone();
-        configuration.last_modified = function::last_modified_now();
-        configuration.revision_id = uuid::Uuid::new_v4().to_string();
-        let pool = current.pool.clone();
-        let function = self.install(scope, &mut configuration, &zip, pool.clone())?;
-        pool.retire();
-        functions.insert(name.to_owned(), function);
-        Ok(axum::Json(configuration.to_json("Active", "InProgress")).into_response())
-    }
-
-    fn update_configuration(
-        &self,
-        scope: &Scope,
-        reference: &str,
-        body: &[u8],
-    ) -> Result<Response, AwsError> {
-        let input: UpdateConfigurationInput = parse(body)?;
-        let answer = self.with_function(scope, reference, |function| {
-            let mut configuration = function.configuration.clone();
-            configuration.update(&input)?;
-            check_entrypoint(&configuration, &function.code_dir)?;
-            function.configuration = configuration;
-            function.pool.retire();
-            Ok::<_, AwsError>(function.configuration.to_json("Active", "InProgress"))
-        })??;
-        Ok(axum::Json(answer).into_response())
-    }
-
-    fn account_settings(&self, scope: &Scope) -> Response {
-        let region = self.regions.get(scope);
-        let count = region.read().unwrap_or_else(|p| p.into_inner()).len();
-        axum::Json(json!({
-            "AccountLimit": {
-                "TotalCodeSize": 80_530_636_800_u64,
-                "CodeSizeUnzipped": 262_144_000,
-                "CodeSizeZipped": 52_428_800,
-                "ConcurrentExecutions": self.concurrency_limit,
-                "UnreservedConcurrentExecutions": self.concurrency_limit,
-            },
-            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": count},
-        }))
-        .into_response()
+            .push(commit);
+        Ok(())
     }
 
     async fn invoke(
         &self,
         scope: &Scope,
         reference: &str,
-        query: Option<&str>,
+        query: &HashMap<String, String>,
         headers: &HeaderMap,
         body: Bytes,
     ) -> Result<Response, AwsError> {
@@ -450,15 +383,6 @@ impl Lambda {
             )));
         }
         let tail = header("x-amz-log-type") == Some("Tail");
-        if let Some(qualifier) = query_params(query).get("Qualifier")
-            && qualifier != "$LATEST"
-        {
-            let name = Self::name_of(reference);
-            return Err(not_found(&format!(
-                "{}:{qualifier}",
-                Self::arn(scope, name)
-            )));
-        }
         if body.len() > MAX_PAYLOAD {
             return Err(function::error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -482,81 +406,83 @@ impl Lambda {
                 ),
             ));
         }
-        let (launch, timeout, pool, generation) =
-            self.with_function(scope, reference, |function| {
-                let configuration = &function.configuration;
-                let launch = Launch {
-                    function_name: configuration.name.clone(),
-                    function_arn: configuration.arn.clone(),
-                    version: "$LATEST".to_owned(),
-                    runtime: configuration.runtime.clone(),
-                    handler: configuration.handler.clone(),
-                    memory_mb: configuration.memory_mb,
-                    task_root: function.code_dir.clone(),
-                    variables: configuration.variables.clone(),
-                    region: scope.region.clone(),
-                    sandbox_endpoint: self
-                        .endpoint
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .clone(),
-                    log_group: format!("/aws/lambda/{}", configuration.name),
-                    python_loop: self.code.dir.join("python_runtime.py"),
-                };
-                (
-                    launch,
-                    Duration::from_secs(u64::from(configuration.timeout)),
-                    function.pool.clone(),
-                    function.pool.generation.load(Ordering::SeqCst),
-                )
-            })?;
+        let (reference, qualifier) = split_qualifier(reference, query.get("Qualifier"));
+        let (run, function_busy, reserved) = {
+            let region = self.regions.get(scope);
+            let functions = region.read().unwrap_or_else(|p| p.into_inner());
+            let name = name_of(&reference);
+            let function = functions
+                .get(name)
+                .ok_or_else(|| not_found(&arn(scope, name)))?;
+            let deployed = resolve(function, scope, name, qualifier.as_deref())?;
+            let configuration = &deployed.configuration;
+            let launch = Launch {
+                function_name: configuration.name.clone(),
+                function_arn: match &qualifier {
+                    Some(qualifier) => format!("{}:{qualifier}", configuration.arn),
+                    None => configuration.arn.clone(),
+                },
+                version: configuration.version.clone(),
+                runtime: configuration.runtime.clone(),
+                handler: configuration.handler.clone(),
+                memory_mb: configuration.memory_mb,
+                task_root: deployed.code_dir.clone(),
+                variables: configuration.variables.clone(),
+                region: scope.region.clone(),
+                sandbox_endpoint: self.endpoint(),
+                log_group: format!("/aws/lambda/{}", configuration.name),
+                python_loop: self.code.dir.join("python_runtime.py"),
+            };
+            let run = Run {
+                logs: self.logs.clone(),
+                scope: scope.clone(),
+                timeout: Duration::from_secs(u64::from(configuration.timeout)),
+                generation: deployed.pool.generation.load(Ordering::SeqCst),
+                pool: deployed.pool.clone(),
+                launch,
+            };
+            (run, function.busy.clone(), function.reserved_concurrency)
+        };
         if invocation_type == "DryRun" {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        let guard = BusyGuard(self.busy.clone());
-        if self.busy.fetch_add(1, Ordering::SeqCst) >= self.concurrency_limit {
-            return Err(function::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequestsException",
-                "Rate Exceeded.",
-            )
-            .with("Reason", json!("ConcurrentInvocationLimitExceeded")));
+        let guards = (
+            BusyGuard::acquire(&function_busy),
+            BusyGuard::acquire(&self.busy),
+        );
+        if let Some(reserved) = reserved
+            && guards.0.count > reserved as usize
+        {
+            return Err(throttled(
+                "ReservedFunctionConcurrentInvocationLimitExceeded",
+            ));
         }
-        let run = Run {
-            logs: self.logs.clone(),
-            scope: scope.clone(),
-            launch,
-            timeout,
-            pool,
-            generation,
-        };
+        if guards.1.count > self.concurrency_limit {
+            return Err(throttled("ConcurrentInvocationLimitExceeded"));
+        }
+        let executed_version = run.launch.version.clone();
         if invocation_type == "Event" {
             tokio::spawn(async move {
                 // AWS retries a failed asynchronous invocation twice.
                 for _ in 0..3 {
-                    let (outcome, _) = run.execute(payload.clone(), false).await;
-                    if !outcome.failed {
+                    let (answer, _) = run.execute(payload.clone(), false).await;
+                    if !answer.failed {
                         break;
                     }
                 }
-                drop(guard);
+                drop(guards);
             });
-            let mut response = StatusCode::ACCEPTED.into_response();
-            response
-                .headers_mut()
-                .insert("x-amzn-requestid", HeaderValue::from_static("event"));
-            return Ok(response);
+            return Ok(StatusCode::ACCEPTED.into_response());
         }
-        let (result, log) = run.execute(payload, tail).await;
-        drop(guard);
-        let mut response = (StatusCode::OK, result.payload).into_response();
+        let (answer, log) = run.execute(payload, tail).await;
+        drop(guards);
+        let mut response = (StatusCode::OK, answer.payload).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            "x-amz-executed-version",
-            HeaderValue::from_static("$LATEST"),
-        );
+        if let Ok(value) = HeaderValue::from_str(&executed_version) {
+            headers.insert("x-amz-executed-version", value);
+        }
         headers.insert("content-type", HeaderValue::from_static("application/json"));
-        if result.failed {
+        if answer.failed {
             headers.insert(
                 "x-amz-function-error",
                 HeaderValue::from_static("Unhandled"),
@@ -575,12 +501,112 @@ impl Lambda {
     }
 }
 
-/// Counts a running invocation against the concurrency limit while it lives.
-struct BusyGuard(Arc<AtomicUsize>);
+fn throttled(reason: &str) -> AwsError {
+    function::error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequestsException",
+        "Rate Exceeded.",
+    )
+    .with("Reason", json!(reason))
+}
+
+fn service_error(message: String) -> AwsError {
+    function::error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ServiceException",
+        message,
+    )
+}
+
+/// The unqualified ARN of function `name`.
+fn arn(scope: &Scope, name: &str) -> String {
+    format!(
+        "arn:aws:lambda:{}:{}:function:{name}",
+        scope.region, scope.account
+    )
+}
+
+/// A function name, partial ARN or full ARN (possibly qualified), reduced to the name.
+fn name_of(reference: &str) -> &str {
+    let rest = reference
+        .rsplit_once(":function:")
+        .map_or(reference, |(_, rest)| rest);
+    rest.split(':').next().unwrap_or(rest)
+}
+
+/// Splits `name:qualifier` references; a `Qualifier` parameter wins.
+fn split_qualifier(reference: &str, parameter: Option<&String>) -> (String, Option<String>) {
+    let name = name_of(reference).to_owned();
+    let in_reference = reference
+        .rsplit_once(":function:")
+        .map_or(reference, |(_, rest)| rest)
+        .split_once(':')
+        .map(|(_, qualifier)| qualifier.to_owned());
+    let qualifier = parameter
+        .cloned()
+        .or(in_reference)
+        .filter(|q| q != "$LATEST");
+    (name, qualifier)
+}
+
+/// The version a qualifier names: `$LATEST`, a version number, or an alias (honouring its
+/// weights).
+fn resolve<'a>(
+    function: &'a Function,
+    scope: &Scope,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<&'a Deployed, AwsError> {
+    let missing = || {
+        not_found(&format!(
+            "{}:{}",
+            arn(scope, name),
+            qualifier.unwrap_or("$LATEST")
+        ))
+    };
+    let Some(qualifier) = qualifier else {
+        return Ok(&function.latest);
+    };
+    if let Ok(number) = qualifier.parse::<u32>() {
+        return function.versions.get(&number).ok_or_else(missing);
+    }
+    let alias = function.aliases.get(qualifier).ok_or_else(missing)?;
+    let roll = (uuid::Uuid::new_v4().as_u128() % 1_000_000) as f64 / 1_000_000.0;
+    let mut threshold = 0.0;
+    let mut chosen = &alias.function_version;
+    for (version, weight) in &alias.weights {
+        threshold += weight;
+        if roll < threshold {
+            chosen = version;
+            break;
+        }
+    }
+    match chosen.parse::<u32>() {
+        Ok(number) => function.versions.get(&number).ok_or_else(missing),
+        Err(_) => Ok(&function.latest),
+    }
+}
+
+/// Counts a running invocation against a concurrency limit while it lives.
+struct BusyGuard {
+    counter: Arc<AtomicUsize>,
+    /// The count including this invocation.
+    count: usize,
+}
+
+impl BusyGuard {
+    fn acquire(counter: &Arc<AtomicUsize>) -> Self {
+        let count = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        Self {
+            counter: counter.clone(),
+            count,
+        }
+    }
+}
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.counter.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -625,7 +651,10 @@ impl Run {
         };
         let request_id = uuid::Uuid::new_v4().to_string();
         environment.take_log();
-        environment.record(&format!("START RequestId: {request_id} Version: $LATEST"));
+        environment.record(&format!(
+            "START RequestId: {request_id} Version: {}",
+            self.launch.version
+        ));
         let started = Instant::now();
         let result = environment.invoke(&request_id, payload, self.timeout).await;
         let duration = started.elapsed();
@@ -732,74 +761,23 @@ fn deliver_logs(
     });
 }
 
-/// A provided runtime needs `bootstrap`; a Python one the handler's module file.
-fn check_entrypoint(
-    configuration: &Configuration,
-    code_dir: &std::path::Path,
-) -> Result<(), AwsError> {
-    if configuration.runtime.starts_with("provided") {
-        if !code_dir.join("bootstrap").is_file() {
-            return Err(invalid_parameter(
-                "The deployment package has no bootstrap file at its root: provided runtimes run ./bootstrap.",
-            ));
-        }
-        return Ok(());
-    }
-    let module = configuration
-        .handler
-        .rsplit_once('.')
-        .map_or("", |(module, _)| module);
-    if module.is_empty() || !code_dir.join(format!("{module}.py")).is_file() {
-        return Err(invalid_parameter(format!(
-            "The handler {} does not name a module in the deployment package (expected {module}.py at its root).",
-            configuration.handler
-        )));
-    }
-    Ok(())
-}
-
-fn decode_zip(code: Option<&function::CodeInput>) -> Result<Vec<u8>, AwsError> {
-    let code = code.ok_or_else(|| {
-        function::validation("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
-    })?;
-    if code.s3_bucket.is_some() || code.image_uri.is_some() {
-        return Err(invalid_parameter(
-            "The sandbox takes code as ZipFile (fileb:// with the AWS CLI); S3 and image locations are not available offline.",
-        ));
-    }
-    let text = code
-        .zip_file
-        .as_deref()
-        .ok_or_else(|| invalid_parameter("Please provide a source for function code."))?;
-    BASE64.decode(text).map_err(|_| {
-        invalid_parameter(
-            "Could not unzip uploaded file. Please check your file, then try to upload again.",
-        )
-    })
-}
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    serde_json::from_slice(body).map_err(|failure| {
-        let text = failure.to_string();
-        match text.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
-            Some(field) => {
-                let mut chars = field.chars();
-                let camel: String = chars.next().map(|c| c.to_ascii_lowercase()).into_iter().chain(chars).collect();
-                function::validation(format!(
-                    "1 validation error detected: Value null at '{camel}' failed to satisfy constraint: Member must not be null"
-                ))
-            }
-            None => function::error(StatusCode::BAD_REQUEST, "InvalidRequestContentException", format!("Could not parse request body into json: {text}")),
-        }
-    })
-}
-
 fn query_params(query: Option<&str>) -> HashMap<String, String> {
     query
         .unwrap_or_default()
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect()
+}
+
+/// Every value of a repeated query parameter (`tagKeys=a&tagKeys=b`).
+fn query_all(query: Option<&str>, name: &str) -> Vec<String> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, _)| percent_decode(key) == name)
+        .map(|(_, value)| percent_decode(value))
         .collect()
 }
 
@@ -818,7 +796,7 @@ fn percent_decode(text: &str) -> String {
             i += 3;
             continue;
         }
-        out.push(bytes[i]);
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()

@@ -49,6 +49,14 @@ const MIGRATIONS: &[&str] = &[
          message   TEXT NOT NULL,
          PRIMARY KEY (account, region, log_group, stream, seq)
      ) WITHOUT ROWID;",
+    // 3: Lambda functions (configuration, versions, aliases, policy); code stays in files.
+    "CREATE TABLE lambda_functions (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

@@ -59,7 +59,10 @@ pub enum Mutation {
         definition: String,
     },
     /// Deletes a DynamoDB table and all its items.
-    DeleteTable { scope: Scope, name: String },
+    DeleteTable {
+        scope: Scope,
+        name: String,
+    },
     /// Creates or replaces one item, addressed by its canonical key text.
     PutItem {
         scope: Scope,
@@ -79,7 +82,10 @@ pub enum Mutation {
         definition: String,
     },
     /// Deletes a log group with its streams and events.
-    DeleteLogGroup { scope: Scope, name: String },
+    DeleteLogGroup {
+        scope: Scope,
+        name: String,
+    },
     PutLogStream {
         scope: Scope,
         group: String,
@@ -90,6 +96,16 @@ pub enum Mutation {
     DeleteLogStream {
         scope: Scope,
         group: String,
+        name: String,
+    },
+    /// Creates or replaces a Lambda function's definition (JSON).
+    PutFunction {
+        scope: Scope,
+        name: String,
+        definition: String,
+    },
+    DeleteFunction {
+        scope: Scope,
         name: String,
     },
     /// Appends events to a stream; `first_seq` numbers the first of them.
@@ -119,11 +135,20 @@ pub struct StoredLogGroup {
     pub streams: Vec<(String, i64, Vec<StoredLogEvent>)>,
 }
 
+/// A stored row of a service that keeps one JSON definition per named resource.
+#[derive(Debug, Clone)]
+pub struct StoredDefinition {
+    pub scope: Scope,
+    pub name: String,
+    pub definition: String,
+}
+
 /// Everything the store holds, as read at start.
 #[derive(Debug, Default)]
 pub struct Stored {
     pub tables: Vec<StoredTable>,
     pub log_groups: Vec<StoredLogGroup>,
+    pub functions: Vec<StoredDefinition>,
 }
 
 /// A DynamoDB table as stored: its definition and its items.
@@ -206,6 +231,7 @@ impl Store {
         let tables = Stored {
             tables: load(&connection)?,
             log_groups: load_logs(&connection)?,
+            functions: load_definitions(&connection, "lambda_functions")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();
         let handle = std::thread::Builder::new()
@@ -377,6 +403,25 @@ fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
                 )?
                 .execute(params![scope.account, scope.region, group, name])?;
         }
+        Mutation::PutFunction {
+            scope,
+            name,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO lambda_functions (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![scope.account, scope.region, name, definition])?;
+        }
+        Mutation::DeleteFunction { scope, name } => {
+            connection
+                .prepare_cached(
+                    "DELETE FROM lambda_functions WHERE account = ?1 AND region = ?2 AND name = ?3",
+                )?
+                .execute(params![scope.account, scope.region, name])?;
+        }
         Mutation::AppendLogEvents {
             scope,
             group,
@@ -403,6 +448,32 @@ fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every row of a `(account, region, name, definition)` table.
+fn load_definitions(
+    connection: &Connection,
+    table: &str,
+) -> Result<Vec<StoredDefinition>, StoreError> {
+    let mut statement = connection
+        .prepare(&format!(
+            "SELECT account, region, name, definition FROM {table} ORDER BY account, region, name"
+        ))
+        .map_err(StoreError::Read)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(StoredDefinition {
+                scope: Scope {
+                    account: row.get(0)?,
+                    region: row.get(1)?,
+                },
+                name: row.get(2)?,
+                definition: row.get(3)?,
+            })
+        })
+        .map_err(StoreError::Read)?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::Read)
 }
 
 fn load_logs(connection: &Connection) -> Result<Vec<StoredLogGroup>, StoreError> {

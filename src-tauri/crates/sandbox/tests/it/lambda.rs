@@ -509,3 +509,283 @@ async fn deleting_a_function_and_stopping_the_sandbox_leave_no_process() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(processes_in(&code), Vec::<String>::new());
 }
+
+const VERSIONED: &str = "def handler(event, context):\n    return {'version': context.function_version, 'tag': 'TAG'}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_and_weighted_aliases_route_invocations() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "canary", &VERSIONED.replace("TAG", "one"), 3).await;
+    let v1 = client
+        .publish_version()
+        .function_name("canary")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.version(), Some("1"));
+    assert_eq!(
+        v1.function_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:canary:1")
+    );
+    client
+        .update_function_code()
+        .function_name("canary")
+        .zip_file(python_zip(&VERSIONED.replace("TAG", "two")))
+        .send()
+        .await
+        .unwrap();
+    let v2 = client
+        .publish_version()
+        .function_name("canary")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v2.version(), Some("2"));
+    let versions = client
+        .list_versions_by_function()
+        .function_name("canary")
+        .send()
+        .await
+        .unwrap();
+    let numbers: Vec<&str> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version())
+        .collect();
+    assert_eq!(numbers, ["$LATEST", "1", "2"]);
+
+    let first = client
+        .invoke()
+        .function_name("canary")
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.executed_version(), Some("1"));
+    assert_eq!(payload_json(&first)["tag"], "one");
+
+    let alias = client
+        .create_alias()
+        .function_name("canary")
+        .name("live")
+        .function_version("1")
+        .routing_config(
+            aws_sdk_lambda::types::AliasRoutingConfiguration::builder()
+                .additional_version_weights("2", 0.5)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        alias.alias_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:canary:live")
+    );
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..40 {
+        let output = client
+            .invoke()
+            .function_name("canary:live")
+            .send()
+            .await
+            .unwrap();
+        *seen
+            .entry(output.executed_version().unwrap().to_owned())
+            .or_insert(0) += 1;
+    }
+    assert!(
+        seen.get("1").copied().unwrap_or(0) > 5 && seen.get("2").copied().unwrap_or(0) > 5,
+        "{seen:?}"
+    );
+
+    client
+        .update_alias()
+        .function_name("canary")
+        .name("live")
+        .function_version("2")
+        .routing_config(aws_sdk_lambda::types::AliasRoutingConfiguration::builder().build())
+        .send()
+        .await
+        .unwrap();
+    let promoted = client
+        .invoke()
+        .function_name("canary")
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(promoted.executed_version(), Some("2"));
+
+    let missing = client
+        .invoke()
+        .function_name("canary")
+        .qualifier("9")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_resource_not_found_exception(), "{missing:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permissions_tags_and_reserved_concurrency() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
+    let added = client
+        .add_permission()
+        .function_name("LambdaCRUD")
+        .statement_id("apigateway-crud")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn("arn:aws:execute-api:us-east-1:000000000000:abc123/*")
+        .send()
+        .await
+        .unwrap();
+    let statement: serde_json::Value = serde_json::from_str(added.statement().unwrap()).unwrap();
+    assert_eq!(
+        statement["Principal"]["Service"],
+        "apigateway.amazonaws.com"
+    );
+    assert_eq!(
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+        "arn:aws:execute-api:us-east-1:000000000000:abc123/*"
+    );
+
+    let again = client
+        .add_permission()
+        .function_name("LambdaCRUD")
+        .statement_id("apigateway-crud")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(again.is_resource_conflict_exception(), "{again:?}");
+
+    let policy = client
+        .get_policy()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    assert_eq!(document["Version"], "2012-10-17");
+    assert_eq!(document["Statement"][0]["Sid"], "apigateway-crud");
+    client
+        .remove_permission()
+        .function_name("LambdaCRUD")
+        .statement_id("apigateway-crud")
+        .send()
+        .await
+        .unwrap();
+    let none = client
+        .get_policy()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(none.is_resource_not_found_exception(), "{none:?}");
+
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:LambdaCRUD";
+    client
+        .tag_resource()
+        .resource(arn)
+        .tags("lab", "crud")
+        .tags("course", "ccbda")
+        .send()
+        .await
+        .unwrap();
+    client
+        .untag_resource()
+        .resource(arn)
+        .tag_keys("course")
+        .send()
+        .await
+        .unwrap();
+    let tags = client.list_tags().resource(arn).send().await.unwrap();
+    assert_eq!(tags.tags().unwrap().len(), 1);
+    assert_eq!(tags.tags().unwrap()["lab"], "crud");
+
+    client
+        .put_function_concurrency()
+        .function_name("LambdaCRUD")
+        .reserved_concurrent_executions(0)
+        .send()
+        .await
+        .unwrap();
+    let throttled = client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(throttled.is_too_many_requests_exception(), "{throttled:?}");
+    let concurrency = client
+        .get_function_concurrency()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(concurrency.reserved_concurrent_executions(), Some(0));
+    client
+        .delete_function_concurrency()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+    client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+
+    let settings = client.get_account_settings().send().await.unwrap();
+    assert_eq!(
+        settings.account_limit().unwrap().concurrent_executions(),
+        10
+    );
+    assert_eq!(settings.account_usage().unwrap().function_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let sandbox = Sandbox::start_in(dir.path()).await;
+        let client = sandbox.lambda();
+        create_python(&client, "kept", &VERSIONED.replace("TAG", "kept"), 3).await;
+        client
+            .publish_version()
+            .function_name("kept")
+            .send()
+            .await
+            .unwrap();
+        client
+            .create_alias()
+            .function_name("kept")
+            .name("prod")
+            .function_version("1")
+            .send()
+            .await
+            .unwrap();
+        sandbox.running.shutdown().await;
+    }
+    let sandbox = Sandbox::start_in(dir.path()).await;
+    let client = sandbox.lambda();
+    let output = client
+        .invoke()
+        .function_name("kept")
+        .qualifier("prod")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(payload_json(&output)["tag"], "kept");
+    assert_eq!(output.executed_version(), Some("1"));
+    sandbox.running.shutdown().await;
+}
