@@ -19,37 +19,21 @@ use super::function::{
 use super::policy::{self, AddPermissionInput, Statement};
 use super::{Alias, Deployed, Function, Lambda, Pool, arn, name_of, package, service_error};
 use crate::store::Scope;
-use crate::wire::AwsError;
+use crate::wire::{AwsError, BodyError, lower_camel, parse_json_body};
 
 type Answer = Result<Response, AwsError>;
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|failure| {
-        let text = failure.to_string();
-        match text.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
-            Some(field) => {
-                let mut chars = field.chars();
-                let camel: String = chars
-                    .next()
-                    .map(|c| c.to_ascii_lowercase())
-                    .into_iter()
-                    .chain(chars)
-                    .collect();
-                function::validation(format!(
-                    "1 validation error detected: Value null at '{camel}' failed to satisfy constraint: Member must not be null"
-                ))
-            }
-            None => error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequestContentException",
-                format!("Could not parse request body into json: {text}"),
-            ),
-        }
+    parse_json_body(body).map_err(|failure| match failure {
+        BodyError::Missing(field) => function::validation(format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            lower_camel(&field)
+        )),
+        BodyError::Malformed(text) => error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContentException",
+            format!("Could not parse request body into json: {text}"),
+        ),
     })
 }
 

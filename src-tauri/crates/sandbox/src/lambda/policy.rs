@@ -105,13 +105,13 @@ pub fn arn_like(pattern: &str, value: &str) -> bool {
     let (mut p, mut v) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while v < value.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == value[v]) {
-            p += 1;
-            v += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
+        if p < pattern.len() && pattern[p] == '*' {
             star = Some(p);
             mark = v;
             p += 1;
+        } else if p < pattern.len() && (pattern[p] == '?' || pattern[p] == value[v]) {
+            p += 1;
+            v += 1;
         } else if let Some(s) = star {
             p = s + 1;
             mark += 1;

@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use super::filter::FilterPattern;
 use super::{Groups, LogEvent, LogGroup, LogStream, error, invalid, now_millis, stored_events};
 use crate::store::{Mutation, Scope};
-use crate::wire::AwsError;
+use crate::wire::{AwsError, BodyError, parse_json_body};
 
 type Answer = Result<(Json, Vec<Mutation>), AwsError>;
 
@@ -55,19 +55,11 @@ fn read_only(answer: Json) -> (Json, Vec<Mutation>) {
 
 /// Reads a request body into `T`, with AWS's errors for missing members and malformed JSON.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|failure| {
-        let text = failure.to_string();
-        match text.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
-            Some(field) => invalid(format!(
-                "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
-            )),
-            None => error("SerializationException", format!("Malformed request body: {text}")),
-        }
+    parse_json_body(body).map_err(|failure| match failure {
+        BodyError::Missing(field) => invalid(format!(
+            "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        )),
+        BodyError::Malformed(text) => error("SerializationException", format!("Malformed request body: {text}")),
     })
 }
 

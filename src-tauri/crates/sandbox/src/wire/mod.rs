@@ -2,10 +2,12 @@
 //! the way that protocol's clients expect. Service logic never builds HTTP responses itself.
 
 mod error;
+mod json_body;
 mod protocol;
 mod sigv4;
 
 pub use error::{AwsError, error_body, render_error, respond};
+pub use json_body::{BodyError, lower_camel, parse_json_body};
 pub use protocol::Protocol;
 pub use sigv4::{CredentialScope, credential_scope};
 
