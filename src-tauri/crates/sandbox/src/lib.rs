@@ -37,6 +37,8 @@ pub struct Config {
     pub account_id: String,
     /// Where state is kept; `None` keeps it in memory only, gone when the sandbox stops.
     pub data_dir: Option<PathBuf>,
+    /// The interpreter `python3.x` functions run with; `python3` from `PATH` when unset.
+    pub python: Option<PathBuf>,
     /// Permits listening on a non-loopback address. Off unless explicitly asked for: the sandbox
     /// accepts any credentials, so it must not be reachable from other machines by accident.
     pub allow_non_loopback: bool,
@@ -48,6 +50,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             data_dir: None,
+            python: None,
             allow_non_loopback: false,
         }
     }
@@ -168,6 +171,9 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.functions,
     )?);
     lambda.set_endpoint(format!("http://{local_addr}"));
+    if let Some(python) = &config.python {
+        lambda.set_python(python.clone());
+    }
     let router = server::router(server::State::new(
         config.account_id,
         dynamodb,

@@ -39,6 +39,8 @@ pub struct Launch {
     pub log_group: String,
     /// The Python runtime-interface loop the sandbox ships, for `python3.x` runtimes.
     pub python_loop: PathBuf,
+    /// The interpreter that runs it.
+    pub python: PathBuf,
 }
 
 /// An error a function (or its runtime) reported, as AWS returns it to the caller.
@@ -233,8 +235,9 @@ impl Environment {
             Err(error) => {
                 let reason = if launch.runtime.starts_with("python") {
                     format!(
-                        "The sandbox runs {} functions with this machine's python3, which could not be started: {error}. Install Python 3 to run them.",
-                        launch.runtime
+                        "The sandbox runs {} functions with this machine's Python ({}), which could not be started: {error}. Install Python 3 to run them.",
+                        launch.runtime,
+                        launch.python.display()
                     )
                 } else {
                     format!("Couldn't start the function's bootstrap: {error}")
@@ -442,7 +445,7 @@ fn signal_name(signal: i32) -> &'static str {
 /// The process to start, with the environment AWS sets for a function.
 fn command(launch: &Launch, api_address: &str, log_stream: &str) -> tokio::process::Command {
     let mut command = if launch.runtime.starts_with("python") {
-        let mut command = tokio::process::Command::new("python3");
+        let mut command = tokio::process::Command::new(&launch.python);
         command.arg("-u").arg(&launch.python_loop);
         command
     } else {

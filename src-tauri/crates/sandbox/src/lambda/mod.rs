@@ -116,6 +116,7 @@ pub struct Lambda {
     concurrency_limit: usize,
     /// Commits queued by control-plane changes, awaited before their answers go out.
     commits: Mutex<Vec<crate::store::Commit>>,
+    python: Mutex<PathBuf>,
 }
 
 /// Why the Lambda service could not start.
@@ -193,12 +194,18 @@ impl Lambda {
             busy: Arc::new(AtomicUsize::new(0)),
             concurrency_limit: DEFAULT_CONCURRENCY,
             commits: Mutex::new(Vec::new()),
+            python: Mutex::new(PathBuf::from("python3")),
         })
     }
 
     /// The sandbox's own endpoint, given to functions as `AWS_ENDPOINT_URL`.
     pub fn set_endpoint(&self, endpoint: String) {
         *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
+    }
+
+    /// The interpreter `python3.x` functions run with.
+    pub fn set_python(&self, python: PathBuf) {
+        *self.python.lock().unwrap_or_else(|p| p.into_inner()) = python;
     }
 
     fn endpoint(&self) -> String {
@@ -432,6 +439,11 @@ impl Lambda {
                 sandbox_endpoint: self.endpoint(),
                 log_group: format!("/aws/lambda/{}", configuration.name),
                 python_loop: self.code.dir.join("python_runtime.py"),
+                python: self
+                    .python
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
             };
             let run = Run {
                 logs: self.logs.clone(),

@@ -48,6 +48,17 @@ impl Sandbox {
         }
     }
 
+    /// A sandbox whose Python functions run with `python` (e.g. one that has boto3).
+    pub async fn start_with_python(python: std::path::PathBuf) -> Self {
+        let config = Config {
+            python: Some(python),
+            ..Config::default()
+        };
+        Self {
+            running: start(config).await.expect("the sandbox starts"),
+        }
+    }
+
     pub fn dynamodb(&self) -> DynamoDb {
         self.dynamodb_in("us-east-1")
     }

@@ -181,3 +181,187 @@ except ClientError as error:
         "[2, 3]\nConditionalCheckFailedException"
     );
 }
+
+/// The course's own CRUD function (seed 000, Task 8.1), unchanged: it uses boto3 against
+/// whatever `AWS_ENDPOINT_URL` says, as on AWS.
+const COURSE_CRUD_FUNCTION: &str = r#"import boto3
+import json
+import logging
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+dynamodb = boto3.client('dynamodb', region_name='us-east-1')
+
+def lambda_handler(event, context):
+    operation = event['requestContext']['http']['method']
+    logger.info(f'operation {operation}')
+    try:
+        if operation == 'GET':
+            return respond(dynamodb.scan(**event['queryStringParameters']))
+        elif operation == 'POST':
+            return respond(dynamodb.put_item(**json.loads(event['body'])))
+        elif operation == 'DELETE':
+            return respond(dynamodb.delete_item(**json.loads(event['body'])))
+        elif operation == 'PUT':
+            return respond(dynamodb.update_item(**json.loads(event['body'])))
+        elif operation == 'OPTIONS':
+            return respond('')
+        else:
+            return respond(None, f'Unsupported method "{operation}"')
+    except Exception as e:
+        respond(None, f'{type(e).__name__} at line {e.__traceback__.tb_lineno} of {__file__}: {e}')
+
+def respond(res, err=None):
+    response = {
+        'statusCode': '200' if err is None else '400',
+        'body': json.dumps(res) if err is None else err,
+        'headers': {
+            'Content-Type': 'application/json',
+            "Access-Control-Allow-Headers": "Content-Type",
+            'Access-Control-Allow-Origin': '*',
+            "Access-Control-Allow-Methods": "GET, POST, DELETE, PUT, OPTIONS",
+        },
+    }
+    logger.info(f'response {json.dumps(response, indent=2)}')
+    return response
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_labs_lambda_commands_deploy_and_run_the_course_function() {
+    let tools = python_tools();
+    let sandbox = Sandbox::start_with_python(tools.join("bin/python3")).await;
+    let endpoint = sandbox.running.endpoint();
+    let home = tempfile::tempdir().unwrap();
+    let work = home.path().join("crud");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join("lambda_crud.zip"),
+        lab_sandbox::lambda::package::zip_files(&[
+            ("lambda_crud.py", COURSE_CRUD_FUNCTION.as_bytes(), 0o644),
+            ("requirements.txt", b"boto3\n", 0o644),
+        ]),
+    )
+    .unwrap();
+    let aws = |args: &[&str]| {
+        let mut all = vec!["--endpoint-url", endpoint.as_str(), "--output", "json"];
+        all.extend_from_slice(args);
+        let output = std::process::Command::new(tools.join("bin/aws"))
+            .args(&all)
+            .current_dir(&work)
+            .env("HOME", home.path())
+            .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOX")
+            .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", home.path().join("config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.path().join("credentials"),
+            )
+            .env("AWS_PAGER", "")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    };
+    aws(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "ccbda-lambda-first",
+        "--attribute-definitions",
+        "AttributeName=thingID,AttributeType=S",
+        "--key-schema",
+        "AttributeName=thingID,KeyType=HASH",
+        "--billing-mode",
+        "PAY_PER_REQUEST",
+    ]);
+    let created = stdout_json(&aws(&[
+        "lambda",
+        "create-function",
+        "--function-name",
+        "LambdaCRUD",
+        "--zip-file",
+        "fileb://lambda_crud.zip",
+        "--handler",
+        "lambda_crud.lambda_handler",
+        "--runtime",
+        "python3.13",
+        "--role",
+        "arn:aws:iam::000000000000:role/LabRole",
+    ]));
+    assert_eq!(
+        created["FunctionArn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:LambdaCRUD"
+    );
+    assert_eq!(created["State"], "Pending");
+    aws(&[
+        "lambda",
+        "wait",
+        "function-active-v2",
+        "--function-name",
+        "LambdaCRUD",
+    ]);
+    let permission = stdout_json(&aws(&[
+        "lambda",
+        "add-permission",
+        "--function-name",
+        "LambdaCRUD",
+        "--statement-id",
+        "crud-from-api-gateway",
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        "apigateway.amazonaws.com",
+        "--source-arn",
+        "arn:aws:execute-api:us-east-1:000000000000:abc123/*/*/",
+    ]));
+    assert!(
+        permission["Statement"]
+            .as_str()
+            .unwrap()
+            .contains("apigateway.amazonaws.com")
+    );
+
+    // What API Gateway would send: a POST of an item, then a GET listing the table.
+    let post = serde_json::json!({
+        "requestContext": {"http": {"method": "POST"}},
+        "body": serde_json::json!({"TableName": "ccbda-lambda-first", "Item": {"thingID": {"S": "lamp"}}}).to_string(),
+    });
+    std::fs::write(work.join("post.json"), post.to_string()).unwrap();
+    aws(&[
+        "lambda",
+        "invoke",
+        "--function-name",
+        "LambdaCRUD",
+        "--payload",
+        "file://post.json",
+        "post-out.json",
+    ]);
+    let posted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("post-out.json")).unwrap()).unwrap();
+    assert_eq!(posted["statusCode"], "200", "{posted}");
+
+    let get = serde_json::json!({
+        "requestContext": {"http": {"method": "GET"}},
+        "queryStringParameters": {"TableName": "ccbda-lambda-first"},
+    });
+    std::fs::write(work.join("get.json"), get.to_string()).unwrap();
+    aws(&[
+        "lambda",
+        "invoke",
+        "--function-name",
+        "LambdaCRUD",
+        "--payload",
+        "file://get.json",
+        "get-out.json",
+    ]);
+    let listed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("get-out.json")).unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["Items"][0]["thingID"]["S"], "lamp", "{listed}");
+}
