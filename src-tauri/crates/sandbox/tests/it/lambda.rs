@@ -789,3 +789,91 @@ async fn functions_survive_a_restart() {
     assert_eq!(output.executed_version(), Some("1"));
     sandbox.running.shutdown().await;
 }
+
+/// The `lab-test-function` binary (lambda_runtime), built on demand with the cargo running us.
+fn rust_function_zip() -> Blob {
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "lab-test-function"])
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building lab-test-function failed");
+    let binary =
+        std::fs::read(target.join("debug/test-function")).expect("the test function is built");
+    Blob::new(zip_files(&[("bootstrap", &binary, 0o755)]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rust_lambda_runtime_function_runs_natively() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    client
+        .create_function()
+        .function_name("rusty")
+        .runtime(Runtime::Providedal2023)
+        .role(ROLE)
+        .handler("bootstrap")
+        .code(
+            FunctionCode::builder()
+                .zip_file(rust_function_zip())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for n in 0..3 {
+        let output = client
+            .invoke()
+            .function_name("rusty")
+            .payload(Blob::new(format!(r#"{{"n": {n}}}"#)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(output.function_error(), None);
+        let answer = payload_json(&output);
+        assert_eq!(answer["echo"]["n"], n);
+        assert!(
+            answer["requestId"]
+                .as_str()
+                .is_some_and(|id| id.len() == 36)
+        );
+    }
+    let failed = client
+        .invoke()
+        .function_name("rusty")
+        .payload(Blob::new(r#"{"fail": "no thanks"}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.function_error(), Some("Unhandled"));
+    assert_eq!(payload_json(&failed)["errorMessage"], "no thanks");
+    let panicked = client
+        .invoke()
+        .function_name("rusty")
+        .payload(Blob::new(r#"{"panic": true}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(panicked.function_error(), Some("Unhandled"));
+    assert!(
+        payload_json(&panicked)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("asked to panic"),
+        "{}",
+        payload_json(&panicked)
+    );
+    // The environment survives a handler's panic (the runtime reports it and goes on).
+    let after = client
+        .invoke()
+        .function_name("rusty")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.function_error(), None);
+}
