@@ -87,9 +87,10 @@ fuzz:
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --quiet -p lab-contract committed_bindings_are_fresh
 
-## bench: the sandbox's DynamoDB against a loopback floor (release build)
+## bench: the sandbox's DynamoDB and Lambda against a loopback floor (release build)
 bench:
 	$(CARGO) bench -p lab-sandbox --bench dynamodb
+	$(CARGO) bench -p lab-sandbox --bench lambda
 
 ## lab: build the CLI at target/release/lab
 lab:

@@ -6,17 +6,13 @@
 //! from the load generator's. For each operation: p50/p99 latency at concurrency 1, throughput at
 //! concurrency 16, and server CPU per request. The targets are printed beside the figures.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+mod common;
+
+use common::{Server, Target};
 
 const LATENCY_REQUESTS: usize = 3_000;
 const THROUGHPUT_FOR: Duration = Duration::from_secs(3);
@@ -24,169 +20,15 @@ const CONCURRENCY: usize = 16;
 const TABLE_ITEMS: usize = 10_000;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    match args.get(1).map(String::as_str) {
-        Some("serve-sandbox") => serve_sandbox(args.get(2).cloned()),
-        Some("serve-floor") => serve_floor(args.get(2).map_or(200, |n| n.parse().unwrap_or(200))),
-        _ => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(run());
-        }
+    if common::serve_if_asked() {
+        return;
     }
-}
-
-// ---- the servers (child processes) ----
-
-fn serve_sandbox(data_dir: Option<String>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime.block_on(async {
-        let config = lab_sandbox::Config {
-            data_dir: data_dir.map(Into::into),
-            ..lab_sandbox::Config::default()
-        };
-        let sandbox = lab_sandbox::start(config)
-            .await
-            .expect("the sandbox starts");
-        println!("{}", sandbox.local_addr().port());
-        std::future::pending::<()>().await;
-    });
-}
-
-fn serve_floor(response_size: usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async move {
-        let body = Bytes::from(format!(
-            "{{\"Item\":\"{}\"}}",
-            "x".repeat(response_size.saturating_sub(11))
-        ));
-        let app = axum::Router::new().fallback(move |request: Bytes| {
-            let body = body.clone();
-            async move {
-                // Touch the request like a server would, then answer a same-size body.
-                std::hint::black_box(request.len());
-                ([("content-type", "application/x-amz-json-1.0")], body)
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a port");
-        println!("{}", listener.local_addr().expect("an address").port());
-        axum::serve(listener, app).await.expect("the floor serves");
-    });
-}
-
-/// A server child process and its port; killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(std::env::current_exe().expect("this binary"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("the server prints its port");
-        let port = line.trim().parse().expect("a port number");
-        Self { child, port }
-    }
-
-    /// User plus system CPU time the process has used, from /proc/<pid>/stat.
-    fn cpu_time(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which may contain spaces) start after the last ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
-        let total = ticks(11) + ticks(12);
-        Duration::from_micros(total * 1_000_000 / clock_ticks_per_second())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn clock_ticks_per_second() -> u64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|text| text.trim().parse().ok())
-        .unwrap_or(100)
-}
-
-// ---- the load generator ----
-
-#[derive(Clone)]
-struct Target {
-    client: Client<HttpConnector, Full<Bytes>>,
-    url: String,
-}
-
-impl Target {
-    fn new(port: u16) -> Self {
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(CONCURRENCY * 2)
-            .build_http();
-        Self {
-            client,
-            url: format!("http://127.0.0.1:{port}/"),
-        }
-    }
-
-    async fn call(&self, operation: &str, body: &str) -> (u16, Bytes) {
-        let request = hyper::Request::post(&self.url)
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
-            .header(
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
-            )
-            .body(Full::new(Bytes::from(body.to_owned())))
-            .expect("a valid request");
-        let response = self
-            .client
-            .request(request)
-            .await
-            .expect("the server answers");
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        (status, body)
-    }
+    runtime.block_on(run());
 }
 
 /// One kind of request and how to make the i-th one.

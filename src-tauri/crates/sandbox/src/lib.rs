@@ -9,6 +9,7 @@
 //! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
 
 pub mod dynamodb;
+pub mod inspect;
 pub mod lambda;
 pub mod logs;
 mod regional;
@@ -37,6 +38,8 @@ pub struct Config {
     pub account_id: String,
     /// Where state is kept; `None` keeps it in memory only, gone when the sandbox stops.
     pub data_dir: Option<PathBuf>,
+    /// How long a function's environment may sit idle before it is stopped.
+    pub lambda_idle_timeout: Duration,
     /// The interpreter `python3.x` functions run with; `python3` from `PATH` when unset.
     pub python: Option<PathBuf>,
     /// Permits listening on a non-loopback address. Off unless explicitly asked for: the sandbox
@@ -50,6 +53,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             data_dir: None,
+            lambda_idle_timeout: Duration::from_secs(600),
             python: None,
             allow_non_loopback: false,
         }
@@ -84,6 +88,7 @@ pub struct Running {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     expiry: Option<JoinHandle<()>>,
+    reaper: Option<JoinHandle<()>>,
     store: Option<store::StoreThread>,
     lambda: Option<Arc<lambda::Lambda>>,
 }
@@ -112,9 +117,12 @@ impl Running {
         {
             tracing::error!(%error, "sandbox server task failed");
         }
-        if let Some(expiry) = self.expiry.take() {
-            expiry.abort();
-            let _ = expiry.await;
+        for task in [self.expiry.take(), self.reaper.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
+            let _ = task.await;
         }
         // Every handle on the store is gone now; wait for its last commits.
         if let Some(store) = self.store.take() {
@@ -131,8 +139,11 @@ impl Drop for Running {
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
-        if let Some(expiry) = self.expiry.take() {
-            expiry.abort();
+        for task in [self.expiry.take(), self.reaper.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
         }
     }
 }
@@ -164,12 +175,15 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let dynamodb = Arc::new(dynamodb::DynamoDb::load(store.clone(), stored.tables)?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
+    let inspector = Arc::new(inspect::Inspector::default());
     let lambda = Arc::new(lambda::Lambda::load(
         config.data_dir.as_deref(),
         logs.clone(),
         store.clone(),
         stored.functions,
     )?);
+    lambda.set_inspector(inspector.clone());
+    let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));
     if let Some(python) = &config.python {
         lambda.set_python(python.clone());
@@ -179,6 +193,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         dynamodb,
         logs,
         lambda.clone(),
+        inspector,
     ));
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -195,9 +210,22 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         shutdown: Some(shutdown),
         task: Some(task),
         expiry: Some(expiry),
+        reaper: Some(reaper),
         store: Some(store_thread),
         lambda: Some(lambda),
     })
+}
+
+/// Stops idle function environments, checking a few times per idle period.
+async fn reap_idle(lambda: Arc<lambda::Lambda>, limit: Duration) {
+    let mut ticks = tokio::time::interval((limit / 4).max(Duration::from_millis(50)));
+    loop {
+        ticks.tick().await;
+        let stopped = lambda.reap_idle(limit);
+        if stopped > 0 {
+            tracing::debug!(stopped, "stopped idle function environments");
+        }
+    }
 }
 
 async fn expire_items(dynamodb: Arc<dynamodb::DynamoDb>) {

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::dynamodb::{self, DynamoDb};
+use crate::inspect::Inspector;
 use crate::lambda::Lambda;
 use crate::logs::{self, Logs};
 use crate::store::Scope;
@@ -33,6 +34,7 @@ struct Inner {
     dynamodb: Arc<DynamoDb>,
     logs: Arc<Logs>,
     lambda: Arc<Lambda>,
+    inspector: Arc<Inspector>,
 }
 
 impl State {
@@ -41,6 +43,7 @@ impl State {
         dynamodb: Arc<DynamoDb>,
         logs: Arc<Logs>,
         lambda: Arc<Lambda>,
+        inspector: Arc<Inspector>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -48,6 +51,7 @@ impl State {
                 dynamodb,
                 logs,
                 lambda,
+                inspector,
             }),
         }
     }
@@ -63,6 +67,8 @@ pub(crate) fn router(state: State) -> Router {
             "/_sandbox/lambda/code/{account}/{region}/{name}",
             get(function_code),
         )
+        .route("/_sandbox/inspect/history", get(inspect_history))
+        .route("/_sandbox/inspect/stream", get(inspect_stream))
         .fallback(aws_request)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -147,6 +153,22 @@ async fn aws_request(
             }
         }
     }
+}
+
+/// The inspection feed's history: `?after=ID` for what came after a record already seen.
+async fn inspect_history(
+    Extract(state): Extract<State>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let after = params
+        .get("after")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    axum::Json(state.inner.inspector.history(after)).into_response()
+}
+
+async fn inspect_stream(Extract(state): Extract<State>) -> Response {
+    state.inner.inspector.stream().into_response()
 }
 
 /// The deployment package GetFunction's `Code.Location` points at.

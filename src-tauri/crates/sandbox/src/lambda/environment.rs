@@ -114,6 +114,8 @@ pub struct Environment {
     exit: watch::Receiver<Option<String>>,
     server: tokio::task::JoinHandle<()>,
     dead: bool,
+    /// When the environment last finished an invocation.
+    pub last_used: Instant,
 }
 
 impl std::fmt::Debug for Environment {
@@ -261,6 +263,7 @@ impl Environment {
             exit,
             server,
             dead: false,
+            last_used: Instant::now(),
         }
     }
 
@@ -284,6 +287,7 @@ impl Environment {
             exit,
             server: tokio::spawn(async {}),
             dead: true,
+            last_used: started,
         }
     }
 

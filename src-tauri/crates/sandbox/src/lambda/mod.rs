@@ -55,6 +55,14 @@ struct Pool {
 }
 
 impl Pool {
+    /// Stops the environments idle for longer than `limit`; returns how many.
+    fn reap(&self, limit: Duration) -> usize {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let before = idle.len();
+        idle.retain(|environment| environment.last_used.elapsed() <= limit);
+        before - idle.len()
+    }
+
     fn retire(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         let retired: Vec<Environment> =
@@ -117,6 +125,7 @@ pub struct Lambda {
     /// Commits queued by control-plane changes, awaited before their answers go out.
     commits: Mutex<Vec<crate::store::Commit>>,
     python: Mutex<PathBuf>,
+    inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
 }
 
 /// Why the Lambda service could not start.
@@ -195,12 +204,18 @@ impl Lambda {
             concurrency_limit: DEFAULT_CONCURRENCY,
             commits: Mutex::new(Vec::new()),
             python: Mutex::new(PathBuf::from("python3")),
+            inspector: Mutex::new(None),
         })
     }
 
     /// The sandbox's own endpoint, given to functions as `AWS_ENDPOINT_URL`.
     pub fn set_endpoint(&self, endpoint: String) {
         *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
+    }
+
+    /// Where invocations are reported for the app's inspector.
+    pub fn set_inspector(&self, inspector: Arc<crate::inspect::Inspector>) {
+        *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
     }
 
     /// The interpreter `python3.x` functions run with.
@@ -213,6 +228,21 @@ impl Lambda {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Stops environments that have been idle longer than `limit`, as Lambda reclaims them.
+    pub fn reap_idle(&self, limit: Duration) -> usize {
+        let mut stopped = 0;
+        for (_, region) in self.regions.all() {
+            let functions = region.read().unwrap_or_else(|p| p.into_inner());
+            for function in functions.values() {
+                stopped += function.latest.pool.reap(limit);
+                for version in function.versions.values() {
+                    stopped += version.pool.reap(limit);
+                }
+            }
+        }
+        stopped
     }
 
     /// Stops every environment of every function.
@@ -446,6 +476,11 @@ impl Lambda {
                     .clone(),
             };
             let run = Run {
+                inspector: self
+                    .inspector
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
                 logs: self.logs.clone(),
                 scope: scope.clone(),
                 timeout: Duration::from_secs(u64::from(configuration.timeout)),
@@ -630,6 +665,7 @@ struct Answer {
 
 /// Everything one invocation needs, independent of the service's locks.
 struct Run {
+    inspector: Option<Arc<crate::inspect::Inspector>>,
     logs: Arc<Logs>,
     scope: Scope,
     launch: Launch,
@@ -668,6 +704,7 @@ impl Run {
             self.launch.version
         ));
         let started = Instant::now();
+        let event = payload.clone();
         let result = environment.invoke(&request_id, payload, self.timeout).await;
         let duration = started.elapsed();
         let answer = match result {
@@ -719,13 +756,34 @@ impl Run {
             self.launch.memory_mb,
             environment.max_memory_mb().unwrap_or(0)
         );
-        if let Some(init) = environment.take_init_duration() {
+        let init = environment.take_init_duration();
+        let cold_start = init.is_some();
+        if let Some(init) = init {
             report.push_str(&format!("\tInit Duration: {} ms", process::millis(init)));
         }
         environment.record(&format!("END RequestId: {request_id}"));
         environment.record(&report);
-        let log = tail.then(|| environment.take_log());
+        let log = environment.take_log();
+        if let Some(inspector) = &self.inspector {
+            inspector.record(json!({
+                "service": "lambda",
+                "kind": "invocation",
+                "region": self.scope.region,
+                "function": self.launch.function_name,
+                "version": self.launch.version,
+                "requestId": request_id,
+                "environment": environment.id,
+                "coldStart": cold_start,
+                "durationMs": duration.as_secs_f64() * 1000.0,
+                "event": as_json(&event),
+                "failed": answer.failed,
+                "answer": as_json(&answer.payload),
+                "log": log.lines().collect::<Vec<_>>(),
+            }));
+        }
+        let log = tail.then_some(log);
         let current = self.pool.generation.load(Ordering::SeqCst) == self.generation;
+        environment.last_used = Instant::now();
         if environment.is_alive() && current {
             self.pool
                 .idle
@@ -735,6 +793,11 @@ impl Run {
         }
         (answer, log)
     }
+}
+
+/// A payload as JSON when it is JSON, else as text.
+fn as_json(bytes: &Bytes) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(bytes)))
 }
 
 /// Now as `2026-11-21T12:00:00.000Z`, as the platform prefixes its messages.

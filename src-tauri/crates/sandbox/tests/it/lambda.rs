@@ -877,3 +877,104 @@ async fn a_rust_lambda_runtime_function_runs_natively() {
         .unwrap();
     assert_eq!(after.function_error(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_invocation_reaches_the_inspection_feed() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "watched", HANDLER, 3).await;
+    client
+        .invoke()
+        .function_name("watched")
+        .payload(Blob::new(r#"{"thingID": "lamp"}"#))
+        .send()
+        .await
+        .unwrap();
+    client
+        .invoke()
+        .function_name("watched")
+        .payload(Blob::new(r#"{"fail": true}"#))
+        .send()
+        .await
+        .unwrap();
+
+    let history = crate::client::send(
+        "GET",
+        &format!("{}/_sandbox/inspect/history", sandbox.running.endpoint()),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(history.status, 200);
+    let records = history.json();
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    let first = &records[0];
+    assert_eq!(first["function"], "watched");
+    assert_eq!(first["event"]["thingID"], "lamp");
+    assert_eq!(first["answer"]["echo"]["thingID"], "lamp");
+    assert_eq!(first["coldStart"], true);
+    assert!(
+        first["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|line| line.as_str().unwrap().starts_with("REPORT RequestId:"))
+    );
+    let second = &records[1];
+    assert_eq!(second["failed"], true);
+    assert_eq!(second["coldStart"], false);
+    assert_eq!(second["answer"]["errorType"], "ValueError");
+
+    let after = crate::client::send(
+        "GET",
+        &format!(
+            "{}/_sandbox/inspect/history?after={}",
+            sandbox.running.endpoint(),
+            first["id"]
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(after.json().as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_environments_are_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = lab_sandbox::Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        lambda_idle_timeout: std::time::Duration::from_millis(300),
+        ..lab_sandbox::Config::default()
+    };
+    let sandbox = Sandbox {
+        running: lab_sandbox::start(config).await.unwrap(),
+    };
+    let client = sandbox.lambda();
+    create_python(&client, "sleepy", HANDLER, 3).await;
+    client
+        .invoke()
+        .function_name("sleepy")
+        .send()
+        .await
+        .unwrap();
+    let code = dir.path().join("lambda");
+    assert_eq!(processes_in(&code).len(), 1);
+    let mut remaining = 1;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        remaining = processes_in(&code).len();
+        if remaining == 0 {
+            break;
+        }
+    }
+    assert_eq!(remaining, 0, "the idle environment is stopped");
+    // The next invocation starts a fresh one.
+    client
+        .invoke()
+        .function_name("sleepy")
+        .send()
+        .await
+        .unwrap();
+}

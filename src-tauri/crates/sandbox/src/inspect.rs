@@ -1,0 +1,105 @@
+//! The inspection feed: what happened on the server side, for the app's inspector. Every record
+//! (today: each Lambda invocation with its event, answer, duration, environment and log lines)
+//! goes into a bounded history and out to live subscribers. Served under `/_sandbox/inspect/`,
+//! never in AWS's namespace.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde_json::{Value as Json, json};
+use tokio::sync::broadcast;
+
+/// How many records the history keeps.
+pub const HISTORY: usize = 1_000;
+
+/// The feed of a sandbox.
+#[derive(Debug)]
+pub struct Inspector {
+    history: Mutex<VecDeque<Json>>,
+    live: broadcast::Sender<Json>,
+    next_id: AtomicU64,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Self {
+            history: Mutex::new(VecDeque::with_capacity(HISTORY)),
+            live: broadcast::channel(256).0,
+            next_id: AtomicU64::new(1),
+        }
+    }
+}
+
+impl Inspector {
+    /// Records `record` (an object), numbering and time-stamping it.
+    pub fn record(&self, mut record: Json) {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        if let Json::Object(fields) = &mut record {
+            fields.insert("id".into(), json!(id));
+            fields.insert(
+                "time".into(),
+                json!(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64)
+                ),
+            );
+        }
+        {
+            let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+            if history.len() == HISTORY {
+                history.pop_front();
+            }
+            history.push_back(record.clone());
+        }
+        let _ = self.live.send(record);
+    }
+
+    /// The records after `after` (by id), oldest first.
+    pub fn history(&self, after: u64) -> Vec<Json> {
+        let history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        history
+            .iter()
+            .filter(|record| record["id"].as_u64().is_some_and(|id| id > after))
+            .cloned()
+            .collect()
+    }
+
+    /// Live records as server-sent events (`event: record`); a slow reader that falls behind is
+    /// told how many it missed (`event: lagged`) and can catch up from the history.
+    pub fn stream(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+        let receiver = self.live.subscribe();
+        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            let event = match receiver.recv().await {
+                Ok(record) => Event::default().event("record").data(record.to_string()),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    Event::default().event("lagged").data(missed.to_string())
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            Some((Ok(event), receiver))
+        });
+        Sse::new(stream).keep_alive(KeepAlive::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_bounded_and_numbered() {
+        let inspector = Inspector::default();
+        for i in 0..HISTORY + 5 {
+            inspector.record(json!({"n": i}));
+        }
+        let all = inspector.history(0);
+        assert_eq!(all.len(), HISTORY);
+        assert_eq!(all[0]["n"], 5);
+        assert_eq!(inspector.history(HISTORY as u64 + 3).len(), 2);
+    }
+}
