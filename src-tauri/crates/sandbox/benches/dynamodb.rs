@@ -20,15 +20,7 @@ const CONCURRENCY: usize = 16;
 const TABLE_ITEMS: usize = 10_000;
 
 fn main() {
-    if common::serve_if_asked() {
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(run());
+    common::main_with(run);
 }
 
 /// One kind of request and how to make the i-th one.

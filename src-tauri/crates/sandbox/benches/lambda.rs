@@ -13,15 +13,7 @@ const WARM_INVOKES: usize = 2_000;
 const COLD_STARTS: usize = 15;
 
 fn main() {
-    if common::serve_if_asked() {
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(run());
+    common::main_with(run);
 }
 
 /// The release build of the test function, zipped as a `provided.al2023` package (base64).

@@ -13,6 +13,19 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+/// Runs a benchmark, unless this process was started as one of its servers.
+pub fn main_with<F: std::future::Future<Output = ()>>(run: impl FnOnce() -> F) {
+    if serve_if_asked() {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(run());
+}
+
 /// Handles `serve-sandbox [DATA_DIR]` and `serve-floor SIZE`; returns false for a normal run.
 pub fn serve_if_asked() -> bool {
     let args: Vec<String> = std::env::args().collect();
@@ -172,27 +185,15 @@ impl Target {
 
     /// A DynamoDB operation.
     pub async fn call(&self, operation: &str, body: &str) -> (u16, Bytes) {
-        let request = hyper::Request::post(&self.url)
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
-            .header(
+        let target = format!("DynamoDB_20120810.{operation}");
+        let headers = [
+            ("content-type", "application/x-amz-json-1.0"),
+            ("x-amz-target", target.as_str()),
+            (
                 "authorization",
                 "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
-            )
-            .body(Full::new(Bytes::from(body.to_owned())))
-            .expect("a valid request");
-        let response = self
-            .client
-            .request(request)
-            .await
-            .expect("the server answers");
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        (status, body)
+            ),
+        ];
+        self.post("/", &headers, body.as_bytes().to_vec()).await
     }
 }
