@@ -38,6 +38,9 @@ pub struct Config {
     pub account_id: String,
     /// Where state is kept; `None` keeps it in memory only, gone when the sandbox stops.
     pub data_dir: Option<PathBuf>,
+    /// The account's limit on concurrent Lambda executions (AWS's default for new accounts
+    /// is 10 in the sandbox's lessons).
+    pub lambda_concurrency: usize,
     /// How long a function's environment may sit idle before it is stopped.
     pub lambda_idle_timeout: Duration,
     /// The interpreter `python3.x` functions run with; `python3` from `PATH` when unset.
@@ -53,6 +56,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             data_dir: None,
+            lambda_concurrency: lambda::DEFAULT_CONCURRENCY,
             lambda_idle_timeout: Duration::from_secs(600),
             python: None,
             allow_non_loopback: false,
@@ -183,6 +187,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.functions,
     )?);
     lambda.set_inspector(inspector.clone());
+    lambda.set_concurrency_limit(config.lambda_concurrency);
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));
     if let Some(python) = &config.python {

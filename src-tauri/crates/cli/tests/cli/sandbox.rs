@@ -14,6 +14,24 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 
+/// A client of the SDK crate `$sdk` for the sandbox at `$endpoint`, with throwaway credentials.
+macro_rules! client {
+    ($sdk:ident, $endpoint:expr) => {{
+        let config = $sdk::Config::builder()
+            .endpoint_url($endpoint)
+            .region($sdk::config::Region::new("us-east-1"))
+            .credentials_provider($sdk::config::Credentials::new(
+                "AKIDSANDBOX",
+                "sandbox-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        $sdk::Client::from_conf(config)
+    }};
+}
+
 /// A `lab sandbox` process and the endpoint it announced.
 struct SandboxProcess {
     child: Child,
@@ -48,18 +66,7 @@ impl SandboxProcess {
     }
 
     fn client(&self) -> Client {
-        let config = aws_sdk_dynamodb::Config::builder()
-            .endpoint_url(&self.endpoint)
-            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        Client::from_conf(config)
+        client!(aws_sdk_dynamodb, &self.endpoint)
     }
 
     fn signal(&self, name: &str) {
@@ -232,5 +239,58 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
         lost.len(),
         acknowledged.len(),
         lost.first()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn function_processes_die_with_a_killed_sandbox() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut sandbox = SandboxProcess::start(dir.path());
+    let lambda = client!(aws_sdk_lambda, &sandbox.endpoint);
+    let zip = lab_sandbox::lambda::package::zip_files(&[(
+        "app.py",
+        b"def handler(event, context):\n    return 'up'\n",
+        0o644,
+    )]);
+    lambda
+        .create_function()
+        .function_name("orphan-check")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role("arn:aws:iam::000000000000:role/LabRole")
+        .handler("app.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the function is created");
+    lambda
+        .invoke()
+        .function_name("orphan-check")
+        .send()
+        .await
+        .expect("the function runs");
+    let code = dir.path().join("lambda");
+    assert_eq!(
+        lab_sandbox::lambda::processes_under(&code).len(),
+        1,
+        "a warm environment is running"
+    );
+
+    sandbox.child.kill().expect("SIGKILL is delivered");
+    sandbox.child.wait().expect("the process is reaped");
+    let mut left = lab_sandbox::lambda::processes_under(&code);
+    for _ in 0..50 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        left = lab_sandbox::lambda::processes_under(&code);
+    }
+    assert!(
+        left.is_empty(),
+        "function processes outlived the sandbox: {left:?}"
     );
 }

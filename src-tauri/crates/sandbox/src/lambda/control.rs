@@ -645,7 +645,7 @@ impl Lambda {
 
     pub(super) fn put_concurrency(&self, scope: &Scope, reference: &str, body: &[u8]) -> Answer {
         let input: ConcurrencyInput = parse(body)?;
-        let limit = self.concurrency_limit as i64;
+        let limit = self.concurrency_limit() as i64;
         if !(0..=limit).contains(&input.reserved_concurrent_executions) {
             return Err(invalid_parameter(format!(
                 "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [0]. The account limit is {limit}."
@@ -724,8 +724,8 @@ impl Lambda {
                 "TotalCodeSize": 80_530_636_800_u64,
                 "CodeSizeUnzipped": 262_144_000,
                 "CodeSizeZipped": 52_428_800,
-                "ConcurrentExecutions": self.concurrency_limit,
-                "UnreservedConcurrentExecutions": self.concurrency_limit.saturating_sub(reserved as usize),
+                "ConcurrentExecutions": self.concurrency_limit(),
+                "UnreservedConcurrentExecutions": self.concurrency_limit().saturating_sub(reserved as usize),
             },
             "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": functions.len()},
         }))

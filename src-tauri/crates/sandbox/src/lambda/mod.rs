@@ -16,6 +16,8 @@ pub mod package;
 pub mod policy;
 mod process;
 
+pub use process::processes_under;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -121,7 +123,7 @@ pub struct Lambda {
     code: CodeRoot,
     endpoint: Mutex<String>,
     busy: Arc<AtomicUsize>,
-    concurrency_limit: usize,
+    concurrency_limit: AtomicUsize,
     /// Commits queued by control-plane changes, awaited before their answers go out.
     commits: Mutex<Vec<crate::store::Commit>>,
     python: Mutex<PathBuf>,
@@ -201,7 +203,7 @@ impl Lambda {
             code,
             endpoint: Mutex::new(String::new()),
             busy: Arc::new(AtomicUsize::new(0)),
-            concurrency_limit: DEFAULT_CONCURRENCY,
+            concurrency_limit: AtomicUsize::new(DEFAULT_CONCURRENCY),
             commits: Mutex::new(Vec::new()),
             python: Mutex::new(PathBuf::from("python3")),
             inspector: Mutex::new(None),
@@ -211,6 +213,15 @@ impl Lambda {
     /// The sandbox's own endpoint, given to functions as `AWS_ENDPOINT_URL`.
     pub fn set_endpoint(&self, endpoint: String) {
         *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
+    }
+
+    /// The account's limit on concurrent executions.
+    pub fn set_concurrency_limit(&self, limit: usize) {
+        self.concurrency_limit.store(limit, Ordering::SeqCst);
+    }
+
+    fn concurrency_limit(&self) -> usize {
+        self.concurrency_limit.load(Ordering::SeqCst)
     }
 
     /// Where invocations are reported for the app's inspector.
@@ -504,7 +515,7 @@ impl Lambda {
                 "ReservedFunctionConcurrentInvocationLimitExceeded",
             ));
         }
-        if guards.1.count > self.concurrency_limit {
+        if guards.1.count > self.concurrency_limit() {
             return Err(throttled("ConcurrentInvocationLimitExceeded"));
         }
         let executed_version = run.launch.version.clone();

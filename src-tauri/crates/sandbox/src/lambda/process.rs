@@ -48,3 +48,18 @@ pub fn peak_memory_mb(pid: u32) -> Option<u64> {
 pub fn millis(duration: Duration) -> String {
     format!("{:.2}", duration.as_secs_f64() * 1000.0)
 }
+
+/// The processes whose working directory lies under `dir` — function processes run in their
+/// code directory, so this finds any that outlived their sandbox.
+pub fn processes_under(dir: &std::path::Path) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(cwd) = std::fs::read_link(entry.path().join("cwd"))
+            && cwd.starts_with(dir)
+            && let Ok(pid) = entry.file_name().to_string_lossy().parse()
+        {
+            found.push(pid);
+        }
+    }
+    found
+}

@@ -460,19 +460,6 @@ async fn control_plane_checks_and_errors() {
     );
 }
 
-/// Processes whose working directory lies under `dir`.
-fn processes_in(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        if let Ok(cwd) = std::fs::read_link(entry.path().join("cwd"))
-            && cwd.starts_with(dir)
-        {
-            found.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_function_and_stopping_the_sandbox_leave_no_process() {
     let dir = tempfile::tempdir().unwrap();
@@ -491,7 +478,7 @@ async fn deleting_a_function_and_stopping_the_sandbox_leave_no_process() {
     }
     let code = dir.path().join("lambda");
     assert_eq!(
-        processes_in(&code).len(),
+        lab_sandbox::lambda::processes_under(&code).len(),
         2,
         "one warm environment per function"
     );
@@ -503,11 +490,14 @@ async fn deleting_a_function_and_stopping_the_sandbox_leave_no_process() {
         .await
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(processes_in(&code).len(), 1);
+    assert_eq!(lab_sandbox::lambda::processes_under(&code).len(), 1);
 
     sandbox.running.shutdown().await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(processes_in(&code), Vec::<String>::new());
+    assert_eq!(
+        lab_sandbox::lambda::processes_under(&code),
+        Vec::<u32>::new()
+    );
 }
 
 const VERSIONED: &str = "def handler(event, context):\n    return {'version': context.function_version, 'tag': 'TAG'}\n";
@@ -960,11 +950,11 @@ async fn idle_environments_are_stopped() {
         .await
         .unwrap();
     let code = dir.path().join("lambda");
-    assert_eq!(processes_in(&code).len(), 1);
+    assert_eq!(lab_sandbox::lambda::processes_under(&code).len(), 1);
     let mut remaining = 1;
     for _ in 0..40 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        remaining = processes_in(&code).len();
+        remaining = lab_sandbox::lambda::processes_under(&code).len();
         if remaining == 0 {
             break;
         }
@@ -977,4 +967,56 @@ async fn idle_environments_are_stopped() {
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_concurrency_limit_throttles_with_429() {
+    let config = lab_sandbox::Config {
+        lambda_concurrency: 2,
+        ..lab_sandbox::Config::default()
+    };
+    let sandbox = Sandbox {
+        running: lab_sandbox::start(config).await.unwrap(),
+    };
+    create_python(&sandbox.lambda(), "busy", HANDLER, 5).await;
+    let url = format!(
+        "{}/2015-03-31/functions/busy/invocations",
+        sandbox.running.endpoint()
+    );
+    let slow = || crate::client::send("POST", &url, &[], r#"{"sleep": 1}"#);
+    let (a, b, c) = tokio::join!(slow(), slow(), async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        crate::client::send("POST", &url, &[], "{}").await
+    });
+    assert_eq!((a.status, b.status), (200, 200), "two run side by side");
+    assert_eq!(c.status, 429);
+    assert_eq!(
+        c.header("x-amzn-errortype"),
+        Some("TooManyRequestsException")
+    );
+    assert_eq!(c.json()["Reason"], "ConcurrentInvocationLimitExceeded");
+    assert_eq!(c.json()["message"], "Rate Exceeded.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_python_is_a_clear_init_error() {
+    let sandbox = Sandbox::start_with_python("/nonexistent/python3".into()).await;
+    let client = sandbox.lambda();
+    create_python(&client, "nopython", HANDLER, 3).await;
+    let output = client
+        .invoke()
+        .function_name("nopython")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(output.function_error(), Some("Unhandled"));
+    let error = payload_json(&output);
+    assert_eq!(error["errorType"], "Runtime.InvalidEntrypoint");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Install Python 3"),
+        "{error}"
+    );
 }

@@ -165,6 +165,17 @@ try:
     table.put_item(Item={"sensor": "a", "at": 1}, ConditionExpression="attribute_not_exists(sensor)")
 except ClientError as error:
     print(error.response["Error"]["Code"])
+
+import io, json, zipfile
+archive = io.BytesIO()
+with zipfile.ZipFile(archive, "w") as z:
+    z.writestr("app.py", "def handler(event, context):\n    return {'sum': event['a'] + event['b']}\n")
+lam = boto3.client("lambda", endpoint_url=sys.argv[1])
+lam.create_function(FunctionName="adder", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/LabRole",
+                    Handler="app.handler", Code={"ZipFile": archive.getvalue()})
+lam.get_waiter("function_active_v2").wait(FunctionName="adder")
+answer = lam.invoke(FunctionName="adder", Payload=json.dumps({"a": 2, "b": 3}))
+print(json.loads(answer["Payload"].read())["sum"])
 "#;
     let output = run(
         tools.join("bin/python3"),
@@ -178,7 +189,7 @@ except ClientError as error:
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        "[2, 3]\nConditionalCheckFailedException"
+        "[2, 3]\nConditionalCheckFailedException\n5"
     );
 }
 
