@@ -7,6 +7,7 @@ calls the handler with the event and a context object, and posts the result or t
 
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -53,6 +54,34 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id, as AWS's runtime does."""
+
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = RequestIdFilter.request_id
+        return True
+
+
+def configure_logging():
+    # Like AWS's runtime: the root logger writes to stdout as
+    # "[LEVEL]\t<UTC time>Z\t<request id>\t<message>", at WARNING unless the function lowers it.
+    handler = logging.StreamHandler(sys.stdout)
+    handler.terminator = ""  # the format ends the line itself
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    handler.formatter.converter = time.gmtime
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def load_handler():
     spec = os.environ["_HANDLER"]
     module_name, _, function_name = spec.rpartition(".")
@@ -82,6 +111,7 @@ def load_handler():
 
 
 def main():
+    configure_logging()
     handler = load_handler()
     while True:
         with urllib.request.urlopen(API + "/invocation/next") as response:
@@ -90,6 +120,7 @@ def main():
             function_arn = response.headers.get("Lambda-Runtime-Invoked-Function-Arn")
             raw = response.read()
         context = LambdaContext(request_id, deadline_ms, function_arn)
+        RequestIdFilter.request_id = request_id
         try:
             event = json.loads(raw) if raw else None
             result = handler(event, context)

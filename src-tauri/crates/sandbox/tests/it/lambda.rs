@@ -458,6 +458,15 @@ async fn control_plane_checks_and_errors() {
         gone.meta().message(),
         Some("Function not found: arn:aws:lambda:us-east-1:000000000000:function:first")
     );
+    // As on AWS, the function's log group outlives it.
+    let groups = sandbox
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/first")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.log_groups().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1019,4 +1028,51 @@ async fn a_missing_python_is_a_clear_init_error() {
             .contains("Install Python 3"),
         "{error}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspection_stream_pushes_invocations_live() {
+    use http_body_util::BodyExt;
+
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "streamed", HANDLER, 3).await;
+    let request = hyper::Request::get(format!(
+        "{}/_sandbox/inspect/stream",
+        sandbox.running.endpoint()
+    ))
+    .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+    .unwrap();
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let response = http.request(request).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+
+    client
+        .invoke()
+        .function_name("streamed")
+        .payload(Blob::new(r#"{"live": 1}"#))
+        .send()
+        .await
+        .unwrap();
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !received.contains("\n\n") || !received.contains("event: record") {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .expect("an event arrives in time");
+        if let Some(Ok(frame)) = frame
+            && let Some(data) = frame.data_ref()
+        {
+            received.push_str(&String::from_utf8_lossy(data));
+        }
+    }
+    let data = received
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .expect("a data line");
+    let record: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(record["function"], "streamed");
+    assert_eq!(record["event"]["live"], 1);
 }

@@ -375,4 +375,25 @@ async fn the_labs_lambda_commands_deploy_and_run_the_course_function() {
         serde_json::from_slice(&std::fs::read(work.join("get-out.json")).unwrap()).unwrap();
     let body: serde_json::Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["Items"][0]["thingID"]["S"], "lamp", "{listed}");
+
+    // The function's `logger.info` lines reach CloudWatch Logs as AWS's runtime formats them.
+    let mut found = false;
+    for _ in 0..50 {
+        let events = stdout_json(&aws(&[
+            "logs",
+            "filter-log-events",
+            "--log-group-name",
+            "/aws/lambda/LambdaCRUD",
+            "--filter-pattern",
+            "\"operation GET\"",
+        ]));
+        if let Some(message) = events["events"][0]["message"].as_str() {
+            assert!(message.starts_with("[INFO]\t"), "{message}");
+            assert!(message.contains("\toperation GET"), "{message}");
+            found = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(found, "the function's log line reached CloudWatch Logs");
 }
