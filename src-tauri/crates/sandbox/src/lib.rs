@@ -8,6 +8,7 @@
 //! Services arrive one by one. Until a service is implemented, every request for it is answered
 //! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
 
+pub mod apigw;
 pub mod dynamodb;
 pub mod inspect;
 pub mod lambda;
@@ -83,6 +84,8 @@ pub enum Error {
     LoadLogs(#[from] logs::LoadError),
     #[error("preparing Lambda")]
     Lambda(#[from] lambda::SetupError),
+    #[error("reading the sandbox's saved APIs")]
+    Apis(#[from] apigw::LoadError),
 }
 
 /// A sandbox that accepts connections. Dropping it stops the server too.
@@ -188,6 +191,12 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     )?);
     lambda.set_inspector(inspector.clone());
     lambda.set_concurrency_limit(config.lambda_concurrency);
+    let apigw = Arc::new(apigw::ApiGateway::load(
+        store.clone(),
+        lambda.clone(),
+        stored.apis,
+    )?);
+    apigw.set_endpoint(format!("http://{local_addr}"));
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));
     if let Some(python) = &config.python {
@@ -198,6 +207,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         dynamodb,
         logs,
         lambda.clone(),
+        apigw,
         inspector,
     ));
     let task = tokio::spawn(async move {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::apigw::ApiGateway;
 use crate::dynamodb::{self, DynamoDb};
 use crate::inspect::Inspector;
 use crate::lambda::Lambda;
@@ -34,6 +35,7 @@ struct Inner {
     dynamodb: Arc<DynamoDb>,
     logs: Arc<Logs>,
     lambda: Arc<Lambda>,
+    apigw: Arc<ApiGateway>,
     inspector: Arc<Inspector>,
 }
 
@@ -43,6 +45,7 @@ impl State {
         dynamodb: Arc<DynamoDb>,
         logs: Arc<Logs>,
         lambda: Arc<Lambda>,
+        apigw: Arc<ApiGateway>,
         inspector: Arc<Inspector>,
     ) -> Self {
         Self {
@@ -51,6 +54,7 @@ impl State {
                 dynamodb,
                 logs,
                 lambda,
+                apigw,
                 inspector,
             }),
         }
@@ -79,7 +83,7 @@ async fn health(Extract(state): Extract<State>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
-        "services": ["dynamodb", "lambda", "logs", "sts"],
+        "services": ["apigatewayv2", "dynamodb", "lambda", "logs", "sts"],
     }))
     .into_response()
 }
@@ -92,6 +96,29 @@ async fn aws_request(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some((api_id, path)) = ApiGateway::target_of(uri.path(), &headers) {
+        // The invoke URL: a client's request to an API, not an AWS API call; the API's id says
+        // which region holds it.
+        let scope = state.inner.apigw.scope_of(&api_id).unwrap_or(Scope {
+            account: state.inner.account_id.clone(),
+            region: DEFAULT_REGION.to_owned(),
+        });
+        return state
+            .inner
+            .apigw
+            .serve(
+                &scope,
+                &api_id,
+                crate::apigw::Incoming {
+                    path: &path,
+                    query: uri.query(),
+                    method: &method,
+                    headers: &headers,
+                    body,
+                },
+            )
+            .await;
+    }
     let request_id = wire::new_request_id();
     let protocol = Protocol::detect(&headers, uri.query(), &body);
     let operation = protocol.operation_name(&method, &uri, &headers, uri.query(), &body);
@@ -129,11 +156,21 @@ async fn aws_request(
             ),
         },
         Protocol::RestJson => {
-            let handled = state
+            let handled = match state
                 .inner
-                .lambda
-                .handle(&scope, &method, uri.path(), uri.query(), &headers, body)
-                .await;
+                .apigw
+                .handle(&scope, &method, uri.path(), &body)
+                .await
+            {
+                Some(answer) => Some(answer),
+                None => {
+                    state
+                        .inner
+                        .lambda
+                        .handle(&scope, &method, uri.path(), uri.query(), &headers, body)
+                        .await
+                }
+            };
             match handled {
                 Some(Ok(mut response)) => {
                     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
@@ -19,7 +19,9 @@ use super::function::{
 use super::policy::{self, AddPermissionInput, Statement};
 use super::{Alias, Deployed, Function, Lambda, Pool, arn, name_of, package, service_error};
 use crate::store::Scope;
-use crate::wire::{AwsError, BodyError, lower_camel, parse_json_body};
+use crate::wire::{
+    AwsError, BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body,
+};
 
 type Answer = Result<Response, AwsError>;
 
@@ -75,18 +77,6 @@ fn check_entrypoint(configuration: &Configuration, code_dir: &Path) -> Result<()
         )));
     }
     Ok(())
-}
-
-fn created(body: Json) -> Response {
-    (StatusCode::CREATED, axum::Json(body)).into_response()
-}
-
-fn ok(body: Json) -> Response {
-    axum::Json(body).into_response()
-}
-
-fn no_content() -> Response {
-    StatusCode::NO_CONTENT.into_response()
 }
 
 #[derive(Deserialize)]
@@ -244,7 +234,7 @@ impl Lambda {
         }
         self.persist(scope, &configuration.name, Some(&function))?;
         functions.insert(configuration.name.clone(), function);
-        Ok(created(answer))
+        Ok(json_created(answer))
     }
 
     pub(super) fn get_configuration(
@@ -258,7 +248,7 @@ impl Lambda {
             deployed_for(function, scope, reference, qualifier.as_deref())
                 .map(|deployed| deployed.configuration.to_json("Active", "Successful"))
         })??;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn get_function(
@@ -288,7 +278,7 @@ impl Lambda {
             }
             Ok::<_, AwsError>(answer)
         })??;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     /// The zip of a function's `$LATEST`, served at the `Code.Location` GetFunction gives.
@@ -331,7 +321,7 @@ impl Lambda {
         {
             answer["NextMarker"] = json!(last);
         }
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn delete_function(
@@ -405,7 +395,7 @@ impl Lambda {
                 configuration.to_json("Active", "InProgress")
             })
         })?;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn update_configuration(
@@ -426,7 +416,7 @@ impl Lambda {
                 .configuration
                 .to_json("Active", "InProgress"))
         })?;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn publish_version(&self, scope: &Scope, reference: &str, body: &[u8]) -> Answer {
@@ -452,7 +442,7 @@ impl Lambda {
             }
             Ok(publish(function, input.description.clone()))
         })?;
-        Ok(created(answer))
+        Ok(json_created(answer))
     }
 
     pub(super) fn list_versions(&self, scope: &Scope, reference: &str) -> Answer {
@@ -463,7 +453,7 @@ impl Lambda {
                 .collect();
             json!({ "Versions": versions })
         })?;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn create_alias(&self, scope: &Scope, reference: &str, body: &[u8]) -> Answer {
@@ -499,7 +489,7 @@ impl Lambda {
             function.aliases.insert(name.clone(), alias);
             Ok(answer)
         })?;
-        Ok(created(answer))
+        Ok(json_created(answer))
     }
 
     pub(super) fn get_alias(&self, scope: &Scope, reference: &str, alias: &str) -> Answer {
@@ -510,7 +500,7 @@ impl Lambda {
                 .map(|a| a.to_json(&function.latest.configuration.arn))
                 .ok_or_else(|| alias_missing(scope, reference, alias))
         })??;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn list_aliases(&self, scope: &Scope, reference: &str) -> Answer {
@@ -518,7 +508,7 @@ impl Lambda {
             let arn = &function.latest.configuration.arn;
             json!({ "Aliases": function.aliases.values().map(|a| a.to_json(arn)).collect::<Vec<_>>() })
         })?;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn update_alias(
@@ -550,7 +540,7 @@ impl Lambda {
             function.aliases.insert(alias.to_owned(), updated);
             Ok(answer)
         })?;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn delete_alias(&self, scope: &Scope, reference: &str, alias: &str) -> Answer {
@@ -607,7 +597,7 @@ impl Lambda {
             function.policy.push(statement);
             Ok(answer)
         })?;
-        Ok(created(answer))
+        Ok(json_created(answer))
     }
 
     pub(super) fn get_policy(&self, scope: &Scope, reference: &str) -> Answer {
@@ -624,7 +614,7 @@ impl Lambda {
                 "RevisionId": function.latest.configuration.revision_id,
             }))
         })??;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn remove_permission(&self, scope: &Scope, reference: &str, sid: &str) -> Answer {
@@ -656,7 +646,7 @@ impl Lambda {
             function.reserved_concurrency = Some(reserved);
             Ok(())
         })?;
-        Ok(ok(json!({ "ReservedConcurrentExecutions": reserved })))
+        Ok(json_ok(json!({ "ReservedConcurrentExecutions": reserved })))
     }
 
     pub(super) fn get_concurrency(&self, scope: &Scope, reference: &str) -> Answer {
@@ -666,7 +656,7 @@ impl Lambda {
                 None => json!({}),
             }
         })?;
-        Ok(ok(answer))
+        Ok(json_ok(answer))
     }
 
     pub(super) fn delete_concurrency(&self, scope: &Scope, reference: &str) -> Answer {
@@ -705,7 +695,7 @@ impl Lambda {
         let tags = self.read(scope, resource, |function| {
             function.latest.configuration.tags.clone()
         })?;
-        Ok(ok(json!({ "Tags": tags })))
+        Ok(json_ok(json!({ "Tags": tags })))
     }
 
     pub(super) fn account_settings(&self, scope: &Scope) -> Response {
@@ -719,7 +709,7 @@ impl Lambda {
             .values()
             .map(|f| f.latest.configuration.code_size)
             .sum();
-        ok(json!({
+        json_ok(json!({
             "AccountLimit": {
                 "TotalCodeSize": 80_530_636_800_u64,
                 "CodeSizeUnzipped": 262_144_000,

@@ -415,6 +415,98 @@ impl Lambda {
         Ok(())
     }
 
+    /// Everything one invocation of `reference` (optionally qualified) needs, read under the lock.
+    fn prepare(
+        &self,
+        scope: &Scope,
+        reference: &str,
+        qualifier: Option<&String>,
+    ) -> Result<(Run, Arc<AtomicUsize>, Option<u32>), AwsError> {
+        let (reference, qualifier) = split_qualifier(reference, qualifier);
+        let region = self.regions.get(scope);
+        let functions = region.read().unwrap_or_else(|p| p.into_inner());
+        let name = name_of(&reference);
+        let function = functions
+            .get(name)
+            .ok_or_else(|| not_found(&arn(scope, name)))?;
+        let deployed = resolve(function, scope, name, qualifier.as_deref())?;
+        let configuration = &deployed.configuration;
+        let launch = Launch {
+            function_name: configuration.name.clone(),
+            function_arn: match &qualifier {
+                Some(qualifier) => format!("{}:{qualifier}", configuration.arn),
+                None => configuration.arn.clone(),
+            },
+            version: configuration.version.clone(),
+            runtime: configuration.runtime.clone(),
+            handler: configuration.handler.clone(),
+            memory_mb: configuration.memory_mb,
+            task_root: deployed.code_dir.clone(),
+            variables: configuration.variables.clone(),
+            region: scope.region.clone(),
+            sandbox_endpoint: self.endpoint(),
+            log_group: format!("/aws/lambda/{}", configuration.name),
+            python_loop: self.code.dir.join("python_runtime.py"),
+            python: self
+                .python
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        };
+        let run = Run {
+            inspector: self
+                .inspector
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            logs: self.logs.clone(),
+            scope: scope.clone(),
+            timeout: Duration::from_secs(u64::from(configuration.timeout)),
+            generation: deployed.pool.generation.load(Ordering::SeqCst),
+            pool: deployed.pool.clone(),
+            launch,
+        };
+        Ok((run, function.busy.clone(), function.reserved_concurrency))
+    }
+
+    /// Counts an invocation against the function's and the account's concurrency, or throttles it.
+    fn admit(
+        &self,
+        function_busy: &Arc<AtomicUsize>,
+        reserved: Option<u32>,
+    ) -> Result<(BusyGuard, BusyGuard), AwsError> {
+        let guards = (
+            BusyGuard::acquire(function_busy),
+            BusyGuard::acquire(&self.busy),
+        );
+        if let Some(reserved) = reserved
+            && guards.0.count > reserved as usize
+        {
+            return Err(throttled(
+                "ReservedFunctionConcurrentInvocationLimitExceeded",
+            ));
+        }
+        if guards.1.count > self.concurrency_limit() {
+            return Err(throttled("ConcurrentInvocationLimitExceeded"));
+        }
+        Ok(guards)
+    }
+
+    /// A synchronous invocation from another service (API Gateway): the answer's payload and
+    /// whether the function failed. Throttling and a missing function are errors.
+    pub async fn invoke_direct(
+        &self,
+        scope: &Scope,
+        reference: &str,
+        payload: Bytes,
+    ) -> Result<(Bytes, bool), AwsError> {
+        let (run, function_busy, reserved) = self.prepare(scope, reference, None)?;
+        let guards = self.admit(&function_busy, reserved)?;
+        let (answer, _) = run.execute(payload, false).await;
+        drop(guards);
+        Ok((answer.payload, answer.failed))
+    }
+
     async fn invoke(
         &self,
         scope: &Scope,
@@ -454,70 +546,12 @@ impl Lambda {
                 ),
             ));
         }
-        let (reference, qualifier) = split_qualifier(reference, query.get("Qualifier"));
-        let (run, function_busy, reserved) = {
-            let region = self.regions.get(scope);
-            let functions = region.read().unwrap_or_else(|p| p.into_inner());
-            let name = name_of(&reference);
-            let function = functions
-                .get(name)
-                .ok_or_else(|| not_found(&arn(scope, name)))?;
-            let deployed = resolve(function, scope, name, qualifier.as_deref())?;
-            let configuration = &deployed.configuration;
-            let launch = Launch {
-                function_name: configuration.name.clone(),
-                function_arn: match &qualifier {
-                    Some(qualifier) => format!("{}:{qualifier}", configuration.arn),
-                    None => configuration.arn.clone(),
-                },
-                version: configuration.version.clone(),
-                runtime: configuration.runtime.clone(),
-                handler: configuration.handler.clone(),
-                memory_mb: configuration.memory_mb,
-                task_root: deployed.code_dir.clone(),
-                variables: configuration.variables.clone(),
-                region: scope.region.clone(),
-                sandbox_endpoint: self.endpoint(),
-                log_group: format!("/aws/lambda/{}", configuration.name),
-                python_loop: self.code.dir.join("python_runtime.py"),
-                python: self
-                    .python
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone(),
-            };
-            let run = Run {
-                inspector: self
-                    .inspector
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone(),
-                logs: self.logs.clone(),
-                scope: scope.clone(),
-                timeout: Duration::from_secs(u64::from(configuration.timeout)),
-                generation: deployed.pool.generation.load(Ordering::SeqCst),
-                pool: deployed.pool.clone(),
-                launch,
-            };
-            (run, function.busy.clone(), function.reserved_concurrency)
-        };
+        let (run, function_busy, reserved) =
+            self.prepare(scope, reference, query.get("Qualifier"))?;
         if invocation_type == "DryRun" {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        let guards = (
-            BusyGuard::acquire(&function_busy),
-            BusyGuard::acquire(&self.busy),
-        );
-        if let Some(reserved) = reserved
-            && guards.0.count > reserved as usize
-        {
-            return Err(throttled(
-                "ReservedFunctionConcurrentInvocationLimitExceeded",
-            ));
-        }
-        if guards.1.count > self.concurrency_limit() {
-            return Err(throttled("ConcurrentInvocationLimitExceeded"));
-        }
+        let guards = self.admit(&function_busy, reserved)?;
         let executed_version = run.launch.version.clone();
         if invocation_type == "Event" {
             tokio::spawn(async move {
@@ -867,7 +901,8 @@ fn query_all(query: Option<&str>, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn percent_decode(text: &str) -> String {
+/// Decodes `%XX` escapes (and `+` as a space, as in query strings).
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -98,6 +98,16 @@ pub enum Mutation {
         group: String,
         name: String,
     },
+    /// Creates or replaces an API Gateway API's definition (JSON).
+    PutApi {
+        scope: Scope,
+        id: String,
+        definition: String,
+    },
+    DeleteApi {
+        scope: Scope,
+        id: String,
+    },
     /// Creates or replaces a Lambda function's definition (JSON).
     PutFunction {
         scope: Scope,
@@ -149,6 +159,7 @@ pub struct Stored {
     pub tables: Vec<StoredTable>,
     pub log_groups: Vec<StoredLogGroup>,
     pub functions: Vec<StoredDefinition>,
+    pub apis: Vec<StoredDefinition>,
 }
 
 /// A DynamoDB table as stored: its definition and its items.
@@ -232,6 +243,7 @@ impl Store {
             tables: load(&connection)?,
             log_groups: load_logs(&connection)?,
             functions: load_definitions(&connection, "lambda_functions")?,
+            apis: load_definitions(&connection, "apigw_apis")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();
         let handle = std::thread::Builder::new()
@@ -414,6 +426,25 @@ fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
                      ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
                 )?
                 .execute(params![scope.account, scope.region, name, definition])?;
+        }
+        Mutation::PutApi {
+            scope,
+            id,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO apigw_apis (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![scope.account, scope.region, id, definition])?;
+        }
+        Mutation::DeleteApi { scope, id } => {
+            connection
+                .prepare_cached(
+                    "DELETE FROM apigw_apis WHERE account = ?1 AND region = ?2 AND name = ?3",
+                )?
+                .execute(params![scope.account, scope.region, id])?;
         }
         Mutation::DeleteFunction { scope, name } => {
             connection

@@ -7,7 +7,7 @@ mod protocol;
 mod sigv4;
 
 pub use error::{AwsError, error_body, render_error, respond};
-pub use json_body::{BodyError, lower_camel, parse_json_body};
+pub use json_body::{BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body};
 pub use protocol::Protocol;
 pub use sigv4::{CredentialScope, credential_scope};
 

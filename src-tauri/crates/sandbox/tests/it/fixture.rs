@@ -75,6 +75,10 @@ impl Sandbox {
         client!(aws_sdk_lambda, self.running.endpoint(), "us-east-1")
     }
 
+    pub fn apigw(&self) -> aws_sdk_apigatewayv2::Client {
+        client!(aws_sdk_apigatewayv2, self.running.endpoint(), "us-east-1")
+    }
+
     pub fn sts(&self) -> aws_sdk_sts::Client {
         client!(aws_sdk_sts, self.running.endpoint(), "us-east-1")
     }

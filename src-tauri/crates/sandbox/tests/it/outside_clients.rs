@@ -328,8 +328,6 @@ async fn the_labs_lambda_commands_deploy_and_run_the_course_function() {
         "lambda:InvokeFunction",
         "--principal",
         "apigateway.amazonaws.com",
-        "--source-arn",
-        "arn:aws:execute-api:us-east-1:000000000000:abc123/*/*/",
     ]));
     assert!(
         permission["Statement"]
@@ -375,6 +373,115 @@ async fn the_labs_lambda_commands_deploy_and_run_the_course_function() {
         serde_json::from_slice(&std::fs::read(work.join("get-out.json")).unwrap()).unwrap();
     let body: serde_json::Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["Items"][0]["thingID"]["S"], "lamp", "{listed}");
+
+    // The lab's API Gateway steps, then a browser-style client on the URL.
+    let api = stdout_json(&aws(&[
+        "apigatewayv2",
+        "create-api",
+        "--name",
+        "CrudHttpAPI",
+        "--protocol-type",
+        "HTTP",
+    ]));
+    let api_id = api["ApiId"].as_str().unwrap().to_owned();
+    assert_eq!(api_id.len(), 10);
+    assert_eq!(
+        api["RouteSelectionExpression"],
+        "$request.method $request.path"
+    );
+    let integration = stdout_json(&aws(&[
+        "apigatewayv2",
+        "create-integration",
+        "--api-id",
+        &api_id,
+        "--integration-type",
+        "AWS_PROXY",
+        "--integration-uri",
+        "arn:aws:lambda:us-east-1:000000000000:function:LambdaCRUD",
+        "--integration-method",
+        "ANY",
+        "--payload-format-version",
+        "2.0",
+    ]));
+    let integration_id = integration["IntegrationId"].as_str().unwrap().to_owned();
+    let target = format!("integrations/{integration_id}");
+    for method in ["GET", "POST", "PUT", "DELETE", "OPTIONS"] {
+        let route_key = format!("{method} /");
+        aws(&[
+            "apigatewayv2",
+            "create-route",
+            "--api-id",
+            &api_id,
+            "--route-key",
+            &route_key,
+            "--target",
+            &target,
+        ]);
+    }
+    aws(&[
+        "apigatewayv2",
+        "create-stage",
+        "--api-id",
+        &api_id,
+        "--stage-name",
+        "prod",
+        "--no-auto-deploy",
+    ]);
+    let url = format!("{}/prod/", api["ApiEndpoint"].as_str().unwrap());
+    let curl = |args: &[&str]| {
+        let output = std::process::Command::new("curl")
+            .args(["-s", "-i"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // Not deployed yet: the stage serves nothing.
+    let before = curl(&[&format!("{url}?TableName=ccbda-lambda-first")]);
+    assert!(before.starts_with("HTTP/1.1 404"), "{before}");
+    aws(&[
+        "apigatewayv2",
+        "create-deployment",
+        "--api-id",
+        &api_id,
+        "--stage-name",
+        "prod",
+    ]);
+    let listed = curl(&[&format!("{url}?TableName=ccbda-lambda-first")]);
+    assert!(listed.starts_with("HTTP/1.1 200"), "{listed}");
+    assert!(
+        listed
+            .to_lowercase()
+            .contains("access-control-allow-origin: *"),
+        "{listed}"
+    );
+    assert!(
+        listed.to_lowercase().contains("apigw-requestid: "),
+        "{listed}"
+    );
+    assert!(listed.contains(r#""thingID": {"S": "lamp"}"#), "{listed}");
+    let posted = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"TableName": "ccbda-lambda-first", "Item": {"thingID": {"S": "desk"}}}"#,
+        &url,
+    ]);
+    assert!(posted.starts_with("HTTP/1.1 200"), "{posted}");
+    // The course's function swallows its exceptions and returns nothing: API Gateway answers 500.
+    let broken = curl(&["-X", "POST", "-d", "not json", &url]);
+    assert!(broken.starts_with("HTTP/1.1 500"), "{broken}");
+    assert!(
+        broken.contains(r#"{"message":"Internal Server Error"}"#),
+        "{broken}"
+    );
+    let unrouted = curl(&["-X", "PATCH", &url]);
+    assert!(
+        unrouted.starts_with("HTTP/1.1 404") && unrouted.contains(r#"{"message":"Not Found"}"#),
+        "{unrouted}"
+    );
 
     // The function's `logger.info` lines reach CloudWatch Logs as AWS's runtime formats them.
     let mut found = false;

@@ -1,0 +1,771 @@
+//! The API Gateway v2 control plane for HTTP APIs: APIs, integrations, routes, stages,
+//! deployments and tags. Paths and members are API Gateway's (`/v2/apis/{apiId}/routes`, camelCase).
+
+use std::collections::BTreeMap;
+
+use axum::http::Method;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+use super::model::{Api, Deployment, Integration, Route, Stage, new_id, now_iso};
+use super::routing::RouteKey;
+use super::{ApiGateway, bad_request, conflict, not_found};
+use crate::store::Scope;
+use crate::wire::{AwsError, BodyError, json_created, json_ok, no_content, parse_json_body};
+
+type Answer = Result<Response, AwsError>;
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
+    parse_json_body(body).map_err(|failure| match failure {
+        BodyError::Missing(field) => bad_request(format!("Invalid input: {field} is required")),
+        BodyError::Malformed(text) => bad_request(format!("Invalid JSON in request body: {text}")),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiInput {
+    name: Option<String>,
+    protocol_type: Option<String>,
+    description: Option<String>,
+    route_selection_expression: Option<String>,
+    cors_configuration: Option<Json>,
+    disable_execute_api_endpoint: Option<bool>,
+    version: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    target: Option<String>,
+    route_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationInput {
+    integration_type: Option<String>,
+    integration_uri: Option<String>,
+    integration_method: Option<String>,
+    payload_format_version: Option<String>,
+    timeout_in_millis: Option<i64>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteInput {
+    route_key: Option<String>,
+    target: Option<String>,
+    authorization_type: Option<String>,
+    authorizer_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StageInput {
+    stage_name: Option<String>,
+    auto_deploy: Option<bool>,
+    deployment_id: Option<String>,
+    description: Option<String>,
+    stage_variables: Option<BTreeMap<String, String>>,
+    default_route_settings: Option<Json>,
+    route_settings: Option<Json>,
+    access_log_settings: Option<Json>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentInput {
+    stage_name: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TagsInput {
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+fn check_integration(
+    input: &IntegrationInput,
+    integration: &mut Integration,
+) -> Result<(), AwsError> {
+    if let Some(kind) = &input.integration_type {
+        if !["AWS_PROXY", "HTTP_PROXY"].contains(&kind.as_str()) {
+            return Err(bad_request(format!(
+                "Unsupported integration type '{kind}' for an HTTP API: use AWS_PROXY or HTTP_PROXY"
+            )));
+        }
+        integration.integration_type = kind.clone();
+    }
+    if let Some(uri) = &input.integration_uri {
+        integration.integration_uri = Some(uri.clone());
+    }
+    if let Some(method) = &input.integration_method {
+        integration.integration_method = Some(method.clone());
+    }
+    if let Some(version) = &input.payload_format_version {
+        if version != "1.0" && version != "2.0" {
+            return Err(bad_request(format!(
+                "Invalid payload format version specified: {version}. Valid values are 1.0 and 2.0"
+            )));
+        }
+        integration.payload_format_version = version.clone();
+    }
+    if let Some(timeout) = input.timeout_in_millis {
+        if !(50..=30_000).contains(&timeout) {
+            return Err(bad_request(
+                "Timeout must be between 50 milliseconds and 30 seconds.",
+            ));
+        }
+        integration.timeout_millis = timeout as u32;
+    }
+    if input.description.is_some() {
+        integration.description = input.description.clone();
+    }
+    if integration.integration_type == "HTTP_PROXY" && integration.integration_method.is_none() {
+        return Err(bad_request(
+            "IntegrationMethod is required for HTTP_PROXY integrations.",
+        ));
+    }
+    if integration.integration_uri.is_none() {
+        return Err(bad_request(
+            "IntegrationUri is required for AWS_PROXY and HTTP_PROXY integrations.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), AwsError> {
+    RouteKey::parse(&route.route_key).map_err(bad_request)?;
+    if api
+        .routes
+        .values()
+        .any(|other| other.route_key == route.route_key && Some(other.id.as_str()) != except)
+    {
+        return Err(conflict(format!(
+            "Route with key {} already exists for this API",
+            route.route_key
+        )));
+    }
+    if let Some(target) = &route.target {
+        let id = target.strip_prefix("integrations/").ok_or_else(|| {
+            bad_request(format!(
+                "Invalid target: {target}. Targets take the form integrations/{{integrationId}}"
+            ))
+        })?;
+        if !api.integrations.contains_key(id) {
+            return Err(not_found(format!(
+                "Invalid Integration identifier specified {id}"
+            )));
+        }
+    }
+    if !["NONE", "JWT", "AWS_IAM", "CUSTOM"].contains(&route.authorization_type.as_str()) {
+        return Err(bad_request(format!(
+            "Invalid authorization type: {}",
+            route.authorization_type
+        )));
+    }
+    Ok(())
+}
+
+/// Auto-deploying stages serve every change at once: give each a fresh deployment.
+fn auto_deploy(api: &mut Api) {
+    let auto: Vec<String> = api
+        .stages
+        .values()
+        .filter(|stage| stage.auto_deploy)
+        .map(|stage| stage.name.clone())
+        .collect();
+    for name in auto {
+        let deployment = Deployment {
+            id: new_id(6),
+            created: now_iso(),
+            description: Some(
+                "Automatic deployment triggered by changes to the Api configuration".into(),
+            ),
+            auto_deployed: true,
+            snapshot: api.snapshot(),
+        };
+        if let Some(stage) = api.stages.get_mut(&name) {
+            stage.deployment_id = Some(deployment.id.clone());
+            stage.last_updated = now_iso();
+        }
+        api.deployments.insert(deployment.id.clone(), deployment);
+    }
+}
+
+impl ApiGateway {
+    /// Handles `/v2/…`; `None` if the path is not API Gateway's.
+    pub async fn handle(
+        &self,
+        scope: &Scope,
+        method: &Method,
+        path: &str,
+        body: &[u8],
+    ) -> Option<Answer> {
+        let segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(crate::lambda::percent_decode)
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let answer = match (method.clone(), segments.as_slice()) {
+            (Method::POST, ["v2", "apis"]) => self.create_api(scope, body),
+            (Method::GET, ["v2", "apis"]) => self.get_apis(scope),
+            (Method::GET, ["v2", "apis", id]) => self.read(scope, id, |api, endpoint| Ok(json_ok(api.to_json(&endpoint)))),
+            (Method::PATCH, ["v2", "apis", id]) => self.update_api(scope, id, body),
+            (Method::DELETE, ["v2", "apis", id]) => self.delete_api(scope, id),
+            (Method::POST, ["v2", "apis", id, "integrations"]) => self.create_integration(scope, id, body),
+            (Method::GET, ["v2", "apis", id, "integrations"]) => self.read(scope, id, |api, _| {
+                Ok(json_ok(json!({"items": api.integrations.values().map(Integration::to_json).collect::<Vec<_>>()})))
+            }),
+            (Method::GET, ["v2", "apis", id, "integrations", integration]) => self.read(scope, id, |api, _| {
+                api.integrations
+                    .get(*integration)
+                    .map(|i| json_ok(i.to_json()))
+                    .ok_or_else(|| not_found(format!("Invalid Integration identifier specified {integration}")))
+            }),
+            (Method::PATCH, ["v2", "apis", id, "integrations", integration]) => {
+                self.update_integration(scope, id, integration, body)
+            }
+            (Method::DELETE, ["v2", "apis", id, "integrations", integration]) => self.change(scope, id, |api| {
+                if api.routes.values().any(|r| r.target.as_deref() == Some(&format!("integrations/{integration}"))) {
+                    return Err(conflict(format!("Cannot delete integration {integration}: routes still target it")));
+                }
+                api.integrations
+                    .remove(*integration)
+                    .map(|_| no_content())
+                    .ok_or_else(|| not_found(format!("Invalid Integration identifier specified {integration}")))
+            }),
+            (Method::POST, ["v2", "apis", id, "routes"]) => self.create_route(scope, id, body),
+            (Method::GET, ["v2", "apis", id, "routes"]) => self.read(scope, id, |api, _| {
+                Ok(json_ok(json!({"items": api.routes.values().map(Route::to_json).collect::<Vec<_>>()})))
+            }),
+            (Method::GET, ["v2", "apis", id, "routes", route]) => self.read(scope, id, |api, _| {
+                api.routes
+                    .get(*route)
+                    .map(|r| json_ok(r.to_json()))
+                    .ok_or_else(|| not_found(format!("Invalid Route identifier specified {route}")))
+            }),
+            (Method::PATCH, ["v2", "apis", id, "routes", route]) => self.update_route(scope, id, route, body),
+            (Method::DELETE, ["v2", "apis", id, "routes", route]) => self.change(scope, id, |api| {
+                api.routes
+                    .remove(*route)
+                    .map(|_| no_content())
+                    .ok_or_else(|| not_found(format!("Invalid Route identifier specified {route}")))
+            }),
+            (Method::POST, ["v2", "apis", id, "stages"]) => self.create_stage(scope, id, body),
+            (Method::GET, ["v2", "apis", id, "stages"]) => self.read(scope, id, |api, _| {
+                Ok(json_ok(json!({"items": api.stages.values().map(Stage::to_json).collect::<Vec<_>>()})))
+            }),
+            (Method::GET, ["v2", "apis", id, "stages", stage]) => self.read(scope, id, |api, _| {
+                api.stages
+                    .get(*stage)
+                    .map(|s| json_ok(s.to_json()))
+                    .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))
+            }),
+            (Method::PATCH, ["v2", "apis", id, "stages", stage]) => self.update_stage(scope, id, stage, body),
+            (Method::DELETE, ["v2", "apis", id, "stages", stage]) => self.change(scope, id, |api| {
+                api.stages
+                    .remove(*stage)
+                    .map(|_| no_content())
+                    .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))
+            }),
+            (Method::POST, ["v2", "apis", id, "deployments"]) => self.create_deployment(scope, id, body),
+            (Method::GET, ["v2", "apis", id, "deployments"]) => self.read(scope, id, |api, _| {
+                Ok(json_ok(json!({"items": api.deployments.values().map(Deployment::to_json).collect::<Vec<_>>()})))
+            }),
+            (Method::GET, ["v2", "apis", id, "deployments", deployment]) => self.read(scope, id, |api, _| {
+                api.deployments
+                    .get(*deployment)
+                    .map(|d| json_ok(d.to_json()))
+                    .ok_or_else(|| not_found(format!("Invalid Deployment identifier specified {deployment}")))
+            }),
+            (Method::DELETE, ["v2", "apis", id, "deployments", deployment]) => self.change(scope, id, |api| {
+                if api.stages.values().any(|s| s.deployment_id.as_deref() == Some(*deployment)) {
+                    return Err(bad_request(format!(
+                        "Deployment {deployment} is in use by a stage and cannot be deleted"
+                    )));
+                }
+                api.deployments
+                    .remove(*deployment)
+                    .map(|_| no_content())
+                    .ok_or_else(|| not_found(format!("Invalid Deployment identifier specified {deployment}")))
+            }),
+            (Method::POST, ["v2", "tags", arn]) => self.tag(scope, arn, body),
+            (Method::GET, ["v2", "tags", arn]) => {
+                let id = api_id_of(arn);
+                self.read(scope, &id, |api, _| Ok(json_ok(json!({"tags": api.tags}))))
+            }
+            (Method::DELETE, ["v2", "tags", arn]) => self.untag(scope, arn, path),
+            _ if segments.first() == Some(&"v2") => Err(bad_request(format!(
+                "The sandbox does not implement {method} {path} of API Gateway v2 yet."
+            ))),
+            _ => return None,
+        };
+        if let Err(error) = self.flush().await {
+            return Some(Err(error));
+        }
+        Some(answer)
+    }
+
+    fn get_apis(&self, scope: &Scope) -> Answer {
+        let region = self.regions.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        let items: Vec<Json> = apis
+            .values()
+            .map(|api| api.to_json(&self.api_endpoint(&api.id)))
+            .collect();
+        Ok(json_ok(json!({ "items": items })))
+    }
+
+    fn create_api(&self, scope: &Scope, body: &[u8]) -> Answer {
+        let input: ApiInput = parse(body)?;
+        let name = input
+            .name
+            .clone()
+            .ok_or_else(|| bad_request("Invalid input: name is required"))?;
+        let protocol = input
+            .protocol_type
+            .clone()
+            .ok_or_else(|| bad_request("Invalid input: protocolType is required"))?;
+        if protocol != "HTTP" && protocol != "WEBSOCKET" {
+            return Err(bad_request(format!(
+                "Invalid protocol type: {protocol}. Valid values are HTTP and WEBSOCKET"
+            )));
+        }
+        if protocol == "WEBSOCKET" {
+            return Err(bad_request(
+                "The sandbox serves HTTP APIs today; WebSocket APIs arrive with the WebSocket lesson.",
+            ));
+        }
+        let now = now_iso();
+        let mut api = Api {
+            id: new_id(10),
+            name,
+            protocol_type: protocol,
+            description: input.description.clone(),
+            route_selection_expression: input
+                .route_selection_expression
+                .clone()
+                .unwrap_or_else(|| "$request.method $request.path".to_owned()),
+            created: now.clone(),
+            cors: input.cors_configuration.clone(),
+            disable_execute_api_endpoint: input.disable_execute_api_endpoint.unwrap_or(false),
+            version: input.version.clone(),
+            tags: input.tags.clone(),
+            integrations: BTreeMap::new(),
+            routes: BTreeMap::new(),
+            stages: BTreeMap::new(),
+            deployments: BTreeMap::new(),
+        };
+        // Quick create: an integration with the target, a route, and an auto-deploying $default stage.
+        if let Some(target) = &input.target {
+            let integration = Integration {
+                id: new_id(7),
+                integration_type: if target.starts_with("http") {
+                    "HTTP_PROXY"
+                } else {
+                    "AWS_PROXY"
+                }
+                .to_owned(),
+                integration_uri: Some(target.clone()),
+                integration_method: target.starts_with("http").then(|| "ANY".to_owned()),
+                payload_format_version: if target.starts_with("http") {
+                    "1.0"
+                } else {
+                    "2.0"
+                }
+                .to_owned(),
+                timeout_millis: 30_000,
+                description: None,
+            };
+            let route = Route {
+                id: new_id(7),
+                route_key: input
+                    .route_key
+                    .clone()
+                    .unwrap_or_else(|| "$default".to_owned()),
+                target: Some(format!("integrations/{}", integration.id)),
+                authorization_type: "NONE".to_owned(),
+                authorizer_id: None,
+            };
+            RouteKey::parse(&route.route_key).map_err(bad_request)?;
+            api.integrations.insert(integration.id.clone(), integration);
+            api.routes.insert(route.id.clone(), route);
+            api.stages
+                .insert("$default".to_owned(), new_stage("$default", true, &now));
+            auto_deploy(&mut api);
+        }
+        let answer = api.to_json(&self.api_endpoint(&api.id));
+        self.persist(scope, &api);
+        self.regions
+            .get(scope)
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(api.id.clone(), api);
+        Ok(json_created(answer))
+    }
+
+    fn update_api(&self, scope: &Scope, id: &str, body: &[u8]) -> Answer {
+        let input: ApiInput = parse(body)?;
+        let endpoint = self.api_endpoint(id);
+        self.change(scope, id, |api| {
+            if let Some(name) = &input.name {
+                api.name = name.clone();
+            }
+            if input.description.is_some() {
+                api.description = input.description.clone();
+            }
+            if input.cors_configuration.is_some() {
+                api.cors = input.cors_configuration.clone();
+            }
+            if let Some(flag) = input.disable_execute_api_endpoint {
+                api.disable_execute_api_endpoint = flag;
+            }
+            if input.version.is_some() {
+                api.version = input.version.clone();
+            }
+            Ok(json_ok(api.to_json(&endpoint)))
+        })
+    }
+
+    fn delete_api(&self, scope: &Scope, id: &str) -> Answer {
+        let removed = self
+            .regions
+            .get(scope)
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        removed.ok_or_else(|| api_missing(scope, id))?;
+        self.persist_deletion(scope, id);
+        Ok(no_content())
+    }
+
+    fn create_integration(&self, scope: &Scope, id: &str, body: &[u8]) -> Answer {
+        let input: IntegrationInput = parse(body)?;
+        if input.integration_type.is_none() {
+            return Err(bad_request("Invalid input: integrationType is required"));
+        }
+        let mut integration = Integration {
+            id: new_id(7),
+            integration_type: String::new(),
+            integration_uri: None,
+            integration_method: None,
+            payload_format_version: "2.0".to_owned(),
+            timeout_millis: 30_000,
+            description: None,
+        };
+        check_integration(&input, &mut integration)?;
+        if integration.integration_type == "HTTP_PROXY" && input.payload_format_version.is_none() {
+            integration.payload_format_version = "1.0".to_owned();
+        }
+        self.change(scope, id, |api| {
+            let answer = integration.to_json();
+            api.integrations.insert(integration.id.clone(), integration);
+            Ok(json_created(answer))
+        })
+    }
+
+    fn update_integration(
+        &self,
+        scope: &Scope,
+        id: &str,
+        integration: &str,
+        body: &[u8],
+    ) -> Answer {
+        let input: IntegrationInput = parse(body)?;
+        self.change(scope, id, |api| {
+            let current = api.integrations.get_mut(integration).ok_or_else(|| {
+                not_found(format!(
+                    "Invalid Integration identifier specified {integration}"
+                ))
+            })?;
+            let mut updated = current.clone();
+            check_integration(&input, &mut updated)?;
+            *current = updated;
+            Ok(json_ok(current.to_json()))
+        })
+    }
+
+    fn create_route(&self, scope: &Scope, id: &str, body: &[u8]) -> Answer {
+        let input: RouteInput = parse(body)?;
+        let key = input
+            .route_key
+            .clone()
+            .ok_or_else(|| bad_request("Invalid input: routeKey is required"))?;
+        self.change(scope, id, |api| {
+            let route = Route {
+                id: new_id(7),
+                route_key: key,
+                target: input.target.clone(),
+                authorization_type: input
+                    .authorization_type
+                    .clone()
+                    .unwrap_or_else(|| "NONE".to_owned()),
+                authorizer_id: input.authorizer_id.clone(),
+            };
+            check_route(api, &route, None)?;
+            let answer = route.to_json();
+            api.routes.insert(route.id.clone(), route);
+            Ok(json_created(answer))
+        })
+    }
+
+    fn update_route(&self, scope: &Scope, id: &str, route: &str, body: &[u8]) -> Answer {
+        let input: RouteInput = parse(body)?;
+        self.change(scope, id, |api| {
+            let mut updated =
+                api.routes.get(route).cloned().ok_or_else(|| {
+                    not_found(format!("Invalid Route identifier specified {route}"))
+                })?;
+            if let Some(key) = &input.route_key {
+                updated.route_key = key.clone();
+            }
+            if input.target.is_some() {
+                updated.target = input.target.clone();
+            }
+            if let Some(kind) = &input.authorization_type {
+                updated.authorization_type = kind.clone();
+            }
+            if input.authorizer_id.is_some() {
+                updated.authorizer_id = input.authorizer_id.clone();
+            }
+            check_route(api, &updated, Some(route))?;
+            let answer = updated.to_json();
+            api.routes.insert(route.to_owned(), updated);
+            Ok(json_ok(answer))
+        })
+    }
+
+    fn create_stage(&self, scope: &Scope, id: &str, body: &[u8]) -> Answer {
+        let input: StageInput = parse(body)?;
+        let name = input
+            .stage_name
+            .clone()
+            .ok_or_else(|| bad_request("Invalid input: stageName is required"))?;
+        if name != "$default"
+            && (name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            return Err(bad_request(format!(
+                "Stage name only allows a-zA-Z0-9_- or $default; got {name}"
+            )));
+        }
+        self.change(scope, id, |api| {
+            if api.stages.contains_key(&name) {
+                return Err(conflict(format!("Stage {name} already exists")));
+            }
+            if let Some(deployment) = &input.deployment_id
+                && !api.deployments.contains_key(deployment)
+            {
+                return Err(not_found(format!(
+                    "Invalid Deployment identifier specified {deployment}"
+                )));
+            }
+            let mut stage = new_stage(&name, input.auto_deploy.unwrap_or(false), &now_iso());
+            stage.deployment_id = input.deployment_id.clone();
+            stage.description = input.description.clone();
+            stage.stage_variables = input.stage_variables.clone().unwrap_or_default();
+            if let Some(settings) = &input.default_route_settings {
+                stage.default_route_settings = settings.clone();
+            }
+            if let Some(settings) = &input.route_settings {
+                stage.route_settings = settings.clone();
+            }
+            stage.access_log_settings = input.access_log_settings.clone();
+            stage.tags = input.tags.clone();
+            api.stages.insert(name.clone(), stage);
+            auto_deploy(api);
+            Ok(json_created(
+                api.stages
+                    .get(&name)
+                    .map(Stage::to_json)
+                    .unwrap_or_default(),
+            ))
+        })
+    }
+
+    fn update_stage(&self, scope: &Scope, id: &str, stage: &str, body: &[u8]) -> Answer {
+        let input: StageInput = parse(body)?;
+        self.change(scope, id, |api| {
+            if let Some(deployment) = &input.deployment_id
+                && !api.deployments.contains_key(deployment)
+            {
+                return Err(not_found(format!(
+                    "Invalid Deployment identifier specified {deployment}"
+                )));
+            }
+            let current = api
+                .stages
+                .get_mut(stage)
+                .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))?;
+            if let Some(flag) = input.auto_deploy {
+                current.auto_deploy = flag;
+            }
+            if input.deployment_id.is_some() {
+                current.deployment_id = input.deployment_id.clone();
+            }
+            if input.description.is_some() {
+                current.description = input.description.clone();
+            }
+            if let Some(variables) = &input.stage_variables {
+                current.stage_variables = variables.clone();
+            }
+            if let Some(settings) = &input.default_route_settings {
+                current.default_route_settings = settings.clone();
+            }
+            if let Some(settings) = &input.route_settings {
+                current.route_settings = settings.clone();
+            }
+            if input.access_log_settings.is_some() {
+                current.access_log_settings = input.access_log_settings.clone();
+            }
+            current.last_updated = now_iso();
+            let auto = current.auto_deploy;
+            if auto && input.auto_deploy == Some(true) {
+                auto_deploy(api);
+            }
+            Ok(json_ok(
+                api.stages
+                    .get(stage)
+                    .map(Stage::to_json)
+                    .unwrap_or_default(),
+            ))
+        })
+    }
+
+    fn create_deployment(&self, scope: &Scope, id: &str, body: &[u8]) -> Answer {
+        let input: DeploymentInput = parse(body)?;
+        self.change(scope, id, |api| {
+            if let Some(stage) = &input.stage_name {
+                let found = api
+                    .stages
+                    .get(stage)
+                    .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))?;
+                if found.auto_deploy {
+                    return Err(bad_request(format!(
+                        "Stage {stage} is configured to auto-deploy: deployments are created for it automatically"
+                    )));
+                }
+            }
+            let deployment = Deployment {
+                id: new_id(6),
+                created: now_iso(),
+                description: input.description.clone(),
+                auto_deployed: false,
+                snapshot: api.snapshot(),
+            };
+            if let Some(stage) = &input.stage_name
+                && let Some(stage) = api.stages.get_mut(stage)
+            {
+                stage.deployment_id = Some(deployment.id.clone());
+                stage.last_updated = now_iso();
+            }
+            let answer = deployment.to_json();
+            api.deployments.insert(deployment.id.clone(), deployment);
+            Ok(json_created(answer))
+        })
+    }
+
+    fn tag(&self, scope: &Scope, arn: &str, body: &[u8]) -> Answer {
+        let input: TagsInput = parse(body)?;
+        self.change(scope, &api_id_of(arn), |api| {
+            api.tags.extend(input.tags);
+            Ok(json_created(json!({})))
+        })
+    }
+
+    fn untag(&self, scope: &Scope, arn: &str, path: &str) -> Answer {
+        let keys: Vec<String> = path
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(k, _)| *k == "tagKeys")
+            .map(|(_, v)| crate::lambda::percent_decode(v))
+            .collect();
+        self.change(scope, &api_id_of(arn), |api| {
+            for key in &keys {
+                api.tags.remove(key);
+            }
+            Ok(no_content())
+        })
+    }
+
+    fn change(&self, scope: &Scope, id: &str, change: impl FnOnce(&mut Api) -> Answer) -> Answer {
+        let region = self.regions.get(scope);
+        let mut apis = region.write().unwrap_or_else(|p| p.into_inner());
+        let api = apis.get_mut(id).ok_or_else(|| api_missing(scope, id))?;
+        let answer = change(api)?;
+        auto_deploy_if_changed(api);
+        self.persist(scope, api);
+        Ok(answer)
+    }
+
+    fn read(&self, scope: &Scope, id: &str, read: impl FnOnce(&Api, String) -> Answer) -> Answer {
+        let region = self.regions.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        let api = apis.get(id).ok_or_else(|| api_missing(scope, id))?;
+        read(api, self.api_endpoint(id))
+    }
+}
+
+/// After a change to routes or integrations, auto-deploying stages must serve the new version.
+fn auto_deploy_if_changed(api: &mut Api) {
+    let current = api.snapshot();
+    let stale = api.stages.values().any(|stage| {
+        stage.auto_deploy
+            && stage
+                .deployment_id
+                .as_ref()
+                .and_then(|id| api.deployments.get(id))
+                .is_none_or(|deployment| {
+                    serde_json::to_string(&deployment.snapshot).ok()
+                        != serde_json::to_string(&current).ok()
+                })
+    });
+    if stale {
+        auto_deploy(api);
+    }
+}
+
+fn new_stage(name: &str, auto_deploy: bool, now: &str) -> Stage {
+    Stage {
+        name: name.to_owned(),
+        auto_deploy,
+        deployment_id: None,
+        description: None,
+        stage_variables: BTreeMap::new(),
+        created: now.to_owned(),
+        last_updated: now.to_owned(),
+        default_route_settings: json!({"detailedMetricsEnabled": false}),
+        route_settings: json!({}),
+        access_log_settings: None,
+        tags: BTreeMap::new(),
+    }
+}
+
+fn api_missing(scope: &Scope, id: &str) -> AwsError {
+    not_found(format!(
+        "Invalid API identifier specified {}:{id}",
+        scope.account
+    ))
+}
+
+/// `arn:aws:apigateway:region::/apis/{id}` → `{id}`.
+fn api_id_of(arn: &str) -> String {
+    arn.rsplit("/apis/")
+        .next()
+        .unwrap_or(arn)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,220 @@
+//! What an HTTP API is made of — integrations, routes, stages, deployments — and how each is
+//! rendered in API Gateway v2's responses (camelCase members).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Integration {
+    pub id: String,
+    pub integration_type: String,
+    pub integration_uri: Option<String>,
+    pub integration_method: Option<String>,
+    pub payload_format_version: String,
+    pub timeout_millis: u32,
+    pub description: Option<String>,
+}
+
+impl Integration {
+    pub fn to_json(&self) -> Json {
+        let mut out = json!({
+            "integrationId": self.id,
+            "integrationType": self.integration_type,
+            "payloadFormatVersion": self.payload_format_version,
+            "timeoutInMillis": self.timeout_millis,
+            "connectionType": "INTERNET",
+        });
+        if let Some(uri) = &self.integration_uri {
+            out["integrationUri"] = json!(uri);
+        }
+        if let Some(method) = &self.integration_method {
+            out["integrationMethod"] = json!(method);
+        }
+        if let Some(description) = &self.description {
+            out["description"] = json!(description);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Route {
+    pub id: String,
+    pub route_key: String,
+    pub target: Option<String>,
+    pub authorization_type: String,
+    pub authorizer_id: Option<String>,
+}
+
+impl Route {
+    pub fn to_json(&self) -> Json {
+        let mut out = json!({
+            "routeId": self.id,
+            "routeKey": self.route_key,
+            "authorizationType": self.authorization_type,
+            "apiKeyRequired": false,
+        });
+        if let Some(target) = &self.target {
+            out["target"] = json!(target);
+        }
+        if let Some(authorizer) = &self.authorizer_id {
+            out["authorizerId"] = json!(authorizer);
+        }
+        out
+    }
+}
+
+/// The routes and integrations a stage serves: the API as it was at a deployment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub routes: Vec<Route>,
+    pub integrations: BTreeMap<String, Integration>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: String,
+    pub created: String,
+    pub description: Option<String>,
+    pub auto_deployed: bool,
+    pub snapshot: Snapshot,
+}
+
+impl Deployment {
+    pub fn to_json(&self) -> Json {
+        let mut out = json!({
+            "deploymentId": self.id,
+            "deploymentStatus": "DEPLOYED",
+            "createdDate": self.created,
+            "autoDeployed": self.auto_deployed,
+        });
+        if let Some(description) = &self.description {
+            out["description"] = json!(description);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    pub auto_deploy: bool,
+    pub deployment_id: Option<String>,
+    pub description: Option<String>,
+    pub stage_variables: BTreeMap<String, String>,
+    pub created: String,
+    pub last_updated: String,
+    pub default_route_settings: Json,
+    pub route_settings: Json,
+    pub access_log_settings: Option<Json>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Stage {
+    pub fn to_json(&self) -> Json {
+        let mut out = json!({
+            "stageName": self.name,
+            "autoDeploy": self.auto_deploy,
+            "createdDate": self.created,
+            "lastUpdatedDate": self.last_updated,
+            "defaultRouteSettings": self.default_route_settings,
+            "routeSettings": self.route_settings,
+            "stageVariables": self.stage_variables,
+            "tags": self.tags,
+        });
+        if let Some(deployment) = &self.deployment_id {
+            out["deploymentId"] = json!(deployment);
+        }
+        if let Some(description) = &self.description {
+            out["description"] = json!(description);
+        }
+        if let Some(settings) = &self.access_log_settings {
+            out["accessLogSettings"] = settings.clone();
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Api {
+    pub id: String,
+    pub name: String,
+    pub protocol_type: String,
+    pub description: Option<String>,
+    pub route_selection_expression: String,
+    pub created: String,
+    pub cors: Option<Json>,
+    pub disable_execute_api_endpoint: bool,
+    pub version: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub integrations: BTreeMap<String, Integration>,
+    pub routes: BTreeMap<String, Route>,
+    pub stages: BTreeMap<String, Stage>,
+    pub deployments: BTreeMap<String, Deployment>,
+}
+
+impl Api {
+    /// The API as `endpoint` (the invoke URL's base) serves it.
+    pub fn to_json(&self, endpoint: &str) -> Json {
+        let mut out = json!({
+            "apiId": self.id,
+            "name": self.name,
+            "protocolType": self.protocol_type,
+            "routeSelectionExpression": self.route_selection_expression,
+            "apiKeySelectionExpression": "$request.header.x-api-key",
+            "apiEndpoint": endpoint,
+            "createdDate": self.created,
+            "disableExecuteApiEndpoint": self.disable_execute_api_endpoint,
+            "tags": self.tags,
+        });
+        if let Some(description) = &self.description {
+            out["description"] = json!(description);
+        }
+        if let Some(cors) = &self.cors {
+            out["corsConfiguration"] = cors.clone();
+        }
+        if let Some(version) = &self.version {
+            out["version"] = json!(version);
+        }
+        out
+    }
+
+    /// The current routes and integrations, as a deployment would capture them.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            routes: self.routes.values().cloned().collect(),
+            integrations: self.integrations.clone(),
+        }
+    }
+}
+
+/// An id of `length` lowercase alphanumerics, as API Gateway's are.
+pub fn new_id(length: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut value = uuid::Uuid::new_v4().as_u128();
+    (0..length)
+        .map(|_| {
+            let c = ALPHABET[(value % 36) as usize] as char;
+            value /= 36;
+            c
+        })
+        .collect()
+}
+
+/// Now in ISO 8601, as API Gateway writes dates: `2026-11-21T12:30:00Z`.
+pub fn now_iso() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (year, month, day) = crate::lambda::environment::civil_from_days(secs.div_euclid(86_400));
+    let rest = secs.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}

@@ -1,0 +1,395 @@
+//! API Gateway v2 HTTP APIs through the real SDK client and plain HTTP on the invoke URL: the
+//! events functions receive, the answers clients get, and the deployment rule.
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, Runtime};
+use lab_sandbox::lambda::package::zip_files;
+
+use crate::client::send;
+use crate::fixture::Sandbox;
+
+/// Returns the event it got, or misbehaves as asked by the `mode` query parameter.
+const ECHO: &str = r#"
+import json, time
+
+def handler(event, context):
+    mode = (event.get("queryStringParameters") or {}).get("mode")
+    if mode == "fail":
+        raise RuntimeError("asked to fail")
+    if mode == "slow":
+        time.sleep(2)
+    if mode == "plain":
+        return {"plain": True}
+    return {"statusCode": 200, "headers": {"x-echo": "yes"}, "cookies": ["seen=1"], "body": json.dumps(event)}
+"#;
+
+struct Setup {
+    sandbox: Sandbox,
+    api_id: String,
+    endpoint: String,
+    integration_id: String,
+}
+
+async fn setup(payload_version: &str, permit: bool) -> Setup {
+    let sandbox = Sandbox::start().await;
+    let lambda = sandbox.lambda();
+    lambda
+        .create_function()
+        .function_name("echo")
+        .runtime(Runtime::Python312)
+        .role("arn:aws:iam::000000000000:role/LabRole")
+        .handler("app.handler")
+        .timeout(5)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(zip_files(&[("app.py", ECHO.as_bytes(), 0o644)])))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let apigw = sandbox.apigw();
+    let api = apigw
+        .create_api()
+        .name("EchoAPI")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap().to_owned();
+    if permit {
+        lambda
+            .add_permission()
+            .function_name("echo")
+            .statement_id("gateway")
+            .action("lambda:InvokeFunction")
+            .principal("apigateway.amazonaws.com")
+            .source_arn(format!(
+                "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*"
+            ))
+            .send()
+            .await
+            .unwrap();
+    }
+    let integration = apigw
+        .create_integration()
+        .api_id(&api_id)
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::AwsProxy)
+        .integration_uri("arn:aws:lambda:us-east-1:000000000000:function:echo")
+        .payload_format_version(payload_version)
+        .timeout_in_millis(1000)
+        .send()
+        .await
+        .unwrap();
+    let integration_id = integration.integration_id().unwrap().to_owned();
+    for key in ["GET /things/{id}", "POST /things", "ANY /{proxy+}"] {
+        apigw
+            .create_route()
+            .api_id(&api_id)
+            .route_key(key)
+            .target(format!("integrations/{integration_id}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    apigw
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("prod")
+        .auto_deploy(true)
+        .stage_variables("color", "blue")
+        .send()
+        .await
+        .unwrap();
+    let endpoint = api.api_endpoint().unwrap().to_owned();
+    Setup {
+        sandbox,
+        api_id,
+        endpoint,
+        integration_id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payload_2_events_carry_every_field_aws_sends() {
+    let setup = setup("2.0", true).await;
+    let reply = send(
+        "GET",
+        &format!(
+            "{}/prod/things/42?color=red&color=green&empty=",
+            setup.endpoint
+        ),
+        &[
+            ("cookie", "a=1; b=2"),
+            ("x-custom", "one"),
+            ("user-agent", "lab-test"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("x-echo"), Some("yes"));
+    assert_eq!(reply.header("set-cookie"), Some("seen=1"));
+    assert!(reply.header("apigw-requestid").is_some());
+    let event = reply.json();
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(event["routeKey"], "GET /things/{id}");
+    assert_eq!(event["rawPath"], "/prod/things/42");
+    assert_eq!(event["rawQueryString"], "color=red&color=green&empty=");
+    assert_eq!(event["queryStringParameters"]["color"], "red,green");
+    assert_eq!(event["queryStringParameters"]["empty"], "");
+    assert_eq!(event["cookies"], serde_json::json!(["a=1", "b=2"]));
+    assert_eq!(event["headers"]["x-custom"], "one");
+    assert!(event["headers"].get("cookie").is_none());
+    assert_eq!(event["pathParameters"]["id"], "42");
+    assert_eq!(event["stageVariables"]["color"], "blue");
+    assert_eq!(event["isBase64Encoded"], false);
+    let context = &event["requestContext"];
+    assert_eq!(context["accountId"], "000000000000");
+    assert_eq!(context["apiId"], setup.api_id);
+    assert_eq!(context["stage"], "prod");
+    assert_eq!(context["http"]["method"], "GET");
+    assert_eq!(context["http"]["path"], "/prod/things/42");
+    assert_eq!(context["http"]["protocol"], "HTTP/1.1");
+    assert_eq!(context["http"]["sourceIp"], "127.0.0.1");
+    assert_eq!(context["http"]["userAgent"], "lab-test");
+    assert!(context["timeEpoch"].as_i64().unwrap() > 1_700_000_000_000);
+    assert!(context["requestId"].as_str().is_some());
+
+    // An empty query string is "" (not null), and a body comes through as text.
+    let posted = send(
+        "POST",
+        &format!("{}/prod/things", setup.endpoint),
+        &[("content-type", "application/json")],
+        r#"{"n": 1}"#,
+    )
+    .await;
+    let event = posted.json();
+    assert_eq!(event["rawQueryString"], "");
+    assert_eq!(event["body"], r#"{"n": 1}"#);
+    assert!(event.get("queryStringParameters").is_none());
+    assert_eq!(event["routeKey"], "POST /things");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_and_errors_map_as_on_aws() {
+    let setup = setup("2.0", true).await;
+    let url = |query: &str| format!("{}/prod/anything/else?mode={query}", setup.endpoint);
+    let plain = send("GET", &url("plain"), &[], "").await;
+    assert_eq!(
+        (plain.status, plain.header("content-type")),
+        (200, Some("application/json"))
+    );
+    assert_eq!(plain.json(), serde_json::json!({"plain": true}));
+    let failed = send("GET", &url("fail"), &[], "").await;
+    assert_eq!(
+        (failed.status, failed.body.as_str()),
+        (502, r#"{"message":"Internal Server Error"}"#)
+    );
+    let slow = send("GET", &url("slow"), &[], "").await;
+    assert_eq!(
+        (slow.status, slow.body.as_str()),
+        (503, r#"{"message":"Service Unavailable"}"#)
+    );
+    let missing_stage = send("GET", &format!("{}/nostage/x", setup.endpoint), &[], "").await;
+    assert_eq!(missing_stage.status, 404);
+
+    // A route behind an authorizer is refused rather than let through.
+    let apigw = setup.sandbox.apigw();
+    apigw
+        .create_route()
+        .api_id(&setup.api_id)
+        .route_key("GET /private")
+        .target(format!("integrations/{}", setup.integration_id))
+        .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Jwt)
+        .authorizer_id("abc1234")
+        .send()
+        .await
+        .unwrap();
+    let private = send("GET", &format!("{}/prod/private", setup.endpoint), &[], "").await;
+    assert_eq!(
+        (private.status, private.body.as_str()),
+        (401, r#"{"message":"Unauthorized"}"#)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_permission_the_gateway_answers_500() {
+    let setup = setup("2.0", false).await;
+    let reply = send("GET", &format!("{}/prod/things/1", setup.endpoint), &[], "").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (500, r#"{"message":"Internal Server Error"}"#)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payload_1_events_have_the_rest_shape() {
+    let setup = setup("1.0", true).await;
+    let reply = send(
+        "GET",
+        &format!("{}/prod/things/7?x=1&x=2", setup.endpoint),
+        &[("x-custom", "v")],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let event = reply.json();
+    assert_eq!(event["version"], "1.0");
+    assert_eq!(event["resource"], "/things/{id}");
+    assert_eq!(event["httpMethod"], "GET");
+    assert_eq!(
+        event["multiValueQueryStringParameters"]["x"],
+        serde_json::json!(["1", "2"])
+    );
+    assert_eq!(event["queryStringParameters"]["x"], "2");
+    assert_eq!(
+        event["multiValueHeaders"]["x-custom"],
+        serde_json::json!(["v"])
+    );
+    assert_eq!(event["requestContext"]["identity"]["sourceIp"], "127.0.0.1");
+    assert_eq!(event["pathParameters"]["id"], "7");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_wait_for_a_deployment_unless_the_stage_auto_deploys() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    apigw
+        .create_stage()
+        .api_id(&setup.api_id)
+        .stage_name("manual")
+        .send()
+        .await
+        .unwrap();
+    let not_yet = send(
+        "GET",
+        &format!("{}/manual/things/1", setup.endpoint),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(not_yet.status, 404, "no deployment yet");
+    apigw
+        .create_deployment()
+        .api_id(&setup.api_id)
+        .stage_name("manual")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        send(
+            "GET",
+            &format!("{}/manual/things/1", setup.endpoint),
+            &[],
+            ""
+        )
+        .await
+        .status,
+        200
+    );
+
+    let routes = apigw
+        .get_routes()
+        .api_id(&setup.api_id)
+        .send()
+        .await
+        .unwrap();
+    for route in routes.items() {
+        apigw
+            .delete_route()
+            .api_id(&setup.api_id)
+            .route_id(route.route_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    // The manual stage still serves its deployment; the auto-deploying one follows at once.
+    assert_eq!(
+        send(
+            "GET",
+            &format!("{}/manual/things/1", setup.endpoint),
+            &[],
+            ""
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        send("GET", &format!("{}/prod/things/1", setup.endpoint), &[], "")
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_create_serves_the_default_stage_at_the_root_and_by_host() {
+    let sandbox = Sandbox::start().await;
+    let lambda = sandbox.lambda();
+    lambda
+        .create_function()
+        .function_name("echo")
+        .runtime(Runtime::Python312)
+        .role("arn:aws:iam::000000000000:role/LabRole")
+        .handler("app.handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(zip_files(&[("app.py", ECHO.as_bytes(), 0o644)])))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .add_permission()
+        .function_name("echo")
+        .statement_id("gateway")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let api = sandbox
+        .apigw()
+        .create_api()
+        .name("Quick")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .target("arn:aws:lambda:us-east-1:000000000000:function:echo")
+        .send()
+        .await
+        .unwrap();
+    let reply = send(
+        "GET",
+        &format!("{}/any/path", api.api_endpoint().unwrap()),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["routeKey"], "$default");
+    assert_eq!(reply.json()["requestContext"]["stage"], "$default");
+
+    let port = sandbox.running.local_addr().port();
+    let host = format!("{}.execute-api.localhost:{port}", api.api_id().unwrap());
+    let by_host = send(
+        "GET",
+        &format!("http://127.0.0.1:{port}/x"),
+        &[("host", host.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(by_host.status, 200, "{}", by_host.body);
+    assert_eq!(by_host.json()["rawPath"], "/x");
+
+    let missing = sandbox
+        .apigw()
+        .get_api()
+        .api_id("nope")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_not_found_exception(), "{missing:?}");
+}
