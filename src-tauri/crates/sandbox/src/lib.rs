@@ -197,6 +197,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.apis,
     )?);
     apigw.set_endpoint(format!("http://{local_addr}"));
+    apigw.set_observers(logs.clone(), inspector.clone());
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));
     if let Some(python) = &config.python {

@@ -41,6 +41,11 @@ pub fn request_id() -> String {
     id
 }
 
+/// The request time as `$context.requestTime` writes it: `21/Nov/2026:12:30:00 +0000`.
+pub fn request_time() -> String {
+    now().0
+}
+
 fn now() -> (String, i64) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -67,7 +67,14 @@ pub struct ApiGateway {
     lambda: Arc<Lambda>,
     endpoint: Mutex<String>,
     commits: Mutex<Vec<Commit>>,
+    logs: Mutex<Option<Arc<crate::logs::Logs>>>,
+    inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
+    buckets: Mutex<HashMap<(String, String, String), Bucket>>,
+    metrics: Mutex<HashMap<(String, String), StageMetrics>>,
 }
+
+/// The most a client may send through the invoke URL (10 MB).
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
 /// A stored API that could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +104,21 @@ impl ApiGateway {
             lambda,
             endpoint: Mutex::new(String::new()),
             commits: Mutex::new(Vec::new()),
+            logs: Mutex::new(None),
+            inspector: Mutex::new(None),
+            buckets: Mutex::new(HashMap::new()),
+            metrics: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Where access logs go, and where requests are reported for the app's inspector.
+    pub fn set_observers(
+        &self,
+        logs: Arc<crate::logs::Logs>,
+        inspector: Arc<crate::inspect::Inspector>,
+    ) {
+        *self.logs.lock().unwrap_or_else(|p| p.into_inner()) = Some(logs);
+        *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
     }
 
     pub fn set_endpoint(&self, endpoint: String) {
@@ -182,13 +203,187 @@ impl ApiGateway {
     /// Serves a request to an API's invoke URL.
     pub async fn serve(&self, scope: &Scope, api_id: &str, incoming: Incoming<'_>) -> Response {
         let request_id = event::request_id();
-        let mut response = self
-            .route_request(scope, api_id, &incoming, &request_id)
-            .await;
+        let started = std::time::Instant::now();
+        let mut trace = Trace::default();
+        let mut response = if incoming.body.len() > MAX_REQUEST_BYTES {
+            message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
+        } else {
+            self.route_request(scope, api_id, &incoming, &request_id, &mut trace)
+                .await
+        };
+        let latency = started.elapsed();
+        if let Some(cors) = &trace.cors {
+            add_cors_headers(cors, incoming.headers, response.headers_mut());
+        }
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert("apigw-requestid", value);
         }
+        let status = response.status().as_u16();
+        let length = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("0")
+            .to_owned();
+        self.observe(
+            scope,
+            api_id,
+            &incoming,
+            &request_id,
+            &trace,
+            (status, length),
+            latency,
+        )
+        .await;
         response
+    }
+
+    /// Counts the request in its stage's metrics, writes the access log line, and reports it.
+    #[allow(clippy::too_many_arguments)]
+    async fn observe(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+        trace: &Trace,
+        (status, length): (u16, String),
+        latency: Duration,
+    ) {
+        let stage = trace.stage.clone().unwrap_or_default();
+        let metrics = {
+            let mut all = self.metrics.lock().unwrap_or_else(|p| p.into_inner());
+            let metrics = all.entry((api_id.to_owned(), stage.clone())).or_default();
+            metrics.count += 1;
+            metrics.client_errors += u64::from((400..500).contains(&status));
+            metrics.server_errors += u64::from(status >= 500);
+            metrics.latency_ms_total += latency.as_secs_f64() * 1000.0;
+            metrics.integration_latency_ms_total += trace
+                .integration_latency
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+            metrics.clone()
+        };
+        let variables = |name: &str| -> String {
+            match name {
+                "requestId" | "extendedRequestId" => request_id.to_owned(),
+                "apiId" => api_id.to_owned(),
+                "stage" => stage.clone(),
+                "httpMethod" => incoming.method.to_string(),
+                "path" => incoming.path.to_owned(),
+                "routeKey" => trace.route_key.clone().unwrap_or_else(|| "-".to_owned()),
+                "status" => status.to_string(),
+                "protocol" => "HTTP/1.1".to_owned(),
+                "responseLength" => length.clone(),
+                "responseLatency" => latency.as_millis().to_string(),
+                "integrationLatency" => trace
+                    .integration_latency
+                    .map_or_else(|| "-".to_owned(), |d| d.as_millis().to_string()),
+                "integrationStatus" => trace
+                    .integration_status
+                    .map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                "integrationErrorMessage" => trace.error.clone().unwrap_or_else(|| "-".to_owned()),
+                "identity.sourceIp" => "127.0.0.1".to_owned(),
+                "identity.userAgent" => incoming
+                    .headers
+                    .get("user-agent")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned(),
+                "requestTime" => event::request_time(),
+                "requestTimeEpoch" => (std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()))
+                .to_string(),
+                "domainName" => incoming
+                    .headers
+                    .get("host")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned(),
+                _ => "-".to_owned(),
+            }
+        };
+        let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let (Some(settings), Some(logs)) = (&trace.access_log, logs) {
+            let destination = settings["destinationArn"].as_str().unwrap_or_default();
+            let format = settings["format"].as_str().unwrap_or("$context.requestId");
+            if let Some(group) = destination.split(":log-group:").nth(1) {
+                let group = group.trim_end_matches(":*");
+                let line = access_log_line(format, &variables);
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
+                logs.append(
+                    scope,
+                    group,
+                    &format!("{api_id}_{stage}"),
+                    vec![(now, line)],
+                )
+                .await;
+            }
+        }
+        if let Some(inspector) = self
+            .inspector
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            inspector.record(json!({
+                "service": "apigateway",
+                "kind": "request",
+                "region": scope.region,
+                "apiId": api_id,
+                "stage": stage,
+                "requestId": request_id,
+                "method": incoming.method.as_str(),
+                "path": incoming.path,
+                "query": incoming.query,
+                "routeKey": trace.route_key,
+                "status": status,
+                "latencyMs": latency.as_secs_f64() * 1000.0,
+                "integrationLatencyMs": trace.integration_latency.map(|d| d.as_secs_f64() * 1000.0),
+                "integrationStatus": trace.integration_status,
+                "error": trace.error,
+                "event": trace.event,
+                "metrics": metrics,
+            }));
+        }
+    }
+
+    /// Whether the stage's throttling settings let one more request through on `route_key`.
+    fn admit(&self, api_id: &str, stage: &model::Stage, route_key: &str) -> bool {
+        let settings = stage
+            .route_settings
+            .get(route_key)
+            .filter(|s| s.get("throttlingRateLimit").is_some())
+            .unwrap_or(&stage.default_route_settings);
+        let (Some(rate), Some(burst)) = (
+            settings
+                .get("throttlingRateLimit")
+                .and_then(serde_json::Value::as_f64),
+            settings
+                .get("throttlingBurstLimit")
+                .and_then(serde_json::Value::as_f64),
+        ) else {
+            return true;
+        };
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = buckets
+            .entry((api_id.to_owned(), stage.name.clone(), route_key.to_owned()))
+            .or_insert(Bucket {
+                tokens: burst,
+                last: std::time::Instant::now(),
+            });
+        let now = std::time::Instant::now();
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rate).min(burst);
+        bucket.last = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 
     async fn route_request(
@@ -197,6 +392,7 @@ impl ApiGateway {
         api_id: &str,
         incoming: &Incoming<'_>,
         request_id: &str,
+        trace: &mut Trace,
     ) -> Response {
         let Incoming {
             path,
@@ -238,6 +434,16 @@ impl ApiGateway {
                     None => return message(StatusCode::NOT_FOUND, "Not Found"),
                 },
             };
+            trace.stage = Some(stage.name.clone());
+            trace.cors = api.cors.clone();
+            trace.access_log = stage.access_log_settings.clone();
+            if let Some(cors) = &api.cors
+                && method == Method::OPTIONS
+                && headers.contains_key("access-control-request-method")
+            {
+                // API Gateway answers CORS preflight requests itself.
+                return preflight(cors, headers);
+            }
             let Some(deployment) = stage
                 .deployment_id
                 .as_ref()
@@ -256,6 +462,10 @@ impl ApiGateway {
                 return message(StatusCode::NOT_FOUND, "Not Found");
             };
             let route: Route = deployment.snapshot.routes[index].clone();
+            trace.route_key = Some(route.route_key.clone());
+            if !self.admit(&api.id, stage, &route.route_key) {
+                return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+            }
             let integration: Option<Integration> = route
                 .target
                 .as_deref()
@@ -300,6 +510,9 @@ impl ApiGateway {
             .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
         {
             tracing::info!(%function, %source_arn, "API Gateway may not invoke the function: no permission");
+            trace.error = Some(format!(
+                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission"
+            ));
             return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
         let request = event::Request {
@@ -326,7 +539,19 @@ impl ApiGateway {
         let invocation =
             self.lambda
                 .invoke_direct(scope, &function, Bytes::from(payload.to_string()));
-        match tokio::time::timeout(timeout, invocation).await {
+        trace.event = Some(payload);
+        let invoked = std::time::Instant::now();
+        let result = tokio::time::timeout(timeout, invocation).await;
+        trace.integration_latency = Some(invoked.elapsed());
+        trace.integration_status = Some(match &result {
+            Ok(Ok(_)) => 200,
+            Ok(Err(error)) => error.status.as_u16(),
+            Err(_) => 504,
+        });
+        if let Ok(Ok((answer, true))) = &result {
+            trace.error = Some(String::from_utf8_lossy(answer).into_owned());
+        }
+        match result {
             Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
             Ok(Err(error)) if error.code == "TooManyRequestsException" => {
                 message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")
@@ -343,6 +568,39 @@ impl ApiGateway {
             }
         }
     }
+}
+
+/// What a request went through, for CORS, throttling, access logs, metrics and the inspector.
+#[derive(Debug, Default)]
+struct Trace {
+    stage: Option<String>,
+    route_key: Option<String>,
+    cors: Option<serde_json::Value>,
+    access_log: Option<serde_json::Value>,
+    event: Option<serde_json::Value>,
+    integration_latency: Option<Duration>,
+    integration_status: Option<u16>,
+    error: Option<String>,
+}
+
+/// A token bucket for a stage's throttling settings.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+/// Request counts and latencies per stage, as CloudWatch's API Gateway metrics count them.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StageMetrics {
+    count: u64,
+    #[serde(rename = "4xx")]
+    client_errors: u64,
+    #[serde(rename = "5xx")]
+    server_errors: u64,
+    latency_ms_total: f64,
+    integration_latency_ms_total: f64,
 }
 
 /// A client's request to an invoke URL, after the API id.
@@ -374,6 +632,109 @@ pub fn function_of(uri: &str) -> String {
         }
         _ => uri.to_owned(),
     }
+}
+
+/// The `Access-Control-Allow-Origin` value for `origin` under `cors`, if it is allowed.
+fn allowed_origin(cors: &serde_json::Value, origin: &str) -> Option<String> {
+    let origins: Vec<&str> = cors["allowOrigins"]
+        .as_array()
+        .map(|list| list.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    if origins.contains(&"*") {
+        Some("*".to_owned())
+    } else {
+        origins.contains(&origin).then(|| origin.to_owned())
+    }
+}
+
+fn joined(cors: &serde_json::Value, key: &str) -> Option<String> {
+    let values: Vec<&str> = cors[key]
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// The gateway's answer to a CORS preflight request.
+fn preflight(cors: &serde_json::Value, headers: &HeaderMap) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let origin = headers
+        .get("origin")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(allowed) = allowed_origin(cors, origin) else {
+        return response;
+    };
+    let map = response.headers_mut();
+    let mut set = |name: &'static str, value: Option<String>| {
+        if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            map.insert(name, value);
+        }
+    };
+    set("access-control-allow-origin", Some(allowed));
+    set("access-control-allow-methods", joined(cors, "allowMethods"));
+    set("access-control-allow-headers", joined(cors, "allowHeaders"));
+    set(
+        "access-control-expose-headers",
+        joined(cors, "exposeHeaders"),
+    );
+    set(
+        "access-control-max-age",
+        cors["maxAge"].as_i64().map(|n| n.to_string()),
+    );
+    if cors["allowCredentials"].as_bool() == Some(true) {
+        set("access-control-allow-credentials", Some("true".to_owned()));
+    }
+    response
+}
+
+/// With CORS configured, the gateway's headers replace whatever CORS headers the function sent.
+fn add_cors_headers(cors: &serde_json::Value, request: &HeaderMap, response: &mut HeaderMap) {
+    let Some(origin) = request.get("origin").and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    let Some(allowed) = allowed_origin(cors, origin) else {
+        return;
+    };
+    for name in [
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-expose-headers",
+    ] {
+        response.remove(name);
+    }
+    if let Ok(value) = HeaderValue::from_str(&allowed) {
+        response.insert("access-control-allow-origin", value);
+    }
+    if let Some(value) = joined(cors, "exposeHeaders").and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        response.insert("access-control-expose-headers", value);
+    }
+    if cors["allowCredentials"].as_bool() == Some(true) {
+        response.insert(
+            "access-control-allow-credentials",
+            HeaderValue::from_static("true"),
+        );
+    }
+}
+
+/// An access log line: `$context.x` variables of `format` replaced by their values.
+fn access_log_line(format: &str, value: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(format.len() + 64);
+    let mut rest = format;
+    while let Some(at) = rest.find("$context.") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "$context.".len()..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+            .unwrap_or(after.len());
+        let name = after[..end].trim_end_matches('.');
+        out.push_str(&value(name));
+        rest = &after[name.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// API Gateway's `{"message": …}` answers.

@@ -393,3 +393,171 @@ async fn quick_create_serves_the_default_stage_at_the_root_and_by_host() {
         .into_service_error();
     assert!(missing.is_not_found_exception(), "{missing:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_preflight_is_answered_by_the_gateway() {
+    let setup = setup("2.0", true).await;
+    setup
+        .sandbox
+        .apigw()
+        .update_api()
+        .api_id(&setup.api_id)
+        .cors_configuration(
+            aws_sdk_apigatewayv2::types::Cors::builder()
+                .allow_origins("http://localhost:5173")
+                .allow_methods("GET")
+                .allow_methods("POST")
+                .allow_headers("content-type")
+                .max_age(600)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let url = format!("{}/prod/things", setup.endpoint);
+    let preflight = send(
+        "OPTIONS",
+        &url,
+        &[
+            ("origin", "http://localhost:5173"),
+            ("access-control-request-method", "POST"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    assert_eq!(
+        preflight.header("access-control-allow-methods"),
+        Some("GET,POST")
+    );
+    assert_eq!(preflight.header("access-control-max-age"), Some("600"));
+    let other_origin = send(
+        "OPTIONS",
+        &url,
+        &[
+            ("origin", "http://evil.example"),
+            ("access-control-request-method", "POST"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(other_origin.header("access-control-allow-origin"), None);
+    let real = send("POST", &url, &[("origin", "http://localhost:5173")], "{}").await;
+    assert_eq!(real.status, 200);
+    assert_eq!(
+        real.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_limits_and_oversized_requests() {
+    let setup = setup("2.0", true).await;
+    setup
+        .sandbox
+        .apigw()
+        .update_stage()
+        .api_id(&setup.api_id)
+        .stage_name("prod")
+        .default_route_settings(
+            aws_sdk_apigatewayv2::types::RouteSettings::builder()
+                .throttling_burst_limit(2)
+                .throttling_rate_limit(0.5)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let url = format!("{}/prod/things/1", setup.endpoint);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(send("GET", &url, &[], "").await.status);
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    let throttled = send("GET", &url, &[], "").await;
+    assert_eq!(throttled.body, r#"{"message":"Too Many Requests"}"#);
+
+    let huge = "x".repeat(10 * 1024 * 1024 + 1);
+    let too_big = send(
+        "POST",
+        &format!("{}/prod/things", setup.endpoint),
+        &[],
+        &huge,
+    )
+    .await;
+    assert_eq!(too_big.status, 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_logs_and_the_inspection_feed_record_each_request() {
+    let setup = setup("2.0", true).await;
+    setup
+        .sandbox
+        .logs()
+        .create_log_group()
+        .log_group_name("api-access")
+        .send()
+        .await
+        .unwrap();
+    setup
+        .sandbox
+        .apigw()
+        .update_stage()
+        .api_id(&setup.api_id)
+        .stage_name("prod")
+        .access_log_settings(
+            aws_sdk_apigatewayv2::types::AccessLogSettings::builder()
+                .destination_arn("arn:aws:logs:us-east-1:000000000000:log-group:api-access")
+                .format("$context.requestId $context.httpMethod $context.routeKey $context.status")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let reply = send("GET", &format!("{}/prod/things/9", setup.endpoint), &[], "").await;
+    let request_id = reply.header("apigw-requestid").unwrap().to_owned();
+    let events = setup
+        .sandbox
+        .logs()
+        .filter_log_events()
+        .log_group_name("api-access")
+        .send()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = events.events().iter().filter_map(|e| e.message()).collect();
+    assert_eq!(lines, [format!("{request_id} GET GET /things/{{id}} 200")]);
+
+    let history = send(
+        "GET",
+        &format!(
+            "{}/_sandbox/inspect/history",
+            setup.sandbox.running.endpoint()
+        ),
+        &[],
+        "",
+    )
+    .await;
+    let records = history.json();
+    let request = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["service"] == "apigateway")
+        .expect("the request is on the feed");
+    assert_eq!(request["status"], 200);
+    assert_eq!(request["routeKey"], "GET /things/{id}");
+    assert_eq!(request["event"]["pathParameters"]["id"], "9", "{request}");
+    assert_eq!(request["metrics"]["count"], 1);
+    assert!(
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["service"] == "lambda"),
+        "the invocation is on the feed too"
+    );
+}
