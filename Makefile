@@ -87,10 +87,11 @@ fuzz:
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --quiet -p lab-contract committed_bindings_are_fresh
 
-## bench: the sandbox's DynamoDB and Lambda against a loopback floor (release build)
+## bench: the sandbox's DynamoDB, Lambda and API Gateway against a loopback floor (release build)
 bench:
 	$(CARGO) bench -p lab-sandbox --bench dynamodb
 	$(CARGO) bench -p lab-sandbox --bench lambda
+	$(CARGO) bench -p lab-sandbox --bench apigw
 
 ## lab: build the CLI at target/release/lab
 lab:

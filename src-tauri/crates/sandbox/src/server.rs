@@ -159,7 +159,7 @@ async fn aws_request(
             let handled = match state
                 .inner
                 .apigw
-                .handle(&scope, &method, uri.path(), &body)
+                .handle(&scope, &method, uri.path(), uri.query(), &body)
                 .await
             {
                 Some(answer) => Some(answer),

@@ -26,18 +26,22 @@ pub fn main_with<F: std::future::Future<Output = ()>>(run: impl FnOnce() -> F) {
     runtime.block_on(run());
 }
 
-/// Handles `serve-sandbox [DATA_DIR]` and `serve-floor SIZE`; returns false for a normal run.
+/// Handles `serve-sandbox [DATA_DIR [CONCURRENCY]]` and `serve-floor SIZE`; returns false for a normal run.
 pub fn serve_if_asked() -> bool {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("serve-sandbox") => serve_sandbox(args.get(2).cloned()),
+        Some("serve-sandbox") => serve_sandbox(
+            args.get(2).cloned().filter(|dir| !dir.is_empty()),
+            args.get(3).and_then(|n| n.parse().ok()),
+        ),
         Some("serve-floor") => serve_floor(args.get(2).map_or(200, |n| n.parse().unwrap_or(200))),
         _ => return false,
     }
     true
 }
 
-pub fn serve_sandbox(data_dir: Option<String>) {
+/// Runs a sandbox keeping its state in `data_dir`, with `concurrency` as the Lambda account limit.
+pub fn serve_sandbox(data_dir: Option<String>, concurrency: Option<usize>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,6 +49,7 @@ pub fn serve_sandbox(data_dir: Option<String>) {
     runtime.block_on(async {
         let config = lab_sandbox::Config {
             data_dir: data_dir.map(Into::into),
+            lambda_concurrency: concurrency.unwrap_or(lab_sandbox::lambda::DEFAULT_CONCURRENCY),
             ..lab_sandbox::Config::default()
         };
         let sandbox = lab_sandbox::start(config)
@@ -167,6 +172,27 @@ impl Target {
         }
         let request = request
             .body(Full::new(Bytes::from(body)))
+            .expect("a valid request");
+        let response = self
+            .client
+            .request(request)
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        (status, body)
+    }
+
+    /// GETs `path`; the status and the body of the answer.
+    pub async fn get(&self, path: &str) -> (u16, Bytes) {
+        let url = format!("{}{}", self.url.trim_end_matches('/'), path);
+        let request = hyper::Request::get(url)
+            .body(Full::new(Bytes::new()))
             .expect("a valid request");
         let response = self
             .client

@@ -168,6 +168,17 @@ fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), Aws
             route.authorization_type
         )));
     }
+    if matches!(route.authorization_type.as_str(), "JWT" | "CUSTOM")
+        && !route
+            .authorizer_id
+            .as_ref()
+            .is_some_and(|id| api.authorizers.contains_key(id))
+    {
+        return Err(bad_request(format!(
+            "Invalid authorizer ID specified: {}",
+            route.authorizer_id.clone().unwrap_or_default()
+        )));
+    }
     Ok(())
 }
 
@@ -204,6 +215,7 @@ impl ApiGateway {
         scope: &Scope,
         method: &Method,
         path: &str,
+        query: Option<&str>,
         body: &[u8],
     ) -> Option<Answer> {
         let segments: Vec<String> = path
@@ -295,12 +307,37 @@ impl ApiGateway {
                     .map(|_| no_content())
                     .ok_or_else(|| not_found(format!("Invalid Deployment identifier specified {deployment}")))
             }),
+            (Method::GET, ["v2", "apis", id, "exports", specification]) => {
+                self.export_api(scope, id, specification, query)
+            }
+            (Method::POST, ["v2", "apis", id, "authorizers"]) => self.create_authorizer(scope, id, body),
+            (Method::GET, ["v2", "apis", id, "authorizers"]) => self.read(scope, id, |api, _| {
+                Ok(json_ok(json!({"items": api.authorizers.values().cloned().collect::<Vec<_>>()})))
+            }),
+            (Method::GET, ["v2", "apis", id, "authorizers", authorizer]) => self.read(scope, id, |api, _| {
+                api.authorizers
+                    .get(*authorizer)
+                    .map(|a| json_ok(a.clone()))
+                    .ok_or_else(|| not_found(format!("Invalid Authorizer identifier specified {authorizer}")))
+            }),
+            (Method::PATCH, ["v2", "apis", id, "authorizers", authorizer]) => {
+                self.update_authorizer(scope, id, authorizer, body)
+            }
+            (Method::DELETE, ["v2", "apis", id, "authorizers", authorizer]) => self.change(scope, id, |api| {
+                if api.routes.values().any(|r| r.authorizer_id.as_deref() == Some(*authorizer)) {
+                    return Err(conflict(format!("Authorizer {authorizer} is used by a route")));
+                }
+                api.authorizers
+                    .remove(*authorizer)
+                    .map(|_| no_content())
+                    .ok_or_else(|| not_found(format!("Invalid Authorizer identifier specified {authorizer}")))
+            }),
             (Method::POST, ["v2", "tags", arn]) => self.tag(scope, arn, body),
             (Method::GET, ["v2", "tags", arn]) => {
                 let id = api_id_of(arn);
                 self.read(scope, &id, |api, _| Ok(json_ok(json!({"tags": api.tags}))))
             }
-            (Method::DELETE, ["v2", "tags", arn]) => self.untag(scope, arn, path),
+            (Method::DELETE, ["v2", "tags", arn]) => self.untag(scope, arn, query),
             _ if segments.first() == Some(&"v2") => Err(bad_request(format!(
                 "The sandbox does not implement {method} {path} of API Gateway v2 yet."
             ))),
@@ -361,6 +398,7 @@ impl ApiGateway {
             routes: BTreeMap::new(),
             stages: BTreeMap::new(),
             deployments: BTreeMap::new(),
+            authorizers: BTreeMap::new(),
         };
         // Quick create: an integration with the target, a route, and an auto-deploying $default stage.
         if let Some(target) = &input.target {
@@ -673,6 +711,115 @@ impl ApiGateway {
         })
     }
 
+    fn export_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        specification: &str,
+        query: Option<&str>,
+    ) -> Answer {
+        if specification != "OAS30" {
+            return Err(bad_request(format!(
+                "Invalid specification {specification}: only OAS30 is supported"
+            )));
+        }
+        let query: BTreeMap<String, String> = query
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), crate::lambda::percent_decode(v)))
+            .collect();
+        let output = query
+            .get("outputType")
+            .map_or("YAML", String::as_str)
+            .to_owned();
+        if output != "JSON" && output != "YAML" {
+            return Err(bad_request(format!(
+                "Invalid outputType {output}: use JSON or YAML"
+            )));
+        }
+        self.read(scope, id, |api, endpoint| {
+            let server = match query.get("stageName") {
+                Some(stage) if !api.stages.contains_key(stage) => {
+                    return Err(not_found(format!(
+                        "Invalid stage identifier specified {stage}"
+                    )));
+                }
+                Some(stage) if stage == "$default" => Some(endpoint),
+                Some(stage) => Some(format!("{endpoint}/{stage}")),
+                None => None,
+            };
+            let document = super::export::openapi(api, server);
+            let body = if output == "JSON" {
+                serde_json::to_string_pretty(&document).unwrap_or_default()
+            } else {
+                super::export::to_yaml(&document)
+            };
+            let content_type = if output == "JSON" {
+                "application/json"
+            } else {
+                "application/yaml"
+            };
+            Ok(axum::response::IntoResponse::into_response((
+                [("content-type", content_type)],
+                body,
+            )))
+        })
+    }
+
+    fn create_authorizer(&self, scope: &Scope, id: &str, body: &[u8]) -> Answer {
+        let input: Json = parse(body)?;
+        let kind = input["authorizerType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if kind != "JWT" && kind != "REQUEST" {
+            return Err(bad_request(format!(
+                "Invalid authorizer type: {kind}. Use JWT or REQUEST"
+            )));
+        }
+        let name = input["name"]
+            .as_str()
+            .ok_or_else(|| bad_request("Invalid input: name is required"))?
+            .to_owned();
+        if kind == "JWT" && input.get("jwtConfiguration").is_none() {
+            return Err(bad_request(
+                "JwtConfiguration is required for JWT authorizers",
+            ));
+        }
+        self.change(scope, id, |api| {
+            let authorizer_id = new_id(6);
+            let mut authorizer = match input {
+                Json::Object(fields) => fields,
+                _ => serde_json::Map::new(),
+            };
+            authorizer.insert("authorizerId".into(), json!(authorizer_id));
+            authorizer.insert("name".into(), json!(name));
+            let authorizer = Json::Object(authorizer);
+            api.authorizers.insert(authorizer_id, authorizer.clone());
+            Ok(json_created(authorizer))
+        })
+    }
+
+    fn update_authorizer(&self, scope: &Scope, id: &str, authorizer: &str, body: &[u8]) -> Answer {
+        let input: Json = parse(body)?;
+        self.change(scope, id, |api| {
+            let current = api.authorizers.get_mut(authorizer).ok_or_else(|| {
+                not_found(format!(
+                    "Invalid Authorizer identifier specified {authorizer}"
+                ))
+            })?;
+            if let (Json::Object(current), Json::Object(changes)) = (&mut *current, input) {
+                for (key, value) in changes {
+                    if key != "authorizerId" {
+                        current.insert(key, value);
+                    }
+                }
+            }
+            Ok(json_ok(current.clone()))
+        })
+    }
+
     fn tag(&self, scope: &Scope, arn: &str, body: &[u8]) -> Answer {
         let input: TagsInput = parse(body)?;
         self.change(scope, &api_id_of(arn), |api| {
@@ -681,10 +828,8 @@ impl ApiGateway {
         })
     }
 
-    fn untag(&self, scope: &Scope, arn: &str, path: &str) -> Answer {
-        let keys: Vec<String> = path
-            .split_once('?')
-            .map(|(_, q)| q)
+    fn untag(&self, scope: &Scope, arn: &str, query: Option<&str>) -> Answer {
+        let keys: Vec<String> = query
             .unwrap_or_default()
             .split('&')
             .filter_map(|pair| pair.split_once('='))

@@ -6,6 +6,7 @@
 
 mod control;
 pub mod event;
+pub mod export;
 pub mod model;
 pub mod routing;
 

@@ -153,6 +153,8 @@ pub struct Api {
     pub routes: BTreeMap<String, Route>,
     pub stages: BTreeMap<String, Stage>,
     pub deployments: BTreeMap<String, Deployment>,
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Json>,
 }
 
 impl Api {

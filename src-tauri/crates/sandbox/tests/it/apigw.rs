@@ -196,13 +196,28 @@ async fn answers_and_errors_map_as_on_aws() {
 
     // A route behind an authorizer is refused rather than let through.
     let apigw = setup.sandbox.apigw();
+    let authorizer = apigw
+        .create_authorizer()
+        .api_id(&setup.api_id)
+        .name("jwt")
+        .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Jwt)
+        .identity_source("$request.header.Authorization")
+        .jwt_configuration(
+            aws_sdk_apigatewayv2::types::JwtConfiguration::builder()
+                .issuer("https://issuer.example")
+                .audience("lab")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     apigw
         .create_route()
         .api_id(&setup.api_id)
         .route_key("GET /private")
         .target(format!("integrations/{}", setup.integration_id))
         .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Jwt)
-        .authorizer_id("abc1234")
+        .authorizer_id(authorizer.authorizer_id().unwrap())
         .send()
         .await
         .unwrap();
@@ -560,4 +575,41 @@ async fn access_logs_and_the_inspection_feed_record_each_request() {
             .any(|r| r["service"] == "lambda"),
         "the invocation is on the feed too"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_api_gives_openapi_in_json_and_yaml() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let exported = apigw
+        .export_api()
+        .api_id(&setup.api_id)
+        .specification("OAS30")
+        .output_type("JSON")
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    let document: serde_json::Value =
+        serde_json::from_slice(exported.body().unwrap().as_ref()).unwrap();
+    assert_eq!(document["openapi"], "3.0.1");
+    assert_eq!(document["info"]["title"], "EchoAPI");
+    assert_eq!(
+        document["servers"][0]["url"],
+        format!("{}/prod", setup.endpoint)
+    );
+    let get = &document["paths"]["/things/{id}"]["get"];
+    assert_eq!(get["parameters"][0]["name"], "id");
+    assert_eq!(get["x-amazon-apigateway-integration"]["type"], "aws_proxy");
+    assert!(document["paths"]["/{proxy+}"]["x-amazon-apigateway-any-method"].is_object());
+    let yaml = apigw
+        .export_api()
+        .api_id(&setup.api_id)
+        .specification("OAS30")
+        .output_type("YAML")
+        .send()
+        .await
+        .unwrap();
+    let text = String::from_utf8(yaml.body().unwrap().as_ref().to_vec()).unwrap();
+    assert!(text.contains("\"openapi\": \"3.0.1\""), "{text}");
 }
