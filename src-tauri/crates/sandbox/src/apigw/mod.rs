@@ -8,6 +8,7 @@ mod control;
 pub mod event;
 pub mod export;
 pub mod model;
+mod proxy;
 pub mod routing;
 
 use std::collections::{BTreeMap, HashMap};
@@ -490,6 +491,21 @@ impl ApiGateway {
         let Some(integration) = &selected.integration else {
             return message(StatusCode::NOT_FOUND, "Not Found");
         };
+        if integration.integration_type == "HTTP_PROXY" {
+            let invoked = std::time::Instant::now();
+            let response = proxy::forward(
+                integration,
+                &selected.parameters,
+                method,
+                query,
+                headers,
+                body.clone(),
+            )
+            .await;
+            trace.integration_latency = Some(invoked.elapsed());
+            trace.integration_status = Some(response.status().as_u16());
+            return response;
+        }
         if integration.integration_type != "AWS_PROXY" {
             return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         }

@@ -613,3 +613,66 @@ async fn export_api_gives_openapi_in_json_and_yaml() {
     let text = String::from_utf8(yaml.body().unwrap().as_ref().to_vec()).unwrap();
     assert!(text.contains("\"openapi\": \"3.0.1\""), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_proxy_integrations_forward_the_request() {
+    // A backend on loopback that says what it received.
+    let backend = axum::Router::new().fallback(
+        |method: axum::http::Method, uri: axum::http::Uri, body: String| async move {
+            ([("x-backend", "yes")], format!("{method} {uri} {body}"))
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let backend_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, backend).await.unwrap() });
+
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = apigw
+        .create_api()
+        .name("Proxy")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
+    let integration = apigw
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
+        .integration_method("ANY")
+        .integration_uri(format!("http://127.0.0.1:{backend_port}/backend/{{proxy}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration.payload_format_version(), Some("1.0"));
+    apigw
+        .create_route()
+        .api_id(api_id)
+        .route_key("ANY /{proxy+}")
+        .target(format!(
+            "integrations/{}",
+            integration.integration_id().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    apigw
+        .create_stage()
+        .api_id(api_id)
+        .stage_name("$default")
+        .auto_deploy(true)
+        .send()
+        .await
+        .unwrap();
+    let reply = send(
+        "POST",
+        &format!("{}/a/b?c=1", api.api_endpoint().unwrap()),
+        &[],
+        "hello",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("x-backend"), Some("yes"));
+    assert_eq!(reply.body, "POST /backend/a/b?c=1 hello");
+}
