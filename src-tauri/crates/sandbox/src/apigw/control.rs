@@ -244,9 +244,6 @@ impl ApiGateway {
                 self.update_integration(scope, id, integration, body)
             }
             (Method::DELETE, ["v2", "apis", id, "integrations", integration]) => self.change(scope, id, |api| {
-                if api.routes.values().any(|r| r.target.as_deref() == Some(&format!("integrations/{integration}"))) {
-                    return Err(conflict(format!("Cannot delete integration {integration}: routes still target it")));
-                }
                 api.integrations
                     .remove(*integration)
                     .map(|_| no_content())

@@ -75,6 +75,9 @@ pub struct ApiGateway {
     metrics: Mutex<HashMap<(String, String), StageMetrics>>,
 }
 
+/// How much of a response body the inspection feed keeps.
+const RECORDED_BODY_BYTES: usize = 64 * 1024;
+
 /// The most a client may send through the invoke URL (10 MB).
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
@@ -220,20 +223,30 @@ impl ApiGateway {
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert("apigw-requestid", value);
         }
-        let status = response.status().as_u16();
-        let length = response
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("0")
-            .to_owned();
+        let (parts, body) = response.into_parts();
+        let body = http_body_util::BodyExt::collect(body)
+            .await
+            .map(|collected| collected.to_bytes())
+            .unwrap_or_default();
+        let status = parts.status.as_u16();
+        let length = body.len().to_string();
+        let response_record = json!({
+            "status": status,
+            "headers": parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), json!(String::from_utf8_lossy(v.as_bytes()))))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
+            "body": String::from_utf8_lossy(&body[..body.len().min(RECORDED_BODY_BYTES)]),
+        });
+        let response = Response::from_parts(parts, axum::body::Body::from(body));
         self.observe(
             scope,
             api_id,
             &incoming,
             &request_id,
             &trace,
-            (status, length),
+            (status, length, response_record),
             latency,
         )
         .await;
@@ -249,7 +262,7 @@ impl ApiGateway {
         incoming: &Incoming<'_>,
         request_id: &str,
         trace: &Trace,
-        (status, length): (u16, String),
+        (status, length, response_record): (u16, String, serde_json::Value),
         latency: Duration,
     ) {
         let stage = trace.stage.clone().unwrap_or_default();
@@ -346,7 +359,10 @@ impl ApiGateway {
                 "integrationLatencyMs": trace.integration_latency.map(|d| d.as_secs_f64() * 1000.0),
                 "integrationStatus": trace.integration_status,
                 "error": trace.error,
+                "integration": trace.integration,
                 "event": trace.event,
+                "answer": trace.answer,
+                "response": response_record,
                 "metrics": metrics,
             }));
         }
@@ -489,8 +505,10 @@ impl ApiGateway {
             return message(StatusCode::UNAUTHORIZED, "Unauthorized");
         }
         let Some(integration) = &selected.integration else {
-            return message(StatusCode::NOT_FOUND, "Not Found");
+            // A route without a target (or whose integration was deleted) has nothing to call.
+            return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         };
+        trace.integration = Some(integration.to_json());
         if integration.integration_type == "HTTP_PROXY" {
             let invoked = std::time::Instant::now();
             let response = proxy::forward(
@@ -565,8 +583,14 @@ impl ApiGateway {
             Ok(Err(error)) => error.status.as_u16(),
             Err(_) => 504,
         });
-        if let Ok(Ok((answer, true))) = &result {
-            trace.error = Some(String::from_utf8_lossy(answer).into_owned());
+        if let Ok(Ok((answer, failed))) = &result {
+            trace.answer = Some(
+                serde_json::from_slice(answer)
+                    .unwrap_or_else(|_| json!(String::from_utf8_lossy(answer))),
+            );
+            if *failed {
+                trace.error = Some(String::from_utf8_lossy(answer).into_owned());
+            }
         }
         match result {
             Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
@@ -598,6 +622,8 @@ struct Trace {
     integration_latency: Option<Duration>,
     integration_status: Option<u16>,
     error: Option<String>,
+    integration: Option<serde_json::Value>,
+    answer: Option<serde_json::Value>,
 }
 
 /// A token bucket for a stage's throttling settings.

@@ -567,6 +567,10 @@ async fn access_logs_and_the_inspection_feed_record_each_request() {
     assert_eq!(request["routeKey"], "GET /things/{id}");
     assert_eq!(request["event"]["pathParameters"]["id"], "9", "{request}");
     assert_eq!(request["metrics"]["count"], 1);
+    assert_eq!(request["integration"]["integrationType"], "AWS_PROXY");
+    assert_eq!(request["answer"]["statusCode"], 200);
+    assert_eq!(request["response"]["status"], 200);
+    assert_eq!(request["response"]["headers"]["x-echo"], "yes");
     assert!(
         records
             .as_array()
@@ -675,4 +679,244 @@ async fn http_proxy_integrations_forward_the_request() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.header("x-backend"), Some("yes"));
     assert_eq!(reply.body, "POST /backend/a/b?c=1 hello");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_control_plane_resource_reads_updates_and_deletes() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let id = setup.api_id.as_str();
+
+    let apis = apigw.get_apis().send().await.unwrap();
+    assert_eq!(apis.items().len(), 1);
+    let renamed = apigw
+        .update_api()
+        .api_id(id)
+        .name("Renamed")
+        .description("d")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.name(), renamed.description()),
+        (Some("Renamed"), Some("d"))
+    );
+
+    let integration = apigw
+        .get_integration()
+        .api_id(id)
+        .integration_id(&setup.integration_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration.timeout_in_millis(), Some(1000));
+    let updated = apigw
+        .update_integration()
+        .api_id(id)
+        .integration_id(&setup.integration_id)
+        .timeout_in_millis(2000)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.timeout_in_millis(), Some(2000));
+    let bad = apigw
+        .update_integration()
+        .api_id(id)
+        .integration_id(&setup.integration_id)
+        .timeout_in_millis(10)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(bad.is_bad_request_exception(), "{bad:?}");
+    assert_eq!(
+        apigw
+            .get_integrations()
+            .api_id(id)
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len(),
+        1
+    );
+
+    let routes = apigw.get_routes().api_id(id).send().await.unwrap();
+    assert_eq!(routes.items().len(), 3);
+    let route_id = routes.items()[0].route_id().unwrap();
+    let route = apigw
+        .get_route()
+        .api_id(id)
+        .route_id(route_id)
+        .send()
+        .await
+        .unwrap();
+    let duplicate = apigw
+        .create_route()
+        .api_id(id)
+        .route_key(route.route_key().unwrap())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(duplicate.is_conflict_exception(), "{duplicate:?}");
+    let moved = apigw
+        .update_route()
+        .api_id(id)
+        .route_id(route_id)
+        .route_key("GET /moved")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.route_key(), Some("GET /moved"));
+
+    let stage = apigw
+        .get_stage()
+        .api_id(id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stage.stage_variables().unwrap()["color"], "blue");
+    assert_eq!(
+        apigw
+            .get_stages()
+            .api_id(id)
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len(),
+        1
+    );
+    let deployments = apigw.get_deployments().api_id(id).send().await.unwrap();
+    assert!(
+        !deployments.items().is_empty(),
+        "auto-deploy made deployments"
+    );
+    let deployment_id = stage.deployment_id().unwrap();
+    let deployment = apigw
+        .get_deployment()
+        .api_id(id)
+        .deployment_id(deployment_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deployment.auto_deployed(), Some(true));
+    let busy = apigw
+        .delete_deployment()
+        .api_id(id)
+        .deployment_id(deployment_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_apigatewayv2::error::ProvideErrorMetadata::code(&busy),
+        Some("BadRequestException")
+    );
+
+    let arn = format!("arn:aws:apigateway:us-east-1::/apis/{id}");
+    apigw
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("lab", "crud")
+        .tags("course", "ccbda")
+        .send()
+        .await
+        .unwrap();
+    apigw
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("course")
+        .send()
+        .await
+        .unwrap();
+    let tags = apigw.get_tags().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(tags.tags().unwrap().len(), 1);
+
+    for route in apigw.get_routes().api_id(id).send().await.unwrap().items() {
+        apigw
+            .delete_route()
+            .api_id(id)
+            .route_id(route.route_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    apigw
+        .delete_integration()
+        .api_id(id)
+        .integration_id(&setup.integration_id)
+        .send()
+        .await
+        .unwrap();
+    apigw
+        .delete_stage()
+        .api_id(id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    apigw.delete_api().api_id(id).send().await.unwrap();
+    let gone = apigw
+        .get_api()
+        .api_id(id)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(gone.is_not_found_exception(), "{gone:?}");
+    assert_eq!(
+        gone.meta().message(),
+        Some(format!("Invalid API identifier specified 000000000000:{id}").as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apis_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let api_id = {
+        let sandbox = Sandbox::start_in(dir.path()).await;
+        let api = sandbox
+            .apigw()
+            .create_api()
+            .name("Kept")
+            .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+            .send()
+            .await
+            .unwrap();
+        let id = api.api_id().unwrap().to_owned();
+        sandbox
+            .apigw()
+            .create_stage()
+            .api_id(&id)
+            .stage_name("prod")
+            .send()
+            .await
+            .unwrap();
+        sandbox.running.shutdown().await;
+        id
+    };
+    let sandbox = Sandbox::start_in(dir.path()).await;
+    let api = sandbox
+        .apigw()
+        .get_api()
+        .api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.name(), Some("Kept"));
+    assert!(
+        api.api_endpoint()
+            .unwrap()
+            .starts_with(&sandbox.running.endpoint())
+    );
+    sandbox
+        .apigw()
+        .get_stage()
+        .api_id(&api_id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
 }
