@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use common::{Server, Target};
 
 const LATENCY_REQUESTS: usize = 2_000;
@@ -17,24 +16,6 @@ const CONCURRENCY: usize = 16;
 
 fn main() {
     common::main_with(run);
-}
-
-/// The release build of the test function, zipped as a `provided.al2023` package (base64).
-fn function_zip() -> String {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target")
-        });
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--release", "-p", "lab-test-function"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building lab-test-function failed");
-    let binary =
-        std::fs::read(target.join("release/test-function")).expect("the function is built");
-    let zip = lab_sandbox::lambda::package::zip_files(&[("bootstrap", &binary, 0o755)]);
-    base64::engine::general_purpose::STANDARD.encode(zip)
 }
 
 async fn expect(status: u16, call: (u16, hyper::body::Bytes)) {
@@ -88,7 +69,7 @@ async fn measure(target: &Target, path: &str) -> Figures {
 }
 
 async fn run() {
-    let zip = function_zip();
+    let zip = common::function_zip();
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let data_dir_arg = data_dir.path().to_string_lossy().into_owned();
     // An account limit above the benchmark's concurrency, so it measures speed, not throttling.

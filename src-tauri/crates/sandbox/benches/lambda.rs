@@ -6,7 +6,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use common::{Server, Target};
 
 const WARM_INVOKES: usize = 2_000;
@@ -14,24 +13,6 @@ const COLD_STARTS: usize = 15;
 
 fn main() {
     common::main_with(run);
-}
-
-/// The release build of the test function, zipped as a `provided.al2023` package (base64).
-fn function_zip() -> String {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target")
-        });
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--release", "-p", "lab-test-function"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building lab-test-function failed");
-    let binary =
-        std::fs::read(target.join("release/test-function")).expect("the function is built");
-    let zip = lab_sandbox::lambda::package::zip_files(&[("bootstrap", &binary, 0o755)]);
-    base64::engine::general_purpose::STANDARD.encode(zip)
 }
 
 async fn create(target: &Target, name: &str, zip: &str) {
@@ -71,7 +52,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn run() {
-    let zip = function_zip();
+    let zip = common::function_zip();
     let sandbox = Server::spawn(&["serve-sandbox"]);
     let target = Target::new(sandbox.port);
     // The floor answers a same-size POST with a same-size body.

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use base64::Engine as _;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
@@ -165,8 +166,18 @@ impl Target {
 
     /// POSTs `body` to `path` with `headers`; the status and the body of the answer.
     pub async fn post(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Bytes) {
+        self.send(hyper::Method::POST, path, headers, body).await
+    }
+
+    async fn send(
+        &self,
+        method: hyper::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, Bytes) {
         let url = format!("{}{}", self.url.trim_end_matches('/'), path);
-        let mut request = hyper::Request::post(url);
+        let mut request = hyper::Request::builder().method(method).uri(url);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -190,23 +201,7 @@ impl Target {
 
     /// GETs `path`; the status and the body of the answer.
     pub async fn get(&self, path: &str) -> (u16, Bytes) {
-        let url = format!("{}{}", self.url.trim_end_matches('/'), path);
-        let request = hyper::Request::get(url)
-            .body(Full::new(Bytes::new()))
-            .expect("a valid request");
-        let response = self
-            .client
-            .request(request)
-            .await
-            .expect("the server answers");
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        (status, body)
+        self.send(hyper::Method::GET, path, &[], Vec::new()).await
     }
 
     /// A DynamoDB operation.
@@ -222,4 +217,22 @@ impl Target {
         ];
         self.post("/", &headers, body.as_bytes().to_vec()).await
     }
+}
+
+/// The release build of the test function, zipped as a `provided.al2023` package (base64).
+pub fn function_zip() -> String {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target")
+        });
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release", "-p", "lab-test-function"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building lab-test-function failed");
+    let binary =
+        std::fs::read(target.join("release/test-function")).expect("the function is built");
+    let zip = lab_sandbox::lambda::package::zip_files(&[("bootstrap", &binary, 0o755)]);
+    base64::engine::general_purpose::STANDARD.encode(zip)
 }
