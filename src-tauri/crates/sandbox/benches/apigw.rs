@@ -69,7 +69,7 @@ async fn measure(target: &Target, path: &str) -> Figures {
 }
 
 async fn run() {
-    let zip = common::function_zip();
+    let zip = common::function_zip("gateway-function");
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let data_dir_arg = data_dir.path().to_string_lossy().into_owned();
     // An account limit above the benchmark's concurrency, so it measures speed, not throttling.

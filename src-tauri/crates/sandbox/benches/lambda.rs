@@ -52,7 +52,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn run() {
-    let zip = common::function_zip();
+    let zip = common::function_zip("test-function");
     let sandbox = Server::spawn(&["serve-sandbox"]);
     let target = Target::new(sandbox.port);
     // The floor answers a same-size POST with a same-size body.

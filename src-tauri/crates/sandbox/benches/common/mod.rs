@@ -219,8 +219,9 @@ impl Target {
     }
 }
 
-/// The release build of the test function, zipped as a `provided.al2023` package (base64).
-pub fn function_zip() -> String {
+/// The release build of `binary` (from lab-test-function), zipped as a `provided.al2023`
+/// package (base64).
+pub fn function_zip(binary: &str) -> String {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
@@ -231,8 +232,7 @@ pub fn function_zip() -> String {
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building lab-test-function failed");
-    let binary =
-        std::fs::read(target.join("release/test-function")).expect("the function is built");
-    let zip = lab_sandbox::lambda::package::zip_files(&[("bootstrap", &binary, 0o755)]);
+    let code = std::fs::read(target.join("release").join(binary)).expect("the function is built");
+    let zip = lab_sandbox::lambda::package::zip_files(&[("bootstrap", &code, 0o755)]);
     base64::engine::general_purpose::STANDARD.encode(zip)
 }
