@@ -487,128 +487,93 @@ fn load_definitions(
     table: &str,
 ) -> Result<Vec<StoredDefinition>, StoreError> {
     let mut statement = connection
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT account, region, name, definition FROM {table} ORDER BY account, region, name"
         ))
         .map_err(StoreError::Read)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok(StoredDefinition {
-                scope: Scope {
-                    account: row.get(0)?,
-                    region: row.get(1)?,
-                },
-                name: row.get(2)?,
-                definition: row.get(3)?,
-            })
+    rows(&mut statement, [], |row| {
+        Ok(StoredDefinition {
+            scope: Scope {
+                account: row.get(0)?,
+                region: row.get(1)?,
+            },
+            name: row.get(2)?,
+            definition: row.get(3)?,
         })
-        .map_err(StoreError::Read)?;
-    rows.collect::<Result<Vec<_>, _>>()
+    })
+}
+
+/// Every row `statement` returns for `parameters`, mapped by `map`.
+fn rows<T>(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    parameters: impl rusqlite::Params,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    statement
+        .query_map(parameters, map)
+        .map_err(StoreError::Read)?
+        .collect::<Result<Vec<_>, _>>()
         .map_err(StoreError::Read)
 }
 
 fn load_logs(connection: &Connection) -> Result<Vec<StoredLogGroup>, StoreError> {
-    let mut groups = Vec::new();
-    let mut statement = connection
-        .prepare("SELECT account, region, name, definition FROM logs_groups ORDER BY account, region, name")
-        .map_err(StoreError::Read)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok(StoredLogGroup {
-                scope: Scope {
-                    account: row.get(0)?,
-                    region: row.get(1)?,
-                },
-                name: row.get(2)?,
-                definition: row.get(3)?,
-                streams: Vec::new(),
-            })
-        })
-        .map_err(StoreError::Read)?;
-    for row in rows {
-        groups.push(row.map_err(StoreError::Read)?);
-    }
     let mut streams = connection
-        .prepare(
+        .prepare_cached(
             "SELECT name, created FROM logs_streams WHERE account = ?1 AND region = ?2 AND log_group = ?3 ORDER BY name",
         )
         .map_err(StoreError::Read)?;
     let mut events = connection
-        .prepare(
+        .prepare_cached(
             "SELECT timestamp, ingestion, message FROM logs_events
              WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND stream = ?4 ORDER BY seq",
         )
         .map_err(StoreError::Read)?;
-    for group in &mut groups {
-        let rows = streams
-            .query_map(
-                params![group.scope.account, group.scope.region, group.name],
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
-            )
-            .map_err(StoreError::Read)?;
-        let mut names = Vec::new();
-        for row in rows {
-            names.push(row.map_err(StoreError::Read)?);
+    let mut groups = Vec::new();
+    for group in load_definitions(connection, "logs_groups")? {
+        let (account, region, name) = (&group.scope.account, &group.scope.region, &group.name);
+        let mut loaded = Vec::new();
+        let stream_rows = rows(&mut streams, params![account, region, name], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        for (stream, created) in stream_rows {
+            let stream_events = rows(&mut events, params![account, region, name, stream], |row| {
+                Ok(StoredLogEvent {
+                    timestamp: row.get(0)?,
+                    ingestion: row.get(1)?,
+                    message: row.get(2)?,
+                })
+            })?;
+            loaded.push((stream, created, stream_events));
         }
-        for (name, created) in names {
-            let rows = events
-                .query_map(
-                    params![group.scope.account, group.scope.region, group.name, name],
-                    |row| {
-                        Ok(StoredLogEvent {
-                            timestamp: row.get(0)?,
-                            ingestion: row.get(1)?,
-                            message: row.get(2)?,
-                        })
-                    },
-                )
-                .map_err(StoreError::Read)?;
-            let mut stream_events = Vec::new();
-            for row in rows {
-                stream_events.push(row.map_err(StoreError::Read)?);
-            }
-            group.streams.push((name, created, stream_events));
-        }
+        groups.push(StoredLogGroup {
+            scope: group.scope,
+            name: group.name,
+            definition: group.definition,
+            streams: loaded,
+        });
     }
     Ok(groups)
 }
 
 fn load(connection: &Connection) -> Result<Vec<StoredTable>, StoreError> {
-    let mut tables = Vec::new();
-    let mut statement = connection
-        .prepare("SELECT account, region, name, definition FROM dynamodb_tables ORDER BY account, region, name")
-        .map_err(StoreError::Read)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok(StoredTable {
-                scope: Scope {
-                    account: row.get(0)?,
-                    region: row.get(1)?,
-                },
-                name: row.get(2)?,
-                definition: row.get(3)?,
-                items: Vec::new(),
-            })
-        })
-        .map_err(StoreError::Read)?;
-    for row in rows {
-        tables.push(row.map_err(StoreError::Read)?);
-    }
     let mut items = connection
-        .prepare(
+        .prepare_cached(
             "SELECT item FROM dynamodb_items WHERE account = ?1 AND region = ?2 AND table_name = ?3",
         )
         .map_err(StoreError::Read)?;
-    for table in &mut tables {
-        let rows = items
-            .query_map(
-                params![table.scope.account, table.scope.region, table.name],
-                |row| row.get::<_, String>(0),
-            )
-            .map_err(StoreError::Read)?;
-        for row in rows {
-            table.items.push(row.map_err(StoreError::Read)?);
-        }
+    let mut tables = Vec::new();
+    for table in load_definitions(connection, "dynamodb_tables")? {
+        let stored_items = rows(
+            &mut items,
+            params![table.scope.account, table.scope.region, table.name],
+            |row| row.get::<_, String>(0),
+        )?;
+        tables.push(StoredTable {
+            scope: table.scope,
+            name: table.name,
+            definition: table.definition,
+            items: stored_items,
+        });
     }
     Ok(tables)
 }
