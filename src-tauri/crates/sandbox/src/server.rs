@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State as Extract;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -74,7 +73,6 @@ pub(crate) fn router(state: State) -> Router {
         .route("/_sandbox/inspect/history", get(inspect_history))
         .route("/_sandbox/inspect/stream", get(inspect_stream))
         .fallback(aws_request)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
@@ -94,8 +92,12 @@ async fn aws_request(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
+    // Read the body here, not in an extractor, so an oversized one gets AWS's answer.
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return too_large(uri.path(), &headers);
+    };
     if let Some((api_id, path)) = ApiGateway::target_of(uri.path(), &headers) {
         // The invoke URL: a client's request to an API, not an AWS API call; the API's id says
         // which region holds it.
@@ -206,6 +208,21 @@ async fn inspect_history(
 
 async fn inspect_stream(Extract(state): Extract<State>) -> Response {
     state.inner.inspector.stream().into_response()
+}
+
+/// The answer to a body over [`MAX_BODY_BYTES`], in the shape its protocol's clients expect.
+fn too_large(path: &str, headers: &HeaderMap) -> Response {
+    if ApiGateway::target_of(path, headers).is_some() {
+        return crate::apigw::message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    }
+    let protocol = Protocol::detect(headers, None, &[]);
+    let error = AwsError::new(
+        "com.amazon.coral.service",
+        "RequestEntityTooLargeException",
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Request must be smaller than {MAX_BODY_BYTES} bytes"),
+    );
+    wire::render_error(&protocol, &error, &wire::new_request_id())
 }
 
 /// The deployment package GetFunction's `Code.Location` points at.

@@ -107,3 +107,25 @@ async fn shutdown_closes_the_port() {
     sandbox.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn an_oversized_body_gets_an_aws_shaped_413() {
+    let sandbox = start(Config::default()).await.unwrap();
+    let huge = "x".repeat(16 * 1024 * 1024 + 1);
+    let reply = send(
+        "POST",
+        &format!("{}/", sandbox.endpoint()),
+        &[
+            ("x-amz-target", "DynamoDB_20120810.PutItem"),
+            ("content-type", "application/x-amz-json-1.0"),
+        ],
+        &huge,
+    )
+    .await;
+    assert_eq!(reply.status, 413);
+    assert_eq!(
+        reply.json()["__type"],
+        "com.amazon.coral.service#RequestEntityTooLargeException"
+    );
+    sandbox.shutdown().await;
+}
