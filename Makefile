@@ -13,7 +13,11 @@ export SERVERLESS_LAB_PYTHON_TOOLS := $(PYTHON_TOOLS)
 # Desktop tests need a display; without one they run inside a virtual X server.
 XVFB := $(if $(HAS_DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")
 
-.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab
+# The Lambda functions under lambda/ (each crate with a src/main.rs) and where their zips go.
+LAMBDA_FUNCTIONS := $(patsubst lambda/%/src/main.rs,%,$(wildcard lambda/*/src/main.rs))
+LAMBDA_DIR := target/lambda
+
+.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab lambdas
 
 ## run: install what is missing, build, and start the desktop app (a terminal fallback without a display)
 run:
@@ -36,6 +40,7 @@ test: deps-test
 	$(MAKE) --no-print-directory clippy
 	$(MAKE) --no-print-directory ui-check ui-test
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory lambdas
 	$(MAKE) --no-print-directory nextest
 
 deps:
@@ -92,6 +97,15 @@ bench:
 	$(CARGO) bench -p lab-sandbox --bench dynamodb
 	$(CARGO) bench -p lab-sandbox --bench lambda
 	$(CARGO) bench -p lab-sandbox --bench apigw
+
+## lambdas: package every Lambda function for AWS and the sandbox: target/lambda/<name>/bootstrap.zip
+# cargo-lambda links with zig against an old glibc, so the same zip loads on Amazon Linux 2023
+# (provided.al2023) and on this machine. It is installed with pip beside the AWS CLI.
+lambdas:
+	.ci/install-deps lambdas
+	PATH="$(PYTHON_TOOLS)/bin:$$PATH" $(CARGO) lambda build --release --x86-64 --output-format zip \
+	  --lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_FUNCTIONS))
+	@for name in $(LAMBDA_FUNCTIONS); do echo "packaged $(LAMBDA_DIR)/$$name/bootstrap.zip"; done
 
 ## lab: build the CLI at target/release/lab
 lab:

@@ -1,7 +1,7 @@
 //! `lab`: Serverless Lab from a terminal.
 //!
 //! Each subcommand is a thin front end on a library crate: `sandbox` runs the local cloud in the
-//! foreground. Lesson commands (lessons, run, status, teardown, report) arrive with the engine's
+//! foreground; `functions` shows the Lambda functions the lessons deploy. Lesson commands (lessons, run, status, teardown, report) arrive with the engine's
 //! lesson support.
 
 mod commands;
@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Run the sandbox (the local AWS cloud) in the foreground until Ctrl-C.
     Sandbox(commands::sandbox::Args),
+    /// List the Lambda functions the lessons deploy, or print one's Rust sources.
+    Functions(commands::functions::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sandbox(args) => commands::sandbox::run(args),
+        Command::Functions(args) => commands::functions::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

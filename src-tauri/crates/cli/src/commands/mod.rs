@@ -1,3 +1,4 @@
 //! One module per `lab` subcommand.
 
+pub mod functions;
 pub mod sandbox;

@@ -1,0 +1,125 @@
+//! Which functions exist and what their sources say. A function's sources are its own crate
+//! plus the library crates under `lambda/` it builds on, as a reader would open them.
+
+/// One file of a function's sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path from the repository root, e.g. `lambda/crud/src/handler.rs`.
+    pub path: &'static str,
+    /// The file's text.
+    pub text: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CrateKind {
+    Function,
+    Library,
+}
+
+#[derive(Debug)]
+struct CrateSources {
+    name: &'static str,
+    description: &'static str,
+    kind: CrateKind,
+    files: &'static [SourceFile],
+}
+
+include!(concat!(env!("OUT_DIR"), "/sources.rs"));
+
+/// A Lambda function of the lab.
+#[derive(Debug, Clone, Copy)]
+pub struct Function {
+    sources: &'static CrateSources,
+}
+
+/// No function of that name exists.
+#[derive(Debug, thiserror::Error)]
+#[error("there is no Lambda function \"{name}\" in the lab (there are: {known})")]
+pub struct UnknownFunction {
+    pub name: String,
+    pub known: String,
+}
+
+impl Function {
+    /// Every function, by name.
+    pub fn all() -> impl Iterator<Item = Function> {
+        CRATES
+            .iter()
+            .filter(|sources| sources.kind == CrateKind::Function)
+            .map(|sources| Function { sources })
+    }
+
+    /// The function called `name` (its crate's and binary's name, e.g. `crud`).
+    pub fn named(name: &str) -> Result<Function, UnknownFunction> {
+        Self::all()
+            .find(|function| function.name() == name)
+            .ok_or_else(|| UnknownFunction {
+                name: name.to_owned(),
+                known: Self::all()
+                    .map(|function| function.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.sources.name
+    }
+
+    /// One sentence on what it does (its crate's description).
+    pub fn description(&self) -> &'static str {
+        self.sources.description
+    }
+
+    /// Its crate's files, then those of the shared libraries, each in path order.
+    pub fn sources(&self) -> Vec<SourceFile> {
+        let libraries = CRATES
+            .iter()
+            .filter(|sources| sources.kind == CrateKind::Library);
+        std::iter::once(self.sources)
+            .chain(libraries)
+            .flat_map(|sources| sources.files.iter().copied())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lab_functions_are_listed_with_their_descriptions() {
+        let names: Vec<_> = Function::all().map(|function| function.name()).collect();
+        assert_eq!(names, ["crud", "ddb-manager"]);
+        let crud = Function::named("crud").unwrap();
+        assert!(crud.description().starts_with("LambdaCRUD"));
+    }
+
+    #[test]
+    fn sources_hold_the_function_and_the_shared_library() {
+        let sources = Function::named("crud").unwrap().sources();
+        let paths: Vec<_> = sources.iter().map(|file| file.path).collect();
+        assert!(paths.contains(&"lambda/crud/Cargo.toml"));
+        assert!(paths.contains(&"lambda/crud/src/handler.rs"));
+        assert!(paths.contains(&"lambda/kit/src/notation.rs"));
+        assert!(
+            !paths
+                .iter()
+                .any(|path| path.starts_with("lambda/ddb-manager"))
+        );
+        let main = sources
+            .iter()
+            .find(|file| file.path == "lambda/crud/src/main.rs")
+            .unwrap();
+        assert!(main.text.contains("lambda_runtime::run"));
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_known_ones() {
+        let error = Function::named("crud2").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "there is no Lambda function \"crud2\" in the lab (there are: crud, ddb-manager)"
+        );
+    }
+}
