@@ -1,8 +1,9 @@
 //! `lab`: Serverless Lab from a terminal.
 //!
 //! Each subcommand is a thin front end on a library crate: `sandbox` runs the local cloud in the
-//! foreground; `functions` shows the Lambda functions the lessons deploy. Lesson commands (lessons, run, status, teardown, report) arrive with the engine's
-//! lesson support.
+//! foreground; `lessons` lists the lessons and shows their steps; `functions` shows the Lambda
+//! functions the lessons deploy. Running lessons (run, status, teardown, report) arrives with the
+//! engine's provisioning and journal.
 
 mod commands;
 
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the sandbox (the local AWS cloud) in the foreground until Ctrl-C.
     Sandbox(commands::sandbox::Args),
+    /// List the lessons, or show one's steps with the AWS CLI commands they run.
+    Lessons(commands::lessons::Args),
     /// List the Lambda functions the lessons deploy, or print one's Rust sources.
     Functions(commands::functions::Args),
 }
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sandbox(args) => commands::sandbox::run(args),
+        Command::Lessons(args) => commands::lessons::run(args),
         Command::Functions(args) => commands::functions::run(args),
     };
     match result {

@@ -1,10 +1,12 @@
 //! The lab engine: what a lesson runs against ([`Target`]), where the app keeps its data
-//! ([`DataDir`]), and — as they arrive — lessons, provisioning, the journal and teardown.
+//! ([`DataDir`]), the [`lesson`]s, and — as they arrive — provisioning, the journal and
+//! teardown.
 //!
 //! The engine reaches the cloud only through AWS endpoints: for the sandbox it is handed an
 //! endpoint URL, never the sandbox's internals. It must not depend on Tauri.
 
 mod data_dir;
+pub mod lesson;
 mod target;
 
 pub use data_dir::{DATA_DIR_ENV, DataDir};

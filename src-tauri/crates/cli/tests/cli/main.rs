@@ -1,5 +1,6 @@
 //! The `lab` binary as a user runs it.
 
+mod lesson_cli;
 mod sandbox;
 
 use std::process::Command;
@@ -37,6 +38,72 @@ fn unknown_subcommand_fails_with_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("error:"), "{text}");
+}
+
+#[test]
+fn lessons_lists_the_shipped_lessons() {
+    let output = lab(&["lessons"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("crud-http-api  A CRUD API"), "{text}");
+    assert!(text.contains("11 steps."), "{text}");
+}
+
+#[test]
+fn a_lesson_shows_its_steps_with_their_cli_commands() {
+    let output = lab(&["lessons", "crud-http-api"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("1. Create the table  [table]"), "{text}");
+    assert!(
+        text.contains("    aws dynamodb create-table \\\n      --table-name ccbda-lambda-first"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--integration-uri \"${LAMBDA_ARN}\""),
+        "{text}"
+    );
+    assert!(text.contains("--route-key 'OPTIONS /'"), "{text}");
+    assert!(
+        text.contains("--zip-file fileb://target/lambda/crud/bootstrap.zip"),
+        "{text}"
+    );
+    assert!(text.contains("→ URL = ${API_ENDPOINT}/prod/"), "{text}");
+    assert!(text.contains("Q811: Assess"), "{text}");
+    let output = lab(&["lessons", "nope"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("there is no lesson \"nope\" (there are: crud-http-api)")
+    );
+}
+
+#[test]
+fn broken_lessons_are_reported_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("broken")).unwrap();
+    let lesson = "# Broken\n\n```lesson\nid = \"broken\"\nsummary = \"s\"\n```\n\n## One\n\n```step\nid = \"one\"\naction = \"s3.create-bucket\"\n```\n";
+    std::fs::write(dir.path().join("broken/lesson.md"), lesson).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["lessons", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "1 problem in the lessons:\n  {}:10: step \"one\": unknown action \"s3.create-bucket\"",
+        dir.path().join("broken/lesson.md").display()
+    );
+    assert!(text.contains(&expected), "{text}");
 }
 
 #[test]

@@ -14,32 +14,17 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 
-/// A client of the SDK crate `$sdk` for the sandbox at `$endpoint`, with throwaway credentials.
-macro_rules! client {
-    ($sdk:ident, $endpoint:expr) => {{
-        let config = $sdk::Config::builder()
-            .endpoint_url($endpoint)
-            .region($sdk::config::Region::new("us-east-1"))
-            .credentials_provider($sdk::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        $sdk::Client::from_conf(config)
-    }};
-}
+use lab_testkit::sandbox_client as client;
 
 /// A `lab sandbox` process and the endpoint it announced.
-struct SandboxProcess {
+/// `lab sandbox` running as a child process, stopped when dropped.
+pub struct SandboxProcess {
     child: Child,
-    endpoint: String,
+    pub endpoint: String,
 }
 
 impl SandboxProcess {
-    fn start(data_dir: &Path) -> Self {
+    pub fn start(data_dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
             .args(["sandbox", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)

@@ -9,26 +9,9 @@ use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use lab_sandbox::{Config, Running};
 use serde_json::Value;
 
-pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "000000000000";
 
-/// A client of the SDK crate `$sdk` for the sandbox at `$endpoint`, with throwaway credentials.
-macro_rules! client {
-    ($sdk:ident, $endpoint:expr) => {{
-        let config = $sdk::Config::builder()
-            .endpoint_url($endpoint)
-            .region($sdk::config::Region::new(REGION))
-            .credentials_provider($sdk::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        $sdk::Client::from_conf(config)
-    }};
-}
+use lab_testkit::sandbox_client as client;
 
 pub struct Sandbox {
     pub running: Running,

@@ -9,23 +9,7 @@ use aws_sdk_dynamodb::types::{
 };
 use lab_sandbox::{Config, Running, start};
 
-/// A client of the SDK crate `$sdk` for the sandbox at `$endpoint`, with throwaway credentials.
-macro_rules! client {
-    ($sdk:ident, $endpoint:expr, $region:expr) => {{
-        let config = $sdk::Config::builder()
-            .endpoint_url($endpoint)
-            .region($sdk::config::Region::new($region.to_owned()))
-            .credentials_provider($sdk::config::Credentials::new(
-                "AKIDSANDBOX",
-                "sandbox-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        $sdk::Client::from_conf(config)
-    }};
-}
+use lab_testkit::sandbox_client as client;
 
 pub struct Sandbox {
     pub running: Running,

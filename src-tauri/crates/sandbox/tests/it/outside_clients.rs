@@ -6,24 +6,6 @@ use std::process::{Command, Output};
 
 use crate::fixture::Sandbox;
 
-/// The virtual environment holding `aws` and boto3.
-fn python_tools() -> PathBuf {
-    let dir = std::env::var_os("SERVERLESS_LAB_PYTHON_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_default();
-            home.join(".cache/serverless-lab/python")
-        });
-    assert!(
-        dir.join("bin/aws").is_file(),
-        "the AWS CLI is not installed in {}: run `make deps-test`",
-        dir.display()
-    );
-    dir
-}
-
 /// Runs a command with throwaway credentials and no user configuration.
 fn run(program: PathBuf, args: &[&str], home: &std::path::Path) -> Output {
     Command::new(program)
@@ -57,7 +39,7 @@ fn stdout_json(output: &Output) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_aws_cli_runs_the_labs_dynamodb_commands() {
-    let tools = python_tools();
+    let tools = lab_testkit::python_tools();
     let sandbox = Sandbox::start().await;
     let endpoint = sandbox.running.endpoint();
     let home = tempfile::tempdir().unwrap();
@@ -140,7 +122,7 @@ async fn the_aws_cli_runs_the_labs_dynamodb_commands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_reads_and_writes_like_against_aws() {
-    let tools = python_tools();
+    let tools = lab_testkit::python_tools();
     let sandbox = Sandbox::start().await;
     let home = tempfile::tempdir().unwrap();
     let script = r#"
@@ -240,7 +222,7 @@ def respond(res, err=None):
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_labs_lambda_commands_deploy_and_run_the_course_function() {
-    let tools = python_tools();
+    let tools = lab_testkit::python_tools();
     let sandbox = Sandbox::start_with_python(tools.join("bin/python3")).await;
     let endpoint = sandbox.running.endpoint();
     let home = tempfile::tempdir().unwrap();

@@ -1,0 +1,441 @@
+//! The provisioning actions a step can name, their parameters, what each produces for
+//! `outputs`, and the AWS CLI command that does the same.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::cli::CliCommand;
+use super::vars::Vars;
+
+/// What a step provisions. Parameter strings may hold `${NAME}` references.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    CreateTable(CreateTable),
+    CreateFunction(CreateFunction),
+    AddPermission(AddPermission),
+    CreateApi(CreateApi),
+    CreateIntegration(CreateIntegration),
+    CreateRoutes(CreateRoutes),
+    CreateStage(CreateStage),
+    CreateDeployment(CreateDeployment),
+}
+
+/// `dynamodb.create-table`: a table with a string (or number/binary) partition key, on demand.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTable {
+    pub table: String,
+    pub partition_key: String,
+    #[serde(default = "string_key")]
+    pub key_type: String,
+}
+
+/// `lambda.create-function`: a function from one of the lab's packaged Rust functions.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFunction {
+    pub name: String,
+    /// The lab function to deploy (a crate under `lambda/`, e.g. `crud`).
+    pub code: String,
+    /// The execution role's name; `LabRole` in AWS Academy.
+    #[serde(default = "lab_role")]
+    pub role: String,
+    #[serde(default = "provided_al2023")]
+    pub runtime: String,
+    #[serde(default = "bootstrap")]
+    pub handler: String,
+    pub timeout: Option<i32>,
+    pub memory_size: Option<i32>,
+}
+
+/// `lambda.add-permission`: lets a service invoke a function.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddPermission {
+    pub function: String,
+    pub statement_id: String,
+    pub principal: String,
+    #[serde(default = "invoke_function")]
+    pub action: String,
+    pub source_arn: Option<String>,
+}
+
+/// `apigatewayv2.create-api`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApi {
+    pub name: String,
+    pub protocol: String,
+    pub route_selection_expression: Option<String>,
+}
+
+/// `apigatewayv2.create-integration`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntegration {
+    pub api: String,
+    #[serde(rename = "type")]
+    pub integration_type: String,
+    pub uri: String,
+    pub method: Option<String>,
+    pub payload_format_version: Option<String>,
+}
+
+/// `apigatewayv2.create-routes`: one route per key, all to the same target.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoutes {
+    pub api: String,
+    pub route_keys: Vec<String>,
+    pub target: String,
+}
+
+/// `apigatewayv2.create-stage`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStage {
+    pub api: String,
+    pub stage: String,
+    #[serde(default)]
+    pub auto_deploy: bool,
+}
+
+/// `apigatewayv2.create-deployment`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeployment {
+    pub api: String,
+    pub stage: String,
+}
+
+fn string_key() -> String {
+    "S".to_owned()
+}
+fn lab_role() -> String {
+    "LabRole".to_owned()
+}
+fn provided_al2023() -> String {
+    "provided.al2023".to_owned()
+}
+fn bootstrap() -> String {
+    "bootstrap".to_owned()
+}
+fn invoke_function() -> String {
+    "lambda:InvokeFunction".to_owned()
+}
+
+/// Every action name, as lessons write it.
+pub const NAMES: [&str; 8] = [
+    "dynamodb.create-table",
+    "lambda.create-function",
+    "lambda.add-permission",
+    "apigatewayv2.create-api",
+    "apigatewayv2.create-integration",
+    "apigatewayv2.create-routes",
+    "apigatewayv2.create-stage",
+    "apigatewayv2.create-deployment",
+];
+
+/// What a CLI rendering needs besides the action.
+#[derive(Debug, Clone)]
+pub struct CliContext<'a> {
+    pub lesson: &'a str,
+    /// `sandbox` or `aws`, for the resource tags.
+    pub target: &'a str,
+    pub region: &'a str,
+    /// The sandbox's URL, given to `--endpoint-url`; none for AWS.
+    pub endpoint_url: Option<&'a str>,
+    pub vars: &'a Vars,
+    /// The directory holding the lab functions' zips (`<dir>/<name>/bootstrap.zip`), for
+    /// `fileb://`.
+    pub zip_dir: &'a str,
+}
+
+impl Action {
+    /// Reads an action from its name and its `params` table.
+    pub fn parse(name: &str, params: toml::Table) -> Result<Self, String> {
+        Ok(match name {
+            "dynamodb.create-table" => Self::CreateTable(read(params)?),
+            "lambda.create-function" => Self::CreateFunction(read(params)?),
+            "lambda.add-permission" => Self::AddPermission(read(params)?),
+            "apigatewayv2.create-api" => Self::CreateApi(read(params)?),
+            "apigatewayv2.create-integration" => Self::CreateIntegration(read(params)?),
+            "apigatewayv2.create-routes" => Self::CreateRoutes(read(params)?),
+            "apigatewayv2.create-stage" => Self::CreateStage(read(params)?),
+            "apigatewayv2.create-deployment" => Self::CreateDeployment(read(params)?),
+            unknown => {
+                return Err(format!(
+                    "unknown action \"{unknown}\"; the actions are {}",
+                    NAMES.join(", ")
+                ));
+            }
+        })
+    }
+
+    /// The result fields `outputs` may capture: paths into the response as the AWS CLI prints
+    /// it (`TableDescription.TableArn` is what `jq .TableDescription.TableArn` picks).
+    pub fn outputs(&self) -> &'static [&'static str] {
+        match self {
+            Self::CreateTable(_) => &["TableDescription.TableArn", "TableDescription.TableName"],
+            Self::CreateFunction(_) => &["FunctionArn", "FunctionName"],
+            Self::AddPermission(_) => &["Statement"],
+            Self::CreateApi(_) => &["ApiId", "ApiEndpoint"],
+            Self::CreateIntegration(_) => &["IntegrationId"],
+            Self::CreateRoutes(_) => &[],
+            Self::CreateStage(_) => &["StageName"],
+            Self::CreateDeployment(_) => &["DeploymentId"],
+        }
+    }
+
+    /// Every string parameter, for checking the variables they refer to.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            Self::CreateTable(a) => vec![&a.table, &a.partition_key, &a.key_type],
+            Self::CreateFunction(a) => vec![&a.name, &a.code, &a.role, &a.runtime, &a.handler],
+            Self::AddPermission(a) => {
+                let mut texts = vec![&a.function, &a.statement_id, &a.principal, &a.action];
+                texts.extend(&a.source_arn);
+                texts
+            }
+            Self::CreateApi(a) => {
+                let mut texts = vec![&a.name, &a.protocol];
+                texts.extend(&a.route_selection_expression);
+                texts
+            }
+            Self::CreateIntegration(a) => {
+                let mut texts = vec![&a.api, &a.integration_type, &a.uri];
+                texts.extend(&a.method);
+                texts.extend(&a.payload_format_version);
+                texts
+            }
+            Self::CreateRoutes(a) => {
+                let mut texts = vec![&a.api, &a.target];
+                texts.extend(&a.route_keys);
+                texts
+            }
+            Self::CreateStage(a) => vec![&a.api, &a.stage],
+            Self::CreateDeployment(a) => vec![&a.api, &a.stage],
+        }
+        .into_iter()
+        .map(String::as_str)
+        .collect()
+    }
+
+    /// The AWS CLI commands that do what this action does.
+    pub fn cli(&self, context: &CliContext<'_>) -> Vec<CliCommand> {
+        let fill = |text: &str| context.vars.fill_known(text);
+        let tag_pairs = || {
+            format!(
+                "serverless-lab:lesson={},serverless-lab:target={}",
+                context.lesson, context.target
+            )
+        };
+        let commands = match self {
+            Self::CreateTable(a) => vec![
+                CliCommand::new("dynamodb", "create-table")
+                    .arg("table-name", fill(&a.table))
+                    .arg(
+                        "attribute-definitions",
+                        format!(
+                            "AttributeName={},AttributeType={}",
+                            fill(&a.partition_key),
+                            fill(&a.key_type)
+                        ),
+                    )
+                    .arg(
+                        "key-schema",
+                        format!("AttributeName={},KeyType=HASH", fill(&a.partition_key)),
+                    )
+                    .arg("billing-mode", "PAY_PER_REQUEST")
+                    .args(
+                        "tags",
+                        [
+                            format!("Key=serverless-lab:lesson,Value={}", context.lesson),
+                            format!("Key=serverless-lab:target,Value={}", context.target),
+                        ],
+                    ),
+            ],
+            Self::CreateFunction(a) => vec![
+                CliCommand::new("lambda", "create-function")
+                    .arg("function-name", fill(&a.name))
+                    .arg("runtime", fill(&a.runtime))
+                    .arg("handler", fill(&a.handler))
+                    .arg("architectures", "x86_64")
+                    .arg(
+                        "role",
+                        fill(&format!("arn:aws:iam::${{ACCOUNT_ID}}:role/{}", a.role)),
+                    )
+                    .arg(
+                        "zip-file",
+                        format!(
+                            "fileb://{}/{}/bootstrap.zip",
+                            context.zip_dir,
+                            fill(&a.code)
+                        ),
+                    )
+                    .arg_opt("timeout", a.timeout.map(|t| t.to_string()))
+                    .arg_opt("memory-size", a.memory_size.map(|m| m.to_string()))
+                    .arg("tags", tag_pairs()),
+            ],
+            Self::AddPermission(a) => vec![
+                CliCommand::new("lambda", "add-permission")
+                    .arg("function-name", fill(&a.function))
+                    .arg("statement-id", fill(&a.statement_id))
+                    .arg("action", fill(&a.action))
+                    .arg("principal", fill(&a.principal))
+                    .arg_opt("source-arn", a.source_arn.as_deref().map(fill)),
+            ],
+            Self::CreateApi(a) => vec![
+                CliCommand::new("apigatewayv2", "create-api")
+                    .arg("name", fill(&a.name))
+                    .arg("protocol-type", fill(&a.protocol))
+                    .arg_opt(
+                        "route-selection-expression",
+                        a.route_selection_expression.as_deref().map(fill),
+                    )
+                    .arg("tags", tag_pairs()),
+            ],
+            Self::CreateIntegration(a) => vec![
+                CliCommand::new("apigatewayv2", "create-integration")
+                    .arg("api-id", fill(&a.api))
+                    .arg("integration-type", fill(&a.integration_type))
+                    .arg("integration-uri", fill(&a.uri))
+                    .arg_opt("integration-method", a.method.as_deref().map(fill))
+                    .arg_opt(
+                        "payload-format-version",
+                        a.payload_format_version.as_deref().map(fill),
+                    ),
+            ],
+            Self::CreateRoutes(a) => a
+                .route_keys
+                .iter()
+                .map(|route_key| {
+                    CliCommand::new("apigatewayv2", "create-route")
+                        .arg("api-id", fill(&a.api))
+                        .arg("route-key", fill(route_key))
+                        .arg("target", fill(&a.target))
+                })
+                .collect(),
+            Self::CreateStage(a) => {
+                let command = CliCommand::new("apigatewayv2", "create-stage")
+                    .arg("api-id", fill(&a.api))
+                    .arg("stage-name", fill(&a.stage));
+                vec![
+                    if a.auto_deploy {
+                        command.flag("auto-deploy")
+                    } else {
+                        command.flag("no-auto-deploy")
+                    }
+                    .arg("tags", tag_pairs()),
+                ]
+            }
+            Self::CreateDeployment(a) => vec![
+                CliCommand::new("apigatewayv2", "create-deployment")
+                    .arg("api-id", fill(&a.api))
+                    .arg("stage-name", fill(&a.stage)),
+            ],
+        };
+        commands
+            .into_iter()
+            .map(|command| {
+                command
+                    .arg("region", context.region)
+                    .arg_opt("endpoint-url", context.endpoint_url)
+            })
+            .collect()
+    }
+}
+
+fn read<T: DeserializeOwned>(params: toml::Table) -> Result<T, String> {
+    toml::Value::Table(params)
+        .try_into()
+        .map_err(|error: toml::de::Error| error.message().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(vars: &Vars) -> CliContext<'_> {
+        CliContext {
+            lesson: "crud-http-api",
+            target: "sandbox",
+            region: "us-east-1",
+            endpoint_url: Some("http://127.0.0.1:4566"),
+            vars,
+            zip_dir: "target/lambda",
+        }
+    }
+
+    fn params(text: &str) -> toml::Table {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn create_function_renders_the_labs_command_with_the_zip() {
+        let action = Action::parse(
+            "lambda.create-function",
+            params(
+                r#"name = "LambdaCRUD"
+code = "crud""#,
+            ),
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("ACCOUNT_ID", "000000000000");
+        let commands = action.cli(&context(&vars));
+        assert_eq!(
+            commands[0].to_string(),
+            "aws lambda create-function \\\n  --function-name LambdaCRUD \\\n  --runtime provided.al2023 \\\n  \
+             --handler bootstrap \\\n  --architectures x86_64 \\\n  \
+             --role arn:aws:iam::000000000000:role/LabRole \\\n  \
+             --zip-file fileb://target/lambda/crud/bootstrap.zip \\\n  \
+             --tags serverless-lab:lesson=crud-http-api,serverless-lab:target=sandbox \\\n  \
+             --region us-east-1 \\\n  --endpoint-url http://127.0.0.1:4566"
+        );
+    }
+
+    #[test]
+    fn routes_render_one_command_each_with_unset_variables_left_to_the_shell() {
+        let action = Action::parse(
+            "apigatewayv2.create-routes",
+            params(
+                r#"api = "${API_ID}"
+route_keys = ["GET /", "POST /"]
+target = "integrations/${INTEGRATION_ID}""#,
+            ),
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("API_ID", "a1b2c3");
+        let commands = action.cli(&context(&vars));
+        assert_eq!(commands.len(), 2);
+        let first = commands[0].to_string();
+        assert!(first.contains("--api-id a1b2c3 \\"), "{first}");
+        assert!(first.contains("--route-key 'GET /' \\"), "{first}");
+        assert!(
+            first.contains("--target \"integrations/${INTEGRATION_ID}\""),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn unknown_actions_and_parameters_are_refused() {
+        let error = Action::parse("s3.create-bucket", toml::Table::new()).unwrap_err();
+        assert!(error.starts_with(
+            "unknown action \"s3.create-bucket\"; the actions are dynamodb.create-table"
+        ));
+        let error = Action::parse(
+            "dynamodb.create-table",
+            params(
+                r#"table = "t"
+partition_key = "k"
+sort_key = "s""#,
+            ),
+        )
+        .unwrap_err();
+        assert!(error.contains("unknown field `sort_key`"), "{error}");
+        let error = Action::parse("apigatewayv2.create-stage", params(r#"api = "a""#)).unwrap_err();
+        assert!(error.contains("missing field `stage`"), "{error}");
+    }
+}
