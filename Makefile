@@ -27,10 +27,14 @@ ifeq ($(HAS_DISPLAY),yes)
 	$(CARGO) run -p serverless-lab $(APP_FEATURES)
 else
 	@echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop window cannot open."
-	@echo "Starting the terminal interface instead. Guided lessons arrive in the terminal with the"
-	@echo "lesson engine; for now the 'lab' command describes itself:"
+	@echo "Starting the terminal interface instead: the 'lab' command and the lessons it knows."
+	@echo "(Running a lesson from the terminal arrives with the engine's provisioning.)"
 	@echo
 	@$(CARGO) run --quiet -p lab-cli --bin lab -- --help
+	@echo
+	@$(CARGO) run --quiet -p lab-cli --bin lab -- lessons
+	@echo
+	@echo "See a lesson's steps and their AWS CLI commands: cargo run -p lab-cli --bin lab -- lessons crud-http-api"
 endif
 
 ## test: everything CI checks — formatting, lints, UI checks, fuzzing, Rust tests (unit, integration, desktop e2e)
