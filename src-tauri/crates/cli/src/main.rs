@@ -1,9 +1,9 @@
 //! `lab`: Serverless Lab from a terminal.
 //!
 //! Each subcommand is a thin front end on a library crate: `sandbox` runs the local cloud in the
-//! foreground; `lessons` lists the lessons and shows their steps; `functions` shows the Lambda
-//! functions the lessons deploy. Running lessons (run, status, teardown, report) arrives with the
-//! engine's provisioning and journal.
+//! foreground; `lessons` lists the lessons and shows their steps; `run` runs one against the
+//! sandbox or AWS; `status` shows progress and what the journal holds; `teardown` removes it all;
+//! `functions` shows the Lambda functions the lessons deploy.
 
 mod commands;
 
@@ -26,6 +26,12 @@ enum Command {
     Sandbox(commands::sandbox::Args),
     /// List the lessons, or show one's steps with the AWS CLI commands they run.
     Lessons(commands::lessons::Args),
+    /// Run a lesson's steps against the sandbox (default) or an AWS account.
+    Run(commands::run::Args),
+    /// Show which lesson steps are done and the resources the lab created on a target.
+    Status(commands::status::Args),
+    /// Remove every resource the lab created on a target, in dependency order.
+    Teardown(commands::teardown::Args),
     /// List the Lambda functions the lessons deploy, or print one's Rust sources.
     Functions(commands::functions::Args),
 }
@@ -36,6 +42,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => commands::sandbox::run(args),
         Command::Lessons(args) => commands::lessons::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::Teardown(args) => commands::teardown::run(args),
         Command::Functions(args) => commands::functions::run(args),
     };
     match result {

@@ -5,9 +5,15 @@
 //! The engine reaches the cloud only through AWS endpoints: for the sandbox it is handed an
 //! endpoint URL, never the sandbox's internals. It must not depend on Tauri.
 
+pub mod check;
+pub mod cloud;
 mod data_dir;
+pub mod journal;
 pub mod lesson;
+pub mod provision;
+pub mod run;
 mod target;
+pub mod teardown;
 
 pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use target::Target;

@@ -2,4 +2,8 @@
 
 pub mod functions;
 pub mod lessons;
+pub mod run;
 pub mod sandbox;
+pub mod status;
+pub mod target;
+pub mod teardown;

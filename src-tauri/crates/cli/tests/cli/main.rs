@@ -1,6 +1,8 @@
 //! The `lab` binary as a user runs it.
+#![allow(clippy::unwrap_used)]
 
 mod lesson_cli;
+mod lesson_run;
 mod sandbox;
 
 use std::process::Command;

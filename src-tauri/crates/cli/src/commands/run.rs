@@ -1,0 +1,153 @@
+//! `lab run <lesson>`: runs a lesson's steps against a target, printing each step with its
+//! AWS CLI equivalent, what it did, the variables it captured and its checks.
+
+use lab_engine::lesson::cli::shell_word;
+use lab_engine::lesson::{Library, Step, Vars};
+use lab_engine::run::{Event, Runner};
+use lab_functions::Artifacts;
+
+use super::target::{self, TargetArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The lesson (see `lab lessons`).
+    lesson: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Stop after this step.
+    #[arg(long, value_name = "STEP")]
+    until: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> anyhow::Result<()> {
+    let library = Library::load(&Library::default_dir())?;
+    let Some(lesson) = library.get(&args.lesson) else {
+        let known: Vec<&str> = library.lessons.iter().map(|l| l.id.as_str()).collect();
+        anyhow::bail!(
+            "there is no lesson \"{}\" (there are: {})",
+            args.lesson,
+            known.join(", ")
+        );
+    };
+    let connected = target::connect(&args.target).await?;
+    let cloud = &connected.cloud;
+    println!(
+        "{} — on {} (account {}, {})\n",
+        lesson.title, cloud.journal_key, cloud.account, cloud.region
+    );
+    if connected.is_aws()
+        && !target::confirm(
+            &format!(
+                "This creates resources in AWS account {} ({}). Continue?",
+                cloud.account, cloud.region
+            ),
+            args.target.yes,
+        )?
+    {
+        connected.close().await;
+        anyhow::bail!("stopped: nothing was created");
+    }
+
+    let artifacts = Artifacts::discover();
+    let runner = Runner {
+        cloud,
+        journal: &connected.journal,
+        artifacts: &artifacts,
+    };
+    let outcome = runner
+        .run(lesson, args.until.as_deref(), |event| print_event(&event))
+        .await;
+    let result = match outcome {
+        Ok(vars) => {
+            let last = match &args.until {
+                Some(id) => lesson.steps.iter().position(|step| &step.id == id),
+                None => None,
+            }
+            .unwrap_or(lesson.steps.len().saturating_sub(1));
+            for step in lesson.steps.iter().take(last + 1) {
+                print_extras(step, &vars, &cloud.region, cloud.endpoint_url.as_deref());
+            }
+            if connected.embedded() {
+                println!(
+                    "The sandbox this command started has stopped (its state is kept). To send \
+                     these requests, run `lab sandbox` in another terminal and run the lesson \
+                     with --endpoint http://127.0.0.1:4566."
+                );
+            }
+            println!("Done. `lab teardown` removes everything this lesson created.");
+            Ok(())
+        }
+        Err(error) => Err(anyhow::Error::new(error).context(
+            "the lesson stopped; fix the cause and run it again (done steps are adopted)",
+        )),
+    };
+    connected.close().await;
+    result
+}
+
+fn print_event(event: &Event) {
+    match event {
+        Event::StepStarted {
+            number,
+            total,
+            id,
+            title,
+        } => println!("[{number}/{total}] {title}  ({id})"),
+        Event::Commands(commands) => {
+            for command in commands {
+                for line in command.lines() {
+                    println!("    {line}");
+                }
+            }
+        }
+        Event::ActionDone { summary } => println!("  done: {summary}"),
+        Event::Captured { name, value } => println!("  {name}={value}"),
+        Event::Checked(verdict) => {
+            let mark = if verdict.passed { "✓" } else { "✗" };
+            match &verdict.detail {
+                Some(detail) => println!("  {mark} check: {} — {detail}", verdict.description),
+                None => println!("  {mark} check: {}", verdict.description),
+            }
+        }
+        Event::StepDone { .. } => println!(),
+    }
+}
+
+/// After the run: what the student can do by hand — try-it requests as curl commands, the
+/// logs command, the questions.
+fn print_extras(step: &Step, vars: &Vars, region: &str, endpoint_url: Option<&str>) {
+    for request in &step.try_it {
+        println!("Try it — {}:", request.title);
+        let mut command = format!(
+            "    curl -sS -X {} {}",
+            request.method,
+            shell_word(&vars.fill_known(&request.url))
+        );
+        if let Some(body) = &request.body {
+            command.push_str(&format!(
+                " -H 'content-type: application/json' -d {}",
+                shell_word(&vars.fill_known(body))
+            ));
+        }
+        println!("{command}\n");
+    }
+    if let Some(group) = &step.logs {
+        let endpoint = endpoint_url
+            .map(|url| format!(" --endpoint-url {url}"))
+            .unwrap_or_default();
+        println!(
+            "The function's logs:\n    aws logs tail {} --region {region}{endpoint}\n",
+            vars.fill_known(group)
+        );
+    }
+    for question in &step.questions {
+        println!("{}: {}", question.id, question.prompt);
+    }
+    if !step.questions.is_empty() {
+        println!();
+    }
+}

@@ -1,0 +1,65 @@
+//! `lab status`: on a target, which lesson steps are done and what the journal holds.
+
+use lab_engine::journal::State;
+use lab_engine::lesson::Library;
+use lab_engine::run::Runner;
+use lab_functions::Artifacts;
+
+use super::target::{self, TargetArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let library = Library::load(&Library::default_dir())?;
+        let connected = target::connect(&args.target).await?;
+        let artifacts = Artifacts::discover();
+        let runner = Runner {
+            cloud: &connected.cloud,
+            journal: &connected.journal,
+            artifacts: &artifacts,
+        };
+        let scope = runner.scope();
+        println!(
+            "{} (account {}, {})\n",
+            scope.target, scope.account, scope.region
+        );
+        for lesson in &library.lessons {
+            let done = connected.journal.steps_done(&scope, &lesson.id)?;
+            println!(
+                "{}: {}/{} steps done",
+                lesson.id,
+                done.len(),
+                lesson.steps.len()
+            );
+        }
+        let live = connected.journal.live(&scope)?;
+        if live.is_empty() {
+            println!("\nNo lab resources.");
+        } else {
+            println!("\nResources:");
+            for resource in live {
+                let state = match resource.state {
+                    State::Intent => "intent (outcome unknown)",
+                    State::Created => "created",
+                    State::Adopted => "adopted",
+                    State::Deleted => "deleted",
+                };
+                println!(
+                    "  {:<10} {:<40} {:<24} {} / {}",
+                    resource.kind.as_str(),
+                    resource.physical_id.as_deref().unwrap_or(&resource.label),
+                    state,
+                    resource.lesson,
+                    resource.step
+                );
+            }
+        }
+        connected.close().await;
+        Ok(())
+    })
+}

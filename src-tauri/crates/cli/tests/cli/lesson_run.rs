@@ -1,0 +1,312 @@
+//! `lab run`, `lab status` and `lab teardown` as a student uses them, against a `lab sandbox`
+//! process: lesson 1 provisioned and working, run again without duplicates, torn down with
+//! nothing left on any service — also after a crash between a create and its journal entry,
+//! and when one removal fails.
+
+use std::process::{Command, Output};
+
+use lab_engine::journal::{Journal, Kind, Scope};
+use lab_testkit::sandbox_client as client;
+
+use crate::sandbox::SandboxProcess;
+
+/// A `lab sandbox` process and a data directory for the `lab` commands.
+struct Lab {
+    sandbox: SandboxProcess,
+    _sandbox_data: tempfile::TempDir,
+    data: tempfile::TempDir,
+}
+
+impl Lab {
+    fn start() -> Self {
+        let sandbox_data = tempfile::tempdir().unwrap();
+        let sandbox = SandboxProcess::start(sandbox_data.path());
+        Self {
+            sandbox,
+            _sandbox_data: sandbox_data,
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Runs `lab <args> --endpoint <sandbox>`.
+    fn lab(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .args(["--endpoint", &self.sandbox.endpoint])
+            .env("SERVERLESS_LAB_DATA_DIR", self.data.path())
+            .output()
+            .expect("lab runs")
+    }
+
+    fn scope(&self) -> Scope {
+        Scope {
+            target: format!("sandbox {}", self.sandbox.endpoint),
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(output)
+}
+
+fn curl(args: &[&str]) -> String {
+    let output = Command::new("curl")
+        .arg("-sS")
+        .args(args)
+        .output()
+        .expect("curl runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+/// Every lab-made resource the sandbox still has, by listing each service.
+async fn everything_left(endpoint: &str) -> Vec<String> {
+    let mut left = Vec::new();
+    let tables = client!(aws_sdk_dynamodb, endpoint)
+        .list_tables()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        tables
+            .table_names()
+            .iter()
+            .map(|name| format!("table {name}")),
+    );
+    let functions = client!(aws_sdk_lambda, endpoint)
+        .list_functions()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        functions
+            .functions()
+            .iter()
+            .map(|function| format!("function {}", function.function_name().unwrap_or_default())),
+    );
+    let apis = client!(aws_sdk_apigatewayv2, endpoint)
+        .get_apis()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        apis.items()
+            .iter()
+            .map(|api| format!("api {}", api.name().unwrap_or_default())),
+    );
+    let groups = client!(aws_sdk_cloudwatchlogs, endpoint)
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        groups
+            .log_groups()
+            .iter()
+            .map(|group| format!("log group {}", group.log_group_name().unwrap_or_default())),
+    );
+    left
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
+    let lab = Lab::start();
+    let ran = succeeded(&lab.lab(&["run", "crud-http-api"]));
+    assert!(ran.contains("[1/11] Create the table  (table)"), "{ran}");
+    assert!(ran.contains("    aws dynamodb create-table \\"), "{ran}");
+    assert!(
+        ran.contains("  ✓ check: table ccbda-lambda-first is ACTIVE"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("  ✓ check: function LambdaCRUD is Active"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("?TableName=ccbda-lambda-first answers 200"),
+        "{ran}"
+    );
+    let url = ran
+        .lines()
+        .find_map(|line| line.strip_prefix("  URL="))
+        .expect("the URL is captured")
+        .to_owned();
+
+    // The API works: the lab page's two requests.
+    let item = r#"{"TableName": "ccbda-lambda-first", "Item": {"thingID": {"S": "lamp"}}}"#;
+    let added = curl(&[
+        "-X",
+        "POST",
+        &url,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        item,
+    ]);
+    assert!(added.contains(r#""HTTPStatusCode":200"#), "{added}");
+    let listed = curl(&[&format!("{url}?TableName=ccbda-lambda-first")]);
+    assert!(listed.contains(r#"{"thingID":{"S":"lamp"}}"#), "{listed}");
+
+    let status = succeeded(&lab.lab(&["status"]));
+    assert!(
+        status.contains("crud-http-api: 11/11 steps done"),
+        "{status}"
+    );
+    assert_eq!(status.matches("crud-http-api / ").count(), 5, "{status}");
+
+    // Running again adopts what exists: nothing is duplicated.
+    succeeded(&lab.lab(&["run", "crud-http-api"]));
+    let status = succeeded(&lab.lab(&["status"]));
+    assert_eq!(status.matches("crud-http-api / ").count(), 5, "{status}");
+    let apis = client!(aws_sdk_apigatewayv2, &lab.sandbox.endpoint)
+        .get_apis()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(apis.items().len(), 1);
+
+    let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
+    assert!(
+        plan.starts_with("Plan (5 resources, in this order):\n  api "),
+        "{plan}"
+    );
+    assert!(everything_left(&lab.sandbox.endpoint).await.len() >= 4);
+
+    let removed = succeeded(&lab.lab(&["teardown"]));
+    assert!(
+        removed.contains("Verified: nothing of the lab is left"),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+    let status = succeeded(&lab.lab(&["status"]));
+    assert!(status.contains("No lab resources."), "{status}");
+    assert!(
+        status.contains("crud-http-api: 0/11 steps done"),
+        "{status}"
+    );
+    let again = succeeded(&lab.lab(&["teardown"]));
+    assert!(again.starts_with("Nothing to remove"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teardown_follows_an_intent_whose_outcome_was_never_written() {
+    let lab = Lab::start();
+    // As if the engine crashed right after CreateApi: the API exists, the journal only has the
+    // intent (no id).
+    let apigw = client!(aws_sdk_apigatewayv2, &lab.sandbox.endpoint);
+    apigw
+        .create_api()
+        .name("CrudHttpAPI")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .tags("serverless-lab:lesson", "crud-http-api")
+        .send()
+        .await
+        .unwrap();
+    {
+        let journal = Journal::open(lab.data.path()).unwrap();
+        journal
+            .intent(
+                &lab.scope(),
+                Kind::Api,
+                "CrudHttpAPI",
+                None,
+                "crud-http-api",
+                "api",
+            )
+            .unwrap();
+    }
+    let removed = succeeded(&lab.lab(&["teardown"]));
+    assert!(
+        removed.contains("api        CrudHttpAPI: deleted"),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_removal_is_reported_and_a_second_teardown_finishes() {
+    let lab = Lab::start();
+    succeeded(&lab.lab(&["run", "crud-http-api", "--until", "function"]));
+    let dynamodb = client!(aws_sdk_dynamodb, &lab.sandbox.endpoint);
+    dynamodb
+        .update_table()
+        .table_name("ccbda-lambda-first")
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    // Someone removed the function by hand.
+    client!(aws_sdk_lambda, &lab.sandbox.endpoint)
+        .delete_function()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+
+    let first = lab.lab(&["teardown"]);
+    assert_eq!(first.status.code(), Some(1));
+    let text = stdout(&first);
+    assert!(
+        text.contains("function   LambdaCRUD: already gone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("table      ccbda-lambda-first: FAILED: "),
+        "{text}"
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stderr)
+            .contains("teardown is incomplete; run `lab teardown` again"),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    dynamodb
+        .update_table()
+        .table_name("ccbda-lambda-first")
+        .deletion_protection_enabled(false)
+        .send()
+        .await
+        .unwrap();
+    let second = succeeded(&lab.lab(&["teardown"]));
+    assert!(second.starts_with("Plan (1 resources"), "{second}");
+    assert!(second.contains("Verified"), "{second}");
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_unknown_step_or_lesson_is_refused() {
+    let lab = Lab::start();
+    let output = lab.lab(&["run", "crud-http-api", "--until", "nope"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("there is no step \"nope\""));
+    let output = lab.lab(&["run", "nope"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("there is no lesson \"nope\""));
+}

@@ -1,0 +1,124 @@
+//! [`Cloud`]: the AWS SDK clients for one target, and who and where it is (account, region).
+//!
+//! The sandbox and AWS are reached the same way; only the endpoint and the credentials differ.
+//! For the sandbox: its endpoint URL and throwaway credentials (it accepts any). For AWS: the
+//! standard chain — environment, `~/.aws` profiles (SSO included), container and instance
+//! credentials — with the profile and region the user named.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::Target;
+
+/// The region used when neither the user nor the AWS configuration names one (AWS Academy's).
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Clients for every service the lessons use, on one target.
+#[derive(Debug, Clone)]
+pub struct Cloud {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub account: String,
+    pub region: String,
+    /// `sandbox` or `aws`: the value of the `serverless-lab:target` tag.
+    pub kind: &'static str,
+    /// Names the target in the journal, e.g. `sandbox` or `aws`.
+    pub journal_key: String,
+    /// The sandbox's URL; none for AWS.
+    pub endpoint_url: Option<String>,
+}
+
+/// The target could not be reached or named.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "the AWS credentials are missing or expired ({0}). For AWS Academy: open the Learner Lab, \
+         click \"AWS Details\", and paste the new access key, secret key and session token into \
+         ~/.aws/credentials (or the app's settings); otherwise run `aws sso login` or `aws configure`"
+    )]
+    Credentials(String),
+    #[error("{target} cannot be reached: {reason}")]
+    Unreachable { target: String, reason: String },
+}
+
+impl Cloud {
+    /// Connects to `target` and asks STS which account it is. `journal_key` names the target
+    /// in the journal.
+    pub async fn connect(target: &Target, journal_key: String) -> Result<Self, ConnectError> {
+        let config = sdk_config(target).await;
+        let region = config
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+        let identity = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|error| {
+                use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
+                let code = error.code().unwrap_or_default().to_owned();
+                let text = DisplayErrorContext(&error).to_string();
+                let credentials_problem = code.contains("Expired")
+                    || code.contains("InvalidClientTokenId")
+                    || code.contains("SignatureDoesNotMatch")
+                    || text.contains("no providers in chain")
+                    || text.contains("credentials");
+                if credentials_problem && matches!(target, Target::Aws { .. }) {
+                    ConnectError::Credentials(if code.is_empty() { text } else { code })
+                } else {
+                    ConnectError::Unreachable {
+                        target: target.to_string(),
+                        reason: text,
+                    }
+                }
+            })?;
+        Ok(Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            apigw: aws_sdk_apigatewayv2::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            account: identity.account().unwrap_or_default().to_owned(),
+            region,
+            kind: match target {
+                Target::Sandbox { .. } => "sandbox",
+                Target::Aws { .. } => "aws",
+            },
+            journal_key,
+            endpoint_url: target.endpoint_url().map(str::to_owned),
+        })
+    }
+}
+
+async fn sdk_config(target: &Target) -> SdkConfig {
+    match target {
+        Target::Sandbox { endpoint } => {
+            let credentials =
+                aws_sdk_sts::config::Credentials::new("sandbox", "sandbox", None, None, "sandbox");
+            aws_config::defaults(BehaviorVersion::latest())
+                .endpoint_url(endpoint)
+                .region(Region::new(DEFAULT_REGION))
+                .credentials_provider(credentials)
+                .load()
+                .await
+        }
+        Target::Aws { region, profile } => {
+            let mut loader = aws_config::defaults(BehaviorVersion::latest());
+            if let Some(profile) = profile {
+                loader = loader.profile_name(profile);
+            }
+            if let Some(region) = region {
+                loader = loader.region(Region::new(region.clone()));
+            }
+            let config = loader.load().await;
+            if config.region().is_some() {
+                config
+            } else {
+                config
+                    .into_builder()
+                    .region(Region::new(DEFAULT_REGION))
+                    .build()
+            }
+        }
+    }
+}

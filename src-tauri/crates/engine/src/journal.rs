@@ -1,0 +1,482 @@
+//! The journal: what the engine created, where, for which lesson step — in SQLite in the data
+//! directory, shared by the app and the CLI.
+//!
+//! A create is written as an *intent* before the call and completed with its outcome after, so a
+//! crash between the two still leaves a row teardown can follow. Progress (steps done, the
+//! variables they captured) lives here too, so a lesson resumes where it stopped.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Where one target's rows belong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub target: String,
+    pub account: String,
+    pub region: String,
+}
+
+/// A kind of resource, in teardown order (earlier kinds are removed first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// An API Gateway API, with its routes, integrations, stages and deployments.
+    Api,
+    /// A statement of a function's resource policy (`name` = `function/statement`).
+    Permission,
+    Function,
+    LogGroup,
+    Table,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Permission => "permission",
+            Self::Function => "function",
+            Self::LogGroup => "log-group",
+            Self::Table => "table",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Api,
+            Self::Permission,
+            Self::Function,
+            Self::LogGroup,
+            Self::Table,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// A row's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// The create was about to be sent; its outcome is unknown.
+    Intent,
+    Created,
+    /// It existed already with the expected configuration.
+    Adopted,
+    Deleted,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Intent => "intent",
+            Self::Created => "created",
+            Self::Adopted => "adopted",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "created" => Self::Created,
+            "adopted" => Self::Adopted,
+            "deleted" => Self::Deleted,
+            _ => Self::Intent,
+        }
+    }
+}
+
+/// One recorded resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub id: i64,
+    pub kind: Kind,
+    /// The name the lesson gave it (`CrudHttpAPI`, `LambdaCRUD`, …).
+    pub label: String,
+    /// What identifies it to AWS once known: table/function name, API id, log group name.
+    pub physical_id: Option<String>,
+    pub lesson: String,
+    pub step: String,
+    pub state: State,
+    pub updated_at: String,
+}
+
+/// The journal could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("the journal at {path}: {source}")]
+pub struct JournalError {
+    path: String,
+    #[source]
+    source: rusqlite::Error,
+}
+
+/// The journal database.
+#[derive(Debug)]
+pub struct Journal {
+    connection: Mutex<Connection>,
+    path: String,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resources (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    kind TEXT NOT NULL, label TEXT NOT NULL, physical_id TEXT,
+    lesson TEXT NOT NULL, step TEXT NOT NULL,
+    state TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS progress (
+    target TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    lesson TEXT NOT NULL, step TEXT NOT NULL, completed_at TEXT NOT NULL,
+    PRIMARY KEY (target, account, region, lesson, step)
+);
+CREATE TABLE IF NOT EXISTS variables (
+    target TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    lesson TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (target, account, region, lesson, name)
+);
+";
+
+impl Journal {
+    /// Opens (creating if needed) `journal.sqlite` in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, JournalError> {
+        let path = dir.join("journal.sqlite");
+        let display = path.display().to_string();
+        let fail = |source| JournalError {
+            path: display.clone(),
+            source,
+        };
+        let connection = Connection::open(&path).map_err(fail)?;
+        connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+            .map_err(fail)?;
+        connection.execute_batch(SCHEMA).map_err(fail)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+            path: display,
+        })
+    }
+
+    fn with<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        work(&connection).map_err(|source| JournalError {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Records that `label` is about to be created; returns the row to complete.
+    pub fn intent(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        label: &str,
+        physical_id: Option<&str>,
+        lesson: &str,
+        step: &str,
+    ) -> Result<i64, JournalError> {
+        let now = now();
+        self.with(|db| {
+            db.execute(
+                "INSERT INTO resources (target, account, region, kind, label, physical_id, lesson, \
+                 step, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+                 'intent', ?9, ?9)",
+                params![
+                    scope.target,
+                    scope.account,
+                    scope.region,
+                    kind.as_str(),
+                    label,
+                    physical_id,
+                    lesson,
+                    step,
+                    now
+                ],
+            )?;
+            Ok(db.last_insert_rowid())
+        })
+    }
+
+    /// Completes a row: its state and, once known, its physical id.
+    pub fn complete(
+        &self,
+        id: i64,
+        state: State,
+        physical_id: Option<&str>,
+    ) -> Result<(), JournalError> {
+        let now = now();
+        self.with(|db| {
+            db.execute(
+                "UPDATE resources SET state = ?2, physical_id = COALESCE(?3, physical_id), \
+                 updated_at = ?4 WHERE id = ?1",
+                params![id, state.as_str(), physical_id, now],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Every resource not yet deleted on `scope`, in teardown order (newest first within a kind).
+    pub fn live(&self, scope: &Scope) -> Result<Vec<Resource>, JournalError> {
+        let mut resources = self.with(|db| {
+            let mut statement = db.prepare(
+                "SELECT id, kind, label, physical_id, lesson, step, state, updated_at FROM resources \
+                 WHERE target = ?1 AND account = ?2 AND region = ?3 AND state != 'deleted' \
+                 ORDER BY id DESC",
+            )?;
+            let rows = statement.query_map(
+                params![scope.target, scope.account, scope.region],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, String>(5)?,
+                        row.get::<_, String>(6)?,
+                        row.get::<_, String>(7)?,
+                    ))
+                },
+            )?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?
+        .into_iter()
+        .filter_map(
+            |(id, kind, label, physical_id, lesson, step, state, updated_at)| {
+                Some(Resource {
+                    id,
+                    kind: Kind::parse(&kind)?,
+                    label,
+                    physical_id,
+                    lesson,
+                    step,
+                    state: State::parse(&state),
+                    updated_at,
+                })
+            },
+        )
+        .collect::<Vec<_>>();
+        resources.sort_by_key(|resource| resource.kind);
+        Ok(resources)
+    }
+
+    /// Marks a step of a lesson done.
+    pub fn step_done(&self, scope: &Scope, lesson: &str, step: &str) -> Result<(), JournalError> {
+        let now = now();
+        self.with(|db| {
+            db.execute(
+                "INSERT OR REPLACE INTO progress VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![scope.target, scope.account, scope.region, lesson, step, now],
+            )
+            .map(drop)
+        })
+    }
+
+    /// The steps of `lesson` done on `scope`.
+    pub fn steps_done(&self, scope: &Scope, lesson: &str) -> Result<Vec<String>, JournalError> {
+        self.with(|db| {
+            let mut statement = db.prepare(
+                "SELECT step FROM progress WHERE target = ?1 AND account = ?2 AND region = ?3 \
+                 AND lesson = ?4 ORDER BY completed_at",
+            )?;
+            let rows = statement.query_map(
+                params![scope.target, scope.account, scope.region, lesson],
+                |row| row.get(0),
+            )?;
+            rows.collect()
+        })
+    }
+
+    /// Saves a lesson variable.
+    pub fn set_variable(
+        &self,
+        scope: &Scope,
+        lesson: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), JournalError> {
+        self.with(|db| {
+            db.execute(
+                "INSERT OR REPLACE INTO variables VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    scope.target,
+                    scope.account,
+                    scope.region,
+                    lesson,
+                    name,
+                    value
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    /// The variables saved for `lesson`.
+    pub fn variables(
+        &self,
+        scope: &Scope,
+        lesson: &str,
+    ) -> Result<Vec<(String, String)>, JournalError> {
+        self.with(|db| {
+            let mut statement = db.prepare(
+                "SELECT name, value FROM variables WHERE target = ?1 AND account = ?2 AND \
+                 region = ?3 AND lesson = ?4 ORDER BY name",
+            )?;
+            let rows = statement.query_map(
+                params![scope.target, scope.account, scope.region, lesson],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            rows.collect()
+        })
+    }
+
+    /// Forgets progress and variables on `scope` (after a teardown: the lessons start over).
+    pub fn reset_progress(&self, scope: &Scope) -> Result<(), JournalError> {
+        self.with(|db| {
+            for table in ["progress", "variables"] {
+                db.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE target = ?1 AND account = ?2 AND region = ?3"
+                    ),
+                    params![scope.target, scope.account, scope.region],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether `scope` has a live resource of `kind` called `physical_id` (for adoption).
+    pub fn has_live(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        physical_id: &str,
+    ) -> Result<bool, JournalError> {
+        self.with(|db| {
+            db.query_row(
+                "SELECT 1 FROM resources WHERE target = ?1 AND account = ?2 AND region = ?3 AND \
+                 kind = ?4 AND physical_id = ?5 AND state != 'deleted' LIMIT 1",
+                params![
+                    scope.target,
+                    scope.account,
+                    scope.region,
+                    kind.as_str(),
+                    physical_id
+                ],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+        })
+    }
+}
+
+/// Now, as RFC 3339 UTC with seconds (sortable text).
+fn now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let days = seconds / 86_400;
+    let (year, month, day) = civil_from_days(days as i64);
+    let time = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            target: "sandbox".into(),
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    #[test]
+    fn intents_survive_and_live_rows_come_in_teardown_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let table = journal
+            .intent(&scope(), Kind::Table, "t", Some("t"), "l", "table")
+            .unwrap();
+        journal.complete(table, State::Created, None).unwrap();
+        let api = journal
+            .intent(&scope(), Kind::Api, "CrudHttpAPI", None, "l", "api")
+            .unwrap();
+        drop(journal);
+
+        // Reopened as after a crash: the API's intent is still there, first in line.
+        let journal = Journal::open(dir.path()).unwrap();
+        let live = journal.live(&scope()).unwrap();
+        assert_eq!(live.len(), 2);
+        assert_eq!((live[0].kind, live[0].state), (Kind::Api, State::Intent));
+        assert_eq!(live[0].physical_id, None);
+        journal.complete(api, State::Created, Some("a1b2")).unwrap();
+        assert_eq!(
+            journal.live(&scope()).unwrap()[0].physical_id.as_deref(),
+            Some("a1b2")
+        );
+        journal.complete(table, State::Deleted, None).unwrap();
+        assert_eq!(journal.live(&scope()).unwrap().len(), 1);
+        assert!(journal.has_live(&scope(), Kind::Api, "a1b2").unwrap());
+    }
+
+    #[test]
+    fn progress_and_variables_are_kept_per_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        journal.step_done(&scope(), "l", "table").unwrap();
+        journal.set_variable(&scope(), "l", "API_ID", "x").unwrap();
+        let other = Scope {
+            region: "eu-west-1".into(),
+            ..scope()
+        };
+        assert_eq!(journal.steps_done(&scope(), "l").unwrap(), ["table"]);
+        assert!(journal.steps_done(&other, "l").unwrap().is_empty());
+        assert_eq!(
+            journal.variables(&scope(), "l").unwrap(),
+            [("API_ID".to_owned(), "x".to_owned())]
+        );
+        journal.reset_progress(&scope()).unwrap();
+        assert!(journal.steps_done(&scope(), "l").unwrap().is_empty());
+    }
+
+    #[test]
+    fn timestamps_are_utc_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_413), (2025, 11, 21));
+        assert!(now().ends_with('Z'));
+    }
+}

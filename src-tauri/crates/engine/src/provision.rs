@@ -1,0 +1,695 @@
+//! Performs a step's action through the AWS SDK, journaling what it creates.
+//!
+//! Every action is idempotent: a resource that exists already with the expected configuration
+//! is adopted (and journaled as such), a conflicting one is reported, and a create is journaled
+//! as an intent before the call so a crash cannot hide it from teardown.
+
+use std::time::Duration;
+
+use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    Tag,
+};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime, State as FunctionState};
+use lab_functions::Artifacts;
+use serde_json::{Value, json};
+
+use crate::cloud::Cloud;
+use crate::journal::{Journal, Kind, Scope, State};
+use crate::lesson::Vars;
+use crate::lesson::action::{
+    Action, AddPermission, CreateApi, CreateDeployment, CreateFunction, CreateIntegration,
+    CreateStage, CreateTable,
+};
+
+/// The tag keys on everything the lab creates.
+pub const LESSON_TAG: &str = "serverless-lab:lesson";
+pub const TARGET_TAG: &str = "serverless-lab:target";
+
+/// How long to wait for a table or function to become usable.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// What performing a step needs.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub cloud: &'a Cloud,
+    pub journal: &'a Journal,
+    pub scope: &'a Scope,
+    pub lesson: &'a str,
+    pub step: &'a str,
+    pub artifacts: &'a Artifacts,
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    /// One line for people: what now exists.
+    pub summary: String,
+    /// The fields `outputs` may capture, shaped as the AWS CLI prints the response.
+    pub response: Value,
+}
+
+/// An action failed: the AWS error code when there is one, and what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProvisionError {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ProvisionError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            code: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Turns an SDK error into a [`ProvisionError`] naming the operation.
+fn aws_error<E>(operation: &str, error: E) -> ProvisionError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = error.code().map(str::to_owned);
+    let detail = error
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string());
+    ProvisionError {
+        message: match &code {
+            Some(code) => format!("{operation} failed: {code}: {detail}"),
+            None => format!("{operation} failed: {detail}"),
+        },
+        code,
+    }
+}
+
+fn code_of<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> Option<&str> {
+    error.code()
+}
+
+/// Performs `action` with its parameters filled from `vars`.
+pub async fn perform(
+    context: &Context<'_>,
+    action: &Action,
+    vars: &Vars,
+) -> Result<Done, ProvisionError> {
+    let fill = |text: &str| {
+        vars.fill(text).map_err(|name| {
+            ProvisionError::new(format!(
+                "${{{name}}} has no value yet: run the step that defines it first"
+            ))
+        })
+    };
+    match action {
+        Action::CreateTable(a) => {
+            create_table(
+                context,
+                a,
+                &fill(&a.table)?,
+                &fill(&a.partition_key)?,
+                &fill(&a.key_type)?,
+            )
+            .await
+        }
+        Action::CreateFunction(a) => {
+            create_function(
+                context,
+                a,
+                &fill(&a.name)?,
+                &fill(&a.code)?,
+                &fill(&a.role)?,
+            )
+            .await
+        }
+        Action::AddPermission(a) => {
+            add_permission(
+                context,
+                a,
+                &fill(&a.function)?,
+                &fill(&a.statement_id)?,
+                vars,
+            )
+            .await
+        }
+        Action::CreateApi(a) => create_api(context, a, &fill(&a.name)?).await,
+        Action::CreateIntegration(a) => {
+            create_integration(context, a, &fill(&a.api)?, &fill(&a.uri)?).await
+        }
+        Action::CreateRoutes(a) => {
+            let keys = a
+                .route_keys
+                .iter()
+                .map(|key| fill(key))
+                .collect::<Result<Vec<_>, _>>()?;
+            create_routes(context, &fill(&a.api)?, &keys, &fill(&a.target)?).await
+        }
+        Action::CreateStage(a) => create_stage(context, a, &fill(&a.api)?, &fill(&a.stage)?).await,
+        Action::CreateDeployment(a) => {
+            create_deployment(context, a, &fill(&a.api)?, &fill(&a.stage)?).await
+        }
+    }
+}
+
+impl Context<'_> {
+    /// Journals an intent, runs `create`, and completes the row with its outcome.
+    async fn journaled<T>(
+        &self,
+        kind: Kind,
+        label: &str,
+        physical_id: Option<&str>,
+        create: impl std::future::Future<Output = Result<(T, Option<String>), ProvisionError>>,
+    ) -> Result<T, ProvisionError> {
+        let row = self
+            .journal
+            .intent(self.scope, kind, label, physical_id, self.lesson, self.step)
+            .map_err(|error| ProvisionError::new(error.to_string()))?;
+        match create.await {
+            Ok((value, id)) => {
+                self.journal
+                    .complete(row, State::Created, id.as_deref())
+                    .map_err(|error| ProvisionError::new(error.to_string()))?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The call failed: nothing was created.
+                let _ = self.journal.complete(row, State::Deleted, None);
+                Err(error)
+            }
+        }
+    }
+
+    /// Journals a resource found existing, unless the journal already holds it.
+    fn adopt(&self, kind: Kind, label: &str, physical_id: &str) -> Result<(), ProvisionError> {
+        self.record(kind, label, physical_id, State::Adopted)
+    }
+
+    /// Journals a resource in `state`, unless the journal already holds it.
+    fn record(
+        &self,
+        kind: Kind,
+        label: &str,
+        physical_id: &str,
+        state: State,
+    ) -> Result<(), ProvisionError> {
+        let journal_error =
+            |error: crate::journal::JournalError| ProvisionError::new(error.to_string());
+        if !self
+            .journal
+            .has_live(self.scope, kind, physical_id)
+            .map_err(journal_error)?
+        {
+            let row = self
+                .journal
+                .intent(
+                    self.scope,
+                    kind,
+                    label,
+                    Some(physical_id),
+                    self.lesson,
+                    self.step,
+                )
+                .map_err(journal_error)?;
+            self.journal
+                .complete(row, state, None)
+                .map_err(journal_error)?;
+        }
+        Ok(())
+    }
+
+    fn tags(&self) -> [(String, String); 2] {
+        [
+            (LESSON_TAG.to_owned(), self.lesson.to_owned()),
+            (TARGET_TAG.to_owned(), self.cloud.kind.to_owned()),
+        ]
+    }
+}
+
+async fn create_table(
+    context: &Context<'_>,
+    _action: &CreateTable,
+    table: &str,
+    partition_key: &str,
+    key_type: &str,
+) -> Result<Done, ProvisionError> {
+    let dynamodb = &context.cloud.dynamodb;
+    let existing = dynamodb.describe_table().table_name(table).send().await;
+    let arn = match existing {
+        Ok(found) => {
+            let description = found.table;
+            let keys: Vec<&str> = description
+                .as_ref()
+                .map(|table| table.key_schema())
+                .unwrap_or_default()
+                .iter()
+                .map(|key| key.attribute_name())
+                .collect();
+            if keys != [partition_key] {
+                return Err(ProvisionError::new(format!(
+                    "a table named {table} exists already with the key ({}), not ({partition_key}): \
+                     delete it or rename the lesson's table",
+                    keys.join(", ")
+                )));
+            }
+            context.adopt(Kind::Table, table, table)?;
+            description
+                .as_ref()
+                .and_then(|table| table.table_arn())
+                .unwrap_or_default()
+                .to_owned()
+        }
+        Err(error) if code_of(&error) == Some("ResourceNotFoundException") => {
+            let created = context
+                .journaled(Kind::Table, table, Some(table), async {
+                    let tags = context
+                        .tags()
+                        .into_iter()
+                        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|error| ProvisionError::new(error.to_string()))?;
+                    let attribute = AttributeDefinition::builder()
+                        .attribute_name(partition_key)
+                        .attribute_type(ScalarAttributeType::from(key_type))
+                        .build()
+                        .map_err(|error| ProvisionError::new(error.to_string()))?;
+                    let key = KeySchemaElement::builder()
+                        .attribute_name(partition_key)
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .map_err(|error| ProvisionError::new(error.to_string()))?;
+                    let output = dynamodb
+                        .create_table()
+                        .table_name(table)
+                        .attribute_definitions(attribute)
+                        .key_schema(key)
+                        .billing_mode(BillingMode::PayPerRequest)
+                        .set_tags(Some(tags))
+                        .send()
+                        .await
+                        .map_err(|error| aws_error("CreateTable", error.into_service_error()))?;
+                    let arn = output
+                        .table_description()
+                        .and_then(|description| description.table_arn())
+                        .unwrap_or_default()
+                        .to_owned();
+                    Ok((arn, None))
+                })
+                .await?;
+            wait_for_table(context.cloud, table).await?;
+            created
+        }
+        Err(error) => return Err(aws_error("DescribeTable", error.into_service_error())),
+    };
+    Ok(Done {
+        summary: format!("table {table} is ACTIVE ({arn})"),
+        response: json!({"TableDescription": {"TableArn": arn, "TableName": table}}),
+    })
+}
+
+async fn wait_for_table(cloud: &Cloud, table: &str) -> Result<(), ProvisionError> {
+    wait_until(&format!("table {table} to become ACTIVE"), || async {
+        let output = cloud
+            .dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|error| aws_error("DescribeTable", error.into_service_error()))?;
+        let status = output.table().and_then(|table| table.table_status());
+        Ok(status == Some(&TableStatus::Active))
+    })
+    .await
+}
+
+/// Polls `ready` until it says yes, for at most [`READY_WITHIN`].
+async fn wait_until<F, Fut>(what: &str, ready: F) -> Result<(), ProvisionError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, ProvisionError>>,
+{
+    let deadline = tokio::time::Instant::now() + READY_WITHIN;
+    while !ready().await? {
+        if tokio::time::Instant::now() > deadline {
+            return Err(ProvisionError::new(format!(
+                "waited {}s for {what}: giving up",
+                READY_WITHIN.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(())
+}
+
+async fn create_function(
+    context: &Context<'_>,
+    action: &CreateFunction,
+    name: &str,
+    code: &str,
+    role: &str,
+) -> Result<Done, ProvisionError> {
+    let lambda = &context.cloud.lambda;
+    let arn = match lambda
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(existing) => {
+            let runtime = existing
+                .runtime()
+                .map(|runtime| runtime.as_str().to_owned());
+            if runtime.as_deref() != Some(action.runtime.as_str()) {
+                return Err(ProvisionError::new(format!(
+                    "a function named {name} exists already with runtime {}, not {}: delete it or \
+                     tear the lesson down first",
+                    runtime.unwrap_or_default(),
+                    action.runtime
+                )));
+            }
+            context.adopt(Kind::Function, name, name)?;
+            existing.function_arn().unwrap_or_default().to_owned()
+        }
+        Err(error) if code_of(&error) == Some("ResourceNotFoundException") => {
+            let package = context
+                .artifacts
+                .load(code)
+                .map_err(|error| ProvisionError::new(error.to_string()))?;
+            let role_arn = format!("arn:aws:iam::{}:role/{role}", context.cloud.account);
+            let arn = context
+                .journaled(Kind::Function, name, Some(name), async {
+                    let mut request = lambda
+                        .create_function()
+                        .function_name(name)
+                        .runtime(Runtime::from(action.runtime.as_str()))
+                        .handler(&action.handler)
+                        .architectures(Architecture::X8664)
+                        .role(&role_arn)
+                        .code(
+                            FunctionCode::builder()
+                                .zip_file(Blob::new(package.zip))
+                                .build(),
+                        )
+                        .set_timeout(action.timeout)
+                        .set_memory_size(action.memory_size);
+                    for (key, value) in context.tags() {
+                        request = request.tags(key, value);
+                    }
+                    let output = request
+                        .send()
+                        .await
+                        .map_err(|error| aws_error("CreateFunction", error.into_service_error()))?;
+                    Ok((output.function_arn().unwrap_or_default().to_owned(), None))
+                })
+                .await?;
+            // Lambda creates the function's log group when it first writes; teardown removes it.
+            context.record(
+                Kind::LogGroup,
+                &format!("/aws/lambda/{name}"),
+                &format!("/aws/lambda/{name}"),
+                State::Created,
+            )?;
+            arn
+        }
+        Err(error) => {
+            return Err(aws_error(
+                "GetFunctionConfiguration",
+                error.into_service_error(),
+            ));
+        }
+    };
+    wait_for_function(context.cloud, name).await?;
+    Ok(Done {
+        summary: format!("function {name} is Active ({arn})"),
+        response: json!({"FunctionArn": arn, "FunctionName": name}),
+    })
+}
+
+async fn wait_for_function(cloud: &Cloud, name: &str) -> Result<(), ProvisionError> {
+    wait_until(&format!("function {name} to become Active"), || async {
+        let output = cloud
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|error| aws_error("GetFunctionConfiguration", error.into_service_error()))?;
+        match output.state() {
+            Some(FunctionState::Active) | None => Ok(true),
+            Some(FunctionState::Failed) => Err(ProvisionError::new(format!(
+                "function {name} failed to start: {}",
+                output.state_reason().unwrap_or_default()
+            ))),
+            _ => Ok(false),
+        }
+    })
+    .await
+}
+
+async fn add_permission(
+    context: &Context<'_>,
+    action: &AddPermission,
+    function: &str,
+    statement_id: &str,
+    vars: &Vars,
+) -> Result<Done, ProvisionError> {
+    let fill = |text: &str| {
+        vars.fill(text)
+            .map_err(|name| ProvisionError::new(format!("${{{name}}} has no value yet")))
+    };
+    let physical_id = format!("{function}/{statement_id}");
+    let source_arn = action.source_arn.as_deref().map(fill).transpose()?;
+    let sent = context
+        .cloud
+        .lambda
+        .add_permission()
+        .function_name(function)
+        .statement_id(statement_id)
+        .action(fill(&action.action)?)
+        .principal(fill(&action.principal)?)
+        .set_source_arn(source_arn)
+        .send()
+        .await;
+    let statement = match sent {
+        Ok(output) => {
+            context.record(Kind::Permission, &physical_id, &physical_id, State::Created)?;
+            output.statement().unwrap_or_default().to_owned()
+        }
+        Err(error) if code_of(&error) == Some("ResourceConflictException") => {
+            context.adopt(Kind::Permission, &physical_id, &physical_id)?;
+            String::new()
+        }
+        Err(error) => return Err(aws_error("AddPermission", error.into_service_error())),
+    };
+    Ok(Done {
+        summary: format!(
+            "{} may invoke {function} (statement {statement_id})",
+            action.principal
+        ),
+        response: json!({"Statement": statement}),
+    })
+}
+
+async fn create_api(
+    context: &Context<'_>,
+    action: &CreateApi,
+    name: &str,
+) -> Result<Done, ProvisionError> {
+    let apigw = &context.cloud.apigw;
+    let apis = apigw
+        .get_apis()
+        .send()
+        .await
+        .map_err(|error| aws_error("GetApis", error.into_service_error()))?;
+    let ours = apis.items().iter().find(|api| {
+        api.name() == Some(name)
+            && api
+                .tags()
+                .and_then(|tags| tags.get(LESSON_TAG))
+                .map(String::as_str)
+                == Some(context.lesson)
+    });
+    let (api_id, endpoint) = match ours {
+        Some(api) => {
+            let id = api.api_id().unwrap_or_default().to_owned();
+            context.adopt(Kind::Api, name, &id)?;
+            (id, api.api_endpoint().unwrap_or_default().to_owned())
+        }
+        None => {
+            context
+                .journaled(Kind::Api, name, None, async {
+                    let mut request = apigw
+                        .create_api()
+                        .name(name)
+                        .protocol_type(ProtocolType::from(action.protocol.as_str()))
+                        .set_route_selection_expression(action.route_selection_expression.clone());
+                    for (key, value) in context.tags() {
+                        request = request.tags(key, value);
+                    }
+                    let output = request
+                        .send()
+                        .await
+                        .map_err(|error| aws_error("CreateApi", error.into_service_error()))?;
+                    let id = output.api_id().unwrap_or_default().to_owned();
+                    let endpoint = output.api_endpoint().unwrap_or_default().to_owned();
+                    Ok(((id.clone(), endpoint), Some(id)))
+                })
+                .await?
+        }
+    };
+    Ok(Done {
+        summary: format!("{} API {name} is {api_id} at {endpoint}", action.protocol),
+        response: json!({"ApiId": api_id, "ApiEndpoint": endpoint}),
+    })
+}
+
+async fn create_integration(
+    context: &Context<'_>,
+    action: &CreateIntegration,
+    api: &str,
+    uri: &str,
+) -> Result<Done, ProvisionError> {
+    let apigw = &context.cloud.apigw;
+    let existing = apigw
+        .get_integrations()
+        .api_id(api)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetIntegrations", error.into_service_error()))?;
+    let found = existing.items().iter().find(|integration| {
+        integration.integration_uri() == Some(uri)
+            && integration.integration_type().map(|kind| kind.as_str())
+                == Some(action.integration_type.as_str())
+    });
+    let id = match found {
+        Some(integration) => integration.integration_id().unwrap_or_default().to_owned(),
+        None => apigw
+            .create_integration()
+            .api_id(api)
+            .integration_type(IntegrationType::from(action.integration_type.as_str()))
+            .integration_uri(uri)
+            .set_integration_method(action.method.clone())
+            .set_payload_format_version(action.payload_format_version.clone())
+            .send()
+            .await
+            .map_err(|error| aws_error("CreateIntegration", error.into_service_error()))?
+            .integration_id()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    Ok(Done {
+        summary: format!("integration {id}: {} → {uri}", action.integration_type),
+        response: json!({"IntegrationId": id}),
+    })
+}
+
+async fn create_routes(
+    context: &Context<'_>,
+    api: &str,
+    route_keys: &[String],
+    target: &str,
+) -> Result<Done, ProvisionError> {
+    let apigw = &context.cloud.apigw;
+    let existing = apigw
+        .get_routes()
+        .api_id(api)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetRoutes", error.into_service_error()))?;
+    for route_key in route_keys {
+        let present = existing
+            .items()
+            .iter()
+            .find(|route| route.route_key() == Some(route_key));
+        match present {
+            Some(route) if route.target() == Some(target) => continue,
+            Some(route) => {
+                return Err(ProvisionError::new(format!(
+                    "route {route_key} exists already with target {}, not {target}",
+                    route.target().unwrap_or("none")
+                )));
+            }
+            None => {
+                apigw
+                    .create_route()
+                    .api_id(api)
+                    .route_key(route_key)
+                    .target(target)
+                    .send()
+                    .await
+                    .map_err(|error| aws_error("CreateRoute", error.into_service_error()))?;
+            }
+        }
+    }
+    Ok(Done {
+        summary: format!("routes {} → {target}", route_keys.join(", ")),
+        response: json!({}),
+    })
+}
+
+async fn create_stage(
+    context: &Context<'_>,
+    action: &CreateStage,
+    api: &str,
+    stage: &str,
+) -> Result<Done, ProvisionError> {
+    let apigw = &context.cloud.apigw;
+    match apigw.get_stage().api_id(api).stage_name(stage).send().await {
+        Ok(existing)
+            if existing.auto_deploy() == Some(action.auto_deploy)
+                || (existing.auto_deploy().is_none() && !action.auto_deploy) => {}
+        Ok(_) => {
+            return Err(ProvisionError::new(format!(
+                "stage {stage} exists already with a different auto-deploy setting"
+            )));
+        }
+        Err(error) if code_of(&error) == Some("NotFoundException") => {
+            let mut request = apigw
+                .create_stage()
+                .api_id(api)
+                .stage_name(stage)
+                .auto_deploy(action.auto_deploy);
+            for (key, value) in context.tags() {
+                request = request.tags(key, value);
+            }
+            request
+                .send()
+                .await
+                .map_err(|error| aws_error("CreateStage", error.into_service_error()))?;
+        }
+        Err(error) => return Err(aws_error("GetStage", error.into_service_error())),
+    }
+    let deploys = if action.auto_deploy {
+        "deploys automatically"
+    } else {
+        "waits for deployments"
+    };
+    Ok(Done {
+        summary: format!("stage {stage} {deploys}"),
+        response: json!({"StageName": stage}),
+    })
+}
+
+async fn create_deployment(
+    context: &Context<'_>,
+    _action: &CreateDeployment,
+    api: &str,
+    stage: &str,
+) -> Result<Done, ProvisionError> {
+    let output = context
+        .cloud
+        .apigw
+        .create_deployment()
+        .api_id(api)
+        .stage_name(stage)
+        .send()
+        .await
+        .map_err(|error| aws_error("CreateDeployment", error.into_service_error()))?;
+    let id = output.deployment_id().unwrap_or_default().to_owned();
+    Ok(Done {
+        summary: format!("deployment {id} is live on stage {stage}"),
+        response: json!({"DeploymentId": id}),
+    })
+}

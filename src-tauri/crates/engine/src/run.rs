@@ -1,0 +1,218 @@
+//! Runs a lesson's steps in order against a target: each step's action (journaled), its
+//! captured variables, and its checks — reporting each moment as an [`Event`].
+
+use lab_functions::Artifacts;
+
+use crate::check::{self, Verdict};
+use crate::cloud::Cloud;
+use crate::journal::{Journal, Scope};
+use crate::lesson::action::CliContext;
+use crate::lesson::{Lesson, Step, Vars};
+use crate::provision::{self, Context, ProvisionError};
+
+/// What happens while a lesson runs, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    StepStarted {
+        number: usize,
+        total: usize,
+        id: String,
+        title: String,
+    },
+    /// The AWS CLI commands that do what the step's action does, variables filled.
+    Commands(Vec<String>),
+    ActionDone {
+        summary: String,
+    },
+    Captured {
+        name: String,
+        value: String,
+    },
+    Checked(Verdict),
+    StepDone {
+        id: String,
+    },
+}
+
+/// A step failed; the lesson stops there.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("step \"{step}\": {source}")]
+    Action {
+        step: String,
+        #[source]
+        source: ProvisionError,
+    },
+    #[error("step \"{step}\": the check \"{check}\" failed: {detail}")]
+    Check {
+        step: String,
+        check: String,
+        detail: String,
+    },
+    #[error("step \"{step}\": the action's response has no {field} for {name}")]
+    MissingOutput {
+        step: String,
+        name: String,
+        field: String,
+    },
+    #[error("there is no step \"{0}\" in this lesson")]
+    UnknownStep(String),
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+}
+
+/// Runs a lesson.
+#[derive(Debug)]
+pub struct Runner<'a> {
+    pub cloud: &'a Cloud,
+    pub journal: &'a Journal,
+    pub artifacts: &'a Artifacts,
+}
+
+impl Runner<'_> {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            target: self.cloud.journal_key.clone(),
+            account: self.cloud.account.clone(),
+            region: self.cloud.region.clone(),
+        }
+    }
+
+    /// The lesson's variables so far: the target's, then those saved by earlier runs.
+    pub fn variables(&self, lesson: &Lesson) -> Result<Vars, RunError> {
+        let mut vars = Vars::default();
+        vars.set("ACCOUNT_ID", self.cloud.account.clone());
+        vars.set("REGION", self.cloud.region.clone());
+        for (name, value) in self.journal.variables(&self.scope(), &lesson.id)? {
+            vars.set(name, value);
+        }
+        Ok(vars)
+    }
+
+    /// Runs every step, or the steps up to and including `until`.
+    pub async fn run(
+        &self,
+        lesson: &Lesson,
+        until: Option<&str>,
+        mut on_event: impl FnMut(Event),
+    ) -> Result<Vars, RunError> {
+        let last = match until {
+            Some(id) => lesson
+                .steps
+                .iter()
+                .position(|step| step.id == id)
+                .ok_or_else(|| RunError::UnknownStep(id.to_owned()))?,
+            None => lesson.steps.len().saturating_sub(1),
+        };
+        let mut vars = self.variables(lesson)?;
+        for (index, step) in lesson.steps.iter().enumerate().take(last + 1) {
+            on_event(Event::StepStarted {
+                number: index + 1,
+                total: lesson.steps.len(),
+                id: step.id.clone(),
+                title: step.title.clone(),
+            });
+            self.run_step(lesson, step, &mut vars, &mut on_event)
+                .await?;
+            self.journal
+                .step_done(&self.scope(), &lesson.id, &step.id)?;
+            on_event(Event::StepDone {
+                id: step.id.clone(),
+            });
+        }
+        Ok(vars)
+    }
+
+    async fn run_step(
+        &self,
+        lesson: &Lesson,
+        step: &Step,
+        vars: &mut Vars,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), RunError> {
+        let scope = self.scope();
+        if let Some(action) = &step.action {
+            let zip_dir = self
+                .artifacts
+                .dirs()
+                .last()
+                .map(|dir| dir.display().to_string())
+                .unwrap_or_default();
+            let cli = CliContext {
+                lesson: &lesson.id,
+                target: self.cloud.kind,
+                region: &self.cloud.region,
+                endpoint_url: self.cloud.endpoint_url.as_deref(),
+                vars,
+                zip_dir: &zip_dir,
+            };
+            on_event(Event::Commands(
+                action.cli(&cli).iter().map(ToString::to_string).collect(),
+            ));
+            let context = Context {
+                cloud: self.cloud,
+                journal: self.journal,
+                scope: &scope,
+                lesson: &lesson.id,
+                step: &step.id,
+                artifacts: self.artifacts,
+            };
+            let done = provision::perform(&context, action, vars)
+                .await
+                .map_err(|source| RunError::Action {
+                    step: step.id.clone(),
+                    source,
+                })?;
+            on_event(Event::ActionDone {
+                summary: done.summary.clone(),
+            });
+            for (name, field) in &step.outputs {
+                let pointer = format!("/{}", field.replace('.', "/"));
+                let value = done
+                    .response
+                    .pointer(&pointer)
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| RunError::MissingOutput {
+                        step: step.id.clone(),
+                        name: name.clone(),
+                        field: field.clone(),
+                    })?;
+                self.capture(lesson, vars, name, value, on_event)?;
+            }
+        }
+        for (name, template) in &step.vars {
+            let value = vars.fill_known(template);
+            self.capture(lesson, vars, name, &value, on_event)?;
+        }
+        for check in &step.checks {
+            let verdict = check::verify(self.cloud, check, vars).await;
+            on_event(Event::Checked(verdict.clone()));
+            if !verdict.passed {
+                return Err(RunError::Check {
+                    step: step.id.clone(),
+                    check: verdict.description,
+                    detail: verdict.detail.unwrap_or_default(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn capture(
+        &self,
+        lesson: &Lesson,
+        vars: &mut Vars,
+        name: &str,
+        value: &str,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), RunError> {
+        vars.set(name, value);
+        self.journal
+            .set_variable(&self.scope(), &lesson.id, name, value)?;
+        on_event(Event::Captured {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        });
+        Ok(())
+    }
+}
