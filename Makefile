@@ -19,22 +19,23 @@ LAMBDA_DIR := target/lambda
 
 .PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab lambdas
 
-## run: install what is missing, build, and start the desktop app (a terminal fallback without a display)
+## run: install what is missing, build, and start the desktop app (the terminal walkthrough without a display)
 run:
 ifeq ($(HAS_DISPLAY),yes)
 	.ci/install-deps run
 	$(MAKE) --no-print-directory ui
+	$(MAKE) --no-print-directory lambdas
 	$(CARGO) run -p serverless-lab $(APP_FEATURES)
 else
 	@echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop window cannot open."
-	@echo "Starting the terminal interface instead: the 'lab' command and the lessons it knows."
-	@echo "(Running a lesson from the terminal arrives with the engine's provisioning.)"
+	@echo "Running lesson 1 in the terminal instead, against the built-in sandbox."
 	@echo
-	@$(CARGO) run --quiet -p lab-cli --bin lab -- --help
+	$(MAKE) --no-print-directory lambdas
+	$(CARGO) run --quiet -p lab-cli --bin lab -- run crud-http-api
 	@echo
-	@$(CARGO) run --quiet -p lab-cli --bin lab -- lessons
-	@echo
-	@echo "See a lesson's steps and their AWS CLI commands: cargo run -p lab-cli --bin lab -- lessons crud-http-api"
+	@echo "Next: 'cargo run -p lab-cli --bin lab -- status', '... -- teardown', '... -- lessons',"
+	@echo "or 'lab sandbox' in one terminal and 'lab run crud-http-api --endpoint http://127.0.0.1:4566'"
+	@echo "in another to keep the API running for the try-it requests."
 endif
 
 ## test: everything CI checks — formatting, lints, UI checks, fuzzing, Rust tests (unit, integration, desktop e2e)

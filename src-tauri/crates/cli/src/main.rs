@@ -3,7 +3,8 @@
 //! Each subcommand is a thin front end on a library crate: `sandbox` runs the local cloud in the
 //! foreground; `lessons` lists the lessons and shows their steps; `run` runs one against the
 //! sandbox or AWS; `status` shows progress and what the journal holds; `teardown` removes it all;
-//! `functions` shows the Lambda functions the lessons deploy.
+//! `answer` and `report` keep the answers and print the Markdown report; `functions` shows the
+//! Lambda functions the lessons deploy.
 
 mod commands;
 
@@ -32,6 +33,10 @@ enum Command {
     Status(commands::status::Args),
     /// Remove every resource the lab created on a target, in dependency order.
     Teardown(commands::teardown::Args),
+    /// Print the Markdown report of lessons done, answers and time spent (for your README.md).
+    Report(commands::report::ReportArgs),
+    /// Save your answer to a lesson's question (for the report).
+    Answer(commands::report::AnswerArgs),
     /// List the Lambda functions the lessons deploy, or print one's Rust sources.
     Functions(commands::functions::Args),
 }
@@ -45,6 +50,8 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Teardown(args) => commands::teardown::run(args),
+        Command::Report(args) => commands::report::report(args),
+        Command::Answer(args) => commands::report::answer(args),
         Command::Functions(args) => commands::functions::run(args),
     };
     match result {

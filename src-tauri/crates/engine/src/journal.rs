@@ -54,6 +54,16 @@ impl Kind {
     }
 }
 
+/// A lesson's progress on one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub scope: Scope,
+    pub steps_done: usize,
+    /// When the first and the last step were done (RFC 3339).
+    pub first: String,
+    pub last: String,
+}
+
 /// A row's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -128,6 +138,10 @@ CREATE TABLE IF NOT EXISTS progress (
     target TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
     lesson TEXT NOT NULL, step TEXT NOT NULL, completed_at TEXT NOT NULL,
     PRIMARY KEY (target, account, region, lesson, step)
+);
+CREATE TABLE IF NOT EXISTS answers (
+    lesson TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (lesson, question)
 );
 CREATE TABLE IF NOT EXISTS variables (
     target TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
@@ -331,6 +345,59 @@ impl Journal {
                 params![scope.target, scope.account, scope.region, lesson],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
+            rows.collect()
+        })
+    }
+
+    /// Saves the student's answer to a lesson's question (answers belong to the student, not to
+    /// a target).
+    pub fn set_answer(
+        &self,
+        lesson: &str,
+        question: &str,
+        answer: &str,
+    ) -> Result<(), JournalError> {
+        let now = now();
+        self.with(|db| {
+            db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?1, ?2, ?3, ?4)",
+                params![lesson, question, answer, now],
+            )
+            .map(drop)
+        })
+    }
+
+    /// The answers saved for `lesson`, by question id.
+    pub fn answers(&self, lesson: &str) -> Result<Vec<(String, String)>, JournalError> {
+        self.with(|db| {
+            let mut statement =
+                db.prepare("SELECT question, answer FROM answers WHERE lesson = ?1")?;
+            let rows =
+                statement.query_map(params![lesson], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect()
+        })
+    }
+
+    /// For each target where `lesson` has progress: the target, how many steps are done, and
+    /// when the first and the last were done.
+    pub fn progress(&self, lesson: &str) -> Result<Vec<Progress>, JournalError> {
+        self.with(|db| {
+            let mut statement = db.prepare(
+                "SELECT target, account, region, COUNT(*), MIN(completed_at), MAX(completed_at) \
+                 FROM progress WHERE lesson = ?1 GROUP BY target, account, region ORDER BY 5",
+            )?;
+            let rows = statement.query_map(params![lesson], |row| {
+                Ok(Progress {
+                    scope: Scope {
+                        target: row.get(0)?,
+                        account: row.get(1)?,
+                        region: row.get(2)?,
+                    },
+                    steps_done: row.get::<_, i64>(3)? as usize,
+                    first: row.get(4)?,
+                    last: row.get(5)?,
+                })
+            })?;
             rows.collect()
         })
     }

@@ -11,6 +11,7 @@ mod data_dir;
 pub mod journal;
 pub mod lesson;
 pub mod provision;
+pub mod report;
 pub mod run;
 mod target;
 pub mod teardown;

@@ -2,6 +2,7 @@
 
 pub mod functions;
 pub mod lessons;
+pub mod report;
 pub mod run;
 pub mod sandbox;
 pub mod status;

@@ -208,6 +208,49 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     assert!(again.starts_with("Nothing to remove"), "{again}");
 }
 
+#[test]
+fn answers_go_into_the_report() {
+    let lab = Lab::start();
+    let lab_command = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .env("SERVERLESS_LAB_DATA_DIR", lab.data.path())
+            .output()
+            .unwrap()
+    };
+    succeeded(&lab.lab(&["run", "crud-http-api", "--until", "table"]));
+    let saved = succeeded(&lab_command(&[
+        "answer",
+        "crud-http-api",
+        "Q812",
+        "Every invocation logs START, END and REPORT.",
+    ]));
+    assert!(saved.starts_with("Saved your answer to Q812"), "{saved}");
+    let wrong = lab_command(&["answer", "crud-http-api", "Q9", "x"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr)
+            .contains("has no question \"Q9\" (it has: Q811, Q812, time-spent)")
+    );
+
+    let file = lab.data.path().join("README.md");
+    succeeded(&lab_command(&[
+        "report",
+        "--output",
+        file.to_str().unwrap(),
+    ]));
+    let page = std::fs::read_to_string(file).unwrap();
+    assert!(
+        page.starts_with("# Serverless Lab report\n\n## A CRUD API"),
+        "{page}"
+    );
+    assert!(page.contains(": 1/11 steps, "), "{page}");
+    assert!(
+        page.contains("> Every invocation logs START, END and REPORT."),
+        "{page}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_follows_an_intent_whose_outcome_was_never_written() {
     let lab = Lab::start();

@@ -1,0 +1,143 @@
+//! The lab report: a Markdown page with, for each lesson the student worked on, where it ran,
+//! how far it got, how long it took, and the answers to its questions — what the course asks
+//! students to put in their README.md.
+
+use std::fmt::Write as _;
+
+use crate::journal::{Journal, JournalError};
+use crate::lesson::Library;
+
+/// The report for every lesson with progress or answers.
+pub fn markdown(library: &Library, journal: &Journal) -> Result<String, JournalError> {
+    let mut page = String::from("# Serverless Lab report\n");
+    let mut any = false;
+    for lesson in &library.lessons {
+        let progress = journal.progress(&lesson.id)?;
+        let answers = journal.answers(&lesson.id)?;
+        if progress.is_empty() && answers.is_empty() {
+            continue;
+        }
+        any = true;
+        let _ = writeln!(page, "\n## {}\n", lesson.title);
+        for run in &progress {
+            let _ = writeln!(
+                page,
+                "- {} (account {}, {}): {}/{} steps, {} → {}{}",
+                run.scope.target,
+                run.scope.account,
+                run.scope.region,
+                run.steps_done,
+                lesson.steps.len(),
+                run.first,
+                run.last,
+                duration(&run.first, &run.last)
+                    .map(|minutes| format!(" ({minutes} min)"))
+                    .unwrap_or_default()
+            );
+        }
+        for question in lesson.steps.iter().flat_map(|step| &step.questions) {
+            let answer = answers
+                .iter()
+                .find(|(id, _)| id == &question.id)
+                .map(|(_, answer)| answer.as_str());
+            let _ = writeln!(page, "\n### {}\n\n{}\n", question.id, question.prompt);
+            match answer {
+                Some(answer) => {
+                    for line in answer.lines() {
+                        let _ = writeln!(page, "> {line}");
+                    }
+                }
+                None => page.push_str("_Not answered yet._\n"),
+            }
+        }
+    }
+    if !any {
+        page.push_str("\nNo lesson started yet: `lab run <lesson>` starts one.\n");
+    }
+    Ok(page)
+}
+
+/// Whole minutes between two of the journal's timestamps (`YYYY-MM-DDTHH:MM:SSZ`).
+fn duration(first: &str, last: &str) -> Option<i64> {
+    Some((seconds(last)? - seconds(first)?) / 60)
+}
+
+fn seconds(stamp: &str) -> Option<i64> {
+    let (date, time) = stamp.trim_end_matches('Z').split_once('T')?;
+    let mut date = date.split('-').map(|part| part.parse::<i64>().ok());
+    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
+    let mut time = time.split(':').map(|part| part.parse::<i64>().ok());
+    let (hour, minute, second) = (time.next()??, time.next()??, time.next()??);
+    // Days from civil (Howard Hinnant), the inverse of the journal's timestamp formatting.
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::journal::Scope;
+
+    #[test]
+    fn timestamps_turn_into_minutes() {
+        assert_eq!(seconds("1970-01-02T00:00:01Z"), Some(86_401));
+        assert_eq!(
+            duration("2026-11-21T13:58:00Z", "2026-11-21T14:12:30Z"),
+            Some(14)
+        );
+        assert_eq!(duration("garbage", "2026-11-21T14:12:30Z"), None);
+    }
+
+    #[test]
+    fn lists_progress_and_answers_of_started_lessons() {
+        let library = Library::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../lessons"
+        )))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        assert!(
+            markdown(&library, &journal)
+                .unwrap()
+                .contains("No lesson started yet")
+        );
+
+        let scope = Scope {
+            target: "sandbox".into(),
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        };
+        journal.step_done(&scope, "crud-http-api", "table").unwrap();
+        journal
+            .set_answer(
+                "crud-http-api",
+                "Q812",
+                "Each invocation has START and END.\nCold starts show.",
+            )
+            .unwrap();
+        let page = markdown(&library, &journal).unwrap();
+        assert!(
+            page.starts_with("# Serverless Lab report\n\n## A CRUD API"),
+            "{page}"
+        );
+        assert!(
+            page.contains("- sandbox (account 000000000000, us-east-1): 1/11 steps, "),
+            "{page}"
+        );
+        assert!(page.contains("### Q811\n\nAssess"), "{page}");
+        assert!(page.contains("_Not answered yet._"), "{page}");
+        assert!(
+            page.contains("> Each invocation has START and END.\n> Cold starts show."),
+            "{page}"
+        );
+    }
+}
