@@ -19,6 +19,7 @@ pub struct Cloud {
     pub lambda: aws_sdk_lambda::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub account: String,
     pub region: String,
     /// `sandbox` or `aws`: the value of the `serverless-lab:target` tag.
@@ -78,6 +79,7 @@ impl Cloud {
             lambda: aws_sdk_lambda::Client::new(&config),
             apigw: aws_sdk_apigatewayv2::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
             account: identity.account().unwrap_or_default().to_owned(),
             region,
             kind: match target {

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 
 use crate::cloud::Cloud;
 use crate::journal::{Journal, JournalError, Kind, Resource, Scope, State};
-use crate::provision::LESSON_TAG;
+use crate::provision::{LESSON_TAG, TARGET_TAG};
 
 /// How many times a throttled call is tried.
 const ATTEMPTS: u32 = 5;
@@ -24,10 +24,18 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// A resource teardown will remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub resource: Resource,
+    /// False for a lab resource found by its tags that the journal does not know.
+    pub journaled: bool,
+}
+
 /// One resource and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
-    pub resource: Resource,
+    pub planned: Planned,
     pub outcome: Outcome,
 }
 
@@ -49,40 +57,167 @@ impl Report {
     }
 }
 
-/// What teardown would remove, in order.
-pub fn plan(journal: &Journal, scope: &Scope) -> Result<Vec<Resource>, JournalError> {
-    journal.live(scope)
+/// What teardown would remove, in order: the journal's live resources, then lab resources found
+/// by their `serverless-lab:target` tag that the journal does not know.
+pub async fn plan(
+    cloud: &Cloud,
+    journal: &Journal,
+    scope: &Scope,
+) -> Result<Vec<Planned>, TeardownError> {
+    let mut planned: Vec<Planned> = journal
+        .live(scope)?
+        .into_iter()
+        .map(|resource| Planned {
+            resource,
+            journaled: true,
+        })
+        .collect();
+    for resource in sweep(cloud).await.map_err(TeardownError::Sweep)? {
+        let known = planned.iter().any(|p| {
+            p.resource.kind == resource.kind
+                && p.resource.physical_id.as_deref() == resource.physical_id.as_deref()
+        });
+        if !known {
+            planned.push(Planned {
+                resource,
+                journaled: false,
+            });
+        }
+    }
+    planned.sort_by_key(|p| p.resource.kind);
+    Ok(planned)
 }
 
-/// Removes every live resource of `scope`, reporting each as it goes.
+/// Teardown could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TeardownError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("listing the lab's tagged resources failed: {0}")]
+    Sweep(String),
+}
+
+/// Removes everything [`plan`] lists, reporting each removal as it goes.
 pub async fn teardown(
     cloud: &Cloud,
     journal: &Journal,
     scope: &Scope,
     mut on_removal: impl FnMut(&Removal),
-) -> Result<Report, JournalError> {
+) -> Result<Report, TeardownError> {
     let mut removals = Vec::new();
-    for resource in journal.live(scope)? {
-        let outcome = remove(cloud, &resource).await;
-        if !matches!(outcome, Outcome::Failed(_)) {
-            journal.complete(resource.id, State::Deleted, None)?;
+    for planned in plan(cloud, journal, scope).await? {
+        let outcome = remove(cloud, &planned.resource).await;
+        if planned.journaled && !matches!(outcome, Outcome::Failed(_)) {
+            journal.complete(planned.resource.id, State::Deleted, None)?;
         }
-        let removal = Removal { resource, outcome };
+        let removal = Removal { planned, outcome };
         on_removal(&removal);
         removals.push(removal);
     }
-    let leftovers = verify(cloud, &removals).await;
-    if leftovers.is_empty()
-        && removals
-            .iter()
-            .all(|r| !matches!(r.outcome, Outcome::Failed(_)))
-    {
+    let mut leftovers = verify(cloud, &removals).await;
+    match sweep(cloud).await {
+        Ok(still_tagged) => leftovers.extend(still_tagged.iter().map(|resource| {
+            let name = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            format!("{} {name} (tagged)", resource.kind.as_str())
+        })),
+        Err(reason) => leftovers.push(format!("the final listing failed: {reason}")),
+    }
+    leftovers.dedup();
+    let failed = removals
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Failed(_)));
+    if leftovers.is_empty() && !failed {
         journal.reset_progress(scope)?;
     }
     Ok(Report {
         removals,
         leftovers,
     })
+}
+
+/// Lab resources on the target by their tags: everything tagged `serverless-lab:target` with
+/// this target's kind, whatever the journal says. A function brings its log group along.
+async fn sweep(cloud: &Cloud) -> Result<Vec<Resource>, String> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = cloud
+            .tagging
+            .get_resources()
+            .tag_filters(
+                aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                    .key(TARGET_TAG)
+                    .values(cloud.kind)
+                    .build(),
+            )
+            .set_pagination_token(token.clone())
+            .send()
+            .await
+            .map_err(|error| describe(&error))?;
+        for mapping in page.resource_tag_mapping_list() {
+            let Some(arn) = mapping.resource_arn() else {
+                continue;
+            };
+            let lesson = mapping
+                .tags()
+                .iter()
+                .find(|tag| tag.key() == LESSON_TAG)
+                .map(|tag| tag.value().to_owned())
+                .unwrap_or_default();
+            for (kind, physical_id) in kinds_of(arn) {
+                found.push(Resource {
+                    id: 0,
+                    kind,
+                    label: physical_id.clone(),
+                    physical_id: Some(physical_id),
+                    lesson: lesson.clone(),
+                    step: "found by its tags".to_owned(),
+                    state: State::Created,
+                    updated_at: String::new(),
+                });
+            }
+        }
+        token = page
+            .pagination_token()
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned);
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
+/// What an ARN names, as teardown removes it.
+fn kinds_of(arn: &str) -> Vec<(Kind, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let (Some(service), Some(resource)) = (parts.get(2), parts.get(5)) else {
+        return Vec::new();
+    };
+    match *service {
+        "dynamodb" => resource
+            .strip_prefix("table/")
+            .map(|name| vec![(Kind::Table, name.to_owned())])
+            .unwrap_or_default(),
+        "lambda" => resource
+            .strip_prefix("function:")
+            .map(|name| {
+                let name = name.split(':').next().unwrap_or(name);
+                vec![
+                    (Kind::Function, name.to_owned()),
+                    (Kind::LogGroup, format!("/aws/lambda/{name}")),
+                ]
+            })
+            .unwrap_or_default(),
+        "apigateway" => resource
+            .strip_prefix("/apis/")
+            .map(|id| vec![(Kind::Api, id.to_owned())])
+            .unwrap_or_default(),
+        "logs" => resource
+            .strip_prefix("log-group:")
+            .map(|name| vec![(Kind::LogGroup, name.trim_end_matches(":*").to_owned())])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }
 
 async fn remove(cloud: &Cloud, resource: &Resource) -> Outcome {
@@ -231,7 +366,7 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &E) ->
 async fn verify(cloud: &Cloud, removals: &[Removal]) -> Vec<String> {
     let mut leftovers = Vec::new();
     for removal in removals {
-        let resource = &removal.resource;
+        let resource = &removal.planned.resource;
         let name = resource
             .physical_id
             .clone()
@@ -325,6 +460,30 @@ mod tests {
             outcome_of("TooManyRequestsException", 1).await,
             (Outcome::Deleted, 2)
         );
+    }
+
+    #[test]
+    fn arns_name_what_teardown_removes() {
+        assert_eq!(
+            kinds_of("arn:aws:dynamodb:us-east-1:000000000000:table/things"),
+            [(Kind::Table, "things".to_owned())]
+        );
+        assert_eq!(
+            kinds_of("arn:aws:lambda:us-east-1:000000000000:function:LambdaCRUD"),
+            [
+                (Kind::Function, "LambdaCRUD".to_owned()),
+                (Kind::LogGroup, "/aws/lambda/LambdaCRUD".to_owned())
+            ]
+        );
+        assert_eq!(
+            kinds_of("arn:aws:apigateway:us-east-1::/apis/a1b2c3"),
+            [(Kind::Api, "a1b2c3".to_owned())]
+        );
+        assert_eq!(
+            kinds_of("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/F:*"),
+            [(Kind::LogGroup, "/aws/lambda/F".to_owned())]
+        );
+        assert!(kinds_of("arn:aws:s3:::bucket").is_empty());
     }
 
     #[tokio::test]

@@ -17,6 +17,7 @@ mod regional;
 mod server;
 pub mod store;
 mod sts;
+mod tagging;
 pub mod wire;
 
 use std::net::SocketAddr;

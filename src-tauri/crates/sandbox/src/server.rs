@@ -17,6 +17,7 @@ use crate::lambda::Lambda;
 use crate::logs::{self, Logs};
 use crate::store::Scope;
 use crate::sts;
+use crate::tagging;
 use crate::wire::{self, AwsError, Protocol};
 
 /// The region used when a request carries no SigV4 credential scope.
@@ -138,6 +139,15 @@ async fn aws_request(
             }
             if let Some(operation) = operation.strip_prefix(logs::TARGET_PREFIX) {
                 let result = state.inner.logs.handle(&scope, operation, &body).await;
+                return json_response(version, result, &request_id, false);
+            }
+            if let Some(operation) = operation.strip_prefix(tagging::TARGET_PREFIX) {
+                let inner = &state.inner;
+                let mut resources = inner.dynamodb.tagged(&scope);
+                resources.extend(inner.lambda.tagged(&scope));
+                resources.extend(inner.apigw.tagged(&scope));
+                resources.extend(inner.logs.tagged(&scope));
+                let result = tagging::handle(operation, &body, resources);
                 return json_response(version, result, &request_id, false);
             }
             wire::render_error(

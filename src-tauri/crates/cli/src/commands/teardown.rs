@@ -24,16 +24,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             account: cloud.account.clone(),
             region: cloud.region.clone(),
         };
-        let plan = teardown::plan(&connected.journal, &scope)?;
+        let plan = teardown::plan(cloud, &connected.journal, &scope).await?;
         if plan.is_empty() {
             println!("Nothing to remove on {}.", scope.target);
             connected.close().await;
             return Ok(());
         }
         println!("Plan ({} resources, in this order):", plan.len());
-        for resource in &plan {
+        for planned in &plan {
+            let resource = &planned.resource;
+            let found = if planned.journaled {
+                ""
+            } else {
+                "  (found by its tags)"
+            };
             println!(
-                "  {:<10} {}",
+                "  {:<10} {}{found}",
                 resource.kind.as_str(),
                 resource.physical_id.as_deref().unwrap_or(&resource.label)
             );
@@ -52,17 +58,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         println!();
         let report = teardown::teardown(cloud, &connected.journal, &scope, |removal| {
-            let name = removal
-                .resource
-                .physical_id
-                .as_deref()
-                .unwrap_or(&removal.resource.label);
+            let resource = &removal.planned.resource;
+            let name = resource.physical_id.as_deref().unwrap_or(&resource.label);
             let outcome = match &removal.outcome {
                 Outcome::Deleted => "deleted".to_owned(),
                 Outcome::AlreadyGone => "already gone".to_owned(),
                 Outcome::Failed(reason) => format!("FAILED: {reason}"),
             };
-            println!("  {:<10} {name}: {outcome}", removal.resource.kind.as_str());
+            println!("  {:<10} {name}: {outcome}", resource.kind.as_str());
         })
         .await?;
         connected.close().await;

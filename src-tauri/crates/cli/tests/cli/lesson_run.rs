@@ -290,6 +290,56 @@ async fn teardown_follows_an_intent_whose_outcome_was_never_written() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_resources_missing_from_the_journal_are_found_by_their_tags() {
+    let lab = Lab::start();
+    let tag = |key: &str, value: &str| {
+        aws_sdk_dynamodb::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+            .unwrap()
+    };
+    client!(aws_sdk_dynamodb, &lab.sandbox.endpoint)
+        .create_table()
+        .table_name("made-elsewhere")
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .tags(tag("serverless-lab:lesson", "crud-http-api"))
+        .tags(tag("serverless-lab:target", "sandbox"))
+        .send()
+        .await
+        .unwrap();
+
+    let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
+    assert!(
+        plan.contains("table      made-elsewhere  (found by its tags)"),
+        "{plan}"
+    );
+    let removed = succeeded(&lab.lab(&["teardown"]));
+    assert!(
+        removed.contains("table      made-elsewhere: deleted"),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_removal_is_reported_and_a_second_teardown_finishes() {
     let lab = Lab::start();
     succeeded(&lab.lab(&["run", "crud-http-api", "--until", "function"]));
@@ -352,4 +402,91 @@ fn an_unknown_step_or_lesson_is_refused() {
     let output = lab.lab(&["run", "nope"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no lesson \"nope\""));
+}
+
+/// `lab` on `--target aws`, its AWS configuration only from the environment: credentials when
+/// given, the sandbox as the endpoint (`AWS_ENDPOINT_URL`), no `~/.aws`, no instance metadata.
+fn lab_on_aws(lab: &Lab, args: &[&str], credentials: bool) -> Output {
+    let home = lab.data.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lab"));
+    command
+        .args(args)
+        .args(["--target", "aws", "--region", "us-east-1"])
+        .env("SERVERLESS_LAB_DATA_DIR", lab.data.path())
+        .env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_ENDPOINT_URL", &lab.sandbox.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .stdin(std::process::Stdio::null());
+    if credentials {
+        command
+            .env("AWS_ACCESS_KEY_ID", "ASIAACADEMY")
+            .env("AWS_SECRET_ACCESS_KEY", "academy-secret")
+            .env("AWS_SESSION_TOKEN", "academy-session");
+    }
+    command.output().expect("lab runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_target_runs_through_the_standard_credential_chain() {
+    let lab = Lab::start();
+
+    // Nothing is created in an account without a yes.
+    let refused = lab_on_aws(&lab, &["run", "crud-http-api"], true);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        text.contains("This creates resources in AWS account 000000000000 (us-east-1). Continue?"),
+        "{text}"
+    );
+    assert!(text.contains("stopped: nothing was created"), "{text}");
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+
+    let ran = succeeded(&lab_on_aws(
+        &lab,
+        &["run", "crud-http-api", "--until", "api", "--yes"],
+        true,
+    ));
+    assert!(
+        ran.contains("on aws (account 000000000000, us-east-1)"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("--tags serverless-lab:lesson=crud-http-api,serverless-lab:target=aws"),
+        "{ran}"
+    );
+    assert!(!ran.contains("--endpoint-url"), "{ran}");
+    let status = succeeded(&lab_on_aws(&lab, &["status"], true));
+    assert!(
+        status.contains("crud-http-api: 4/11 steps done"),
+        "{status}"
+    );
+
+    let removed = succeeded(&lab_on_aws(&lab, &["teardown", "--yes"], true));
+    assert!(
+        removed.contains("Verified: nothing of the lab is left on aws."),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+
+    let without = lab_on_aws(&lab, &["status"], false);
+    assert_eq!(without.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&without.stderr);
+    assert!(
+        text.contains("the AWS credentials are missing or expired"),
+        "{text}"
+    );
+    assert!(text.contains("AWS Academy"), "{text}");
 }

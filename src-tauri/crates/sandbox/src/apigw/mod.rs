@@ -181,6 +181,20 @@ impl ApiGateway {
         Ok(())
     }
 
+    /// Every API of `scope` with its ARN and tags (for the tagging API).
+    pub fn tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
+        let region = self.regions.get(scope);
+        let apis = region
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        apis.values()
+            .map(|api| {
+                let arn = format!("arn:aws:apigateway:{}::/apis/{}", scope.region, api.id);
+                (arn, api.tags.clone())
+            })
+            .collect()
+    }
+
     /// The account and region that hold API `id`.
     pub fn scope_of(&self, id: &str) -> Option<Scope> {
         self.regions.all().into_iter().find_map(|(scope, apis)| {

@@ -17,7 +17,7 @@ pub mod number;
 pub mod table;
 pub mod value;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as Json;
 
@@ -97,6 +97,22 @@ impl DynamoDb {
     }
 
     /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
+    /// Every table of `scope` with its ARN and tags (for the tagging API).
+    pub fn tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
+        let region = self.regions.get(scope);
+        let region = region
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        region
+            .tables
+            .values()
+            .map(|table| {
+                let tags = table.definition.tags.iter().cloned().collect();
+                (table.definition.arn.clone(), tags)
+            })
+            .collect()
+    }
+
     pub async fn handle(
         &self,
         scope: &Scope,

@@ -922,3 +922,20 @@ pub fn percent_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+impl Lambda {
+    /// Every function of `scope` with its ARN and tags (for the tagging API).
+    pub fn tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
+        let region = self.regions.get(scope);
+        let functions = region
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        functions
+            .values()
+            .map(|function| {
+                let configuration = &function.latest.configuration;
+                (configuration.arn.clone(), configuration.tags.clone())
+            })
+            .collect()
+    }
+}

@@ -249,3 +249,23 @@ pub(crate) fn stored_events(events: &[LogEvent]) -> Vec<StoredLogEvent> {
         })
         .collect()
 }
+
+impl Logs {
+    /// Every log group of `scope` with its ARN and tags (for the tagging API).
+    pub fn tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
+        let region = self.regions.get(scope);
+        let groups = region
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        groups
+            .iter()
+            .map(|(name, group)| {
+                let arn = format!(
+                    "arn:aws:logs:{}:{}:log-group:{name}",
+                    scope.region, scope.account
+                );
+                (arn, group.tags.clone())
+            })
+            .collect()
+    }
+}
