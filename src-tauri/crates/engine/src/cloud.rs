@@ -8,6 +8,7 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::Target;
+use crate::traffic::Recorder;
 
 /// The region used when neither the user nor the AWS configuration names one (AWS Academy's).
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -47,6 +48,15 @@ impl Cloud {
     /// Connects to `target` and asks STS which account it is. `journal_key` names the target
     /// in the journal.
     pub async fn connect(target: &Target, journal_key: String) -> Result<Self, ConnectError> {
+        Self::connect_recorded(target, journal_key, None).await
+    }
+
+    /// Like [`Cloud::connect`], with every SDK call of every client recorded by `recorder`.
+    pub async fn connect_recorded(
+        target: &Target,
+        journal_key: String,
+        recorder: Option<&Recorder>,
+    ) -> Result<Self, ConnectError> {
         let config = sdk_config(target).await;
         let region = config
             .region()
@@ -74,12 +84,22 @@ impl Cloud {
                     }
                 }
             })?;
+        /// A client of SDK crate `$sdk` from the shared configuration, recorded when asked.
+        macro_rules! client {
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(&config);
+                if let Some(recorder) = recorder {
+                    builder = builder.interceptor(recorder.interceptor());
+                }
+                $sdk::Client::from_conf(builder.build())
+            }};
+        }
         Ok(Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(&config),
-            lambda: aws_sdk_lambda::Client::new(&config),
-            apigw: aws_sdk_apigatewayv2::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+            dynamodb: client!(aws_sdk_dynamodb),
+            lambda: client!(aws_sdk_lambda),
+            apigw: client!(aws_sdk_apigatewayv2),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            tagging: client!(aws_sdk_resourcegroupstagging),
             account: identity.account().unwrap_or_default().to_owned(),
             region,
             kind: match target {

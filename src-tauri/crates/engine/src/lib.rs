@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 mod target;
 pub mod teardown;
+pub mod traffic;
 
 pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use target::Target;

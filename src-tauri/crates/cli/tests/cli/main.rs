@@ -4,6 +4,7 @@
 mod lesson_cli;
 mod lesson_run;
 mod sandbox;
+mod traffic;
 
 use std::process::Command;
 
