@@ -7,7 +7,7 @@ use crate::cloud::Cloud;
 use crate::lesson::{Check, Vars};
 
 /// A check's verdict: what it looked at, and whether it held.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Verdict {
     pub description: String,
     pub passed: bool,

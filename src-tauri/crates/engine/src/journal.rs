@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Where one target's rows belong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Scope {
     pub target: String,
     pub account: String,
@@ -19,7 +19,8 @@ pub struct Scope {
 }
 
 /// A kind of resource, in teardown order (earlier kinds are removed first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// An API Gateway API, with its routes, integrations, stages and deployments.
     Api,
@@ -65,7 +66,8 @@ pub struct Progress {
 }
 
 /// A row's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum State {
     /// The create was about to be sent; its outcome is unknown.
     Intent,
@@ -96,7 +98,7 @@ impl State {
 }
 
 /// One recorded resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Resource {
     pub id: i64,
     pub kind: Kind,

@@ -11,7 +11,8 @@ use crate::lesson::{Lesson, Step, Vars};
 use crate::provision::{self, Context, ProvisionError};
 
 /// What happens while a lesson runs, in order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
     StepStarted {
         number: usize,
@@ -20,7 +21,9 @@ pub enum Event {
         title: String,
     },
     /// The AWS CLI commands that do what the step's action does, variables filled.
-    Commands(Vec<String>),
+    Commands {
+        commands: Vec<String>,
+    },
     ActionDone {
         summary: String,
     },
@@ -28,7 +31,9 @@ pub enum Event {
         name: String,
         value: String,
     },
-    Checked(Verdict),
+    Checked {
+        verdict: Verdict,
+    },
     StepDone {
         id: String,
     },
@@ -146,9 +151,9 @@ impl Runner<'_> {
                 vars,
                 zip_dir: &zip_dir,
             };
-            on_event(Event::Commands(
-                action.cli(&cli).iter().map(ToString::to_string).collect(),
-            ));
+            on_event(Event::Commands {
+                commands: action.cli(&cli).iter().map(ToString::to_string).collect(),
+            });
             let context = Context {
                 cloud: self.cloud,
                 journal: self.journal,
@@ -186,7 +191,9 @@ impl Runner<'_> {
         }
         for check in &step.checks {
             let verdict = check::verify(self.cloud, check, vars).await;
-            on_event(Event::Checked(verdict.clone()));
+            on_event(Event::Checked {
+                verdict: verdict.clone(),
+            });
             if !verdict.passed {
                 return Err(RunError::Check {
                     step: step.id.clone(),

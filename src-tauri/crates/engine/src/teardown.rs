@@ -17,7 +17,8 @@ use crate::provision::{LESSON_TAG, TARGET_TAG};
 const ATTEMPTS: u32 = 5;
 
 /// What happened to one resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", content = "reason", rename_all = "kebab-case")]
 pub enum Outcome {
     Deleted,
     AlreadyGone,
@@ -25,7 +26,7 @@ pub enum Outcome {
 }
 
 /// A resource teardown will remove.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Planned {
     pub resource: Resource,
     /// False for a lab resource found by its tags that the journal does not know.
@@ -33,14 +34,14 @@ pub struct Planned {
 }
 
 /// One resource and its outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Removal {
     pub planned: Planned,
     pub outcome: Outcome,
 }
 
 /// The whole teardown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     pub removals: Vec<Removal>,
     /// Lab resources still found on the target afterwards.

@@ -17,6 +17,9 @@ pub struct Args {
     /// Stop after this step.
     #[arg(long, value_name = "STEP")]
     until: Option<String>,
+    /// Print one JSON object per event instead of text (for scripts).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -35,10 +38,12 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     };
     let connected = target::connect(&args.target).await?;
     let cloud = &connected.cloud;
-    println!(
-        "{} — on {} (account {}, {})\n",
-        lesson.title, cloud.journal_key, cloud.account, cloud.region
-    );
+    if !args.json {
+        println!(
+            "{} — on {} (account {}, {})\n",
+            lesson.title, cloud.journal_key, cloud.account, cloud.region
+        );
+    }
     if connected.is_aws()
         && !target::confirm(
             &format!(
@@ -58,10 +63,28 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         journal: &connected.journal,
         artifacts: &artifacts,
     };
+    let json = args.json;
     let outcome = runner
-        .run(lesson, args.until.as_deref(), |event| print_event(&event))
+        .run(lesson, args.until.as_deref(), |event| {
+            if json {
+                println!("{}", serde_json::to_string(&event).unwrap_or_default());
+            } else {
+                print_event(&event);
+            }
+        })
         .await;
     let result = match outcome {
+        Ok(vars) if json => {
+            let variables: serde_json::Map<String, serde_json::Value> = vars
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.into()))
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({"event": "finished", "variables": variables})
+            );
+            Ok(())
+        }
         Ok(vars) => {
             let last = match &args.until {
                 Some(id) => lesson.steps.iter().position(|step| &step.id == id),
@@ -97,7 +120,7 @@ fn print_event(event: &Event) {
             id,
             title,
         } => println!("[{number}/{total}] {title}  ({id})"),
-        Event::Commands(commands) => {
+        Event::Commands { commands } => {
             for command in commands {
                 for line in command.lines() {
                     println!("    {line}");
@@ -106,7 +129,7 @@ fn print_event(event: &Event) {
         }
         Event::ActionDone { summary } => println!("  done: {summary}"),
         Event::Captured { name, value } => println!("  {name}={value}"),
-        Event::Checked(verdict) => {
+        Event::Checked { verdict } => {
             let mark = if verdict.passed { "✓" } else { "✗" };
             match &verdict.detail {
                 Some(detail) => println!("  {mark} check: {} — {detail}", verdict.description),

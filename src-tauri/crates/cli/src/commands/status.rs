@@ -11,6 +11,9 @@ use super::target::{self, TargetArgs};
 pub struct Args {
     #[command(flatten)]
     target: TargetArgs,
+    /// Print one JSON document instead of text (for scripts).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -24,6 +27,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             artifacts: &artifacts,
         };
         let scope = runner.scope();
+        if args.json {
+            let mut lessons = Vec::new();
+            for lesson in &library.lessons {
+                let done = connected.journal.steps_done(&scope, &lesson.id)?;
+                lessons.push(serde_json::json!({
+                    "id": lesson.id, "stepsDone": done, "steps": lesson.steps.len()
+                }));
+            }
+            let resources = connected.journal.live(&scope)?;
+            let document = serde_json::json!({
+                "target": scope, "lessons": lessons, "resources": resources
+            });
+            println!("{document}");
+            connected.close().await;
+            return Ok(());
+        }
         println!(
             "{} (account {}, {})\n",
             scope.target, scope.account, scope.region

@@ -13,6 +13,9 @@ pub struct Args {
     /// Show what would be removed, and remove nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Print one JSON document instead of text (for scripts).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -25,13 +28,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             region: cloud.region.clone(),
         };
         let plan = teardown::plan(cloud, &connected.journal, &scope).await?;
+        if args.json && (args.dry_run || plan.is_empty()) {
+            println!("{}", serde_json::json!({"target": scope, "plan": plan}));
+            connected.close().await;
+            return Ok(());
+        }
         if plan.is_empty() {
             println!("Nothing to remove on {}.", scope.target);
             connected.close().await;
             return Ok(());
         }
-        println!("Plan ({} resources, in this order):", plan.len());
-        for planned in &plan {
+        if !args.json {
+            println!("Plan ({} resources, in this order):", plan.len());
+        }
+        for planned in plan.iter().filter(|_| !args.json) {
             let resource = &planned.resource;
             let found = if planned.journaled {
                 ""
@@ -56,8 +66,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             connected.close().await;
             anyhow::bail!("stopped: nothing was removed");
         }
-        println!();
+        if !args.json {
+            println!();
+        }
+        let json = args.json;
         let report = teardown::teardown(cloud, &connected.journal, &scope, |removal| {
+            if json {
+                return;
+            }
             let resource = &removal.planned.resource;
             let name = resource.physical_id.as_deref().unwrap_or(&resource.label);
             let outcome = match &removal.outcome {
@@ -69,14 +85,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })
         .await?;
         connected.close().await;
-        if report.complete() {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "target": scope, "removals": report.removals,
+                    "leftovers": report.leftovers, "complete": report.complete()
+                })
+            );
+        }
+        if report.complete() && json {
+            Ok(())
+        } else if report.complete() {
             println!(
                 "\nVerified: nothing of the lab is left on {}.",
                 scope.target
             );
             Ok(())
         } else {
-            for leftover in &report.leftovers {
+            for leftover in report.leftovers.iter().filter(|_| !json) {
                 println!("  still there: {leftover}");
             }
             anyhow::bail!("teardown is incomplete; run `lab teardown` again to finish")

@@ -290,6 +290,31 @@ async fn teardown_follows_an_intent_whose_outcome_was_never_written() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_json_prints_one_event_per_line() {
+    let lab = Lab::start();
+    let output = succeeded(&lab.lab(&["run", "crud-http-api", "--until", "function", "--json"]));
+    let events: Vec<serde_json::Value> = output
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(events[0]["event"], "step-started");
+    assert_eq!(events[0]["id"], "table");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "checked" && e["verdict"]["passed"] == true)
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["event"], "finished");
+    assert!(
+        last["variables"]["LAMBDA_ARN"]
+            .as_str()
+            .unwrap()
+            .ends_with(":function:LambdaCRUD")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_resources_missing_from_the_journal_are_found_by_their_tags() {
     let lab = Lab::start();
     let tag = |key: &str, value: &str| {
