@@ -37,6 +37,8 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Save your answer to a lesson's question (for the report).
     Answer(commands::report::AnswerArgs),
+    /// Keep AWS Academy Learner Lab credentials in the OS keychain for --target aws.
+    Credentials(commands::credentials::Args),
     /// List the Lambda functions the lessons deploy, or print one's Rust sources.
     Functions(commands::functions::Args),
 }
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Teardown(args) => commands::teardown::run(args),
         Command::Report(args) => commands::report::report(args),
         Command::Answer(args) => commands::report::answer(args),
+        Command::Credentials(args) => commands::credentials::run(args),
         Command::Functions(args) => commands::functions::run(args),
     };
     match result {

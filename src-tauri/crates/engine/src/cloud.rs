@@ -3,7 +3,8 @@
 //! The sandbox and AWS are reached the same way; only the endpoint and the credentials differ.
 //! For the sandbox: its endpoint URL and throwaway credentials (it accepts any). For AWS: the
 //! standard chain — environment, `~/.aws` profiles (SSO included), container and instance
-//! credentials — with the profile and region the user named.
+//! credentials — with the profile and region the user named; without a profile or credentials
+//! in the environment, the AWS Academy credentials saved in the OS keychain come first.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
@@ -112,6 +113,23 @@ impl Cloud {
     }
 }
 
+/// The AWS Academy credentials saved in the OS keychain, if there is a keychain and they are
+/// there. A missing keychain is not an error here: the standard chain still applies.
+async fn saved_academy_credentials() -> Option<crate::academy::AcademyCredentials> {
+    let loaded = tokio::task::spawn_blocking(|| {
+        crate::academy::Keychain::open().and_then(|keychain| keychain.load())
+    })
+    .await
+    .ok()?;
+    match loaded {
+        Ok(credentials) => credentials,
+        Err(error) => {
+            tracing::debug!(%error, "no saved AWS Academy credentials");
+            None
+        }
+    }
+}
+
 async fn sdk_config(target: &Target) -> SdkConfig {
     match target {
         Target::Sandbox { endpoint } => {
@@ -128,6 +146,16 @@ async fn sdk_config(target: &Target) -> SdkConfig {
             let mut loader = aws_config::defaults(BehaviorVersion::latest());
             if let Some(profile) = profile {
                 loader = loader.profile_name(profile);
+            } else if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                if let Some(saved) = saved_academy_credentials().await {
+                    loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                        saved.access_key_id,
+                        saved.secret_access_key,
+                        saved.session_token,
+                        None,
+                        "serverless-lab keychain",
+                    ));
+                }
             }
             if let Some(region) = region {
                 loader = loader.region(Region::new(region.clone()));

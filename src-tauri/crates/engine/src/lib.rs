@@ -5,6 +5,7 @@
 //! The engine reaches the cloud only through AWS endpoints: for the sandbox it is handed an
 //! endpoint URL, never the sandbox's internals. It must not depend on Tauri.
 
+pub mod academy;
 pub mod check;
 pub mod cloud;
 mod data_dir;

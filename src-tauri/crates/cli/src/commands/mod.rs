@@ -1,5 +1,6 @@
 //! One module per `lab` subcommand.
 
+pub mod credentials;
 pub mod functions;
 pub mod lessons;
 pub mod report;

@@ -110,6 +110,19 @@ fn broken_lessons_are_reported_by_file_and_line() {
 }
 
 #[test]
+fn credentials_without_a_keychain_say_what_to_do_instead() {
+    let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["credentials", "show"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("the OS keychain is not available"), "{text}");
+    assert!(text.contains("~/.aws/credentials"), "{text}");
+}
+
+#[test]
 fn functions_lists_each_with_its_package() {
     let output = lab(&["functions"]);
     assert!(output.status.success());
