@@ -146,16 +146,16 @@ async fn sdk_config(target: &Target) -> SdkConfig {
             let mut loader = aws_config::defaults(BehaviorVersion::latest());
             if let Some(profile) = profile {
                 loader = loader.profile_name(profile);
-            } else if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                if let Some(saved) = saved_academy_credentials().await {
-                    loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
-                        saved.access_key_id,
-                        saved.secret_access_key,
-                        saved.session_token,
-                        None,
-                        "serverless-lab keychain",
-                    ));
-                }
+            } else if std::env::var_os("AWS_ACCESS_KEY_ID").is_none()
+                && let Some(saved) = saved_academy_credentials().await
+            {
+                loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                    saved.access_key_id,
+                    saved.secret_access_key,
+                    saved.session_token,
+                    None,
+                    "serverless-lab keychain",
+                ));
             }
             if let Some(region) = region {
                 loader = loader.region(Region::new(region.clone()));
