@@ -17,7 +17,7 @@ XVFB := $(if $(HAS_DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp
 LAMBDA_FUNCTIONS := $(patsubst lambda/%/src/main.rs,%,$(wildcard lambda/*/src/main.rs))
 LAMBDA_DIR := target/lambda
 
-.PHONY: run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab lambdas
+.PHONY: test-aws run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab lambdas
 
 ## run: install what is missing, build, and start the desktop app (the terminal walkthrough without a display)
 run:
@@ -92,6 +92,10 @@ fuzz:
 	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --target-dir $(FUZZ_TARGET_DIR) $$target -- \
 	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 25 || exit 1; \
 	done
+
+## test-aws: lesson 1 against a real AWS account (creates and removes real resources; needs credentials)
+test-aws: lambdas
+	TEST_TARGET=aws $(CARGO) nextest run -p lab-cli --run-ignored only -E 'test(real_aws)' --no-capture
 
 ## bindings: regenerate the UI's TypeScript types from the Rust contract
 bindings:

@@ -64,13 +64,21 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         artifacts: &artifacts,
     };
     let json = args.json;
+    let mut step_started = std::time::Instant::now();
     let outcome = runner
         .run(lesson, args.until.as_deref(), |event| {
             if json {
                 println!("{}", serde_json::to_string(&event).unwrap_or_default());
-            } else {
-                print_event(&event);
+                return;
             }
+            match &event {
+                Event::StepStarted { .. } => step_started = std::time::Instant::now(),
+                Event::StepDone { .. } => {
+                    println!("  ({:.1} s)", step_started.elapsed().as_secs_f64());
+                }
+                _ => {}
+            }
+            print_event(&event);
         })
         .await;
     let result = match outcome {

@@ -418,6 +418,42 @@ async fn a_failed_removal_is_reported_and_a_second_teardown_finishes() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflicting_resource_is_reported_not_adopted() {
+    let lab = Lab::start();
+    client!(aws_sdk_dynamodb, &lab.sandbox.endpoint)
+        .create_table()
+        .table_name("ccbda-lambda-first")
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let output = lab.lab(&["run", "crud-http-api"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("step \"table\": a table named ccbda-lambda-first exists already with the key (id), not (thingID)"),
+        "{text}"
+    );
+    // Not the lab's: teardown leaves it alone.
+    let status = succeeded(&lab.lab(&["status"]));
+    assert!(status.contains("No lab resources."), "{status}");
+}
+
 #[test]
 fn an_unknown_step_or_lesson_is_refused() {
     let lab = Lab::start();

@@ -3,6 +3,7 @@
 
 mod lesson_cli;
 mod lesson_run;
+mod real_aws;
 mod sandbox;
 mod traffic;
 
