@@ -76,6 +76,39 @@ fn curl(args: &[&str]) -> String {
     stdout(&output)
 }
 
+/// A table keyed by `id`, made outside the lab, with `tags`.
+async fn create_table_by_hand(endpoint: &str, name: &str, tags: &[(&str, &str)]) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Tag,
+    };
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(*key).value(*value).build().unwrap())
+        .collect();
+    client!(aws_sdk_dynamodb, endpoint)
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Every lab-made resource the sandbox still has, by listing each service.
 async fn everything_left(endpoint: &str) -> Vec<String> {
     let mut left = Vec::new();
@@ -317,36 +350,11 @@ async fn run_json_prints_one_event_per_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_resources_missing_from_the_journal_are_found_by_their_tags() {
     let lab = Lab::start();
-    let tag = |key: &str, value: &str| {
-        aws_sdk_dynamodb::types::Tag::builder()
-            .key(key)
-            .value(value)
-            .build()
-            .unwrap()
-    };
-    client!(aws_sdk_dynamodb, &lab.sandbox.endpoint)
-        .create_table()
-        .table_name("made-elsewhere")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .tags(tag("serverless-lab:lesson", "crud-http-api"))
-        .tags(tag("serverless-lab:target", "sandbox"))
-        .send()
-        .await
-        .unwrap();
+    let tags = [
+        ("serverless-lab:lesson", "crud-http-api"),
+        ("serverless-lab:target", "sandbox"),
+    ];
+    create_table_by_hand(&lab.sandbox.endpoint, "made-elsewhere", &tags).await;
 
     let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
     assert!(
@@ -421,27 +429,7 @@ async fn a_failed_removal_is_reported_and_a_second_teardown_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conflicting_resource_is_reported_not_adopted() {
     let lab = Lab::start();
-    client!(aws_sdk_dynamodb, &lab.sandbox.endpoint)
-        .create_table()
-        .table_name("ccbda-lambda-first")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    create_table_by_hand(&lab.sandbox.endpoint, "ccbda-lambda-first", &[]).await;
     let output = lab.lab(&["run", "crud-http-api"]);
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stderr);
