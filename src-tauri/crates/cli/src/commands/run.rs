@@ -1,6 +1,10 @@
 //! `lab run <lesson>`: runs a lesson's steps against a target, printing each step with its
 //! AWS CLI equivalent, what it did, the variables it captured and its checks.
 
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use lab_engine::lesson::cli::shell_word;
 use lab_engine::lesson::{Library, Step, Vars};
 use lab_engine::run::{Event, Runner};
@@ -64,16 +68,22 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         artifacts: &artifacts,
     };
     let json = args.json;
-    let mut step_started = std::time::Instant::now();
+    let mut step_started = Instant::now();
+    let spinner = Spinner::start(!json && std::io::stderr().is_terminal());
     let outcome = runner
         .run(lesson, args.until.as_deref(), |event| {
             if json {
                 println!("{}", serde_json::to_string(&event).unwrap_or_default());
                 return;
             }
+            spinner.clear_line();
             match &event {
-                Event::StepStarted { .. } => step_started = std::time::Instant::now(),
+                Event::StepStarted { title, .. } => {
+                    step_started = Instant::now();
+                    spinner.working(title);
+                }
                 Event::StepDone { .. } => {
+                    spinner.idle();
                     println!("  ({:.1} s)", step_started.elapsed().as_secs_f64());
                 }
                 _ => {}
@@ -81,6 +91,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             print_event(&event);
         })
         .await;
+    spinner.stop();
     let result = match outcome {
         Ok(vars) if json => {
             let variables: serde_json::Map<String, serde_json::Value> = vars
@@ -118,6 +129,63 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     };
     connected.close().await;
     result
+}
+
+/// A spinner with the elapsed time on standard error while a step works, when a person watches
+/// (never in `--json` output or when standard error is not a terminal).
+struct Spinner {
+    working: Arc<Mutex<Option<(Instant, String)>>>,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Spinner {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+    fn start(enabled: bool) -> Self {
+        let working: Arc<Mutex<Option<(Instant, String)>>> = Arc::default();
+        let ticker = enabled.then(|| {
+            let working = Arc::clone(&working);
+            tokio::spawn(async move {
+                for frame in Self::FRAMES.iter().cycle() {
+                    tokio::time::sleep(Duration::from_millis(120)).await;
+                    let state = working
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone();
+                    if let Some((since, title)) = state {
+                        let elapsed = since.elapsed().as_secs_f64();
+                        eprint!("\r\x1b[K  {frame} {title}… {elapsed:.1} s");
+                        let _ = std::io::stderr().flush();
+                    }
+                }
+            })
+        });
+        Self { working, ticker }
+    }
+
+    fn working(&self, title: &str) {
+        *self.working.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), title.to_owned()));
+    }
+
+    fn idle(&self) {
+        *self.working.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Clears the spinner's line before something else is printed.
+    fn clear_line(&self) {
+        if self.ticker.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    fn stop(self) {
+        self.idle();
+        if let Some(ticker) = self.ticker {
+            ticker.abort();
+            eprint!("\r\x1b[K");
+        }
+    }
 }
 
 fn print_event(event: &Event) {
