@@ -113,7 +113,12 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             for step in lesson.steps.iter().take(last + 1) {
                 print_extras(step, &vars, &cloud.region, cloud.endpoint_url.as_deref());
             }
-            if connected.embedded() {
+            let has_requests = lesson
+                .steps
+                .iter()
+                .take(last + 1)
+                .any(|step| !step.try_it.is_empty());
+            if connected.embedded() && has_requests {
                 println!(
                     "The sandbox this command started has stopped (its state is kept). To send \
                      these requests, run `lab sandbox` in another terminal and run the lesson \

@@ -82,13 +82,11 @@ pub async fn connect(args: &TargetArgs) -> anyhow::Result<Connected> {
             "aws".to_owned(),
             None,
         ),
-        (TargetKind::Sandbox, Some(endpoint)) => (
-            Target::Sandbox {
-                endpoint: endpoint.trim_end_matches('/').to_owned(),
-            },
-            format!("sandbox {endpoint}"),
-            None,
-        ),
+        (TargetKind::Sandbox, Some(endpoint)) => {
+            let endpoint = endpoint.trim_end_matches('/').to_owned();
+            let key = format!("sandbox {endpoint}");
+            (Target::Sandbox { endpoint }, key, None)
+        }
         (TargetKind::Sandbox, None) => {
             let config = lab_sandbox::Config {
                 listen: "127.0.0.1:0".parse()?,
