@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::TableStatus;
 use aws_sdk_lambda::types::State as FunctionState;
 
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, describe_error};
 use crate::lesson::{Check, Vars};
 
 /// A check's verdict: what it looked at, and whether it held.
@@ -32,7 +32,7 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
                     Some(TableStatus::Active) => Ok(()),
                     status => Err(format!("status {status:?}")),
                 },
-                Err(error) => Err(sdk_error(error)),
+                Err(error) => Err(describe_error(&error)),
             };
             (format!("table {table} is ACTIVE"), outcome)
         }
@@ -49,7 +49,7 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
                     Some(FunctionState::Active) => Ok(()),
                     state => Err(format!("state {state:?}")),
                 },
-                Err(error) => Err(sdk_error(error)),
+                Err(error) => Err(describe_error(&error)),
             };
             (format!("function {function} is Active"), outcome)
         }
@@ -73,7 +73,7 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
-                Err(error) => Err(sdk_error(error)),
+                Err(error) => Err(describe_error(&error)),
             };
             (format!("API {api} has route {route_key}"), outcome)
         }
@@ -117,15 +117,5 @@ async fn http_check(
             Err(format!("the body lacks {expected}: {body}"))
         }
         _ => Ok(()),
-    }
-}
-
-fn sdk_error<E>(error: E) -> String
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        _ => aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string(),
     }
 }

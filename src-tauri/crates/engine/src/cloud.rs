@@ -9,6 +9,7 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::Target;
+use crate::journal::Scope;
 use crate::traffic::Recorder;
 
 /// The region used when neither the user nor the AWS configuration names one (AWS Academy's).
@@ -46,6 +47,15 @@ pub enum ConnectError {
 }
 
 impl Cloud {
+    /// Where this target's rows belong in the journal.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            target: self.journal_key.clone(),
+            account: self.account.clone(),
+            region: self.region.clone(),
+        }
+    }
+
     /// Connects to `target` and asks STS which account it is. `journal_key` names the target
     /// in the journal.
     pub async fn connect(target: &Target, journal_key: String) -> Result<Self, ConnectError> {
@@ -170,5 +180,17 @@ async fn sdk_config(target: &Target) -> SdkConfig {
                     .build()
             }
         }
+    }
+}
+
+/// An AWS SDK error in one line: `Code: message` when the service said so, else the whole
+/// error chain (a connection failure, a timeout).
+pub(crate) fn describe_error<E>(error: &E) -> String
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        _ => aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
     }
 }

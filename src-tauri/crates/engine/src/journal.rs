@@ -63,6 +63,8 @@ pub struct Progress {
     /// When the first and the last step were done (RFC 3339).
     pub first: String,
     pub last: String,
+    /// Whole minutes from the first to the last.
+    pub minutes: i64,
 }
 
 /// A row's state.
@@ -196,12 +198,12 @@ impl Journal {
         lesson: &str,
         step: &str,
     ) -> Result<i64, JournalError> {
-        let now = now();
         self.with(|db| {
             db.execute(
                 "INSERT INTO resources (target, account, region, kind, label, physical_id, lesson, \
                  step, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-                 'intent', ?9, ?9)",
+                 'intent', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), \
+                 strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
                 params![
                     scope.target,
                     scope.account,
@@ -210,8 +212,7 @@ impl Journal {
                     label,
                     physical_id,
                     lesson,
-                    step,
-                    now
+                    step
                 ],
             )?;
             Ok(db.last_insert_rowid())
@@ -225,12 +226,11 @@ impl Journal {
         state: State,
         physical_id: Option<&str>,
     ) -> Result<(), JournalError> {
-        let now = now();
         self.with(|db| {
             db.execute(
                 "UPDATE resources SET state = ?2, physical_id = COALESCE(?3, physical_id), \
-                 updated_at = ?4 WHERE id = ?1",
-                params![id, state.as_str(), physical_id, now],
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+                params![id, state.as_str(), physical_id],
             )
             .map(drop)
         })
@@ -283,11 +283,11 @@ impl Journal {
 
     /// Marks a step of a lesson done.
     pub fn step_done(&self, scope: &Scope, lesson: &str, step: &str) -> Result<(), JournalError> {
-        let now = now();
         self.with(|db| {
             db.execute(
-                "INSERT OR REPLACE INTO progress VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![scope.target, scope.account, scope.region, lesson, step, now],
+                "INSERT OR REPLACE INTO progress VALUES (?1, ?2, ?3, ?4, ?5, \
+                 strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                params![scope.target, scope.account, scope.region, lesson, step],
             )
             .map(drop)
         })
@@ -359,11 +359,11 @@ impl Journal {
         question: &str,
         answer: &str,
     ) -> Result<(), JournalError> {
-        let now = now();
         self.with(|db| {
             db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?1, ?2, ?3, ?4)",
-                params![lesson, question, answer, now],
+                "INSERT OR REPLACE INTO answers VALUES (?1, ?2, ?3, \
+                 strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                params![lesson, question, answer],
             )
             .map(drop)
         })
@@ -385,7 +385,8 @@ impl Journal {
     pub fn progress(&self, lesson: &str) -> Result<Vec<Progress>, JournalError> {
         self.with(|db| {
             let mut statement = db.prepare(
-                "SELECT target, account, region, COUNT(*), MIN(completed_at), MAX(completed_at) \
+                "SELECT target, account, region, COUNT(*), MIN(completed_at), MAX(completed_at), \
+                 CAST((julianday(MAX(completed_at)) - julianday(MIN(completed_at))) * 1440 AS INTEGER) \
                  FROM progress WHERE lesson = ?1 GROUP BY target, account, region ORDER BY 5",
             )?;
             let rows = statement.query_map(params![lesson], |row| {
@@ -398,6 +399,7 @@ impl Journal {
                     steps_done: row.get::<_, i64>(3)? as usize,
                     first: row.get(4)?,
                     last: row.get(5)?,
+                    minutes: row.get(6)?,
                 })
             })?;
             rows.collect()
@@ -443,42 +445,6 @@ impl Journal {
             .map(|found| found.is_some())
         })
     }
-}
-
-/// Now, as RFC 3339 UTC with seconds (sortable text).
-fn now() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0);
-    let days = seconds / 86_400;
-    let (year, month, day) = civil_from_days(days as i64);
-    let time = seconds % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -544,8 +510,15 @@ mod tests {
 
     #[test]
     fn timestamps_are_utc_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_413), (2025, 11, 21));
-        assert!(now().ends_with('Z'));
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        journal.step_done(&scope(), "l", "table").unwrap();
+        let progress = journal.progress("l").unwrap();
+        let stamp = &progress[0].first;
+        assert!(
+            stamp.len() == 20 && stamp.ends_with('Z') && &stamp[10..11] == "T",
+            "{stamp}"
+        );
+        assert_eq!(progress[0].minutes, 0);
     }
 }

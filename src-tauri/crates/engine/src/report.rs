@@ -22,7 +22,7 @@ pub fn markdown(library: &Library, journal: &Journal) -> Result<String, JournalE
         for run in &progress {
             let _ = writeln!(
                 page,
-                "- {} (account {}, {}): {}/{} steps, {} → {}{}",
+                "- {} (account {}, {}): {}/{} steps, {} → {} ({} min)",
                 run.scope.target,
                 run.scope.account,
                 run.scope.region,
@@ -30,9 +30,7 @@ pub fn markdown(library: &Library, journal: &Journal) -> Result<String, JournalE
                 lesson.steps.len(),
                 run.first,
                 run.last,
-                duration(&run.first, &run.last)
-                    .map(|minutes| format!(" ({minutes} min)"))
-                    .unwrap_or_default()
+                run.minutes
             );
         }
         for question in lesson.steps.iter().flat_map(|step| &step.questions) {
@@ -57,44 +55,12 @@ pub fn markdown(library: &Library, journal: &Journal) -> Result<String, JournalE
     Ok(page)
 }
 
-/// Whole minutes between two of the journal's timestamps (`YYYY-MM-DDTHH:MM:SSZ`).
-fn duration(first: &str, last: &str) -> Option<i64> {
-    Some((seconds(last)? - seconds(first)?) / 60)
-}
-
-fn seconds(stamp: &str) -> Option<i64> {
-    let (date, time) = stamp.trim_end_matches('Z').split_once('T')?;
-    let mut date = date.split('-').map(|part| part.parse::<i64>().ok());
-    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
-    let mut time = time.split(':').map(|part| part.parse::<i64>().ok());
-    let (hour, minute, second) = (time.next()??, time.next()??, time.next()??);
-    // Days from civil (Howard Hinnant), the inverse of the journal's timestamp formatting.
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
     use crate::journal::Scope;
-
-    #[test]
-    fn timestamps_turn_into_minutes() {
-        assert_eq!(seconds("1970-01-02T00:00:01Z"), Some(86_401));
-        assert_eq!(
-            duration("2026-11-21T13:58:00Z", "2026-11-21T14:12:30Z"),
-            Some(14)
-        );
-        assert_eq!(duration("garbage", "2026-11-21T14:12:30Z"), None);
-    }
 
     #[test]
     fn lists_progress_and_answers_of_started_lessons() {

@@ -76,11 +76,7 @@ pub struct Runner<'a> {
 
 impl Runner<'_> {
     pub fn scope(&self) -> Scope {
-        Scope {
-            target: self.cloud.journal_key.clone(),
-            account: self.cloud.account.clone(),
-            region: self.cloud.region.clone(),
-        }
+        self.cloud.scope()
     }
 
     /// The lesson's variables so far: the target's, then those saved by earlier runs.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, describe_error};
 use crate::journal::{Journal, JournalError, Kind, Resource, Scope, State};
 use crate::provision::{LESSON_TAG, TARGET_TAG};
 
@@ -154,7 +154,7 @@ async fn sweep(cloud: &Cloud) -> Result<Vec<Resource>, String> {
             .set_pagination_token(token.clone())
             .send()
             .await
-            .map_err(|error| describe(&error))?;
+            .map_err(|error| describe_error(&error))?;
         for mapping in page.resource_tag_mapping_list() {
             let Some(arn) = mapping.resource_arn() else {
                 continue;
@@ -299,7 +299,7 @@ async fn remove_apis(cloud: &Cloud, resource: &Resource) -> Outcome {
                 })
                 .filter_map(|api| api.api_id().map(str::to_owned))
                 .collect(),
-            Err(error) => return Outcome::Failed(describe(&error)),
+            Err(error) => return Outcome::Failed(describe_error(&error)),
         },
     };
     if ids.is_empty() {
@@ -337,7 +337,7 @@ where
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                 }
-                _ => return Outcome::Failed(describe(&error)),
+                _ => return Outcome::Failed(describe_error(&error)),
             },
         }
     }
@@ -354,13 +354,6 @@ fn is_throttling(code: &str) -> bool {
             | "ProvisionedThroughputExceededException"
             | "LimitExceededException"
     )
-}
-
-fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &E) -> String {
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        _ => aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
-    }
 }
 
 /// Looks each removed resource up again; what is still there is a leftover.

@@ -2,8 +2,6 @@
 
 use lab_engine::journal::State;
 use lab_engine::lesson::Library;
-use lab_engine::run::Runner;
-use lab_functions::Artifacts;
 
 use super::target::{self, TargetArgs};
 
@@ -20,13 +18,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(async {
         let library = Library::load(&Library::default_dir())?;
         let connected = target::connect(&args.target).await?;
-        let artifacts = Artifacts::discover();
-        let runner = Runner {
-            cloud: &connected.cloud,
-            journal: &connected.journal,
-            artifacts: &artifacts,
-        };
-        let scope = runner.scope();
+        let scope = connected.cloud.scope();
         if args.json {
             let mut lessons = Vec::new();
             for lesson in &library.lessons {

@@ -1,7 +1,6 @@
 //! `lab teardown`: removes everything the lessons created on a target, in dependency order,
 //! then checks nothing is left.
 
-use lab_engine::journal::Scope;
 use lab_engine::teardown::{self, Outcome};
 
 use super::target::{self, TargetArgs};
@@ -22,11 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(async {
         let connected = target::connect(&args.target).await?;
         let cloud = &connected.cloud;
-        let scope = Scope {
-            target: cloud.journal_key.clone(),
-            account: cloud.account.clone(),
-            region: cloud.region.clone(),
-        };
+        let scope = cloud.scope();
         let plan = teardown::plan(cloud, &connected.journal, &scope).await?;
         if args.json && (args.dry_run || plan.is_empty()) {
             println!("{}", serde_json::json!({"target": scope, "plan": plan}));
