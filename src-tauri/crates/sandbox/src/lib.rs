@@ -10,6 +10,7 @@
 
 pub mod apigw;
 pub mod dynamodb;
+pub mod iam;
 pub mod inspect;
 pub mod lambda;
 pub mod logs;
@@ -87,6 +88,8 @@ pub enum Error {
     Lambda(#[from] lambda::SetupError),
     #[error("reading the sandbox's saved APIs")]
     Apis(#[from] apigw::LoadError),
+    #[error("reading the sandbox's saved roles")]
+    Roles(#[from] iam::LoadError),
 }
 
 /// A sandbox that accepts connections. Dropping it stops the server too.
@@ -180,6 +183,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     })?;
     let (store, stored, store_thread) = store::Store::open(config.data_dir.as_deref())?;
     let logs = Arc::new(logs::Logs::load(store.clone(), stored.log_groups)?);
+    let iam = Arc::new(iam::Iam::load(
+        store.clone(),
+        stored.roles,
+        &config.account_id,
+    )?);
     let dynamodb = Arc::new(dynamodb::DynamoDb::load(store.clone(), stored.tables)?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
@@ -207,6 +215,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let router = server::router(server::State::new(
         config.account_id,
         dynamodb,
+        iam,
         logs,
         lambda.clone(),
         apigw,

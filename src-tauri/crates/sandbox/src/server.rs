@@ -12,6 +12,7 @@ use axum::routing::get;
 
 use crate::apigw::ApiGateway;
 use crate::dynamodb::{self, DynamoDb};
+use crate::iam::{self, Iam};
 use crate::inspect::Inspector;
 use crate::lambda::Lambda;
 use crate::logs::{self, Logs};
@@ -33,6 +34,7 @@ pub(crate) struct State {
 struct Inner {
     account_id: String,
     dynamodb: Arc<DynamoDb>,
+    iam: Arc<Iam>,
     logs: Arc<Logs>,
     lambda: Arc<Lambda>,
     apigw: Arc<ApiGateway>,
@@ -43,6 +45,7 @@ impl State {
     pub(crate) fn new(
         account_id: String,
         dynamodb: Arc<DynamoDb>,
+        iam: Arc<Iam>,
         logs: Arc<Logs>,
         lambda: Arc<Lambda>,
         apigw: Arc<ApiGateway>,
@@ -52,6 +55,7 @@ impl State {
             inner: Arc::new(Inner {
                 account_id,
                 dynamodb,
+                iam,
                 logs,
                 lambda,
                 apigw,
@@ -82,7 +86,7 @@ async fn health(Extract(state): Extract<State>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
-        "services": ["apigatewayv2", "dynamodb", "lambda", "logs", "sts"],
+        "services": ["apigatewayv2", "dynamodb", "iam", "lambda", "logs", "sts", "tagging"],
     }))
     .into_response()
 }
@@ -161,6 +165,18 @@ async fn aws_request(
                 sts::get_caller_identity(&state.inner.account_id, &request_id),
                 &request_id,
             ),
+            action if iam::OPERATIONS.contains(&action) => {
+                let params = wire::QueryParams::parse(uri.query(), &body);
+                match state
+                    .inner
+                    .iam
+                    .handle(&state.inner.account_id, action, &params, &request_id)
+                    .await
+                {
+                    Ok(xml) => xml_response(xml, &request_id),
+                    Err(error) => wire::render_error(&protocol, &error, &request_id),
+                }
+            }
             _ => wire::render_error(
                 &protocol,
                 &AwsError::unknown_operation(&operation),

@@ -65,6 +65,15 @@ const MIGRATIONS: &[&str] = &[
          definition TEXT NOT NULL,
          PRIMARY KEY (account, region, name)
      ) WITHOUT ROWID;",
+    // 5: IAM roles, each with its policies and tags; IAM is global, so the region is
+    // `aws-global`.
+    "CREATE TABLE iam_roles (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

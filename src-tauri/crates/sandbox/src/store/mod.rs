@@ -118,6 +118,16 @@ pub enum Mutation {
         scope: Scope,
         name: String,
     },
+    /// Creates or replaces an IAM role's definition (JSON).
+    PutRole {
+        account: String,
+        name: String,
+        definition: String,
+    },
+    DeleteRole {
+        account: String,
+        name: String,
+    },
     /// Appends events to a stream; `first_seq` numbers the first of them.
     AppendLogEvents {
         scope: Scope,
@@ -160,6 +170,8 @@ pub struct Stored {
     pub log_groups: Vec<StoredLogGroup>,
     pub functions: Vec<StoredDefinition>,
     pub apis: Vec<StoredDefinition>,
+    /// IAM roles, under the region `aws-global`.
+    pub roles: Vec<StoredDefinition>,
 }
 
 /// A DynamoDB table as stored: its definition and its items.
@@ -244,6 +256,7 @@ impl Store {
             log_groups: load_logs(&connection)?,
             functions: load_definitions(&connection, "lambda_functions")?,
             apis: load_definitions(&connection, "apigw_apis")?,
+            roles: load_definitions(&connection, "iam_roles")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();
         let handle = std::thread::Builder::new()
@@ -452,6 +465,23 @@ fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
                     "DELETE FROM lambda_functions WHERE account = ?1 AND region = ?2 AND name = ?3",
                 )?
                 .execute(params![scope.account, scope.region, name])?;
+        }
+        Mutation::PutRole {
+            account,
+            name,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO iam_roles (account, region, name, definition) VALUES (?1, 'aws-global', ?2, ?3)
+                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![account, name, definition])?;
+        }
+        Mutation::DeleteRole { account, name } => {
+            connection
+                .prepare_cached("DELETE FROM iam_roles WHERE account = ?1 AND name = ?2")?
+                .execute(params![account, name])?;
         }
         Mutation::AppendLogEvents {
             scope,

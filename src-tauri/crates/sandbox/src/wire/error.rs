@@ -4,6 +4,10 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::Protocol;
+use super::query::xml_escape;
+
+/// The XML namespace of STS, for query errors of no particular service.
+const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// An error as AWS reports it: a code (`ResourceNotFoundException`), an HTTP status and a message
 /// that matches AWS's word for word.
@@ -134,37 +138,23 @@ fn query_error_xml(error: &AwsError, request_id: &str) -> String {
         "UnknownOperationException" => "InvalidAction",
         other => other,
     };
+    // Query services name their XML namespace where awsJson ones name a type prefix.
+    let namespace = if error.namespace.starts_with("https://") {
+        error.namespace
+    } else {
+        STS_NAMESPACE
+    };
     format!(
-        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+        "<ErrorResponse xmlns=\"{namespace}\">\
          <Error><Type>{kind}</Type><Code>{code}</Code><Message>{}</Message></Error>\
          <RequestId>{request_id}</RequestId></ErrorResponse>",
         xml_escape(&error.message)
     )
 }
 
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xml_messages_are_escaped() {
-        assert_eq!(xml_escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
-    }
 
     #[test]
     fn query_errors_name_the_sender() {

@@ -4,11 +4,13 @@
 mod error;
 mod json_body;
 mod protocol;
+mod query;
 mod sigv4;
 
 pub use error::{AwsError, error_body, render_error, respond};
 pub use json_body::{BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body};
 pub use protocol::Protocol;
+pub use query::{QueryParams, Xml, xml_escape};
 pub use sigv4::{CredentialScope, credential_scope};
 
 /// A fresh request id, sent back as `x-amzn-RequestId`.

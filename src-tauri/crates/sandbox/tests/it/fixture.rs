@@ -63,6 +63,10 @@ impl Sandbox {
         client!(aws_sdk_apigatewayv2, self.running.endpoint(), "us-east-1")
     }
 
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        client!(aws_sdk_iam, self.running.endpoint(), "us-east-1")
+    }
+
     pub fn sts(&self) -> aws_sdk_sts::Client {
         client!(aws_sdk_sts, self.running.endpoint(), "us-east-1")
     }

@@ -10,6 +10,7 @@ mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_tables;
 mod fixture;
+mod iam;
 mod lambda;
 mod logs;
 mod outside_clients;

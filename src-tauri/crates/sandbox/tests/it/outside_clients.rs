@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use crate::fixture::Sandbox;
 
 /// Runs a command with throwaway credentials and no user configuration.
-fn run(program: PathBuf, args: &[&str], home: &std::path::Path) -> Output {
+pub fn run(program: PathBuf, args: &[&str], home: &std::path::Path) -> Output {
     Command::new(program)
         .args(args)
         .env("HOME", home)
@@ -22,7 +22,7 @@ fn run(program: PathBuf, args: &[&str], home: &std::path::Path) -> Output {
         .expect("the client runs")
 }
 
-fn stdout_json(output: &Output) -> serde_json::Value {
+pub fn stdout_json(output: &Output) -> serde_json::Value {
     assert!(
         output.status.success(),
         "exit {}: {}",
