@@ -23,6 +23,7 @@ pub struct Cloud {
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub iam: aws_sdk_iam::Client,
     pub account: String,
     pub region: String,
     /// `sandbox` or `aws`: the value of the `serverless-lab:target` tag.
@@ -111,6 +112,7 @@ impl Cloud {
             apigw: client!(aws_sdk_apigatewayv2),
             logs: client!(aws_sdk_cloudwatchlogs),
             tagging: client!(aws_sdk_resourcegroupstagging),
+            iam: client!(aws_sdk_iam),
             account: identity.account().unwrap_or_default().to_owned(),
             region,
             kind: match target {

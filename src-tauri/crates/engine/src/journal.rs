@@ -29,6 +29,8 @@ pub enum Kind {
     Function,
     LogGroup,
     Table,
+    /// An IAM execution role the engine created, with its inline policy.
+    Role,
 }
 
 impl Kind {
@@ -39,6 +41,7 @@ impl Kind {
             Self::Function => "function",
             Self::LogGroup => "log-group",
             Self::Table => "table",
+            Self::Role => "role",
         }
     }
 
@@ -49,6 +52,7 @@ impl Kind {
             Self::Function,
             Self::LogGroup,
             Self::Table,
+            Self::Role,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -96,7 +96,7 @@ mod tests {
             "{page}"
         );
         assert!(
-            page.contains("- sandbox (account 000000000000, us-east-1): 1/11 steps, "),
+            page.contains("- sandbox (account 000000000000, us-east-1): 1/12 steps, "),
             "{page}"
         );
         assert!(page.contains("### Q811\n\nAssess"), "{page}");

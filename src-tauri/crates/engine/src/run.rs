@@ -26,6 +26,8 @@ pub enum Event {
     },
     ActionDone {
         summary: String,
+        /// AWS CLI commands for what the action did beyond its usual equivalent.
+        performed: Vec<String>,
     },
     Captured {
         name: String,
@@ -166,6 +168,7 @@ impl Runner<'_> {
                 })?;
             on_event(Event::ActionDone {
                 summary: done.summary.clone(),
+                performed: done.commands.clone(),
             });
             for (name, field) in &step.outputs {
                 let pointer = format!("/{}", field.replace('.', "/"));

@@ -1,5 +1,6 @@
 //! Removes everything the journal holds for a target, in dependency order: APIs (with their
-//! stages, routes and integrations) → permissions → functions → their log groups → tables.
+//! stages, routes and integrations) → permissions → functions → their log groups → tables → an
+//! execution role the engine created (its policies first).
 //!
 //! Throttling is retried with backoff; "already gone" counts as done; a failure is reported
 //! and the rest goes on; a second run finishes what the first could not. Afterwards each
@@ -11,7 +12,7 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 
 use crate::cloud::{Cloud, describe_error};
 use crate::journal::{Journal, JournalError, Kind, Resource, Scope, State};
-use crate::provision::{LESSON_TAG, TARGET_TAG};
+use crate::provision::{LESSON_TAG, ROLE_PATH, TARGET_TAG};
 
 /// How many times a throttled call is tried.
 const ATTEMPTS: u32 = 5;
@@ -183,6 +184,64 @@ async fn sweep(cloud: &Cloud) -> Result<Vec<Resource>, String> {
             .filter(|token| !token.is_empty())
             .map(str::to_owned);
         if token.is_none() {
+            break;
+        }
+    }
+    // The Tagging API does not cover IAM: the engine's roles are found by their path.
+    found.extend(sweep_roles(cloud).await?);
+    Ok(found)
+}
+
+/// The roles under [`ROLE_PATH`] tagged for this target. An account that may not list roles
+/// (AWS Academy) cannot have had one created by the engine either.
+async fn sweep_roles(cloud: &Cloud) -> Result<Vec<Resource>, String> {
+    let mut found = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = match cloud
+            .iam
+            .list_roles()
+            .path_prefix(ROLE_PATH)
+            .set_marker(marker.clone())
+            .send()
+            .await
+        {
+            Ok(page) => page,
+            Err(error) if error.code() == Some("AccessDenied") => return Ok(found),
+            Err(error) => return Err(describe_error(&error)),
+        };
+        for role in page.roles() {
+            let tags = cloud
+                .iam
+                .list_role_tags()
+                .role_name(role.role_name())
+                .send()
+                .await
+                .map_err(|error| describe_error(&error))?;
+            let tag = |key: &str| {
+                tags.tags()
+                    .iter()
+                    .find(|tag| tag.key() == key)
+                    .map(|tag| tag.value().to_owned())
+            };
+            if tag(TARGET_TAG).as_deref() == Some(cloud.kind) {
+                found.push(Resource {
+                    id: 0,
+                    kind: Kind::Role,
+                    label: role.role_name().to_owned(),
+                    physical_id: Some(role.role_name().to_owned()),
+                    lesson: tag(LESSON_TAG).unwrap_or_default(),
+                    step: "found by its tags".to_owned(),
+                    state: State::Created,
+                    updated_at: String::new(),
+                });
+            }
+        }
+        marker = page
+            .marker()
+            .filter(|_| page.is_truncated())
+            .map(str::to_owned);
+        if marker.is_none() {
             return Ok(found);
         }
     }
@@ -223,6 +282,10 @@ fn kinds_of(arn: &str) -> Vec<(Kind, String)> {
 
 async fn remove(cloud: &Cloud, resource: &Resource) -> Outcome {
     match resource.kind {
+        Kind::Role => {
+            let name = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            remove_role(cloud, name).await
+        }
         Kind::Api => remove_apis(cloud, resource).await,
         Kind::Permission => {
             let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
@@ -318,6 +381,69 @@ async fn remove_apis(cloud: &Cloud, resource: &Resource) -> Outcome {
     outcome
 }
 
+/// A role goes once its inline policies are deleted and its managed policies detached.
+async fn remove_role(cloud: &Cloud, name: &str) -> Outcome {
+    let iam = &cloud.iam;
+    let inline = match iam.list_role_policies().role_name(name).send().await {
+        Ok(listed) => listed.policy_names().to_vec(),
+        Err(error) if error.code() == Some("NoSuchEntity") => return Outcome::AlreadyGone,
+        Err(error) => return Outcome::Failed(describe_error(&error)),
+    };
+    let deleted = each_with_retries(&inline, |policy| async move {
+        iam.delete_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .map(drop)
+    })
+    .await;
+    if let Err(failed) = deleted {
+        return failed;
+    }
+    let attached = match iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+    {
+        Ok(listed) => listed
+            .attached_policies()
+            .iter()
+            .filter_map(|policy| policy.policy_arn().map(str::to_owned))
+            .collect::<Vec<_>>(),
+        Err(error) => return Outcome::Failed(describe_error(&error)),
+    };
+    let detached = each_with_retries(&attached, |arn| async move {
+        iam.detach_role_policy()
+            .role_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map(drop)
+    })
+    .await;
+    if let Err(failed) = detached {
+        return failed;
+    }
+    with_retries(|| async { iam.delete_role().role_name(name).send().await.map(drop) }).await
+}
+
+/// Runs `call` on each item with retries, stopping at the first failure.
+async fn each_with_retries<'a, F, Fut, E>(items: &'a [String], call: F) -> Result<(), Outcome>
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    for item in items {
+        if let Outcome::Failed(reason) = with_retries(|| call(item)).await {
+            return Err(Outcome::Failed(reason));
+        }
+    }
+    Ok(())
+}
+
 /// Runs `call`, retrying throttling with exponential backoff; "not found" is already gone.
 async fn with_retries<F, Fut, E>(call: F) -> Outcome
 where
@@ -330,7 +456,7 @@ where
         match call().await {
             Ok(()) => return Outcome::Deleted,
             Err(error) => match error.code() {
-                Some("ResourceNotFoundException" | "NotFoundException") => {
+                Some("ResourceNotFoundException" | "NotFoundException" | "NoSuchEntity") => {
                     return Outcome::AlreadyGone;
                 }
                 Some(code) if is_throttling(code) && attempt < ATTEMPTS => {
@@ -376,6 +502,7 @@ async fn verify(cloud: &Cloud, removals: &[Removal]) -> Vec<String> {
                 Err(_) => true,
             },
             Kind::Permission => false,
+            Kind::Role => cloud.iam.get_role().role_name(&name).send().await.is_ok(),
             Kind::Function => cloud
                 .lambda
                 .get_function_configuration()

@@ -201,14 +201,14 @@ fn print_event(event: &Event) {
             id,
             title,
         } => println!("[{number}/{total}] {title}  ({id})"),
-        Event::Commands { commands } => {
-            for command in commands {
-                for line in command.lines() {
-                    println!("    {line}");
-                }
+        Event::Commands { commands } => print_commands(commands),
+        Event::ActionDone { summary, performed } => {
+            println!("  done: {summary}");
+            if !performed.is_empty() {
+                println!("  which took, by hand:");
+                print_commands(performed);
             }
         }
-        Event::ActionDone { summary } => println!("  done: {summary}"),
         Event::Captured { name, value } => println!("  {name}={value}"),
         Event::Checked { verdict } => {
             let mark = if verdict.passed { "✓" } else { "✗" };
@@ -218,6 +218,14 @@ fn print_event(event: &Event) {
             }
         }
         Event::StepDone { .. } => println!(),
+    }
+}
+
+fn print_commands(commands: &[String]) {
+    for command in commands {
+        for line in command.lines() {
+            println!("    {line}");
+        }
     }
 }
 

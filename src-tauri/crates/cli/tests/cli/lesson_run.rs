@@ -155,6 +155,18 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
             .iter()
             .map(|group| format!("log group {}", group.log_group_name().unwrap_or_default())),
     );
+    let roles = client!(aws_sdk_iam, endpoint)
+        .list_roles()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        roles
+            .roles()
+            .iter()
+            .filter(|role| role.role_name() != "LabRole")
+            .map(|role| format!("role {}", role.role_name())),
+    );
     left
 }
 
@@ -162,7 +174,7 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
 async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     let lab = Lab::start();
     let ran = succeeded(&lab.lab(&["run", "crud-http-api"]));
-    assert!(ran.contains("[1/11] Create the table  (table)"), "{ran}");
+    assert!(ran.contains("[1/12] Create the table  (table)"), "{ran}");
     assert!(ran.contains("    aws dynamodb create-table \\"), "{ran}");
     assert!(
         ran.contains("  ✓ check: table ccbda-lambda-first is ACTIVE"),
@@ -199,7 +211,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
 
     let status = succeeded(&lab.lab(&["status"]));
     assert!(
-        status.contains("crud-http-api: 11/11 steps done"),
+        status.contains("crud-http-api: 12/12 steps done"),
         "{status}"
     );
     assert_eq!(status.matches("crud-http-api / ").count(), 5, "{status}");
@@ -234,7 +246,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     let status = succeeded(&lab.lab(&["status"]));
     assert!(status.contains("No lab resources."), "{status}");
     assert!(
-        status.contains("crud-http-api: 0/11 steps done"),
+        status.contains("crud-http-api: 0/12 steps done"),
         "{status}"
     );
     let again = succeeded(&lab.lab(&["teardown"]));
@@ -277,7 +289,7 @@ fn answers_go_into_the_report() {
         page.starts_with("# Serverless Lab report\n\n## A CRUD API"),
         "{page}"
     );
-    assert!(page.contains(": 1/11 steps, "), "{page}");
+    assert!(page.contains(": 1/12 steps, "), "{page}");
     assert!(
         page.contains("> Every invocation logs START, END and REPORT."),
         "{page}"
@@ -364,6 +376,75 @@ async fn lab_resources_missing_from_the_journal_are_found_by_their_tags() {
     let removed = succeeded(&lab.lab(&["teardown"]));
     assert!(
         removed.contains("table      made-elsewhere: deleted"),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_lab_role_the_lesson_makes_a_least_privilege_role_that_teardown_removes() {
+    let lab = Lab::start();
+    let iam = client!(aws_sdk_iam, &lab.sandbox.endpoint);
+    iam.delete_role().role_name("LabRole").send().await.unwrap();
+
+    let ran = succeeded(&lab.lab(&["run", "crud-http-api", "--until", "function"]));
+    assert!(
+        ran.contains("done: LabRole does not exist here: created serverless-lab-crud-http-api"),
+        "{ran}"
+    );
+    assert!(ran.contains("aws iam create-role"), "{ran}");
+    assert!(ran.contains("aws iam put-role-policy"), "{ran}");
+    let role_arn = "arn:aws:iam::000000000000:role/serverless-lab/serverless-lab-crud-http-api";
+    assert!(ran.contains(&format!("ROLE_ARN={role_arn}")), "{ran}");
+    let function = client!(aws_sdk_lambda, &lab.sandbox.endpoint)
+        .get_function_configuration()
+        .function_name("LambdaCRUD")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(function.role(), Some(role_arn));
+    let policy = iam
+        .get_role_policy()
+        .role_name("serverless-lab-crud-http-api")
+        .policy_name("serverless-lab-access")
+        .send()
+        .await
+        .unwrap();
+    let document = policy.policy_document();
+    assert!(
+        document.contains("table%2Fccbda-lambda-first")
+            && document.contains("%2Faws%2Flambda%2FLambdaCRUD"),
+        "{document}"
+    );
+
+    // A second run adopts the role instead of failing on it.
+    succeeded(&lab.lab(&["run", "crud-http-api", "--until", "function"]));
+    let journal = Journal::open(lab.data.path()).unwrap();
+    let roles: Vec<_> = journal
+        .live(&lab.scope())
+        .unwrap()
+        .into_iter()
+        .filter(|resource| resource.kind == Kind::Role)
+        .collect();
+    assert_eq!(roles.len(), 1, "{roles:?}");
+
+    // The role goes last, after its policy; a lost journal still finds it by its path and tags.
+    drop(journal);
+    for file in ["journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"] {
+        let _ = std::fs::remove_file(lab.data.path().join(file));
+    }
+    let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
+    let last = plan
+        .lines()
+        .rfind(|line| line.trim_start().starts_with("role") || line.contains("table "))
+        .unwrap_or_default();
+    assert!(last.contains("serverless-lab-crud-http-api"), "{plan}");
+    let removed = succeeded(&lab.lab(&["teardown"]));
+    assert!(
+        removed.contains("serverless-lab-crud-http-api: deleted"),
         "{removed}"
     );
     assert_eq!(
@@ -516,7 +597,7 @@ async fn the_aws_target_runs_through_the_standard_credential_chain() {
     assert!(!ran.contains("--endpoint-url"), "{ran}");
     let status = succeeded(&lab_on_aws(&lab, &["status"], true));
     assert!(
-        status.contains("crud-http-api: 4/11 steps done"),
+        status.contains("crud-http-api: 5/12 steps done"),
         "{status}"
     );
 

@@ -54,7 +54,7 @@ fn lessons_lists_the_shipped_lessons() {
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.starts_with("crud-http-api  A CRUD API"), "{text}");
-    assert!(text.contains("11 steps."), "{text}");
+    assert!(text.contains("12 steps."), "{text}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::vars::Vars;
 /// What a step provisions. Parameter strings may hold `${NAME}` references.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    ExecutionRole(ExecutionRole),
     CreateTable(CreateTable),
     CreateFunction(CreateFunction),
     AddPermission(AddPermission),
@@ -18,6 +19,25 @@ pub enum Action {
     CreateRoutes(CreateRoutes),
     CreateStage(CreateStage),
     CreateDeployment(CreateDeployment),
+}
+
+/// `iam.execution-role`: the role the lesson's functions run as. `LabRole` where it exists (AWS
+/// Academy, where roles cannot be created, and the sandbox); elsewhere a role the engine creates
+/// for the lesson, allowed only what the lesson needs: its tables' items and its functions' logs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionRole {
+    /// The role to use when it exists.
+    #[serde(default = "lab_role")]
+    pub name: String,
+    /// The role to create otherwise; `serverless-lab-<lesson id>` unless named.
+    pub create: Option<String>,
+    /// The tables whose items the functions read and write.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// The functions whose logs the role may write.
+    #[serde(default)]
+    pub functions: Vec<String>,
 }
 
 /// `dynamodb.create-table`: a table with a string (or number/binary) partition key, on demand.
@@ -37,7 +57,8 @@ pub struct CreateFunction {
     pub name: String,
     /// The lab function to deploy (a crate under `lambda/`, e.g. `crud`).
     pub code: String,
-    /// The execution role's name; `LabRole` in AWS Academy.
+    /// The execution role: its ARN (usually `${ROLE_ARN}` from `iam.execution-role`) or its
+    /// name in the target's account; `LabRole` unless given.
     #[serde(default = "lab_role")]
     pub role: String,
     #[serde(default = "provided_al2023")]
@@ -108,6 +129,15 @@ pub struct CreateDeployment {
     pub stage: String,
 }
 
+/// A role's ARN from an ARN or a name in `account`; a variable not filled yet is left alone.
+pub fn role_arn(role: &str, account: &str) -> String {
+    if role.starts_with("arn:") || role.starts_with("${") {
+        role.to_owned()
+    } else {
+        format!("arn:aws:iam::{account}:role/{role}")
+    }
+}
+
 fn string_key() -> String {
     "S".to_owned()
 }
@@ -125,7 +155,8 @@ fn invoke_function() -> String {
 }
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
+    "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
     "lambda.add-permission",
@@ -155,6 +186,7 @@ impl Action {
     /// Reads an action from its name and its `params` table.
     pub fn parse(name: &str, params: toml::Table) -> Result<Self, String> {
         Ok(match name {
+            "iam.execution-role" => Self::ExecutionRole(read(params)?),
             "dynamodb.create-table" => Self::CreateTable(read(params)?),
             "lambda.create-function" => Self::CreateFunction(read(params)?),
             "lambda.add-permission" => Self::AddPermission(read(params)?),
@@ -176,6 +208,7 @@ impl Action {
     /// it (`TableDescription.TableArn` is what `jq .TableDescription.TableArn` picks).
     pub fn outputs(&self) -> &'static [&'static str] {
         match self {
+            Self::ExecutionRole(_) => &["Role.Arn", "Role.RoleName"],
             Self::CreateTable(_) => &["TableDescription.TableArn", "TableDescription.TableName"],
             Self::CreateFunction(_) => &["FunctionArn", "FunctionName"],
             Self::AddPermission(_) => &["Statement"],
@@ -190,6 +223,13 @@ impl Action {
     /// Every string parameter, for checking the variables they refer to.
     pub fn texts(&self) -> Vec<&str> {
         match self {
+            Self::ExecutionRole(a) => {
+                let mut texts = vec![&a.name];
+                texts.extend(&a.create);
+                texts.extend(&a.tables);
+                texts.extend(&a.functions);
+                texts
+            }
             Self::CreateTable(a) => vec![&a.table, &a.partition_key, &a.key_type],
             Self::CreateFunction(a) => vec![&a.name, &a.code, &a.role, &a.runtime, &a.handler],
             Self::AddPermission(a) => {
@@ -231,6 +271,9 @@ impl Action {
             )
         };
         let commands = match self {
+            Self::ExecutionRole(a) => {
+                vec![CliCommand::new("iam", "get-role").arg("role-name", fill(&a.name))]
+            }
             Self::CreateTable(a) => vec![
                 CliCommand::new("dynamodb", "create-table")
                     .arg("table-name", fill(&a.table))
@@ -261,10 +304,7 @@ impl Action {
                     .arg("runtime", fill(&a.runtime))
                     .arg("handler", fill(&a.handler))
                     .arg("architectures", "x86_64")
-                    .arg(
-                        "role",
-                        fill(&format!("arn:aws:iam::${{ACCOUNT_ID}}:role/{}", a.role)),
-                    )
+                    .arg("role", role_arn(&fill(&a.role), &fill("${ACCOUNT_ID}")))
                     .arg(
                         "zip-file",
                         format!(
@@ -423,7 +463,7 @@ target = "integrations/${INTEGRATION_ID}""#,
     fn unknown_actions_and_parameters_are_refused() {
         let error = Action::parse("s3.create-bucket", toml::Table::new()).unwrap_err();
         assert!(error.starts_with(
-            "unknown action \"s3.create-bucket\"; the actions are dynamodb.create-table"
+            "unknown action \"s3.create-bucket\"; the actions are iam.execution-role"
         ));
         let error = Action::parse(
             "dynamodb.create-table",

@@ -108,6 +108,7 @@ mod tests {
             ids,
             [
                 "table",
+                "role",
                 "function",
                 "permission",
                 "api",

@@ -4,6 +4,8 @@
 //! is adopted (and journaled as such), a conflicting one is reported, and a create is journaled
 //! as an intent before the call so a crash cannot hide it from teardown.
 
+mod execution_role;
+
 use std::time::Duration;
 
 use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
@@ -19,6 +21,8 @@ use serde_json::{Value, json};
 use crate::cloud::Cloud;
 use crate::journal::{Journal, Kind, Scope, State};
 use crate::lesson::Vars;
+pub use execution_role::{POLICY_NAME, ROLE_PATH, TRUST_POLICY, access_policy};
+
 use crate::lesson::action::{
     Action, AddPermission, CreateApi, CreateDeployment, CreateFunction, CreateIntegration,
     CreateStage, CreateTable,
@@ -49,6 +53,9 @@ pub struct Done {
     pub summary: String,
     /// The fields `outputs` may capture, shaped as the AWS CLI prints the response.
     pub response: Value,
+    /// AWS CLI commands for what the action did beyond its usual equivalent (creating a role
+    /// where `LabRole` is missing), as a student would type them.
+    pub commands: Vec<String>,
 }
 
 /// An action failed: the AWS error code when there is one, and what to do.
@@ -60,7 +67,7 @@ pub struct ProvisionError {
 }
 
 impl ProvisionError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             code: None,
             message: message.into(),
@@ -69,7 +76,7 @@ impl ProvisionError {
 }
 
 /// Turns an SDK error into a [`ProvisionError`] naming the operation.
-fn aws_error<E>(operation: &str, error: E) -> ProvisionError
+pub(crate) fn aws_error<E>(operation: &str, error: E) -> ProvisionError
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -87,7 +94,7 @@ where
     }
 }
 
-fn code_of<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> Option<&str> {
+pub(crate) fn code_of<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> Option<&str> {
     error.code()
 }
 
@@ -105,6 +112,20 @@ pub async fn perform(
         })
     };
     match action {
+        Action::ExecutionRole(a) => {
+            let lesson_role = format!("serverless-lab-{}", context.lesson);
+            let wanted = execution_role::Wanted {
+                name: fill(&a.name)?,
+                create: fill(a.create.as_deref().unwrap_or(&lesson_role))?,
+                tables: a.tables.iter().map(|t| fill(t)).collect::<Result<_, _>>()?,
+                functions: a
+                    .functions
+                    .iter()
+                    .map(|f| fill(f))
+                    .collect::<Result<_, _>>()?,
+            };
+            execution_role::ensure(context, a, &wanted).await
+        }
         Action::CreateTable(a) => {
             create_table(
                 context,
@@ -156,7 +177,7 @@ pub async fn perform(
 
 impl Context<'_> {
     /// Journals an intent, runs `create`, and completes the row with its outcome.
-    async fn journaled<T>(
+    pub(crate) async fn journaled<T>(
         &self,
         kind: Kind,
         label: &str,
@@ -183,12 +204,17 @@ impl Context<'_> {
     }
 
     /// Journals a resource found existing, unless the journal already holds it.
-    fn adopt(&self, kind: Kind, label: &str, physical_id: &str) -> Result<(), ProvisionError> {
+    pub(crate) fn adopt(
+        &self,
+        kind: Kind,
+        label: &str,
+        physical_id: &str,
+    ) -> Result<(), ProvisionError> {
         self.record(kind, label, physical_id, State::Adopted)
     }
 
     /// Journals a resource in `state`, unless the journal already holds it.
-    fn record(
+    pub(crate) fn record(
         &self,
         kind: Kind,
         label: &str,
@@ -220,7 +246,7 @@ impl Context<'_> {
         Ok(())
     }
 
-    fn tags(&self) -> [(String, String); 2] {
+    pub(crate) fn tags(&self) -> [(String, String); 2] {
         [
             (LESSON_TAG.to_owned(), self.lesson.to_owned()),
             (TARGET_TAG.to_owned(), self.cloud.kind.to_owned()),
@@ -306,6 +332,7 @@ async fn create_table(
     Ok(Done {
         summary: format!("table {table} is ACTIVE ({arn})"),
         response: json!({"TableDescription": {"TableArn": arn, "TableName": table}}),
+        commands: Vec::new(),
     })
 }
 
@@ -377,7 +404,7 @@ async fn create_function(
                 .artifacts
                 .load(code)
                 .map_err(|error| ProvisionError::new(error.to_string()))?;
-            let role_arn = format!("arn:aws:iam::{}:role/{role}", context.cloud.account);
+            let role_arn = crate::lesson::action::role_arn(role, &context.cloud.account);
             let arn = context
                 .journaled(Kind::Function, name, Some(name), async {
                     let mut request = lambda
@@ -397,10 +424,7 @@ async fn create_function(
                     for (key, value) in context.tags() {
                         request = request.tags(key, value);
                     }
-                    let output = request
-                        .send()
-                        .await
-                        .map_err(|error| aws_error("CreateFunction", error.into_service_error()))?;
+                    let output = send_while_role_propagates(request).await?;
                     Ok((output.function_arn().unwrap_or_default().to_owned(), None))
                 })
                 .await?;
@@ -424,7 +448,34 @@ async fn create_function(
     Ok(Done {
         summary: format!("function {name} is Active ({arn})"),
         response: json!({"FunctionArn": arn, "FunctionName": name}),
+        commands: Vec::new(),
     })
+}
+
+/// How long a new role may take to reach Lambda: AWS's IAM is eventually consistent, and until
+/// the role has propagated CreateFunction answers that it cannot be assumed.
+const ROLE_PROPAGATION: Duration = Duration::from_secs(40);
+
+async fn send_while_role_propagates(
+    request: aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder,
+) -> Result<aws_sdk_lambda::operation::create_function::CreateFunctionOutput, ProvisionError> {
+    let deadline = tokio::time::Instant::now() + ROLE_PROPAGATION;
+    loop {
+        match request.clone().send().await {
+            Ok(output) => return Ok(output),
+            Err(error) => {
+                let error = error.into_service_error();
+                let propagating = code_of(&error) == Some("InvalidParameterValueException")
+                    && aws_sdk_lambda::error::ProvideErrorMetadata::message(&error)
+                        .is_some_and(|message| message.contains("cannot be assumed"));
+                if !propagating || tokio::time::Instant::now() > deadline {
+                    return Err(aws_error("CreateFunction", error));
+                }
+                tracing::debug!("the execution role has not reached Lambda yet; retrying");
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        }
+    }
 }
 
 async fn wait_for_function(cloud: &Cloud, name: &str) -> Result<(), ProvisionError> {
@@ -489,6 +540,7 @@ async fn add_permission(
             action.principal
         ),
         response: json!({"Statement": statement}),
+        commands: Vec::new(),
     })
 }
 
@@ -542,6 +594,7 @@ async fn create_api(
     Ok(Done {
         summary: format!("{} API {name} is {api_id} at {endpoint}", action.protocol),
         response: json!({"ApiId": api_id, "ApiEndpoint": endpoint}),
+        commands: Vec::new(),
     })
 }
 
@@ -582,6 +635,7 @@ async fn create_integration(
     Ok(Done {
         summary: format!("integration {id}: {} → {uri}", action.integration_type),
         response: json!({"IntegrationId": id}),
+        commands: Vec::new(),
     })
 }
 
@@ -626,6 +680,7 @@ async fn create_routes(
     Ok(Done {
         summary: format!("routes {} → {target}", route_keys.join(", ")),
         response: json!({}),
+        commands: Vec::new(),
     })
 }
 
@@ -669,6 +724,7 @@ async fn create_stage(
     Ok(Done {
         summary: format!("stage {stage} {deploys}"),
         response: json!({"StageName": stage}),
+        commands: Vec::new(),
     })
 }
 
@@ -691,5 +747,6 @@ async fn create_deployment(
     Ok(Done {
         summary: format!("deployment {id} is live on stage {stage}"),
         response: json!({"DeploymentId": id}),
+        commands: Vec::new(),
     })
 }
