@@ -2,7 +2,18 @@
 //! Nothing is reachable from the UI unless `capabilities/` grants it.
 
 /// Every `#[tauri::command]` the app registers.
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "lessons",
+    "lesson",
+    "run_step",
+    "run_until",
+    "answer",
+    "send_request",
+    "resources",
+    "tear_down",
+    "function_sources",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

@@ -6,7 +6,9 @@
 //! that the CLI would also need.
 
 mod commands;
+mod session;
 mod state;
+mod views;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -57,7 +59,18 @@ fn build_app() -> Result<tauri::App, StartError> {
     let state = AppState::new(data_dir, sandbox);
     let app = tauri::Builder::default()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::lessons::lessons,
+            commands::lessons::lesson,
+            commands::lessons::run_step,
+            commands::lessons::run_until,
+            commands::lessons::answer,
+            commands::traffic::send_request,
+            commands::resources::resources,
+            commands::resources::tear_down,
+            commands::functions::function_sources,
+        ])
         .build(tauri::generate_context!())?;
     Ok(app)
 }

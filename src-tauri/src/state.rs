@@ -1,15 +1,21 @@
-//! What the app holds while it runs: its data directory, the target, and the sandbox it started.
+//! What the app holds while it runs: its data directory, the target, the sandbox it started, and
+//! the engine session (made on first use).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use lab_contract::ErrorDto;
 use lab_engine::{DataDir, Target};
 use lab_sandbox::Running;
+use tauri::AppHandle;
+
+use crate::session::Session;
 
 #[derive(Debug)]
 pub struct AppState {
     pub data_dir: DataDir,
     pub target: Target,
     sandbox: Mutex<Option<Running>>,
+    session: tokio::sync::Mutex<Option<Arc<Session>>>,
 }
 
 impl AppState {
@@ -20,7 +26,19 @@ impl AppState {
                 endpoint: sandbox.endpoint(),
             },
             sandbox: Mutex::new(Some(sandbox)),
+            session: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// The engine session on the target, connecting on first use.
+    pub async fn session(&self, app: &AppHandle) -> Result<Arc<Session>, ErrorDto> {
+        let mut slot = self.session.lock().await;
+        if let Some(session) = slot.as_ref() {
+            return Ok(session.clone());
+        }
+        let session = Session::open(app, &self.target, &self.data_dir).await?;
+        *slot = Some(session.clone());
+        Ok(session)
     }
 
     /// Stops the embedded sandbox, waiting for in-flight requests. Safe to call twice.

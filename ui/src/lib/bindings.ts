@@ -32,3 +32,211 @@ export type ErrorDto = { code: ErrorCode, message: string, };
  * What kind of failure a command met, stable across releases so the UI can react to it.
  */
 export type ErrorCode = "invalid_input" | "target_unavailable" | "internal";
+
+/**
+ * A lesson in the navigator.
+ */
+export type LessonSummary = { id: string, title: string, summary: string, steps: number, 
+/**
+ * Steps done on the current target.
+ */
+done: number, };
+
+/**
+ * A lesson with its steps, rendered for the current target.
+ */
+export type LessonView = { id: string, title: string, summary: string, 
+/**
+ * Markdown: the prose before the first step.
+ */
+introduction: string, steps: Array<StepView>, 
+/**
+ * The lesson's variables so far (`ACCOUNT_ID`, `LAMBDA_ARN`, `API_ID`, …).
+ */
+variables: Array<Variable>, };
+
+/**
+ * One lesson variable.
+ */
+export type Variable = { name: string, value: string, };
+
+/**
+ * One step of a lesson.
+ */
+export type StepView = { id: string, title: string, 
+/**
+ * Markdown.
+ */
+prose: string, 
+/**
+ * The action's name (`dynamodb.create-table`); none for a step that only explains.
+ */
+action: string | null, 
+/**
+ * The AWS CLI commands that do what the action does, variables filled where known.
+ */
+commands: Array<string>, 
+/**
+ * The variables the step captures.
+ */
+outputs: Array<string>, 
+/**
+ * What the step verifies, in words.
+ */
+checks: Array<string>, try_it: Array<TryItView>, 
+/**
+ * The log group to show, if any.
+ */
+logs: string | null, questions: Array<QuestionView>, 
+/**
+ * Done on the current target.
+ */
+done: boolean, };
+
+/**
+ * A request the student can send, variables filled where known.
+ */
+export type TryItView = { title: string, method: string, url: string, body: string | null, };
+
+/**
+ * A question with the answer saved so far.
+ */
+export type QuestionView = { id: string, prompt: string, answer: string | null, };
+
+/**
+ * What happens while a lesson runs, sent as the `lesson-event` event.
+ */
+export type LessonEvent = { "event": "step_started", lesson: string, id: string, title: string, } | { "event": "action_done", lesson: string, id: string, summary: string, 
+/**
+ * AWS CLI commands for what the action did beyond its usual equivalent.
+ */
+performed: Array<string>, } | { "event": "captured", lesson: string, name: string, value: string, } | { "event": "checked", lesson: string, id: string, description: string, passed: boolean, detail: string | null, } | { "event": "step_done", lesson: string, id: string, } | { "event": "step_failed", lesson: string, id: string, 
+/**
+ * What went wrong, in plain words.
+ */
+message: string, 
+/**
+ * What to do about it.
+ */
+hint: string | null, };
+
+/**
+ * One header.
+ */
+export type Header = { name: string, value: string, };
+
+/**
+ * One request and its answer: an AWS SDK call or a try-it request. Sent as the `traffic` event.
+ */
+export type ExchangeView = { id: number, 
+/**
+ * `sdk` or `try-it`.
+ */
+origin: string, 
+/**
+ * For SDK calls: `DynamoDB CreateTable`; for try-it: its title.
+ */
+label: string, method: string, url: string, request_headers: Array<Header>, request_body: string, 
+/**
+ * None when no answer came (see `error`).
+ */
+status: number | null, response_headers: Array<Header>, response_body: string, error: string | null, 
+/**
+ * Milliseconds since the epoch.
+ */
+started_at_ms: number, duration_ms: number, };
+
+/**
+ * A request to send from the composer.
+ */
+export type TryItRequest = { title: string, method: string, url: string, body: string | null, };
+
+/**
+ * Something the sandbox did, from its inspection feed. Sent as the `server` event.
+ */
+export type ServerRecord = { id: number, 
+/**
+ * `lambda` or `apigateway`.
+ */
+service: string, 
+/**
+ * `invocation` or `request`.
+ */
+kind: string, 
+/**
+ * Milliseconds since the epoch.
+ */
+time: number, 
+/**
+ * For an invocation: the function; for a request: `GET /` (the route key).
+ */
+title: string, 
+/**
+ * The API Gateway request id (`apigw-requestid`), which links a request to its exchange.
+ */
+request_id: string | null, 
+/**
+ * The event the function received, pretty JSON.
+ */
+event: string | null, 
+/**
+ * What the function (or the gateway) answered, pretty JSON.
+ */
+answer: string | null, 
+/**
+ * The function's log lines (START/END/REPORT and its own).
+ */
+log: Array<string>, status: number | null, duration_ms: number | null, 
+/**
+ * The whole record, pretty JSON.
+ */
+raw: string, };
+
+/**
+ * A resource the journal holds (or teardown found by its tags).
+ */
+export type ResourceView = { 
+/**
+ * `api`, `permission`, `function`, `log-group`, `table`, `role`.
+ */
+kind: string, name: string, lesson: string, step: string, 
+/**
+ * `intent`, `created`, `adopted`.
+ */
+state: string, 
+/**
+ * False for a lab resource found by its tags that the journal does not know.
+ */
+journaled: boolean, };
+
+/**
+ * One resource's removal, sent as the `teardown-progress` event while teardown runs.
+ */
+export type RemovalView = { resource: ResourceView, 
+/**
+ * `deleted`, `already-gone` or `failed`.
+ */
+outcome: string, reason: string | null, };
+
+/**
+ * The whole teardown.
+ */
+export type TeardownView = { removals: Array<RemovalView>, 
+/**
+ * Lab resources still on the target afterwards.
+ */
+leftovers: Array<string>, complete: boolean, };
+
+/**
+ * A lab function's Rust sources.
+ */
+export type FunctionSources = { name: string, description: string, files: Array<SourceFileView>, };
+
+/**
+ * One file of a function's crate (or of the shared kit).
+ */
+export type SourceFileView = { 
+/**
+ * e.g. `lambda/crud/src/handler.rs`.
+ */
+path: string, text: string, };

@@ -5,7 +5,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::{AppInfo, ErrorCode, ErrorDto, TargetInfo};
+use crate::*;
 
 /// The path of the generated file, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -21,6 +21,22 @@ pub fn render() -> String {
         declaration::<TargetInfo>(&cfg),
         declaration::<ErrorDto>(&cfg),
         declaration::<ErrorCode>(&cfg),
+        declaration::<LessonSummary>(&cfg),
+        declaration::<LessonView>(&cfg),
+        declaration::<Variable>(&cfg),
+        declaration::<StepView>(&cfg),
+        declaration::<TryItView>(&cfg),
+        declaration::<QuestionView>(&cfg),
+        declaration::<LessonEvent>(&cfg),
+        declaration::<Header>(&cfg),
+        declaration::<ExchangeView>(&cfg),
+        declaration::<TryItRequest>(&cfg),
+        declaration::<ServerRecord>(&cfg),
+        declaration::<ResourceView>(&cfg),
+        declaration::<RemovalView>(&cfg),
+        declaration::<TeardownView>(&cfg),
+        declaration::<FunctionSources>(&cfg),
+        declaration::<SourceFileView>(&cfg),
     ];
     for declaration in declarations {
         out.push('\n');

@@ -7,6 +7,14 @@
 pub mod bindings;
 mod error;
 mod info;
+mod inspect;
+mod lesson;
+mod resources;
 
 pub use error::{ErrorCode, ErrorDto};
 pub use info::{AppInfo, TargetInfo};
+pub use inspect::{ExchangeView, Header, ServerRecord, TryItRequest};
+pub use lesson::{
+    LessonEvent, LessonSummary, LessonView, QuestionView, StepView, TryItView, Variable,
+};
+pub use resources::{FunctionSources, RemovalView, ResourceView, SourceFileView, TeardownView};

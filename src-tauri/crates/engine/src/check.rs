@@ -18,10 +18,10 @@ pub struct Verdict {
 /// Looks at the target and says whether `check` holds.
 pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
     let fill = |text: &str| vars.fill_known(text);
-    let (description, outcome) = match check {
+    let outcome = match check {
         Check::TableActive { table } => {
             let table = fill(table);
-            let outcome = match cloud
+            match cloud
                 .dynamodb
                 .describe_table()
                 .table_name(&table)
@@ -33,12 +33,11 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
                     status => Err(format!("status {status:?}")),
                 },
                 Err(error) => Err(describe_error(&error)),
-            };
-            (format!("table {table} is ACTIVE"), outcome)
+            }
         }
         Check::FunctionActive { function } => {
             let function = fill(function);
-            let outcome = match cloud
+            match cloud
                 .lambda
                 .get_function_configuration()
                 .function_name(&function)
@@ -50,12 +49,11 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
                     state => Err(format!("state {state:?}")),
                 },
                 Err(error) => Err(describe_error(&error)),
-            };
-            (format!("function {function} is Active"), outcome)
+            }
         }
         Check::RoutePresent { api, route_key } => {
             let (api, route_key) = (fill(api), fill(route_key));
-            let outcome = match cloud.apigw.get_routes().api_id(&api).send().await {
+            match cloud.apigw.get_routes().api_id(&api).send().await {
                 Ok(output)
                     if output
                         .items()
@@ -74,24 +72,37 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
                         .join(", ")
                 )),
                 Err(error) => Err(describe_error(&error)),
-            };
-            (format!("API {api} has route {route_key}"), outcome)
+            }
         }
         Check::Http {
             method,
             url,
             status,
             body_contains,
-        } => {
-            let url = fill(url);
-            let outcome = http_check(method, &url, *status, body_contains.as_deref()).await;
-            (format!("{method} {url} answers {status}"), outcome)
-        }
+        } => http_check(method, &fill(url), *status, body_contains.as_deref()).await,
     };
     Verdict {
-        description,
+        description: describe(check, vars),
         passed: outcome.is_ok(),
         detail: outcome.err(),
+    }
+}
+
+/// What `check` verifies, in words, variables filled where known.
+pub fn describe(check: &Check, vars: &Vars) -> String {
+    let fill = |text: &str| vars.fill_known(text);
+    match check {
+        Check::TableActive { table } => format!("table {} is ACTIVE", fill(table)),
+        Check::FunctionActive { function } => format!("function {} is Active", fill(function)),
+        Check::RoutePresent { api, route_key } => {
+            format!("API {} has route {}", fill(api), fill(route_key))
+        }
+        Check::Http {
+            method,
+            url,
+            status,
+            ..
+        } => format!("{method} {} answers {status}", fill(url)),
     }
 }
 

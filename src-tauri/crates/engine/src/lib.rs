@@ -14,6 +14,7 @@ pub mod lesson;
 pub mod provision;
 pub mod report;
 pub mod run;
+pub mod server_feed;
 mod target;
 pub mod teardown;
 pub mod traffic;

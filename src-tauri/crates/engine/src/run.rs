@@ -126,6 +126,36 @@ impl Runner<'_> {
         Ok(vars)
     }
 
+    /// Runs one step with the variables earlier steps saved, and marks it done.
+    pub async fn run_one(
+        &self,
+        lesson: &Lesson,
+        step_id: &str,
+        mut on_event: impl FnMut(Event),
+    ) -> Result<Vars, RunError> {
+        let (index, step) = lesson
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, step)| step.id == step_id)
+            .ok_or_else(|| RunError::UnknownStep(step_id.to_owned()))?;
+        let mut vars = self.variables(lesson)?;
+        on_event(Event::StepStarted {
+            number: index + 1,
+            total: lesson.steps.len(),
+            id: step.id.clone(),
+            title: step.title.clone(),
+        });
+        self.run_step(lesson, step, &mut vars, &mut on_event)
+            .await?;
+        self.journal
+            .step_done(&self.scope(), &lesson.id, &step.id)?;
+        on_event(Event::StepDone {
+            id: step.id.clone(),
+        });
+        Ok(vars)
+    }
+
     async fn run_step(
         &self,
         lesson: &Lesson,

@@ -204,6 +204,21 @@ impl Action {
         })
     }
 
+    /// The action's name, as lessons write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ExecutionRole(_) => "iam.execution-role",
+            Self::CreateTable(_) => "dynamodb.create-table",
+            Self::CreateFunction(_) => "lambda.create-function",
+            Self::AddPermission(_) => "lambda.add-permission",
+            Self::CreateApi(_) => "apigatewayv2.create-api",
+            Self::CreateIntegration(_) => "apigatewayv2.create-integration",
+            Self::CreateRoutes(_) => "apigatewayv2.create-routes",
+            Self::CreateStage(_) => "apigatewayv2.create-stage",
+            Self::CreateDeployment(_) => "apigatewayv2.create-deployment",
+        }
+    }
+
     /// The result fields `outputs` may capture: paths into the response as the AWS CLI prints
     /// it (`TableDescription.TableArn` is what `jq .TableDescription.TableArn` picks).
     pub fn outputs(&self) -> &'static [&'static str] {

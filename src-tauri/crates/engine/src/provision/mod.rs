@@ -67,6 +67,38 @@ pub struct ProvisionError {
 }
 
 impl ProvisionError {
+    /// What the student can do about this error, for the errors a lab meets.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self.code.as_deref()? {
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
+                "The credentials may not do this. In AWS Academy, make sure the Learner Lab is \
+                 started and use LabRole; elsewhere, ask for the permission the message names."
+            }
+            "ExpiredToken"
+            | "ExpiredTokenException"
+            | "InvalidClientTokenId"
+            | "UnrecognizedClientException" => {
+                "The credentials have expired: in AWS Academy open the Learner Lab, click \"AWS \
+                 Details\" and paste the new ones in Settings."
+            }
+            "ResourceInUseException" | "ResourceConflictException" | "ConflictException" => {
+                "Something with this name exists or is still changing: wait a few seconds and \
+                 run the step again, or tear the lesson down first."
+            }
+            "ThrottlingException" | "TooManyRequestsException" | "Throttling" => {
+                "AWS is limiting the request rate: wait a moment and run the step again."
+            }
+            "LimitExceededException" => {
+                "An account limit was reached: tear down what earlier lessons left and try again."
+            }
+            "InvalidParameterValueException" | "ValidationException" | "BadRequestException" => {
+                "A parameter was refused: check the lesson's variables (earlier steps may need \
+                 to run again)."
+            }
+            _ => return None,
+        })
+    }
+
     pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             code: None,

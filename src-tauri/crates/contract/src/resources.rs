@@ -1,0 +1,52 @@
+//! The resources the lab made on the current target, and their teardown.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A resource the journal holds (or teardown found by its tags).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ResourceView {
+    /// `api`, `permission`, `function`, `log-group`, `table`, `role`.
+    pub kind: String,
+    pub name: String,
+    pub lesson: String,
+    pub step: String,
+    /// `intent`, `created`, `adopted`.
+    pub state: String,
+    /// False for a lab resource found by its tags that the journal does not know.
+    pub journaled: bool,
+}
+
+/// One resource's removal, sent as the `teardown-progress` event while teardown runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RemovalView {
+    pub resource: ResourceView,
+    /// `deleted`, `already-gone` or `failed`.
+    pub outcome: String,
+    pub reason: Option<String>,
+}
+
+/// The whole teardown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TeardownView {
+    pub removals: Vec<RemovalView>,
+    /// Lab resources still on the target afterwards.
+    pub leftovers: Vec<String>,
+    pub complete: bool,
+}
+
+/// A lab function's Rust sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FunctionSources {
+    pub name: String,
+    pub description: String,
+    pub files: Vec<SourceFileView>,
+}
+
+/// One file of a function's crate (or of the shared kit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SourceFileView {
+    /// e.g. `lambda/crud/src/handler.rs`.
+    pub path: String,
+    pub text: String,
+}

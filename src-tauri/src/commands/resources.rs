@@ -1,0 +1,52 @@
+//! The resources the lab made on the target, and tearing them all down.
+
+use lab_contract::{ErrorCode, ErrorDto, ResourceView, TeardownView};
+use lab_engine::teardown::{self, TeardownError};
+use tauri::{AppHandle, Emitter};
+
+use crate::state::AppState;
+use crate::views;
+
+/// What teardown would remove: the journal's resources and lab resources found by their tags.
+#[tauri::command]
+pub async fn resources(
+    app: AppHandle,
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<ResourceView>, ErrorDto> {
+    let session = state.session(&app).await?;
+    let plan = teardown::plan(&session.cloud, &session.journal, &session.cloud.scope())
+        .await
+        .map_err(|error| teardown_error(&error))?;
+    Ok(plan.iter().map(views::planned).collect())
+}
+
+/// Removes everything, sending each removal as a `teardown-progress` event.
+#[tauri::command]
+pub async fn tear_down(
+    app: AppHandle,
+    state: tauri::State<'_, AppState>,
+) -> Result<TeardownView, ErrorDto> {
+    let session = state.session(&app).await?;
+    let report = teardown::teardown(
+        &session.cloud,
+        &session.journal,
+        &session.cloud.scope(),
+        |removal| {
+            let _ = app.emit("teardown-progress", views::removal(removal));
+        },
+    )
+    .await
+    .map_err(|error| teardown_error(&error))?;
+    Ok(TeardownView {
+        complete: report.complete(),
+        removals: report.removals.iter().map(views::removal).collect(),
+        leftovers: report.leftovers,
+    })
+}
+
+fn teardown_error(error: &TeardownError) -> ErrorDto {
+    match error {
+        TeardownError::Sweep(_) => ErrorDto::new(ErrorCode::TargetUnavailable, error.to_string()),
+        TeardownError::Journal(_) => ErrorDto::internal(error),
+    }
+}

@@ -1,0 +1,99 @@
+//! The engine as the window uses it: one connection to the target (recorded for the inspector),
+//! the journal, the lessons and the packaged functions — made on first use and shared by every
+//! command. Captured traffic and the sandbox's inspection feed are forwarded to the window as
+//! the `traffic` and `server` events.
+
+use std::sync::Arc;
+
+use lab_contract::{ErrorCode, ErrorDto};
+use lab_engine::cloud::Cloud;
+use lab_engine::journal::Journal;
+use lab_engine::lesson::Library;
+use lab_engine::server_feed::ServerFeed;
+use lab_engine::traffic::Recorder;
+use lab_engine::{DataDir, Target};
+use lab_functions::Artifacts;
+use tauri::{AppHandle, Emitter};
+
+use crate::views;
+
+/// The journal's name for the app's embedded sandbox; the CLI uses the same, so both see the
+/// same resources and progress.
+pub const SANDBOX_JOURNAL_KEY: &str = "sandbox";
+
+/// Everything a command needs to run lessons on the target.
+#[derive(Debug)]
+pub struct Session {
+    pub cloud: Cloud,
+    pub journal: Journal,
+    pub library: Library,
+    pub artifacts: Artifacts,
+    pub recorder: Recorder,
+    pub http: reqwest::Client,
+}
+
+impl Session {
+    /// Connects to `target`, opens the journal and reads the lessons, then starts forwarding
+    /// traffic and server records to the window.
+    pub async fn open(
+        app: &AppHandle,
+        target: &Target,
+        data_dir: &DataDir,
+    ) -> Result<Arc<Self>, ErrorDto> {
+        let recorder = Recorder::default();
+        let journal_key = match target {
+            Target::Sandbox { .. } => SANDBOX_JOURNAL_KEY.to_owned(),
+            Target::Aws { .. } => "aws".to_owned(),
+        };
+        let cloud = Cloud::connect_recorded(target, journal_key, Some(&recorder))
+            .await
+            .map_err(|error| ErrorDto::new(ErrorCode::TargetUnavailable, error.to_string()))?;
+        let journal = Journal::open(data_dir.path()).map_err(|error| internal(&error))?;
+        let library = Library::load(&Library::default_dir())
+            .map_err(|error| ErrorDto::new(ErrorCode::Internal, error.to_string()))?;
+        let session = Arc::new(Self {
+            cloud,
+            journal,
+            library,
+            artifacts: Artifacts::discover(),
+            recorder,
+            http: reqwest::Client::new(),
+        });
+        forward_traffic(app.clone(), &session.recorder);
+        if let Target::Sandbox { endpoint } = target {
+            forward_server_feed(app.clone(), endpoint);
+        }
+        Ok(session)
+    }
+}
+
+fn forward_traffic(app: AppHandle, recorder: &Recorder) {
+    let mut exchanges = recorder.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match exchanges.recv().await {
+                Ok(exchange) => {
+                    let _ = app.emit("traffic", views::exchange(&exchange));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the inspector fell behind the traffic");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+fn forward_server_feed(app: AppHandle, endpoint: &str) {
+    let feed = ServerFeed::new(endpoint);
+    tauri::async_runtime::spawn(feed.follow(move |record| {
+        if let Some(record) = views::server_record(&record) {
+            let _ = app.emit("server", record);
+        }
+    }));
+}
+
+/// An error of the engine as the window shows it.
+pub fn internal(error: &(dyn std::error::Error + 'static)) -> ErrorDto {
+    ErrorDto::internal(error)
+}

@@ -1,0 +1,284 @@
+//! The engine's values as the window sees them: `lab-contract` DTOs.
+
+use lab_contract::{
+    ExchangeView, Header, LessonView, QuestionView, RemovalView, ResourceView, ServerRecord,
+    StepView, TryItView, Variable,
+};
+use lab_engine::check;
+use lab_engine::journal::Resource;
+use lab_engine::lesson::action::{Action, CliContext};
+use lab_engine::lesson::{Lesson, Vars};
+use lab_engine::teardown::{Outcome, Planned, Removal};
+use lab_engine::traffic::{Exchange, Origin};
+use serde_json::Value;
+
+use crate::session::Session;
+
+/// A lesson with its steps rendered for the session's target and the variables so far.
+pub fn lesson(
+    session: &Session,
+    lesson: &Lesson,
+    vars: &Vars,
+    done: &[String],
+    answers: &[(String, String)],
+) -> LessonView {
+    let zip_dir = session
+        .artifacts
+        .dirs()
+        .last()
+        .map(|dir| dir.display().to_string())
+        .unwrap_or_default();
+    let cloud = &session.cloud;
+    let context = CliContext {
+        lesson: &lesson.id,
+        target: cloud.kind,
+        region: &cloud.region,
+        endpoint_url: cloud.endpoint_url.as_deref(),
+        vars,
+        zip_dir: &zip_dir,
+    };
+    let steps = lesson
+        .steps
+        .iter()
+        .map(|step| StepView {
+            id: step.id.clone(),
+            title: step.title.clone(),
+            prose: step.prose.clone(),
+            action: step.action.as_ref().map(|action| action.name().to_owned()),
+            commands: step
+                .action
+                .as_ref()
+                .map(|action| {
+                    action
+                        .cli(&context)
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            outputs: step.outputs.iter().map(|(name, _)| name.clone()).collect(),
+            checks: step
+                .checks
+                .iter()
+                .map(|one| check::describe(one, vars))
+                .collect(),
+            try_it: step
+                .try_it
+                .iter()
+                .map(|request| TryItView {
+                    title: request.title.clone(),
+                    method: request.method.clone(),
+                    url: vars.fill_known(&request.url),
+                    body: request.body.as_deref().map(|body| vars.fill_known(body)),
+                })
+                .collect(),
+            logs: step.logs.as_deref().map(|group| vars.fill_known(group)),
+            questions: step
+                .questions
+                .iter()
+                .map(|question| QuestionView {
+                    id: question.id.clone(),
+                    prompt: question.prompt.clone(),
+                    answer: answers
+                        .iter()
+                        .find(|(id, _)| id == &question.id)
+                        .map(|(_, answer)| answer.clone()),
+                })
+                .collect(),
+            done: done.contains(&step.id),
+        })
+        .collect();
+    let functions = lesson
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Some(Action::CreateFunction(function)) => Some(function.code.clone()),
+            _ => None,
+        })
+        .collect();
+    LessonView {
+        id: lesson.id.clone(),
+        title: lesson.title.clone(),
+        summary: lesson.summary.clone(),
+        introduction: lesson.introduction.clone(),
+        steps,
+        variables: vars
+            .iter()
+            .map(|(name, value)| Variable {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            })
+            .collect(),
+        functions,
+    }
+}
+
+fn headers(pairs: &[(String, String)]) -> Vec<Header> {
+    pairs
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+pub fn exchange(exchange: &Exchange) -> ExchangeView {
+    let (origin, label) = match &exchange.origin {
+        Origin::Sdk { service, operation } => ("sdk", format!("{service} {operation}")),
+        Origin::TryIt { title } => ("try-it", title.clone()),
+    };
+    let (status, response_headers, response_body) = match &exchange.response {
+        Some((status, message)) => (
+            Some(*status),
+            headers(&message.headers),
+            message.body.clone(),
+        ),
+        None => (None, Vec::new(), String::new()),
+    };
+    ExchangeView {
+        id: u32::try_from(exchange.id).unwrap_or(u32::MAX),
+        origin: origin.to_owned(),
+        label,
+        method: exchange.method.clone(),
+        url: exchange.url.clone(),
+        request_headers: headers(&exchange.request.headers),
+        request_body: exchange.request.body.clone(),
+        status,
+        response_headers,
+        response_body,
+        error: exchange.error.clone(),
+        started_at_ms: exchange.started_at_ms as f64,
+        duration_ms: exchange.duration_ms,
+    }
+}
+
+fn pretty(value: Option<&Value>) -> Option<String> {
+    value
+        .filter(|value| !value.is_null())
+        .map(|value| serde_json::to_string_pretty(value).unwrap_or_default())
+}
+
+/// A record of the sandbox's inspection feed, or none when it is of a kind the window does not
+/// show.
+pub fn server_record(record: &Value) -> Option<ServerRecord> {
+    let text = |key: &str| record.get(key).and_then(Value::as_str).map(str::to_owned);
+    let service = text("service")?;
+    let kind = text("kind").unwrap_or_default();
+    let title = match service.as_str() {
+        "lambda" => text("function").unwrap_or_default(),
+        "apigateway" => {
+            let route = text("routeKey").unwrap_or_else(|| "no route".to_owned());
+            format!(
+                "{} {} → {route}",
+                text("method").unwrap_or_default(),
+                text("path").unwrap_or_default()
+            )
+        }
+        _ => return None,
+    };
+    // An invocation's event names the API Gateway request that caused it.
+    let request_id = match service.as_str() {
+        "apigateway" => text("requestId"),
+        _ => record
+            .pointer("/event/requestContext/requestId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    };
+    let log = record
+        .get("log")
+        .and_then(Value::as_array)
+        .map(|lines| {
+            lines
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(ServerRecord {
+        id: record
+            .get("id")
+            .and_then(Value::as_u64)
+            .and_then(|id| u32::try_from(id).ok())
+            .unwrap_or_default(),
+        service,
+        kind,
+        time: record
+            .get("time")
+            .and_then(Value::as_f64)
+            .unwrap_or_default(),
+        title,
+        request_id,
+        event: pretty(record.get("event")),
+        answer: pretty(record.get("answer")),
+        log,
+        status: record
+            .get("status")
+            .and_then(Value::as_u64)
+            .and_then(|status| u16::try_from(status).ok()),
+        duration_ms: record
+            .get("durationMs")
+            .or_else(|| record.get("latencyMs"))
+            .and_then(Value::as_f64),
+        raw: serde_json::to_string_pretty(record).unwrap_or_default(),
+    })
+}
+
+pub fn resource(resource: &Resource, journaled: bool) -> ResourceView {
+    ResourceView {
+        kind: resource.kind.as_str().to_owned(),
+        name: resource
+            .physical_id
+            .clone()
+            .unwrap_or_else(|| resource.label.clone()),
+        lesson: resource.lesson.clone(),
+        step: resource.step.clone(),
+        state: resource.state.as_str().to_owned(),
+        journaled,
+    }
+}
+
+pub fn planned(planned: &Planned) -> ResourceView {
+    resource(&planned.resource, planned.journaled)
+}
+
+pub fn removal(removal: &Removal) -> RemovalView {
+    let (outcome, reason) = match &removal.outcome {
+        Outcome::Deleted => ("deleted", None),
+        Outcome::AlreadyGone => ("already-gone", None),
+        Outcome::Failed(reason) => ("failed", Some(reason.clone())),
+    };
+    RemovalView {
+        resource: planned(&removal.planned),
+        outcome: outcome.to_owned(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invocation_is_linked_to_the_request_that_caused_it() {
+        let record = serde_json::json!({
+            "id": 7, "time": 1.0, "service": "lambda", "kind": "invocation",
+            "function": "LambdaCRUD", "durationMs": 1.5,
+            "event": {"requestContext": {"requestId": "Jq7bYhcZIAMEb8A="}},
+            "answer": {"statusCode": 200},
+            "log": ["START RequestId: x", "END RequestId: x"],
+        });
+        let view = server_record(&record).unwrap();
+        assert_eq!(view.title, "LambdaCRUD");
+        assert_eq!(view.request_id.as_deref(), Some("Jq7bYhcZIAMEb8A="));
+        assert_eq!(view.log.len(), 2);
+        assert!(view.event.unwrap().contains("requestContext"));
+        assert_eq!(view.duration_ms, Some(1.5));
+    }
+
+    #[test]
+    fn records_of_unknown_services_are_left_out() {
+        assert!(server_record(&serde_json::json!({"n": 1})).is_none());
+    }
+}
