@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "run_until",
     "answer",
     "send_request",
+    "export_har",
     "resources",
     "tear_down",
     "function_sources",

@@ -67,6 +67,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::run_until,
             commands::lessons::answer,
             commands::traffic::send_request,
+            commands::traffic::export_har,
             commands::resources::resources,
             commands::resources::tear_down,
             commands::functions::function_sources,

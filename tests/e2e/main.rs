@@ -7,3 +7,4 @@
 
 mod desktop;
 mod setup_panel;
+mod walkthrough;

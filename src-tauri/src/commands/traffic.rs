@@ -40,3 +40,16 @@ pub async fn send_request(
         .await;
     Ok(views::exchange(&exchange))
 }
+
+/// Saves a HAR file of the captured traffic under `<data dir>/exports/` and answers its path.
+#[tauri::command]
+pub fn export_har(state: tauri::State<'_, AppState>, har: String) -> Result<String, ErrorDto> {
+    let dir = state.data_dir.path().join("exports");
+    std::fs::create_dir_all(&dir).map_err(|error| ErrorDto::internal(&error))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis());
+    let path = dir.join(format!("traffic-{stamp}.har"));
+    std::fs::write(&path, har).map_err(|error| ErrorDto::internal(&error))?;
+    Ok(path.display().to_string())
+}

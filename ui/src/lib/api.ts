@@ -1,7 +1,22 @@
 // The one way the UI calls the Rust side. Every command returns its DTO or throws an `ErrorDto`
 // ({ code, message }); the UI switches on `code` and shows `message`, never parsing text.
 import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, ErrorCode, ErrorDto } from "./bindings";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppInfo,
+  ErrorCode,
+  ErrorDto,
+  ExchangeView,
+  FunctionSources,
+  LessonEvent,
+  LessonSummary,
+  LessonView,
+  RemovalView,
+  ResourceView,
+  ServerRecord,
+  TeardownView,
+  TryItRequest,
+} from "./bindings";
 
 const ERROR_CODES: readonly ErrorCode[] = ["invalid_input", "target_unavailable", "internal"];
 
@@ -37,3 +52,36 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
 }
 
 export const appInfo = (): Promise<AppInfo> => call<AppInfo>("app_info");
+export const lessons = (): Promise<LessonSummary[]> => call("lessons");
+export const lesson = (id: string): Promise<LessonView> => call("lesson", { id });
+export const runStep = (lesson: string, step: string): Promise<LessonView> =>
+  call("run_step", { lesson, step });
+export const runUntil = (lesson: string, step: string): Promise<LessonView> =>
+  call("run_until", { lesson, step });
+export const answer = (lesson: string, question: string, text: string): Promise<void> =>
+  call("answer", { lesson, question, text });
+export const sendRequest = (request: TryItRequest): Promise<ExchangeView> =>
+  call("send_request", { request });
+export const resources = (): Promise<ResourceView[]> => call("resources");
+export const tearDown = (): Promise<TeardownView> => call("tear_down");
+export const functionSources = (name: string): Promise<FunctionSources> =>
+  call("function_sources", { name });
+
+/** The events the Rust side sends, by name. */
+export interface Events {
+  "lesson-event": LessonEvent;
+  traffic: ExchangeView;
+  server: ServerRecord;
+  "teardown-progress": RemovalView;
+}
+
+/** Calls `handler` with every `name` event until the returned function is called. */
+export function on<K extends keyof Events>(
+  name: K,
+  handler: (payload: Events[K]) => void,
+): Promise<UnlistenFn> {
+  return listen<Events[K]>(name, (event) => handler(event.payload));
+}
+
+/** Saves a HAR file of the traffic in the app's data directory; answers its path. */
+export const exportHar = (har: string): Promise<string> => call("export_har", { har });

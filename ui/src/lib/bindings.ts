@@ -53,7 +53,11 @@ introduction: string, steps: Array<StepView>,
 /**
  * The lesson's variables so far (`ACCOUNT_ID`, `LAMBDA_ARN`, `API_ID`, …).
  */
-variables: Array<Variable>, };
+variables: Array<Variable>, 
+/**
+ * The lab functions the lesson deploys (crates under `lambda/`), for the source viewer.
+ */
+functions: Array<string>, };
 
 /**
  * One lesson variable.

@@ -1,0 +1,166 @@
+//! Lesson 1 by clicking, as a student does it: every step run from its button against the
+//! sandbox, a POST and a GET sent from the composer and followed into the inspector (the
+//! request, the response, the event the function received), the function's source opened, and
+//! everything torn down until the resources panel is empty — with a screenshot of each view.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, Locator, elements::Element};
+
+use crate::desktop::Desktop;
+
+async fn wait_for(client: &Client, css: &str, seconds: u64) -> Result<Element> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(seconds))
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("waiting for {css}"))
+}
+
+async fn click(client: &Client, css: &str) -> Result<()> {
+    wait_for(client, css, 20)
+        .await?
+        .click()
+        .await
+        .with_context(|| format!("clicking {css}"))
+}
+
+/// Waits until the element `css` shows text containing `expected`.
+async fn wait_for_text(client: &Client, css: &str, expected: &str) -> Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text.contains(expected)
+        {
+            return Ok(text);
+        }
+        if std::time::Instant::now() > deadline {
+            let shown = match client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => "<not on the page>".to_owned(),
+            };
+            bail!("{css} never showed {expected:?}; it shows {shown:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Result<()> {
+    let desktop = Desktop::launch().await?;
+    let client = &desktop.client;
+
+    click(client, "#lesson-list .lesson[data-id='crud-http-api']").await?;
+    wait_for(client, "#step-list .step[data-id='table']", 20).await?;
+    let command = wait_for_text(client, ".cli-command", "aws dynamodb create-table").await?;
+    assert!(
+        command.contains("--table-name ccbda-lambda-first"),
+        "{command}"
+    );
+    desktop.screenshot("walkthrough-start.png").await?;
+
+    let mut steps = Vec::new();
+    for element in client.find_all(Locator::Css("#step-list .step")).await? {
+        steps.extend(element.attr("data-id").await?);
+    }
+    assert_eq!(steps.len(), 12, "lesson 1's steps: {steps:?}");
+    for step in steps.iter().map(String::as_str) {
+        click(client, &format!("#step-list .step[data-id='{step}']")).await?;
+        wait_for(
+            client,
+            &format!("article.step-view[data-step='{step}']"),
+            10,
+        )
+        .await?;
+        click(client, "#run-step").await?;
+        wait_for(
+            client,
+            &format!("#step-list .step[data-id='{step}'][data-status='done']"),
+            60,
+        )
+        .await
+        .with_context(|| format!("step {step} finishes"))?;
+        if step == "deploy" {
+            let variables = wait_for_text(client, "#variables", "URL").await?;
+            assert!(
+                variables.contains("/_aws/execute-api/"),
+                "the lesson's URL variable is the invoke URL: {variables}"
+            );
+        }
+    }
+    let lessons = wait_for_text(client, "#lesson-list", "12/12").await?;
+    assert!(lessons.contains("12/12"), "{lessons}");
+    desktop.screenshot("walkthrough-done.png").await?;
+
+    // A POST and a GET from the composer, each followed into the inspector.
+    click(client, "#tab-composer").await?;
+    click(client, ".template:nth-of-type(1)").await?;
+    let body = wait_for(client, "#composer-body", 5)
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert!(body.contains("\"lamp\""), "the POST template: {body}");
+    click(client, "#composer-send").await?;
+    wait_for(client, "#exchange-detail", 20).await?;
+    wait_for_text(client, "#exchange-detail", "status 200").await?;
+    let event = wait_for_text(client, "#server-side .function-event", "requestContext").await?;
+    assert!(
+        event.contains("\"method\": \"POST\""),
+        "the function's event: {event}"
+    );
+    wait_for_text(client, "#server-side .log-lines", "REPORT RequestId").await?;
+
+    click(client, "#tab-composer").await?;
+    click(client, ".template:nth-of-type(2)").await?;
+    click(client, "#composer-send").await?;
+    wait_for_text(client, "#response-body", "lamp").await?;
+    let event = wait_for_text(client, "#server-side .function-event", "\"GET\"").await?;
+    assert!(
+        event.contains("TableName=ccbda-lambda-first"),
+        "the GET's event: {event}"
+    );
+    let labels = client
+        .execute(
+            "return [...document.querySelectorAll('#exchange-list .label')]\
+             .map((label) => label.textContent).join('\\n');",
+            vec![],
+        )
+        .await?;
+    let labels = labels.as_str().unwrap_or_default();
+    assert!(
+        labels.contains("DynamoDB CreateTable") && labels.contains("Lambda CreateFunction"),
+        "the SDK calls behind the buttons are listed: {labels}"
+    );
+    desktop.screenshot("inspector.png").await?;
+
+    click(client, "#tab-source").await?;
+    let source = wait_for_text(client, "#source-code", "fn ").await?;
+    assert!(source.contains("async fn"), "the handler's Rust source");
+    let path = wait_for(client, "#source-code", 5)
+        .await?
+        .attr("data-path")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(path, "lambda/crud/src/handler.rs");
+    desktop.screenshot("source.png").await?;
+
+    click(client, "#tab-resources").await?;
+    wait_for(client, "#resource-list .resource[data-kind='table']", 20).await?;
+    desktop.screenshot("resources.png").await?;
+    click(client, "#teardown").await?;
+    click(client, "#teardown-confirm").await?;
+    wait_for_text(
+        client,
+        "#teardown-result",
+        "Verified: nothing of the lab is left",
+    )
+    .await?;
+    wait_for(client, "#resources-empty", 20).await?;
+    desktop.screenshot("teardown.png").await?;
+
+    desktop.close().await
+}
