@@ -14,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "resources",
     "tear_down",
     "function_sources",
+    "tables",
+    "scan_items",
 ];
 
 fn main() {

@@ -71,6 +71,8 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::resources::resources,
             commands::resources::tear_down,
             commands::functions::function_sources,
+            commands::data::tables,
+            commands::data::scan_items,
         ])
         .build(tauri::generate_context!())?;
     Ok(app)

@@ -1,7 +1,7 @@
 //! Lesson 1 by clicking, as a student does it: every step run from its button against the
 //! sandbox, a POST and a GET sent from the composer and followed into the inspector (the
 //! request, the response, the event the function received), the function's source opened, and
-//! everything torn down until the resources panel is empty — with a screenshot of each view.
+//! the item found in the data view, everything torn down until the resources panel is empty — with a screenshot of each view.
 
 use std::time::Duration;
 
@@ -136,6 +136,14 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         "the SDK calls behind the buttons are listed: {labels}"
     );
     desktop.screenshot("inspector.png").await?;
+
+    click(client, "#tab-data").await?;
+    let items = wait_for_text(client, "#data-items", "lamp").await?;
+    assert!(
+        items.contains("\"N\": \"40\""),
+        "the item in DynamoDB JSON: {items}"
+    );
+    desktop.screenshot("data.png").await?;
 
     click(client, "#tab-source").await?;
     let source = wait_for_text(client, "#source-code", "fn ").await?;

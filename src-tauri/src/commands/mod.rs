@@ -5,6 +5,7 @@
 //! so the modules are public and `lib.rs` names `commands::<module>::<command>`.
 
 pub mod app;
+pub mod data;
 pub mod functions;
 pub mod lessons;
 pub mod resources;

@@ -8,6 +8,7 @@ import type {
   ErrorDto,
   ExchangeView,
   FunctionSources,
+  ItemPage,
   LessonEvent,
   LessonSummary,
   LessonView,
@@ -85,3 +86,6 @@ export function on<K extends keyof Events>(
 
 /** Saves a HAR file of the traffic in the app's data directory; answers its path. */
 export const exportHar = (har: string): Promise<string> => call("export_har", { har });
+export const tables = (): Promise<string[]> => call("tables");
+export const scanItems = (table: string, limit: number, start: string | null): Promise<ItemPage> =>
+  call("scan_items", { table, limit, start });

@@ -244,3 +244,24 @@ export type SourceFileView = {
  * e.g. `lambda/crud/src/handler.rs`.
  */
 path: string, text: string, };
+
+/**
+ * One page of a table's items, for the data view.
+ */
+export type ItemPage = { table: string, 
+/**
+ * The key attributes, partition key first.
+ */
+key: Array<string>, 
+/**
+ * Each item in DynamoDB JSON, pretty-printed.
+ */
+items: Array<string>, 
+/**
+ * The same items in plain JSON, pretty-printed.
+ */
+plain: Array<string>, 
+/**
+ * Where the next page starts (DynamoDB JSON), to pass back as `start`.
+ */
+next: string | null, };

@@ -50,6 +50,8 @@ class Lab {
   server = $state<ServerRecord[]>([]);
   busy = $state(false);
   error = $state<ErrorDto | null>(null);
+  /** True while auto-play runs the lesson step after step. */
+  playing = $state(false);
 
   /** Loads the lessons and starts listening to the Rust side's events. */
   async start(): Promise<void> {
@@ -139,6 +141,40 @@ class Lab {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Runs the selected step and moves on to the next. */
+  async runAndAdvance(): Promise<boolean> {
+    const step = this.selected;
+    if (!step) return false;
+    const ok = await this.run(step);
+    const next = this.next;
+    if (ok && next) this.select(next);
+    return ok;
+  }
+
+  /** Runs the lesson from the first step not done, pausing `pauseMs` after each step so an
+   * audience can follow; stops at the end, at a failure, or when `stop()` is called. */
+  async play(pauseMs: number): Promise<void> {
+    if (!this.lesson || this.playing) return;
+    this.playing = true;
+    const first = this.lesson.steps.find((step) => this.progress[step.id]?.status !== "done");
+    if (first) this.select(first.id);
+    try {
+      while (this.playing && this.selected) {
+        const current = this.selected;
+        const ok = await this.run(current);
+        if (!ok || !this.next || this.selected !== current) break;
+        this.select(this.next);
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    } finally {
+      this.playing = false;
+    }
+  }
+
+  stop(): void {
+    this.playing = false;
   }
 
   async saveAnswer(question: string, text: string): Promise<void> {

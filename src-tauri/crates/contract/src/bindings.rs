@@ -37,6 +37,7 @@ pub fn render() -> String {
         declaration::<TeardownView>(&cfg),
         declaration::<FunctionSources>(&cfg),
         declaration::<SourceFileView>(&cfg),
+        declaration::<ItemPage>(&cfg),
     ];
     for declaration in declarations {
         out.push('\n');

@@ -17,4 +17,6 @@ pub use inspect::{ExchangeView, Header, ServerRecord, TryItRequest};
 pub use lesson::{
     LessonEvent, LessonSummary, LessonView, QuestionView, StepView, TryItView, Variable,
 };
-pub use resources::{FunctionSources, RemovalView, ResourceView, SourceFileView, TeardownView};
+pub use resources::{
+    FunctionSources, ItemPage, RemovalView, ResourceView, SourceFileView, TeardownView,
+};

@@ -50,3 +50,17 @@ pub struct SourceFileView {
     pub path: String,
     pub text: String,
 }
+
+/// One page of a table's items, for the data view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ItemPage {
+    pub table: String,
+    /// The key attributes, partition key first.
+    pub key: Vec<String>,
+    /// Each item in DynamoDB JSON, pretty-printed.
+    pub items: Vec<String>,
+    /// The same items in plain JSON, pretty-printed.
+    pub plain: Vec<String>,
+    /// Where the next page starts (DynamoDB JSON), to pass back as `start`.
+    pub next: Option<String>,
+}

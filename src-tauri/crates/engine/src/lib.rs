@@ -8,6 +8,7 @@
 pub mod academy;
 pub mod check;
 pub mod cloud;
+pub mod data;
 mod data_dir;
 pub mod journal;
 pub mod lesson;

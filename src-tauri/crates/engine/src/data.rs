@@ -1,0 +1,110 @@
+//! The lab's DynamoDB data as the console's item explorer shows it: the target's tables and a
+//! table's items a page at a time, in DynamoDB JSON and in plain JSON.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_kit::Notation;
+use serde_json::Value;
+
+use crate::cloud::{Cloud, describe_error};
+
+/// The most items one page holds.
+pub const MAX_PAGE: i32 = 100;
+
+/// One page of a table's items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Each item in DynamoDB JSON (`{"thingID": {"S": "lamp"}}`).
+    pub items: Vec<Value>,
+    /// The same items in plain JSON (`{"thingID": "lamp"}`).
+    pub plain: Vec<Value>,
+    /// Where the next page starts (DynamoDB JSON), if there is one.
+    pub next: Option<Value>,
+    /// The table's key attributes, partition key first.
+    pub key: Vec<String>,
+}
+
+/// The tables of the target's account and region.
+pub async fn tables(cloud: &Cloud) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut start: Option<String> = None;
+    loop {
+        let page = cloud
+            .dynamodb
+            .list_tables()
+            .set_exclusive_start_table_name(start.clone())
+            .send()
+            .await
+            .map_err(|error| describe_error(&error))?;
+        names.extend(page.table_names().iter().cloned());
+        start = page.last_evaluated_table_name().map(str::to_owned);
+        if start.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// A page of `table`'s items from `start` (a `next` of an earlier page), at most `limit`.
+pub async fn scan(
+    cloud: &Cloud,
+    table: &str,
+    limit: i32,
+    start: Option<&Value>,
+) -> Result<Page, String> {
+    let start_key = match start {
+        Some(Value::Object(key)) => Some(
+            Notation::DynamoDbJson
+                .item_from_json("ExclusiveStartKey", key.clone())
+                .map_err(|error| error.message)?,
+        ),
+        Some(other) => return Err(format!("a start key is a JSON object, not {other}")),
+        None => None,
+    };
+    let description = cloud
+        .dynamodb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|error| describe_error(&error))?;
+    let key = description
+        .table()
+        .map(|table| {
+            table
+                .key_schema()
+                .iter()
+                .map(|element| element.attribute_name().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let output = cloud
+        .dynamodb
+        .scan()
+        .table_name(table)
+        .limit(limit.clamp(1, MAX_PAGE))
+        .set_exclusive_start_key(start_key)
+        .send()
+        .await
+        .map_err(|error| describe_error(&error))?;
+    let items = output.items();
+    Ok(Page {
+        items: items
+            .iter()
+            .map(|item| json(Notation::DynamoDbJson, item))
+            .collect(),
+        plain: items
+            .iter()
+            .map(|item| json(Notation::Plain, item))
+            .collect(),
+        next: output
+            .last_evaluated_key()
+            .map(|key| json(Notation::DynamoDbJson, key)),
+        key,
+    })
+}
+
+/// An item as JSON; serde_json's maps keep names sorted, so every item reads the same way.
+fn json(notation: Notation, item: &HashMap<String, AttributeValue>) -> Value {
+    notation.item_to_json(item)
+}
