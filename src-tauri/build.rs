@@ -16,6 +16,11 @@ const COMMANDS: &[&str] = &[
     "function_sources",
     "tables",
     "scan_items",
+    "settings",
+    "set_target",
+    "save_academy_credentials",
+    "clear_academy_credentials",
+    "reset_sandbox",
 ];
 
 fn main() {

@@ -73,6 +73,11 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::functions::function_sources,
             commands::data::tables,
             commands::data::scan_items,
+            commands::settings::settings,
+            commands::settings::set_target,
+            commands::settings::save_academy_credentials,
+            commands::settings::clear_academy_credentials,
+            commands::settings::reset_sandbox,
         ])
         .build(tauri::generate_context!())?;
     Ok(app)

@@ -30,6 +30,16 @@ pub struct Session {
     pub artifacts: Artifacts,
     pub recorder: Recorder,
     pub http: reqwest::Client,
+    /// The task following the sandbox's feed; stopped with the session.
+    feed: Option<tauri::async_runtime::JoinHandle<()>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(feed) = self.feed.take() {
+            feed.abort();
+        }
+    }
 }
 
 impl Session {
@@ -51,19 +61,20 @@ impl Session {
         let journal = Journal::open(data_dir.path()).map_err(|error| internal(&error))?;
         let library = Library::load(&Library::default_dir())
             .map_err(|error| ErrorDto::new(ErrorCode::Internal, error.to_string()))?;
-        let session = Arc::new(Self {
+        forward_traffic(app.clone(), &recorder);
+        let feed = match target {
+            Target::Sandbox { endpoint } => Some(forward_server_feed(app.clone(), endpoint)),
+            Target::Aws { .. } => None,
+        };
+        Ok(Arc::new(Self {
             cloud,
             journal,
             library,
             artifacts: Artifacts::discover(),
             recorder,
             http: reqwest::Client::new(),
-        });
-        forward_traffic(app.clone(), &session.recorder);
-        if let Target::Sandbox { endpoint } = target {
-            forward_server_feed(app.clone(), endpoint);
-        }
-        Ok(session)
+            feed,
+        }))
     }
 }
 
@@ -84,13 +95,13 @@ fn forward_traffic(app: AppHandle, recorder: &Recorder) {
     });
 }
 
-fn forward_server_feed(app: AppHandle, endpoint: &str) {
+fn forward_server_feed(app: AppHandle, endpoint: &str) -> tauri::async_runtime::JoinHandle<()> {
     let feed = ServerFeed::new(endpoint);
     tauri::async_runtime::spawn(feed.follow(move |record| {
         if let Some(record) = views::server_record(&record) {
             let _ = app.emit("server", record);
         }
-    }));
+    }))
 }
 
 /// An error of the engine as the window shows it.

@@ -6,7 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 /// The app running in a real window, with a WebDriver session on it. Dropping it stops the driver
@@ -172,4 +173,44 @@ fn wait_for_port(addr: SocketAddr, timeout: Duration) -> Result<()> {
         std::thread::sleep(Duration::from_millis(50));
     }
     bail!("tauri-driver did not listen on {addr} within {timeout:?}")
+}
+
+/// Waits up to `seconds` for an element matching `css`.
+pub async fn wait_for(client: &Client, css: &str, seconds: u64) -> Result<Element> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(seconds))
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("waiting for {css}"))
+}
+
+/// Clicks the element matching `css` once it is there.
+pub async fn click(client: &Client, css: &str) -> Result<()> {
+    wait_for(client, css, 20)
+        .await?
+        .click()
+        .await
+        .with_context(|| format!("clicking {css}"))
+}
+
+/// Waits until the element `css` shows text containing `expected`.
+pub async fn wait_for_text(client: &Client, css: &str, expected: &str) -> Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text.contains(expected)
+        {
+            return Ok(text);
+        }
+        if std::time::Instant::now() > deadline {
+            let shown = match client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => "<not on the page>".to_owned(),
+            };
+            bail!("{css} never showed {expected:?}; it shows {shown:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

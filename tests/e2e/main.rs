@@ -6,5 +6,6 @@
 //! message saying what to install; nothing is skipped silently.
 
 mod desktop;
+mod settings;
 mod setup_panel;
 mod walkthrough;

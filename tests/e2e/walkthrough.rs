@@ -5,48 +5,10 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use fantoccini::{Client, Locator, elements::Element};
+use anyhow::{Context, Result};
+use fantoccini::Locator;
 
-use crate::desktop::Desktop;
-
-async fn wait_for(client: &Client, css: &str, seconds: u64) -> Result<Element> {
-    client
-        .wait()
-        .at_most(Duration::from_secs(seconds))
-        .for_element(Locator::Css(css))
-        .await
-        .with_context(|| format!("waiting for {css}"))
-}
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    wait_for(client, css, 20)
-        .await?
-        .click()
-        .await
-        .with_context(|| format!("clicking {css}"))
-}
-
-/// Waits until the element `css` shows text containing `expected`.
-async fn wait_for_text(client: &Client, css: &str, expected: &str) -> Result<String> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await
-            && let Ok(text) = element.text().await
-            && text.contains(expected)
-        {
-            return Ok(text);
-        }
-        if std::time::Instant::now() > deadline {
-            let shown = match client.find(Locator::Css(css)).await {
-                Ok(element) => element.text().await.unwrap_or_default(),
-                Err(_) => "<not on the page>".to_owned(),
-            };
-            bail!("{css} never showed {expected:?}; it shows {shown:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use crate::desktop::{Desktop, click, wait_for, wait_for_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Result<()> {

@@ -11,11 +11,11 @@ pub fn app_info(state: tauri::State<'_, AppState>) -> Result<AppInfo, ErrorDto> 
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: state.data_dir.path().display().to_string(),
-        target: target_info(&state.target),
+        target: target_info(&state.target()),
     })
 }
 
-fn target_info(target: &Target) -> TargetInfo {
+pub(crate) fn target_info(target: &Target) -> TargetInfo {
     match target {
         Target::Sandbox { endpoint } => TargetInfo::Sandbox {
             endpoint: endpoint.clone(),

@@ -9,4 +9,5 @@ pub mod data;
 pub mod functions;
 pub mod lessons;
 pub mod resources;
+pub mod settings;
 pub mod traffic;

@@ -15,6 +15,8 @@ import type {
   RemovalView,
   ResourceView,
   ServerRecord,
+  Settings,
+  TargetChoice,
   TeardownView,
   TryItRequest,
 } from "./bindings";
@@ -89,3 +91,9 @@ export const exportHar = (har: string): Promise<string> => call("export_har", { 
 export const tables = (): Promise<string[]> => call("tables");
 export const scanItems = (table: string, limit: number, start: string | null): Promise<ItemPage> =>
   call("scan_items", { table, limit, start });
+export const settings = (): Promise<Settings> => call("settings");
+export const setTarget = (choice: TargetChoice): Promise<Settings> => call("set_target", { choice });
+export const saveAcademyCredentials = (text: string): Promise<Settings> =>
+  call("save_academy_credentials", { text });
+export const clearAcademyCredentials = (): Promise<Settings> => call("clear_academy_credentials");
+export const resetSandbox = (): Promise<Settings> => call("reset_sandbox");

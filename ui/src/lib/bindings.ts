@@ -265,3 +265,22 @@ plain: Array<string>,
  * Where the next page starts (DynamoDB JSON), to pass back as `start`.
  */
 next: string | null, };
+
+/**
+ * What the settings panel shows.
+ */
+export type Settings = { target: TargetInfo, 
+/**
+ * The saved AWS Academy credentials' access key, masked (`ASIA…WXYZ`); none when nothing
+ * is saved.
+ */
+academy_key: string | null, 
+/**
+ * Why the keychain could not be read, if it could not.
+ */
+keychain_problem: string | null, };
+
+/**
+ * The target to switch to.
+ */
+export type TargetChoice = { "kind": "sandbox" } | { "kind": "aws", profile: string | null, region: string | null, };

@@ -38,6 +38,8 @@ pub fn render() -> String {
         declaration::<FunctionSources>(&cfg),
         declaration::<SourceFileView>(&cfg),
         declaration::<ItemPage>(&cfg),
+        declaration::<Settings>(&cfg),
+        declaration::<TargetChoice>(&cfg),
     ];
     for declaration in declarations {
         out.push('\n');

@@ -10,6 +10,7 @@ mod info;
 mod inspect;
 mod lesson;
 mod resources;
+mod settings;
 
 pub use error::{ErrorCode, ErrorDto};
 pub use info::{AppInfo, TargetInfo};
@@ -20,3 +21,4 @@ pub use lesson::{
 pub use resources::{
     FunctionSources, ItemPage, RemovalView, ResourceView, SourceFileView, TeardownView,
 };
+pub use settings::{Settings, TargetChoice};

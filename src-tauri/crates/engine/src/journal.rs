@@ -425,6 +425,20 @@ impl Journal {
         })
     }
 
+    /// Forgets everything of `scope`: its resources are gone (the target was wiped), and its
+    /// progress and variables start over. Answers are kept.
+    pub fn forget(&self, scope: &Scope) -> Result<(), JournalError> {
+        self.with(|db| {
+            db.execute(
+                "UPDATE resources SET state = 'deleted', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                 WHERE target = ?1 AND account = ?2 AND region = ?3 AND state != 'deleted'",
+                params![scope.target, scope.account, scope.region],
+            )?;
+            Ok(())
+        })?;
+        self.reset_progress(scope)
+    }
+
     /// Whether `scope` has a live resource of `kind` called `physical_id` (for adoption).
     pub fn has_live(
         &self,

@@ -1,0 +1,47 @@
+//! The settings tab: a fresh sandbox wipes what a lesson made, and the dark theme applies.
+
+use anyhow::Result;
+
+use crate::desktop::{Desktop, click, wait_for, wait_for_text};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resetting_the_sandbox_empties_it_and_the_theme_turns_dark() -> Result<()> {
+    let desktop = Desktop::launch().await?;
+    let client = &desktop.client;
+
+    click(client, "#lesson-list .lesson[data-id='crud-http-api']").await?;
+    click(client, "#step-list .step[data-id='table']").await?;
+    click(client, "#run-step").await?;
+    wait_for(
+        client,
+        "#step-list .step[data-id='table'][data-status='done']",
+        60,
+    )
+    .await?;
+
+    click(client, "#tab-settings").await?;
+    wait_for_text(client, "#settings-target", "sandbox at http://127.0.0.1:").await?;
+    click(client, "#reset-sandbox").await?;
+    wait_for_text(client, "#settings-notice", "fresh and empty").await?;
+    wait_for(
+        client,
+        "#step-list .step[data-id='table'][data-status='idle']",
+        20,
+    )
+    .await?;
+
+    click(client, "#tab-data").await?;
+    wait_for_text(client, ".data-view", "No tables on this target yet").await?;
+    click(client, "#tab-resources").await?;
+    wait_for(client, "#resources-empty", 20).await?;
+
+    click(client, "#tab-settings").await?;
+    click(client, "input[name='theme'][value='dark']").await?;
+    let theme = client
+        .execute("return document.documentElement.dataset.theme;", vec![])
+        .await?;
+    assert_eq!(theme.as_str(), Some("dark"));
+    desktop.screenshot("settings-dark.png").await?;
+
+    desktop.close().await
+}
