@@ -1,9 +1,8 @@
 //! Lesson 1 by clicking, as a student does it: every step run from its button against the
 //! sandbox, a POST and a GET sent from the composer and followed into the inspector (the
-//! request, the response, the event the function received), the function's source opened, and
-//! the item found in the data view, everything torn down until the resources panel is empty — with a screenshot of each view.
-
-use std::time::Duration;
+//! request, the response, the event the function received), the item found in the data view,
+//! the function's source opened, and everything torn down until the resources panel is empty —
+//! with a screenshot of each view.
 
 use anyhow::{Context, Result};
 use fantoccini::Locator;
