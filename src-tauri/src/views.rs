@@ -167,6 +167,11 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
     let kind = text("kind").unwrap_or_default();
     let title = match service.as_str() {
         "lambda" => text("function").unwrap_or_default(),
+        "dynamodb" => format!(
+            "{} {}",
+            text("operation").unwrap_or_default(),
+            text("table").unwrap_or_default()
+        ),
         "apigateway" => {
             let route = text("routeKey").unwrap_or_else(|| "no route".to_owned());
             format!(
@@ -210,8 +215,9 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
             .unwrap_or_default(),
         title,
         request_id,
-        event: pretty(record.get("event")),
-        answer: pretty(record.get("answer")),
+        // An item change: the key it touched, and the item as it is now (none once deleted).
+        event: pretty(record.get("event").or_else(|| record.get("key"))),
+        answer: pretty(record.get("answer").or_else(|| record.get("item"))),
         log,
         status: record
             .get("status")
@@ -275,6 +281,19 @@ mod tests {
         assert_eq!(view.log.len(), 2);
         assert!(view.event.unwrap().contains("requestContext"));
         assert_eq!(view.duration_ms, Some(1.5));
+    }
+
+    #[test]
+    fn an_item_change_shows_its_key_and_new_image() {
+        let record = serde_json::json!({
+            "id": 9, "time": 2.0, "service": "dynamodb", "kind": "item-change",
+            "operation": "PutItem", "table": "things",
+            "key": {"id": {"S": "lamp"}}, "item": {"id": {"S": "lamp"}, "watts": {"N": "40"}},
+        });
+        let view = server_record(&record).unwrap();
+        assert_eq!(view.title, "PutItem things");
+        assert!(view.event.unwrap().contains("lamp"));
+        assert!(view.answer.unwrap().contains("watts"));
     }
 
     #[test]

@@ -74,6 +74,11 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         "the function's event: {event}"
     );
     wait_for_text(client, "#server-side .log-lines", "REPORT RequestId").await?;
+    let changed = wait_for_text(client, "#item-changes", "PutItem ccbda-lambda-first").await?;
+    assert!(
+        changed.contains("\"N\": \"40\""),
+        "the item the POST wrote: {changed}"
+    );
 
     click(client, "#tab-composer").await?;
     click(client, ".template:nth-of-type(2)").await?;

@@ -160,11 +160,11 @@ export type TryItRequest = { title: string, method: string, url: string, body: s
  */
 export type ServerRecord = { id: number, 
 /**
- * `lambda` or `apigateway`.
+ * `lambda`, `apigateway` or `dynamodb`.
  */
 service: string, 
 /**
- * `invocation` or `request`.
+ * `invocation`, `request` or `item-change`.
  */
 kind: string, 
 /**
@@ -172,7 +172,8 @@ kind: string,
  */
 time: number, 
 /**
- * For an invocation: the function; for a request: `GET /` (the route key).
+ * For an invocation: the function; for a request: `GET / → GET /` (the route chosen); for
+ * an item change: `PutItem things`.
  */
 title: string, 
 /**
@@ -180,11 +181,12 @@ title: string,
  */
 request_id: string | null, 
 /**
- * The event the function received, pretty JSON.
+ * The event the function received (for an item change: the item's key), pretty JSON.
  */
 event: string | null, 
 /**
- * What the function (or the gateway) answered, pretty JSON.
+ * What the function (or the gateway) answered (for an item change: the item as it is
+ * now, none once deleted), pretty JSON.
  */
 answer: string | null, 
 /**

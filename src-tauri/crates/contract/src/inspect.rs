@@ -45,19 +45,21 @@ pub struct TryItRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ServerRecord {
     pub id: u32,
-    /// `lambda` or `apigateway`.
+    /// `lambda`, `apigateway` or `dynamodb`.
     pub service: String,
-    /// `invocation` or `request`.
+    /// `invocation`, `request` or `item-change`.
     pub kind: String,
     /// Milliseconds since the epoch.
     pub time: f64,
-    /// For an invocation: the function; for a request: `GET /` (the route key).
+    /// For an invocation: the function; for a request: `GET / → GET /` (the route chosen); for
+    /// an item change: `PutItem things`.
     pub title: String,
     /// The API Gateway request id (`apigw-requestid`), which links a request to its exchange.
     pub request_id: Option<String>,
-    /// The event the function received, pretty JSON.
+    /// The event the function received (for an item change: the item's key), pretty JSON.
     pub event: Option<String>,
-    /// What the function (or the gateway) answered, pretty JSON.
+    /// What the function (or the gateway) answered (for an item change: the item as it is
+    /// now, none once deleted), pretty JSON.
     pub answer: Option<String>,
     /// The function's log lines (START/END/REPORT and its own).
     pub log: Vec<String>,

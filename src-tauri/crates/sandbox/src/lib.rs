@@ -199,6 +199,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.functions,
     )?);
     lambda.set_inspector(inspector.clone());
+    dynamodb.set_inspector(inspector.clone());
     lambda.set_concurrency_limit(config.lambda_concurrency);
     let apigw = Arc::new(apigw::ApiGateway::load(
         store.clone(),

@@ -27,6 +27,8 @@ use self::input::Input;
 use self::table::{Table, TableDefinition};
 use self::value::{Value, item_from_json};
 use crate::regional::Regional;
+use std::sync::Arc;
+
 use crate::store::{Mutation, Scope, Store, StoredTable};
 use crate::wire::AwsError;
 
@@ -45,6 +47,8 @@ pub struct Region {
 pub struct DynamoDb {
     regions: Regional<Region>,
     store: Store,
+    /// Where item changes are reported for the app's inspector, once it is set.
+    inspector: std::sync::OnceLock<Arc<crate::inspect::Inspector>>,
 }
 
 /// A stored table that could not be read back.
@@ -93,7 +97,43 @@ impl DynamoDb {
         Ok(Self {
             regions: Regional::new(regions),
             store,
+            inspector: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Reports every item change (put, update, delete) to `inspector` from now on.
+    pub fn set_inspector(&self, inspector: Arc<crate::inspect::Inspector>) {
+        let _ = self.inspector.set(inspector);
+    }
+
+    /// Tells the inspector what `operation` changed: each item written (its new image) or
+    /// deleted (its key).
+    fn report_changes(&self, scope: &Scope, operation: &str, mutations: &[Mutation]) {
+        let Some(inspector) = self.inspector.get() else {
+            return;
+        };
+        for mutation in mutations {
+            let (table, key, item) = match mutation {
+                Mutation::PutItem {
+                    table, key, item, ..
+                } => (
+                    table,
+                    key,
+                    serde_json::from_str::<serde_json::Value>(item).ok(),
+                ),
+                Mutation::DeleteItem { table, key, .. } => (table, key, None),
+                _ => continue,
+            };
+            inspector.record(serde_json::json!({
+                "service": "dynamodb",
+                "kind": "item-change",
+                "region": scope.region,
+                "operation": operation,
+                "table": table,
+                "key": serde_json::from_str::<serde_json::Value>(key).ok(),
+                "item": item,
+            }));
+        }
     }
 
     /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
@@ -171,6 +211,7 @@ impl DynamoDb {
                 };
                 // Queue the change while still holding the lock, so the store commits changes in
                 // the order memory saw them; wait for the commit after releasing it.
+                self.report_changes(scope, operation, &mutations);
                 let commit = (!mutations.is_empty()).then(|| self.store.submit(mutations));
                 drop(guard);
                 (output, commit)

@@ -556,3 +556,47 @@ async fn expired_items_are_deleted() {
         "the expired item is deleted within a few seconds"
     );
 }
+
+#[tokio::test]
+async fn item_changes_reach_the_inspection_feed() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    create_table(&client, "things", "id", None).await;
+    client
+        .put_item()
+        .table_name("things")
+        .item("id", s("lamp"))
+        .item("watts", n("40"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_item()
+        .table_name("things")
+        .key("id", s("lamp"))
+        .send()
+        .await
+        .unwrap();
+
+    let history = crate::client::send(
+        "GET",
+        &format!("{}/_sandbox/inspect/history", sandbox.running.endpoint()),
+        &[],
+        "",
+    )
+    .await
+    .json();
+    let changes: Vec<&serde_json::Value> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|record| record["kind"] == "item-change")
+        .collect();
+    assert_eq!(changes.len(), 2, "{history}");
+    assert_eq!(changes[0]["operation"], "PutItem");
+    assert_eq!(changes[0]["table"], "things");
+    assert_eq!(changes[0]["item"]["watts"]["N"], "40");
+    assert_eq!(changes[1]["operation"], "DeleteItem");
+    assert_eq!(changes[1]["key"]["id"]["S"], "lamp");
+    assert!(changes[1]["item"].is_null());
+}
