@@ -578,21 +578,12 @@ async fn item_changes_reach_the_inspection_feed() {
         .await
         .unwrap();
 
-    let history = crate::client::send(
-        "GET",
-        &format!("{}/_sandbox/inspect/history", sandbox.running.endpoint()),
-        &[],
-        "",
-    )
-    .await
-    .json();
+    let history = sandbox.inspect_history().await;
     let changes: Vec<&serde_json::Value> = history
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|record| record["kind"] == "item-change")
         .collect();
-    assert_eq!(changes.len(), 2, "{history}");
+    assert_eq!(changes.len(), 2, "{history:?}");
     assert_eq!(changes[0]["operation"], "PutItem");
     assert_eq!(changes[0]["table"], "things");
     assert_eq!(changes[0]["item"]["watts"]["N"], "40");

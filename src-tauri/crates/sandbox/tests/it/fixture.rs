@@ -63,6 +63,19 @@ impl Sandbox {
         client!(aws_sdk_apigatewayv2, self.running.endpoint(), "us-east-1")
     }
 
+    /// Every record of the sandbox's inspection feed so far.
+    pub async fn inspect_history(&self) -> Vec<serde_json::Value> {
+        let reply = crate::client::send(
+            "GET",
+            &format!("{}/_sandbox/inspect/history", self.running.endpoint()),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(reply.status, 200);
+        reply.json().as_array().cloned().unwrap_or_default()
+    }
+
     pub fn iam(&self) -> aws_sdk_iam::Client {
         client!(aws_sdk_iam, self.running.endpoint(), "us-east-1")
     }

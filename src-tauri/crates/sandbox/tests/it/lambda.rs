@@ -897,16 +897,7 @@ async fn every_invocation_reaches_the_inspection_feed() {
         .await
         .unwrap();
 
-    let history = crate::client::send(
-        "GET",
-        &format!("{}/_sandbox/inspect/history", sandbox.running.endpoint()),
-        &[],
-        "",
-    )
-    .await;
-    assert_eq!(history.status, 200);
-    let records = history.json();
-    let records = records.as_array().unwrap();
+    let records = sandbox.inspect_history().await;
     assert_eq!(records.len(), 2);
     let first = &records[0];
     assert_eq!(first["function"], "watched");
