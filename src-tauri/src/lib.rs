@@ -52,6 +52,8 @@ fn build_app() -> Result<tauri::App, StartError> {
     let data_dir = lab_engine::DataDir::resolve()?;
     let sandbox_config = lab_sandbox::Config {
         data_dir: Some(data_dir.path().join("sandbox")),
+        // The inspector shows what each request wrote to DynamoDB.
+        record_item_changes: true,
         ..lab_sandbox::Config::default()
     };
     let sandbox = tauri::async_runtime::block_on(lab_sandbox::start(sandbox_config))?;

@@ -91,6 +91,7 @@ impl AppState {
         }
         let config = lab_sandbox::Config {
             data_dir: Some(dir),
+            record_item_changes: true,
             ..lab_sandbox::Config::default()
         };
         let running = lab_sandbox::start(config)

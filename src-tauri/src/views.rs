@@ -153,10 +153,13 @@ pub fn exchange(exchange: &Exchange) -> ExchangeView {
     }
 }
 
+/// A JSON value pretty-printed; JSON carried as text (item changes) is read first.
 fn pretty(value: Option<&Value>) -> Option<String> {
-    value
-        .filter(|value| !value.is_null())
-        .map(|value| serde_json::to_string_pretty(value).unwrap_or_default())
+    let value = value.filter(|value| !value.is_null())?;
+    let parsed = value
+        .as_str()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+    Some(serde_json::to_string_pretty(parsed.as_ref().unwrap_or(value)).unwrap_or_default())
 }
 
 /// A record of the sandbox's inspection feed, or none when it is of a kind the window does not
@@ -288,12 +291,12 @@ mod tests {
         let record = serde_json::json!({
             "id": 9, "time": 2.0, "service": "dynamodb", "kind": "item-change",
             "operation": "PutItem", "table": "things",
-            "key": {"id": {"S": "lamp"}}, "item": {"id": {"S": "lamp"}, "watts": {"N": "40"}},
+            "key": r#"{"id":{"S":"lamp"}}"#, "item": r#"{"id":{"S":"lamp"},"watts":{"N":"40"}}"#,
         });
         let view = server_record(&record).unwrap();
         assert_eq!(view.title, "PutItem things");
         assert!(view.event.unwrap().contains("lamp"));
-        assert!(view.answer.unwrap().contains("watts"));
+        assert!(view.answer.unwrap().contains("\"watts\": {"));
     }
 
     #[test]

@@ -22,6 +22,12 @@ impl Desktop {
     /// Starts tauri-driver on free ports and opens a session on the app binary built with this
     /// test, with its data in a fresh temporary directory.
     pub async fn launch() -> Result<Self> {
+        Self::launch_with_env(&[]).await
+    }
+
+    /// Like [`Desktop::launch`], with extra environment variables for the app (e.g. AWS
+    /// settings).
+    pub async fn launch_with_env(env: &[(&str, &str)]) -> Result<Self> {
         require_display()?;
         let tauri_driver = find_tauri_driver()?;
         let data_dir = tempfile::tempdir().context("creating the app's data directory")?;
@@ -34,6 +40,7 @@ impl Desktop {
                 .args(["--port", &port.to_string()])
                 .args(["--native-port", &native_port.to_string()])
                 .env("SERVERLESS_LAB_DATA_DIR", data_dir.path())
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().context("sharing the tauri-driver log")?)
                 .stderr(log)

@@ -45,3 +45,50 @@ async fn resetting_the_sandbox_empties_it_and_the_theme_turns_dark() -> Result<(
 
     desktop.close().await
 }
+
+/// The AWS target through the settings, with a second sandbox posing as AWS (the standard
+/// `AWS_ENDPOINT_URL` setting): the lesson's table is made there, shown, and torn down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_to_an_aws_account_runs_the_lesson_there() -> Result<()> {
+    let aws = lab_sandbox::start(lab_sandbox::Config::default()).await?;
+    let endpoint = aws.endpoint();
+    let desktop = Desktop::launch_with_env(&[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "AKIDPOSINGASAWS"),
+        ("AWS_SECRET_ACCESS_KEY", "posing-as-aws"),
+        ("AWS_CONFIG_FILE", "/nonexistent"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+    ])
+    .await?;
+    let client = &desktop.client;
+
+    click(client, "#tab-settings").await?;
+    click(client, "input[type='radio'][value='aws']").await?;
+    click(client, "#apply-target").await?;
+    wait_for_text(client, "#settings-notice", "Connected").await?;
+    wait_for_text(client, "#settings-target", "AWS in us-east-1").await?;
+
+    click(client, "#lesson-list .lesson[data-id='crud-http-api']").await?;
+    let command = wait_for_text(client, ".cli-command", "serverless-lab:target").await?;
+    assert!(
+        command.contains("Value=aws") && !command.contains("--endpoint-url"),
+        "AWS commands carry no sandbox endpoint: {command}"
+    );
+    click(client, "#run-step").await?;
+    wait_for(
+        client,
+        "#step-list .step[data-id='table'][data-status='done']",
+        60,
+    )
+    .await?;
+    click(client, "#tab-data").await?;
+    wait_for_text(client, ".data-view", "ccbda-lambda-first").await?;
+
+    click(client, "#tab-resources").await?;
+    click(client, "#teardown").await?;
+    click(client, "#teardown-confirm").await?;
+    wait_for_text(client, "#teardown-result", "Verified").await?;
+    desktop.close().await?;
+    aws.shutdown().await;
+    Ok(())
+}

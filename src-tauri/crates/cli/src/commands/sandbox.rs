@@ -22,6 +22,10 @@ pub struct Args {
     /// this on a network you trust.
     #[arg(long)]
     allow_non_loopback: bool,
+    /// Put every DynamoDB item change on the inspection feed (`/_sandbox/inspect/…`), as the
+    /// desktop app's sandbox does; it costs each write a little CPU.
+    #[arg(long)]
+    item_changes: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -40,18 +44,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(args.listen, data_dir, args.allow_non_loopback))
+    runtime.block_on(serve(
+        args.listen,
+        data_dir,
+        args.allow_non_loopback,
+        args.item_changes,
+    ))
 }
 
 async fn serve(
     listen: SocketAddr,
     data_dir: Option<PathBuf>,
     allow_non_loopback: bool,
+    record_item_changes: bool,
 ) -> anyhow::Result<()> {
     let config = lab_sandbox::Config {
         listen,
         data_dir: data_dir.clone(),
         allow_non_loopback,
+        record_item_changes,
         ..lab_sandbox::Config::default()
     };
     let sandbox = lab_sandbox::start(config)

@@ -107,7 +107,8 @@ impl DynamoDb {
     }
 
     /// Tells the inspector what `operation` changed: each item written (its new image) or
-    /// deleted (its key).
+    /// deleted (its key). The key and item go as the DynamoDB JSON text the store keeps, not
+    /// parsed again: this runs on every write.
     fn report_changes(&self, scope: &Scope, operation: &str, mutations: &[Mutation]) {
         let Some(inspector) = self.inspector.get() else {
             return;
@@ -116,11 +117,7 @@ impl DynamoDb {
             let (table, key, item) = match mutation {
                 Mutation::PutItem {
                     table, key, item, ..
-                } => (
-                    table,
-                    key,
-                    serde_json::from_str::<serde_json::Value>(item).ok(),
-                ),
+                } => (table, key, Some(item)),
                 Mutation::DeleteItem { table, key, .. } => (table, key, None),
                 _ => continue,
             };
@@ -130,7 +127,7 @@ impl DynamoDb {
                 "region": scope.region,
                 "operation": operation,
                 "table": table,
-                "key": serde_json::from_str::<serde_json::Value>(key).ok(),
+                "key": key,
                 "item": item,
             }));
         }

@@ -559,7 +559,7 @@ async fn expired_items_are_deleted() {
 
 #[tokio::test]
 async fn item_changes_reach_the_inspection_feed() {
-    let sandbox = Sandbox::start().await;
+    let sandbox = Sandbox::start_recording_item_changes().await;
     let client = sandbox.dynamodb();
     create_table(&client, "things", "id", None).await;
     client
@@ -586,8 +586,26 @@ async fn item_changes_reach_the_inspection_feed() {
     assert_eq!(changes.len(), 2, "{history:?}");
     assert_eq!(changes[0]["operation"], "PutItem");
     assert_eq!(changes[0]["table"], "things");
-    assert_eq!(changes[0]["item"]["watts"]["N"], "40");
+    let text = |value: &serde_json::Value| -> serde_json::Value {
+        serde_json::from_str(value.as_str().unwrap()).unwrap()
+    };
+    assert_eq!(text(&changes[0]["item"])["watts"]["N"], "40");
     assert_eq!(changes[1]["operation"], "DeleteItem");
-    assert_eq!(changes[1]["key"]["id"]["S"], "lamp");
+    assert_eq!(text(&changes[1]["key"])["id"]["S"], "lamp");
     assert!(changes[1]["item"].is_null());
+}
+
+#[tokio::test]
+async fn item_changes_stay_off_the_feed_unless_asked_for() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    create_table(&client, "things", "id", None).await;
+    client
+        .put_item()
+        .table_name("things")
+        .item("id", s("lamp"))
+        .send()
+        .await
+        .unwrap();
+    assert!(sandbox.inspect_history().await.is_empty());
 }

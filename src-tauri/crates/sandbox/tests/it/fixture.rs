@@ -32,6 +32,17 @@ impl Sandbox {
         }
     }
 
+    /// A sandbox that puts item changes on its inspection feed, as the app's does.
+    pub async fn start_recording_item_changes() -> Self {
+        let config = Config {
+            record_item_changes: true,
+            ..Config::default()
+        };
+        Self {
+            running: start(config).await.expect("the sandbox starts"),
+        }
+    }
+
     /// A sandbox whose Python functions run with `python` (e.g. one that has boto3).
     pub async fn start_with_python(python: std::path::PathBuf) -> Self {
         let config = Config {
