@@ -221,3 +221,40 @@ pub async fn wait_for_text(client: &Client, css: &str, expected: &str) -> Result
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Runs the selected lesson's step `step` from its button and waits until it is done.
+pub async fn run_step(client: &Client, step: &str) -> Result<()> {
+    click(client, &format!("#step-list .step[data-id='{step}']")).await?;
+    wait_for(
+        client,
+        &format!("article.step-view[data-step='{step}']"),
+        10,
+    )
+    .await?;
+    click(client, "#run-step").await?;
+    wait_for(
+        client,
+        &format!("#step-list .step[data-id='{step}'][data-status='done']"),
+        60,
+    )
+    .await
+    .with_context(|| format!("step {step} finishes"))?;
+    Ok(())
+}
+
+/// Tears everything down from the resources panel and waits for the verification.
+pub async fn tear_down_everything(client: &Client) -> Result<()> {
+    click(client, "#tab-resources").await?;
+    // The button is enabled once the plan has loaded.
+    wait_for(client, "#resource-list .resource", 20).await?;
+    wait_for(client, "#teardown:not([disabled])", 20).await?;
+    click(client, "#teardown").await?;
+    click(client, "#teardown-confirm").await?;
+    wait_for_text(
+        client,
+        "#teardown-result",
+        "Verified: nothing of the lab is left",
+    )
+    .await?;
+    Ok(())
+}

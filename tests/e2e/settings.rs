@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::desktop::{Desktop, click, wait_for, wait_for_text};
+use crate::desktop::{Desktop, click, run_step, tear_down_everything, wait_for, wait_for_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resetting_the_sandbox_empties_it_and_the_theme_turns_dark() -> Result<()> {
@@ -10,14 +10,7 @@ async fn resetting_the_sandbox_empties_it_and_the_theme_turns_dark() -> Result<(
     let client = &desktop.client;
 
     click(client, "#lesson-list .lesson[data-id='crud-http-api']").await?;
-    click(client, "#step-list .step[data-id='table']").await?;
-    click(client, "#run-step").await?;
-    wait_for(
-        client,
-        "#step-list .step[data-id='table'][data-status='done']",
-        60,
-    )
-    .await?;
+    run_step(client, "table").await?;
 
     click(client, "#tab-settings").await?;
     wait_for_text(client, "#settings-target", "sandbox at http://127.0.0.1:").await?;
@@ -74,20 +67,11 @@ async fn switching_to_an_aws_account_runs_the_lesson_there() -> Result<()> {
         command.contains("Value=aws") && !command.contains("--endpoint-url"),
         "AWS commands carry no sandbox endpoint: {command}"
     );
-    click(client, "#run-step").await?;
-    wait_for(
-        client,
-        "#step-list .step[data-id='table'][data-status='done']",
-        60,
-    )
-    .await?;
+    run_step(client, "table").await?;
     click(client, "#tab-data").await?;
     wait_for_text(client, ".data-view", "ccbda-lambda-first").await?;
 
-    click(client, "#tab-resources").await?;
-    click(client, "#teardown").await?;
-    click(client, "#teardown-confirm").await?;
-    wait_for_text(client, "#teardown-result", "Verified").await?;
+    tear_down_everything(client).await?;
     desktop.close().await?;
     aws.shutdown().await;
     Ok(())

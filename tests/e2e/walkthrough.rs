@@ -4,10 +4,10 @@
 //! the function's source opened, and everything torn down until the resources panel is empty —
 //! with a screenshot of each view.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use fantoccini::Locator;
 
-use crate::desktop::{Desktop, click, wait_for, wait_for_text};
+use crate::desktop::{Desktop, click, run_step, tear_down_everything, wait_for, wait_for_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Result<()> {
@@ -29,21 +29,7 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     }
     assert_eq!(steps.len(), 12, "lesson 1's steps: {steps:?}");
     for step in steps.iter().map(String::as_str) {
-        click(client, &format!("#step-list .step[data-id='{step}']")).await?;
-        wait_for(
-            client,
-            &format!("article.step-view[data-step='{step}']"),
-            10,
-        )
-        .await?;
-        click(client, "#run-step").await?;
-        wait_for(
-            client,
-            &format!("#step-list .step[data-id='{step}'][data-status='done']"),
-            60,
-        )
-        .await
-        .with_context(|| format!("step {step} finishes"))?;
+        run_step(client, step).await?;
         if step == "deploy" {
             let variables = wait_for_text(client, "#variables", "URL").await?;
             assert!(
@@ -125,14 +111,7 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     click(client, "#tab-resources").await?;
     wait_for(client, "#resource-list .resource[data-kind='table']", 20).await?;
     desktop.screenshot("resources.png").await?;
-    click(client, "#teardown").await?;
-    click(client, "#teardown-confirm").await?;
-    wait_for_text(
-        client,
-        "#teardown-result",
-        "Verified: nothing of the lab is left",
-    )
-    .await?;
+    tear_down_everything(client).await?;
     wait_for(client, "#resources-empty", 20).await?;
     desktop.screenshot("teardown.png").await?;
 

@@ -560,16 +560,7 @@ async fn expired_items_are_deleted() {
 #[tokio::test]
 async fn item_changes_reach_the_inspection_feed() {
     let sandbox = Sandbox::start_recording_item_changes().await;
-    let client = sandbox.dynamodb();
-    create_table(&client, "things", "id", None).await;
-    client
-        .put_item()
-        .table_name("things")
-        .item("id", s("lamp"))
-        .item("watts", n("40"))
-        .send()
-        .await
-        .unwrap();
+    let client = lamp_in_a_table(&sandbox).await;
     client
         .delete_item()
         .table_name("things")
@@ -598,14 +589,21 @@ async fn item_changes_reach_the_inspection_feed() {
 #[tokio::test]
 async fn item_changes_stay_off_the_feed_unless_asked_for() {
     let sandbox = Sandbox::start().await;
+    lamp_in_a_table(&sandbox).await;
+    assert!(sandbox.inspect_history().await.is_empty());
+}
+
+/// A table `things` holding one item, the lamp of 40 watts.
+async fn lamp_in_a_table(sandbox: &Sandbox) -> aws_sdk_dynamodb::Client {
     let client = sandbox.dynamodb();
     create_table(&client, "things", "id", None).await;
     client
         .put_item()
         .table_name("things")
         .item("id", s("lamp"))
+        .item("watts", n("40"))
         .send()
         .await
         .unwrap();
-    assert!(sandbox.inspect_history().await.is_empty());
+    client
 }
