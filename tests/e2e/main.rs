@@ -6,6 +6,7 @@
 //! message saying what to install; nothing is skipped silently.
 
 mod desktop;
+mod instructor;
 mod settings;
 mod setup_panel;
 mod walkthrough;
