@@ -1,8 +1,8 @@
 //! The engine's values as the window sees them: `lab-contract` DTOs.
 
 use lab_contract::{
-    ExchangeView, Header, LessonView, QuestionView, RemovalView, ResourceView, ServerRecord,
-    StepView, TryItView, Variable,
+    ExchangeView, Header, LessonTarget, LessonView, QuestionView, RemovalView, ResourceView,
+    ServerRecord, StepView, TryItView, Variable,
 };
 use lab_engine::check;
 use lab_engine::journal::Resource;
@@ -110,6 +110,11 @@ pub fn lesson(
             })
             .collect(),
         functions,
+        target: LessonTarget {
+            kind: cloud.kind.to_owned(),
+            account: cloud.account.clone(),
+            region: cloud.region.clone(),
+        },
     }
 }
 

@@ -11,11 +11,15 @@ async fn auto_play_runs_the_lesson_step_after_step() -> Result<()> {
     let client = &desktop.client;
 
     click(client, "#lesson-list .lesson[data-id='crud-http-api']").await?;
-    click(
-        client,
-        "select[aria-label='Pause after each step'] option[value='1']",
-    )
-    .await?;
+    // Set through the DOM: clicking an <option> opens GTK's native popup menu.
+    let pause = wait_for(client, "select[aria-label='Pause after each step']", 5).await?;
+    client
+        .execute(
+            "const select = arguments[0]; select.value = '1';\
+             select.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::to_value(&pause)?],
+        )
+        .await?;
     click(client, "#auto-play").await?;
     wait_for(client, "#stop-play", 10).await?;
     wait_for(

@@ -69,6 +69,15 @@ async fn switching_to_an_aws_account_runs_the_lesson_there() -> Result<()> {
         command.contains("Value=aws") && !command.contains("--endpoint-url"),
         "AWS commands carry no sandbox endpoint: {command}"
     );
+    // Nothing runs in a real account before the student says so.
+    wait_for(client, "#run-step[disabled]", 10).await?;
+    wait_for_text(
+        client,
+        "#aws-confirmation",
+        "account 000000000000 (us-east-1)",
+    )
+    .await?;
+    click(client, "#confirm-aws").await?;
     run_step(client, "table").await?;
     click(client, "#tab-data").await?;
     wait_for_text(client, ".data-view", "ccbda-lambda-first").await?;

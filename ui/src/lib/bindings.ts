@@ -57,7 +57,20 @@ variables: Array<Variable>,
 /**
  * The lab functions the lesson deploys (crates under `lambda/`), for the source viewer.
  */
-functions: Array<string>, };
+functions: Array<string>, 
+/**
+ * Where the steps run: `sandbox` or `aws`, with the account and region.
+ */
+target: LessonTarget, };
+
+/**
+ * The account a lesson's steps create resources in.
+ */
+export type LessonTarget = { 
+/**
+ * `sandbox` or `aws`.
+ */
+kind: string, account: string, region: string, };
 
 /**
  * One lesson variable.

@@ -52,6 +52,20 @@ class Lab {
   error = $state<ErrorDto | null>(null);
   /** True while auto-play runs the lesson step after step. */
   playing = $state(false);
+  /** The AWS accounts the student agreed to create resources in, this session. */
+  confirmedAccounts = $state<string[]>([]);
+
+  /** Whether running a step needs the student's go-ahead first: a real AWS account not
+   * confirmed yet in this window. */
+  get needsConfirmation(): boolean {
+    const target = this.lesson?.target;
+    return !!target && target.kind === "aws" && !this.confirmedAccounts.includes(target.account);
+  }
+
+  confirmAccount(): void {
+    const account = this.lesson?.target.account;
+    if (account) this.confirmedAccounts = [...this.confirmedAccounts, account];
+  }
 
   /** Loads the lessons and starts listening to the Rust side's events. */
   async start(): Promise<void> {
@@ -122,7 +136,7 @@ class Lab {
 
   async run(step: string, upTo = false): Promise<boolean> {
     const lesson = this.lesson;
-    if (!lesson || this.busy) {
+    if (!lesson || this.busy || this.needsConfirmation) {
       return false;
     }
     this.busy = true;

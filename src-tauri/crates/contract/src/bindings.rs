@@ -23,6 +23,7 @@ pub fn render() -> String {
         declaration::<ErrorCode>(&cfg),
         declaration::<LessonSummary>(&cfg),
         declaration::<LessonView>(&cfg),
+        declaration::<LessonTarget>(&cfg),
         declaration::<Variable>(&cfg),
         declaration::<StepView>(&cfg),
         declaration::<TryItView>(&cfg),

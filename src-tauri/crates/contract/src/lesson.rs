@@ -27,6 +27,17 @@ pub struct LessonView {
     pub variables: Vec<Variable>,
     /// The lab functions the lesson deploys (crates under `lambda/`), for the source viewer.
     pub functions: Vec<String>,
+    /// Where the steps run: `sandbox` or `aws`, with the account and region.
+    pub target: LessonTarget,
+}
+
+/// The account a lesson's steps create resources in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LessonTarget {
+    /// `sandbox` or `aws`.
+    pub kind: String,
+    pub account: String,
+    pub region: String,
 }
 
 /// One lesson variable.

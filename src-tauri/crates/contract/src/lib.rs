@@ -16,7 +16,8 @@ pub use error::{ErrorCode, ErrorDto};
 pub use info::{AppInfo, TargetInfo};
 pub use inspect::{ExchangeView, Header, ServerRecord, TryItRequest};
 pub use lesson::{
-    LessonEvent, LessonSummary, LessonView, QuestionView, StepView, TryItView, Variable,
+    LessonEvent, LessonSummary, LessonTarget, LessonView, QuestionView, StepView, TryItView,
+    Variable,
 };
 pub use resources::{
     FunctionSources, ItemPage, RemovalView, ResourceView, SourceFileView, TeardownView,
