@@ -40,6 +40,71 @@ pub enum StoreError {
     Write(#[source] rusqlite::Error),
     #[error("the sandbox database writer has stopped")]
     WriterGone,
+    #[error(
+        "another sandbox is using the data directory {dir}{holder}: stop it, or point this \
+         command at it (for `lab`: --endpoint http://127.0.0.1:PORT)"
+    )]
+    InUse { dir: PathBuf, holder: String },
+    #[error("locking the data directory {dir}")]
+    Lock {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The file whose lock says a sandbox owns the data directory; it holds the owner's process id.
+pub const LOCK_FILE: &str = "sandbox.lock";
+
+/// How long to wait for a sandbox of this process that is still stopping to let go of the
+/// directory before calling it in use.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Takes the data directory for this process: two sandboxes on one directory would each keep
+/// their own view of the state in memory and overwrite each other's writes. The lock goes with
+/// the returned file, also when the process dies.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, StoreError> {
+    use std::io::{Read, Seek, Write};
+
+    let path = dir.join(LOCK_FILE);
+    let failed = |source| StoreError::Lock {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(failed)?;
+    let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(StoreError::InUse {
+                    dir: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (process {holder})")
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(error)) => return Err(failed(error)),
+        }
+    }
+    file.set_len(0).map_err(failed)?;
+    file.rewind().map_err(failed)?;
+    write!(file, "{}", std::process::id()).map_err(failed)?;
+    Ok(file)
 }
 
 /// Where a row belongs: AWS state is kept per account and region.
@@ -224,6 +289,7 @@ impl Store {
     /// Opens (creating and migrating as needed) the database in `data_dir`, or an in-memory one.
     /// Returns the store, everything it holds, and the writer thread's owner.
     pub fn open(data_dir: Option<&Path>) -> Result<(Self, Stored, StoreThread), StoreError> {
+        let mut lock = None;
         let connection = match data_dir {
             Some(dir) => {
                 let path = dir.join(DATABASE_FILE);
@@ -234,6 +300,7 @@ impl Store {
                 std::fs::create_dir_all(dir).map_err(|error| {
                     open(rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
                 })?;
+                lock = Some(lock_data_dir(dir)?);
                 let connection = Connection::open(&path).map_err(open)?;
                 connection
                     .pragma_update(None, "journal_mode", "WAL")
@@ -261,7 +328,11 @@ impl Store {
         let (sender, receiver) = mpsc::channel::<Batch>();
         let handle = std::thread::Builder::new()
             .name("sandbox-store".into())
-            .spawn(move || write_loop(connection, receiver))
+            .spawn(move || {
+                write_loop(connection, receiver);
+                // The directory is free once the last commit is written.
+                drop(lock);
+            })
             .map_err(|error| StoreError::Open {
                 path: PathBuf::from("writer thread"),
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
@@ -617,6 +688,23 @@ mod tests {
             account: "000000000000".into(),
             region: "us-east-1".into(),
         }
+    }
+
+    #[test]
+    fn a_data_directory_belongs_to_one_sandbox_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, thread) = Store::open(Some(dir.path())).unwrap();
+        let refused = Store::open(Some(dir.path())).unwrap_err();
+        let message = refused.to_string();
+        assert!(
+            matches!(refused, StoreError::InUse { .. })
+                && message.contains(&format!("(process {})", std::process::id())),
+            "{message}"
+        );
+        // Once the first has stopped, the directory is free again.
+        drop(store);
+        thread.join();
+        let (_store, _, _thread) = Store::open(Some(dir.path())).unwrap();
     }
 
     #[tokio::test]
