@@ -1,5 +1,5 @@
-//! The API Gateway v2 control plane for HTTP APIs: APIs, integrations, routes, stages,
-//! deployments and tags. Paths and members are API Gateway's (`/v2/apis/{apiId}/routes`, camelCase).
+//! The API Gateway v2 control plane for HTTP and WebSocket APIs: APIs, integrations, routes,
+//! stages, deployments, tags, and for WebSocket APIs route and integration responses. Paths and members are API Gateway's (`/v2/apis/{apiId}/routes`, camelCase).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-use super::model::{Api, Deployment, Integration, Route, Stage, new_id, now_iso};
+use super::model::{
+    Api, Deployment, Integration, IntegrationResponse, Route, RouteResponse, Stage, new_id, now_iso,
+};
 use super::routing::RouteKey;
 use super::{ApiGateway, bad_request, conflict, not_found};
 use crate::store::Scope;
@@ -57,6 +59,24 @@ struct RouteInput {
     target: Option<String>,
     authorization_type: Option<String>,
     authorizer_id: Option<String>,
+    route_response_selection_expression: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteResponseInput {
+    route_response_key: Option<String>,
+    model_selection_expression: Option<String>,
+    response_models: Option<Json>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationResponseInput {
+    integration_response_key: Option<String>,
+    template_selection_expression: Option<String>,
+    response_templates: Option<Json>,
+    content_handling_strategy: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,9 +111,17 @@ struct TagsInput {
 fn check_integration(
     input: &IntegrationInput,
     integration: &mut Integration,
+    websocket: bool,
 ) -> Result<(), AwsError> {
     if let Some(kind) = &input.integration_type {
-        if !["AWS_PROXY", "HTTP_PROXY"].contains(&kind.as_str()) {
+        if websocket {
+            if !["AWS_PROXY", "HTTP_PROXY", "MOCK"].contains(&kind.as_str()) {
+                return Err(bad_request(format!(
+                    "Unsupported integration type '{kind}' in the sandbox's WebSocket APIs: use \
+                     AWS_PROXY, HTTP_PROXY or MOCK"
+                )));
+            }
+        } else if !["AWS_PROXY", "HTTP_PROXY"].contains(&kind.as_str()) {
             return Err(bad_request(format!(
                 "Unsupported integration type '{kind}' for an HTTP API: use AWS_PROXY or HTTP_PROXY"
             )));
@@ -107,6 +135,12 @@ fn check_integration(
         integration.integration_method = Some(method.clone());
     }
     if let Some(version) = &input.payload_format_version {
+        if websocket && version != "1.0" {
+            return Err(bad_request(format!(
+                "Invalid payload format version specified: {version}. WebSocket APIs support \
+                 only 1.0"
+            )));
+        }
         if version != "1.0" && version != "2.0" {
             return Err(bad_request(format!(
                 "Invalid payload format version specified: {version}. Valid values are 1.0 and 2.0"
@@ -130,7 +164,7 @@ fn check_integration(
             "IntegrationMethod is required for HTTP_PROXY integrations.",
         ));
     }
-    if integration.integration_uri.is_none() {
+    if integration.integration_uri.is_none() && integration.integration_type != "MOCK" {
         return Err(bad_request(
             "IntegrationUri is required for AWS_PROXY and HTTP_PROXY integrations.",
         ));
@@ -139,7 +173,30 @@ fn check_integration(
 }
 
 fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), AwsError> {
-    RouteKey::parse(&route.route_key).map_err(bad_request)?;
+    if api.is_websocket() {
+        // `$connect`, `$disconnect`, `$default`, or the value the selection expression picks.
+        if route.route_key.is_empty() || route.route_key.len() > 128 {
+            return Err(bad_request(format!(
+                "Unable to create route {}: a WebSocket route key has 1 to 128 characters",
+                route.route_key
+            )));
+        }
+        if let Some(expression) = &route.route_response_selection_expression
+            && expression != "$default"
+        {
+            return Err(bad_request(format!(
+                "Invalid route response selection expression specified: {expression}. \
+                 WebSocket routes support $default"
+            )));
+        }
+    } else {
+        RouteKey::parse(&route.route_key).map_err(bad_request)?;
+        if route.route_response_selection_expression.is_some() {
+            return Err(bad_request(
+                "RouteResponseSelectionExpression is supported only for WebSocket APIs",
+            ));
+        }
+    }
     if api
         .routes
         .values()
@@ -180,6 +237,44 @@ fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), Aws
         )));
     }
     Ok(())
+}
+
+/// API Gateway's answer to an unknown id of a `what` (`Route`, `IntegrationResponse`, …).
+fn invalid_id(what: &str, id: &str) -> AwsError {
+    not_found(format!("Invalid {what} identifier specified {id}"))
+}
+
+fn route_of<'a>(api: &'a Api, route: &str) -> Result<&'a Route, AwsError> {
+    api.routes
+        .get(route)
+        .ok_or_else(|| invalid_id("Route", route))
+}
+
+fn integration_of<'a>(api: &'a Api, integration: &str) -> Result<&'a Integration, AwsError> {
+    api.integrations
+        .get(integration)
+        .ok_or_else(|| invalid_id("Integration", integration))
+}
+
+/// `{"items": […]}`: every member of a sub-resource collection.
+fn items<T>(members: &BTreeMap<String, T>, to_json: fn(&T) -> Json) -> Response {
+    json_ok(json!({"items": members.values().map(to_json).collect::<Vec<_>>()}))
+}
+
+/// One member of a sub-resource collection.
+fn one<T>(members: &BTreeMap<String, T>, id: &str, what: &str, to_json: fn(&T) -> Json) -> Answer {
+    members
+        .get(id)
+        .map(|member| json_ok(to_json(member)))
+        .ok_or_else(|| invalid_id(what, id))
+}
+
+/// Deletes one member of a sub-resource collection.
+fn remove<T>(members: &mut BTreeMap<String, T>, id: &str, what: &str) -> Answer {
+    members
+        .remove(id)
+        .map(|_| no_content())
+        .ok_or_else(|| invalid_id(what, id))
 }
 
 /// Auto-deploying stages serve every change at once: give each a fresh deployment.
@@ -265,6 +360,35 @@ impl ApiGateway {
                     .remove(*route)
                     .map(|_| no_content())
                     .ok_or_else(|| not_found(format!("Invalid Route identifier specified {route}")))
+            }),
+            (Method::POST, ["v2", "apis", id, "routes", route, "routeresponses"]) => {
+                self.create_route_response(scope, id, route, body)
+            }
+            (Method::GET, ["v2", "apis", id, "routes", route, "routeresponses"]) => self.read(scope, id, |api, _| {
+                Ok(items(&route_of(api, route)?.responses, RouteResponse::to_json))
+            }),
+            (Method::GET, ["v2", "apis", id, "routes", route, "routeresponses", response]) => self.read(scope, id, |api, _| {
+                one(&route_of(api, route)?.responses, response, "RouteResponse", RouteResponse::to_json)
+            }),
+            (Method::DELETE, ["v2", "apis", id, "routes", route, "routeresponses", response]) => self.change(scope, id, |api| {
+                let route = api.routes.get_mut(*route).ok_or_else(|| invalid_id("Route", route))?;
+                remove(&mut route.responses, response, "RouteResponse")
+            }),
+            (Method::POST, ["v2", "apis", id, "integrations", integration, "integrationresponses"]) => {
+                self.create_integration_response(scope, id, integration, body)
+            }
+            (Method::GET, ["v2", "apis", id, "integrations", integration, "integrationresponses"]) => self.read(scope, id, |api, _| {
+                Ok(items(&integration_of(api, integration)?.responses, IntegrationResponse::to_json))
+            }),
+            (Method::GET, ["v2", "apis", id, "integrations", integration, "integrationresponses", response]) => self.read(scope, id, |api, _| {
+                one(&integration_of(api, integration)?.responses, response, "IntegrationResponse", IntegrationResponse::to_json)
+            }),
+            (Method::DELETE, ["v2", "apis", id, "integrations", integration, "integrationresponses", response]) => self.change(scope, id, |api| {
+                let integration = api
+                    .integrations
+                    .get_mut(*integration)
+                    .ok_or_else(|| invalid_id("Integration", integration))?;
+                remove(&mut integration.responses, response, "IntegrationResponse")
             }),
             (Method::POST, ["v2", "apis", id, "stages"]) => self.create_stage(scope, id, body),
             (Method::GET, ["v2", "apis", id, "stages"]) => self.read(scope, id, |api, _| {
@@ -372,9 +496,24 @@ impl ApiGateway {
             )));
         }
         if protocol == "WEBSOCKET" {
-            return Err(bad_request(
-                "The sandbox serves HTTP APIs today; WebSocket APIs arrive with the WebSocket lesson.",
-            ));
+            let Some(expression) = &input.route_selection_expression else {
+                return Err(bad_request(
+                    "Invalid input: routeSelectionExpression is required for WebSocket APIs",
+                ));
+            };
+            if !(expression.starts_with("$request.body")
+                || expression.starts_with("${request.body"))
+            {
+                return Err(bad_request(format!(
+                    "Invalid route selection expression specified: {expression}. A WebSocket \
+                     API selects routes from the message body, e.g. $request.body.action"
+                )));
+            }
+            if input.target.is_some() || input.cors_configuration.is_some() {
+                return Err(bad_request(
+                    "Quick create and CORS configuration are supported only for HTTP APIs",
+                ));
+            }
         }
         let now = now_iso();
         let mut api = Api {
@@ -417,6 +556,7 @@ impl ApiGateway {
                 .to_owned(),
                 timeout_millis: 30_000,
                 description: None,
+                responses: BTreeMap::new(),
             };
             let route = Route {
                 id: new_id(7),
@@ -427,6 +567,8 @@ impl ApiGateway {
                 target: Some(format!("integrations/{}", integration.id)),
                 authorization_type: "NONE".to_owned(),
                 authorizer_id: None,
+                route_response_selection_expression: None,
+                responses: BTreeMap::new(),
             };
             RouteKey::parse(&route.route_key).map_err(bad_request)?;
             api.integrations.insert(integration.id.clone(), integration);
@@ -493,12 +635,15 @@ impl ApiGateway {
             payload_format_version: "2.0".to_owned(),
             timeout_millis: 30_000,
             description: None,
+            responses: BTreeMap::new(),
         };
-        check_integration(&input, &mut integration)?;
-        if integration.integration_type == "HTTP_PROXY" && input.payload_format_version.is_none() {
-            integration.payload_format_version = "1.0".to_owned();
-        }
         self.change(scope, id, |api| {
+            check_integration(&input, &mut integration, api.is_websocket())?;
+            if (integration.integration_type == "HTTP_PROXY" || api.is_websocket())
+                && input.payload_format_version.is_none()
+            {
+                integration.payload_format_version = "1.0".to_owned();
+            }
             let answer = integration.to_json();
             api.integrations.insert(integration.id.clone(), integration);
             Ok(json_created(answer))
@@ -514,13 +659,14 @@ impl ApiGateway {
     ) -> Answer {
         let input: IntegrationInput = parse(body)?;
         self.change(scope, id, |api| {
+            let websocket = api.is_websocket();
             let current = api.integrations.get_mut(integration).ok_or_else(|| {
                 not_found(format!(
                     "Invalid Integration identifier specified {integration}"
                 ))
             })?;
             let mut updated = current.clone();
-            check_integration(&input, &mut updated)?;
+            check_integration(&input, &mut updated, websocket)?;
             *current = updated;
             Ok(json_ok(current.to_json()))
         })
@@ -542,10 +688,97 @@ impl ApiGateway {
                     .clone()
                     .unwrap_or_else(|| "NONE".to_owned()),
                 authorizer_id: input.authorizer_id.clone(),
+                route_response_selection_expression: input
+                    .route_response_selection_expression
+                    .clone(),
+                responses: BTreeMap::new(),
             };
             check_route(api, &route, None)?;
             let answer = route.to_json();
             api.routes.insert(route.id.clone(), route);
+            Ok(json_created(answer))
+        })
+    }
+
+    fn create_route_response(&self, scope: &Scope, id: &str, route: &str, body: &[u8]) -> Answer {
+        let input: RouteResponseInput = parse(body)?;
+        let key = input
+            .route_response_key
+            .clone()
+            .ok_or_else(|| bad_request("Invalid input: routeResponseKey is required"))?;
+        self.change(scope, id, |api| {
+            if !api.is_websocket() {
+                return Err(bad_request(
+                    "Route responses are supported only for WebSocket APIs",
+                ));
+            }
+            let route = api
+                .routes
+                .get_mut(route)
+                .ok_or_else(|| not_found(format!("Invalid Route identifier specified {route}")))?;
+            if key != "$default" {
+                return Err(bad_request(format!(
+                    "Invalid route response key specified: {key}. WebSocket routes support $default"
+                )));
+            }
+            if route.responses.values().any(|response| response.key == key) {
+                return Err(conflict(format!(
+                    "Route response with key {key} already exists"
+                )));
+            }
+            let response = RouteResponse {
+                id: new_id(6),
+                key,
+                model_selection_expression: input.model_selection_expression.clone(),
+                response_models: input.response_models.clone(),
+            };
+            let answer = response.to_json();
+            route.responses.insert(response.id.clone(), response);
+            Ok(json_created(answer))
+        })
+    }
+
+    fn create_integration_response(
+        &self,
+        scope: &Scope,
+        id: &str,
+        integration: &str,
+        body: &[u8],
+    ) -> Answer {
+        let input: IntegrationResponseInput = parse(body)?;
+        let key = input
+            .integration_response_key
+            .clone()
+            .ok_or_else(|| bad_request("Invalid input: integrationResponseKey is required"))?;
+        self.change(scope, id, |api| {
+            if !api.is_websocket() {
+                return Err(bad_request(
+                    "Integration responses are supported only for WebSocket APIs",
+                ));
+            }
+            let integration = api.integrations.get_mut(integration).ok_or_else(|| {
+                not_found(format!(
+                    "Invalid Integration identifier specified {integration}"
+                ))
+            })?;
+            if integration
+                .responses
+                .values()
+                .any(|response| response.key == key)
+            {
+                return Err(conflict(format!(
+                    "Integration response with key {key} already exists"
+                )));
+            }
+            let response = IntegrationResponse {
+                id: new_id(6),
+                key,
+                template_selection_expression: input.template_selection_expression.clone(),
+                response_templates: input.response_templates.clone(),
+                content_handling_strategy: input.content_handling_strategy.clone(),
+            };
+            let answer = response.to_json();
+            integration.responses.insert(response.id.clone(), response);
             Ok(json_created(answer))
         })
     }
@@ -568,6 +801,10 @@ impl ApiGateway {
             }
             if input.authorizer_id.is_some() {
                 updated.authorizer_id = input.authorizer_id.clone();
+            }
+            if input.route_response_selection_expression.is_some() {
+                updated.route_response_selection_expression =
+                    input.route_response_selection_expression.clone();
             }
             check_route(api, &updated, Some(route))?;
             let answer = updated.to_json();

@@ -444,6 +444,14 @@ impl ApiGateway {
             else {
                 return message(StatusCode::NOT_FOUND, "Not Found");
             };
+            if api.is_websocket() {
+                // Said plainly rather than answered as if it worked: the WebSocket data plane
+                // ($connect, messages, @connections) is not part of the sandbox yet.
+                return message(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "The sandbox does not accept connections to WebSocket APIs yet",
+                );
+            }
             let first = path
                 .trim_start_matches('/')
                 .split('/')

@@ -15,6 +15,63 @@ pub struct Integration {
     pub payload_format_version: String,
     pub timeout_millis: u32,
     pub description: Option<String>,
+    /// WebSocket APIs: how the integration's answer becomes the route's (by response key).
+    #[serde(default)]
+    pub responses: BTreeMap<String, IntegrationResponse>,
+}
+
+/// A WebSocket integration response (`$default`, or a status pattern like `/2\d\d/`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IntegrationResponse {
+    pub id: String,
+    pub key: String,
+    pub template_selection_expression: Option<String>,
+    pub response_templates: Option<Json>,
+    pub content_handling_strategy: Option<String>,
+}
+
+impl IntegrationResponse {
+    pub fn to_json(&self) -> Json {
+        let mut out = json!({
+            "integrationResponseId": self.id,
+            "integrationResponseKey": self.key,
+        });
+        if let Some(expression) = &self.template_selection_expression {
+            out["templateSelectionExpression"] = json!(expression);
+        }
+        if let Some(templates) = &self.response_templates {
+            out["responseTemplates"] = templates.clone();
+        }
+        if let Some(strategy) = &self.content_handling_strategy {
+            out["contentHandlingStrategy"] = json!(strategy);
+        }
+        out
+    }
+}
+
+/// A WebSocket route response: with one, the route is two-way and the client gets the answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RouteResponse {
+    pub id: String,
+    pub key: String,
+    pub model_selection_expression: Option<String>,
+    pub response_models: Option<Json>,
+}
+
+impl RouteResponse {
+    pub fn to_json(&self) -> Json {
+        let mut out = json!({
+            "routeResponseId": self.id,
+            "routeResponseKey": self.key,
+        });
+        if let Some(expression) = &self.model_selection_expression {
+            out["modelSelectionExpression"] = json!(expression);
+        }
+        if let Some(models) = &self.response_models {
+            out["responseModels"] = models.clone();
+        }
+        out
+    }
 }
 
 impl Integration {
@@ -46,6 +103,11 @@ pub struct Route {
     pub target: Option<String>,
     pub authorization_type: String,
     pub authorizer_id: Option<String>,
+    /// WebSocket APIs: `$default` makes the route two-way.
+    #[serde(default)]
+    pub route_response_selection_expression: Option<String>,
+    #[serde(default)]
+    pub responses: BTreeMap<String, RouteResponse>,
 }
 
 impl Route {
@@ -61,6 +123,9 @@ impl Route {
         }
         if let Some(authorizer) = &self.authorizer_id {
             out["authorizerId"] = json!(authorizer);
+        }
+        if let Some(expression) = &self.route_response_selection_expression {
+            out["routeResponseSelectionExpression"] = json!(expression);
         }
         out
     }
@@ -158,8 +223,21 @@ pub struct Api {
 }
 
 impl Api {
-    /// The API as `endpoint` (the invoke URL's base) serves it.
+    pub fn is_websocket(&self) -> bool {
+        self.protocol_type == "WEBSOCKET"
+    }
+
+    /// The API as `endpoint` (the invoke URL's base) serves it; a WebSocket API's endpoint is
+    /// its `ws://` URL.
     pub fn to_json(&self, endpoint: &str) -> Json {
+        let ws_endpoint;
+        let endpoint = match endpoint.strip_prefix("http://") {
+            Some(rest) if self.is_websocket() => {
+                ws_endpoint = format!("ws://{rest}");
+                ws_endpoint.as_str()
+            }
+            _ => endpoint,
+        };
         let mut out = json!({
             "apiId": self.id,
             "name": self.name,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod apigw;
+mod apigw_websocket;
 mod client;
 mod dynamodb_items;
 mod dynamodb_reads;

@@ -1,0 +1,232 @@
+//! API Gateway v2 WebSocket APIs' control plane through the real SDK client: the API and its
+//! `ws://` endpoint, `$connect`/`$disconnect`/`$default`/custom routes, AWS_PROXY integrations
+//! (payload 1.0), route and integration responses for two-way routes, auto-deploying stages.
+
+use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
+
+use crate::fixture::{Sandbox, error_of};
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:default";
+
+#[tokio::test]
+async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = apigw
+        .create_api()
+        .name("PositionsWebSocket")
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
+    assert_eq!(
+        api.api_endpoint(),
+        Some(
+            format!(
+                "ws://{}/_aws/execute-api/{api_id}",
+                sandbox.running.local_addr()
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        api.route_selection_expression(),
+        Some("$request.body.action")
+    );
+
+    let integration = apigw
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(IntegrationType::AwsProxy)
+        .integration_uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration.payload_format_version(), Some("1.0"));
+    let integration_id = integration.integration_id().unwrap();
+    let target = format!("integrations/{integration_id}");
+
+    for key in ["$connect", "$disconnect", "sendmessage"] {
+        apigw
+            .create_route()
+            .api_id(api_id)
+            .route_key(key)
+            .target(&target)
+            .send()
+            .await
+            .unwrap();
+    }
+    let default = apigw
+        .create_route()
+        .api_id(api_id)
+        .route_key("$default")
+        .target(&target)
+        .route_response_selection_expression("$default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        default.route_response_selection_expression(),
+        Some("$default")
+    );
+    let route_response = apigw
+        .create_route_response()
+        .api_id(api_id)
+        .route_id(default.route_id().unwrap())
+        .route_response_key("$default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(route_response.route_response_key(), Some("$default"));
+    let listed = apigw
+        .get_route_responses()
+        .api_id(api_id)
+        .route_id(default.route_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.items().len(), 1);
+    let integration_response = apigw
+        .create_integration_response()
+        .api_id(api_id)
+        .integration_id(integration_id)
+        .integration_response_key("$default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        integration_response.integration_response_key(),
+        Some("$default")
+    );
+
+    let routes = apigw.get_routes().api_id(api_id).send().await.unwrap();
+    let mut keys: Vec<&str> = routes
+        .items()
+        .iter()
+        .filter_map(|route| route.route_key())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["$connect", "$default", "$disconnect", "sendmessage"]);
+
+    let stage = apigw
+        .create_stage()
+        .api_id(api_id)
+        .stage_name("production")
+        .auto_deploy(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        stage.deployment_id().is_some(),
+        "auto-deploy deploys at once"
+    );
+
+    // Until the data plane exists, connecting says so instead of pretending.
+    let reply = crate::client::send(
+        "GET",
+        &format!(
+            "{}/_aws/execute-api/{api_id}/production",
+            sandbox.running.endpoint()
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 501);
+}
+
+#[tokio::test]
+async fn websocket_apis_refuse_what_aws_refuses() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let (code, message) = error_of(
+        apigw
+            .create_api()
+            .name("NoSelection")
+            .protocol_type(ProtocolType::Websocket)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "BadRequestException");
+    assert!(message.contains("routeSelectionExpression"), "{message}");
+
+    let api = apigw
+        .create_api()
+        .name("Chat")
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
+    let (code, message) = error_of(
+        apigw
+            .create_integration()
+            .api_id(api_id)
+            .integration_type(IntegrationType::AwsProxy)
+            .integration_uri(FUNCTION_ARN)
+            .payload_format_version("2.0")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "BadRequestException");
+    assert!(message.contains("only 1.0"), "{message}");
+
+    let route = apigw
+        .create_route()
+        .api_id(api_id)
+        .route_key("$connect")
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        apigw
+            .create_route()
+            .api_id(api_id)
+            .route_key("$connect")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ConflictException");
+    let (code, message) = error_of(
+        apigw
+            .create_route_response()
+            .api_id(api_id)
+            .route_id(route.route_id().unwrap())
+            .route_response_key("$other")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "BadRequestException");
+    assert!(message.contains("$default"), "{message}");
+
+    // HTTP APIs have no route responses.
+    let http = apigw
+        .create_api()
+        .name("Http")
+        .protocol_type(ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let http_route = apigw
+        .create_route()
+        .api_id(http.api_id().unwrap())
+        .route_key("GET /")
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        apigw
+            .create_route_response()
+            .api_id(http.api_id().unwrap())
+            .route_id(http_route.route_id().unwrap())
+            .route_response_key("$default")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "BadRequestException");
+}
