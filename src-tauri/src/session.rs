@@ -9,6 +9,7 @@ use lab_contract::{ErrorCode, ErrorDto};
 use lab_engine::cloud::Cloud;
 use lab_engine::journal::Journal;
 use lab_engine::lesson::Library;
+use lab_engine::run::Runner;
 use lab_engine::server_feed::ServerFeed;
 use lab_engine::traffic::Recorder;
 use lab_engine::{DataDir, Target};
@@ -43,6 +44,15 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// The engine's runner on this session's target.
+    pub fn runner(&self) -> Runner<'_> {
+        Runner {
+            cloud: &self.cloud,
+            journal: &self.journal,
+            artifacts: &self.artifacts,
+        }
+    }
+
     /// Connects to `target`, opens the journal and reads the lessons, then starts forwarding
     /// traffic and server records to the window.
     pub async fn open(
@@ -58,7 +68,7 @@ impl Session {
         let cloud = Cloud::connect_recorded(target, journal_key, Some(&recorder))
             .await
             .map_err(|error| ErrorDto::new(ErrorCode::TargetUnavailable, error.to_string()))?;
-        let journal = Journal::open(data_dir.path()).map_err(|error| internal(&error))?;
+        let journal = Journal::open(data_dir.path()).map_err(|error| ErrorDto::internal(&error))?;
         let library = Library::load(&Library::default_dir())
             .map_err(|error| ErrorDto::new(ErrorCode::Internal, error.to_string()))?;
         forward_traffic(app.clone(), &recorder);
@@ -102,9 +112,4 @@ fn forward_server_feed(app: AppHandle, endpoint: &str) -> tauri::async_runtime::
             let _ = app.emit("server", record);
         }
     }))
-}
-
-/// An error of the engine as the window shows it.
-pub fn internal(error: &(dyn std::error::Error + 'static)) -> ErrorDto {
-    ErrorDto::internal(error)
 }

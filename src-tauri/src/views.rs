@@ -6,7 +6,7 @@ use lab_contract::{
 };
 use lab_engine::check;
 use lab_engine::journal::Resource;
-use lab_engine::lesson::action::{Action, CliContext};
+use lab_engine::lesson::action::Action;
 use lab_engine::lesson::{Lesson, Vars};
 use lab_engine::teardown::{Outcome, Planned, Removal};
 use lab_engine::traffic::{Exchange, Origin};
@@ -22,21 +22,8 @@ pub fn lesson(
     done: &[String],
     answers: &[(String, String)],
 ) -> LessonView {
-    let zip_dir = session
-        .artifacts
-        .dirs()
-        .last()
-        .map(|dir| dir.display().to_string())
-        .unwrap_or_default();
     let cloud = &session.cloud;
-    let context = CliContext {
-        lesson: &lesson.id,
-        target: cloud.kind,
-        region: &cloud.region,
-        endpoint_url: cloud.endpoint_url.as_deref(),
-        vars,
-        zip_dir: &zip_dir,
-    };
+    let runner = session.runner();
     let steps = lesson
         .steps
         .iter()
@@ -48,13 +35,7 @@ pub fn lesson(
             commands: step
                 .action
                 .as_ref()
-                .map(|action| {
-                    action
-                        .cli(&context)
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect()
-                })
+                .map(|action| runner.cli_commands(lesson, action, vars))
                 .unwrap_or_default(),
             outputs: step.outputs.iter().map(|(name, _)| name.clone()).collect(),
             checks: step

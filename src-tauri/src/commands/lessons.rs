@@ -2,10 +2,10 @@
 
 use lab_contract::{ErrorCode, ErrorDto, LessonEvent, LessonSummary, LessonView};
 use lab_engine::lesson::Lesson;
-use lab_engine::run::{Event, RunError, Runner};
+use lab_engine::run::{Event, RunError};
 use tauri::{AppHandle, Emitter};
 
-use crate::session::{Session, internal};
+use crate::session::Session;
 use crate::state::AppState;
 use crate::views;
 
@@ -25,7 +25,7 @@ pub async fn lessons(
             let done = session
                 .journal
                 .steps_done(&scope, &lesson.id)
-                .map_err(|error| internal(&error))?;
+                .map_err(|error| ErrorDto::internal(&error))?;
             Ok(LessonSummary {
                 id: lesson.id.clone(),
                 title: lesson.title.clone(),
@@ -82,7 +82,7 @@ pub async fn run_until(
     let done = session
         .journal
         .steps_done(&session.cloud.scope(), &found.id)
-        .map_err(|error| internal(&error))?;
+        .map_err(|error| ErrorDto::internal(&error))?;
     for candidate in &found.steps[..=last] {
         if !done.contains(&candidate.id) || candidate.id == step {
             run_one(&app, &session, found, &candidate.id).await?;
@@ -116,7 +116,7 @@ pub async fn answer(
     session
         .journal
         .set_answer(&lesson, &question, &text)
-        .map_err(|error| internal(&error))
+        .map_err(|error| ErrorDto::internal(&error))
 }
 
 fn count(n: usize) -> u32 {
@@ -133,26 +133,20 @@ fn find<'a>(session: &'a Session, id: &str) -> Result<&'a Lesson, ErrorDto> {
 }
 
 fn view(session: &Session, lesson: &Lesson) -> Result<LessonView, ErrorDto> {
-    let runner = runner(session);
-    let vars = runner.variables(lesson).map_err(|error| internal(&error))?;
+    let vars = session
+        .runner()
+        .variables(lesson)
+        .map_err(|error| ErrorDto::internal(&error))?;
     let scope = session.cloud.scope();
     let done = session
         .journal
         .steps_done(&scope, &lesson.id)
-        .map_err(|error| internal(&error))?;
+        .map_err(|error| ErrorDto::internal(&error))?;
     let answers = session
         .journal
         .answers(&lesson.id)
-        .map_err(|error| internal(&error))?;
+        .map_err(|error| ErrorDto::internal(&error))?;
     Ok(views::lesson(session, lesson, &vars, &done, &answers))
-}
-
-fn runner(session: &Session) -> Runner<'_> {
-    Runner {
-        cloud: &session.cloud,
-        journal: &session.journal,
-        artifacts: &session.artifacts,
-    }
 }
 
 async fn run_one(
@@ -165,7 +159,8 @@ async fn run_one(
         let _ = app.emit("lesson-event", event);
     };
     let mut current = step.to_owned();
-    let outcome = runner(session)
+    let outcome = session
+        .runner()
         .run_one(lesson, step, |event| {
             let lesson = lesson.id.clone();
             emit(match event {

@@ -1,9 +1,6 @@
 //! The lab's DynamoDB data as the console's item explorer shows it: the target's tables and a
 //! table's items a page at a time, in DynamoDB JSON and in plain JSON.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_kit::Notation;
 use serde_json::Value;
 
@@ -91,20 +88,15 @@ pub async fn scan(
     Ok(Page {
         items: items
             .iter()
-            .map(|item| json(Notation::DynamoDbJson, item))
+            .map(|item| Notation::DynamoDbJson.item_to_json(item))
             .collect(),
         plain: items
             .iter()
-            .map(|item| json(Notation::Plain, item))
+            .map(|item| Notation::Plain.item_to_json(item))
             .collect(),
         next: output
             .last_evaluated_key()
-            .map(|key| json(Notation::DynamoDbJson, key)),
+            .map(|key| Notation::DynamoDbJson.item_to_json(key)),
         key,
     })
-}
-
-/// An item as JSON; serde_json's maps keep names sorted, so every item reads the same way.
-fn json(notation: Notation, item: &HashMap<String, AttributeValue>) -> Value {
-    notation.item_to_json(item)
 }

@@ -7,7 +7,7 @@ use crate::check::{self, Verdict};
 use crate::cloud::Cloud;
 use crate::journal::{Journal, Scope};
 use crate::lesson::action::CliContext;
-use crate::lesson::{Lesson, Step, Vars};
+use crate::lesson::{Action, Lesson, Step, Vars};
 use crate::provision::{self, Context, ProvisionError};
 
 /// What happens while a lesson runs, in order.
@@ -108,20 +108,9 @@ impl Runner<'_> {
             None => lesson.steps.len().saturating_sub(1),
         };
         let mut vars = self.variables(lesson)?;
-        for (index, step) in lesson.steps.iter().enumerate().take(last + 1) {
-            on_event(Event::StepStarted {
-                number: index + 1,
-                total: lesson.steps.len(),
-                id: step.id.clone(),
-                title: step.title.clone(),
-            });
-            self.run_step(lesson, step, &mut vars, &mut on_event)
+        for index in 0..=last {
+            self.run_announced(lesson, index, &mut vars, &mut on_event)
                 .await?;
-            self.journal
-                .step_done(&self.scope(), &lesson.id, &step.id)?;
-            on_event(Event::StepDone {
-                id: step.id.clone(),
-            });
         }
         Ok(vars)
     }
@@ -133,27 +122,63 @@ impl Runner<'_> {
         step_id: &str,
         mut on_event: impl FnMut(Event),
     ) -> Result<Vars, RunError> {
-        let (index, step) = lesson
+        let index = lesson
             .steps
             .iter()
-            .enumerate()
-            .find(|(_, step)| step.id == step_id)
+            .position(|step| step.id == step_id)
             .ok_or_else(|| RunError::UnknownStep(step_id.to_owned()))?;
         let mut vars = self.variables(lesson)?;
+        self.run_announced(lesson, index, &mut vars, &mut on_event)
+            .await?;
+        Ok(vars)
+    }
+
+    /// Runs the step at `index` between its started and done events, and marks it done.
+    async fn run_announced(
+        &self,
+        lesson: &Lesson,
+        index: usize,
+        vars: &mut Vars,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), RunError> {
+        let step = &lesson.steps[index];
         on_event(Event::StepStarted {
             number: index + 1,
             total: lesson.steps.len(),
             id: step.id.clone(),
             title: step.title.clone(),
         });
-        self.run_step(lesson, step, &mut vars, &mut on_event)
-            .await?;
+        self.run_step(lesson, step, vars, on_event).await?;
         self.journal
             .step_done(&self.scope(), &lesson.id, &step.id)?;
         on_event(Event::StepDone {
             id: step.id.clone(),
         });
-        Ok(vars)
+        Ok(())
+    }
+
+    /// The AWS CLI commands that do what `action` does on this target, variables filled where
+    /// known.
+    pub fn cli_commands(&self, lesson: &Lesson, action: &Action, vars: &Vars) -> Vec<String> {
+        let zip_dir = self
+            .artifacts
+            .dirs()
+            .last()
+            .map(|dir| dir.display().to_string())
+            .unwrap_or_default();
+        let context = CliContext {
+            lesson: &lesson.id,
+            target: self.cloud.kind,
+            region: &self.cloud.region,
+            endpoint_url: self.cloud.endpoint_url.as_deref(),
+            vars,
+            zip_dir: &zip_dir,
+        };
+        action
+            .cli(&context)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     async fn run_step(
@@ -165,22 +190,8 @@ impl Runner<'_> {
     ) -> Result<(), RunError> {
         let scope = self.scope();
         if let Some(action) = &step.action {
-            let zip_dir = self
-                .artifacts
-                .dirs()
-                .last()
-                .map(|dir| dir.display().to_string())
-                .unwrap_or_default();
-            let cli = CliContext {
-                lesson: &lesson.id,
-                target: self.cloud.kind,
-                region: &self.cloud.region,
-                endpoint_url: self.cloud.endpoint_url.as_deref(),
-                vars,
-                zip_dir: &zip_dir,
-            };
             on_event(Event::Commands {
-                commands: action.cli(&cli).iter().map(ToString::to_string).collect(),
+                commands: self.cli_commands(lesson, action, vars),
             });
             let context = Context {
                 cloud: self.cloud,
