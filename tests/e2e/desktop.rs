@@ -30,13 +30,29 @@ impl Desktop {
     pub async fn launch_with_env(env: &[(&str, &str)]) -> Result<Self> {
         require_display()?;
         let tauri_driver = find_tauri_driver()?;
+        // WebKitWebDriver occasionally drops the very first session request on a loaded machine;
+        // a fresh driver on fresh ports gets past it.
+        let mut last_error = None;
+        for attempt in 1..=LAUNCH_ATTEMPTS {
+            match Self::launch_once(&tauri_driver, env, attempt).await {
+                Ok(desktop) => return Ok(desktop),
+                Err(error) => {
+                    eprintln!("launch attempt {attempt} failed: {error:#}");
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("the app was never launched")))
+    }
+
+    async fn launch_once(tauri_driver: &Path, env: &[(&str, &str)], attempt: u32) -> Result<Self> {
         let data_dir = tempfile::tempdir().context("creating the app's data directory")?;
-        let port = free_port()?;
-        let native_port = free_port()?;
-        let log_path = artifact_dir()?.join("tauri-driver.log");
+        let [port, native_port] = free_ports()?;
+        let log_path =
+            artifact_dir()?.join(format!("tauri-driver-{}-{attempt}.log", std::process::id()));
         let log = std::fs::File::create(&log_path).context("creating the tauri-driver log")?;
         let driver = DriverProcess(
-            Command::new(&tauri_driver)
+            Command::new(tauri_driver)
                 .args(["--port", &port.to_string()])
                 .args(["--native-port", &native_port.to_string()])
                 .env("SERVERLESS_LAB_DATA_DIR", data_dir.path())
@@ -163,12 +179,20 @@ fn find_tauri_driver() -> Result<PathBuf> {
         )
 }
 
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener
-        .local_addr()
-        .context("reading the free port")?
-        .port())
+/// How many times a launch is tried before the test fails.
+const LAUNCH_ATTEMPTS: u32 = 2;
+
+/// Two distinct free ports: both listeners stay open until both are chosen.
+fn free_ports() -> Result<[u16; 2]> {
+    let first = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    let second = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    let port = |listener: &TcpListener| -> Result<u16> {
+        Ok(listener
+            .local_addr()
+            .context("reading the free port")?
+            .port())
+    };
+    Ok([port(&first)?, port(&second)?])
 }
 
 fn wait_for_port(addr: SocketAddr, timeout: Duration) -> Result<()> {

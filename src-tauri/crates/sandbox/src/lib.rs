@@ -9,6 +9,7 @@
 //! with AWS's own "unknown operation" error shape, so clients fail loudly instead of being fooled.
 
 pub mod apigw;
+mod clock;
 pub mod dynamodb;
 pub mod iam;
 pub mod inspect;
@@ -51,6 +52,9 @@ pub struct Config {
     /// Reports every DynamoDB item change to the inspection feed (the app's inspector shows what
     /// each request wrote). Off by default: it costs every write about 10 µs of CPU.
     pub record_item_changes: bool,
+    /// The idle timeout and maximum duration of WebSocket connections (AWS's 10 minutes and 2
+    /// hours unless shortened, e.g. for tests).
+    pub websocket_limits: apigw::websocket::Limits,
     /// Permits listening on a non-loopback address. Off unless explicitly asked for: the sandbox
     /// accepts any credentials, so it must not be reachable from other machines by accident.
     pub allow_non_loopback: bool,
@@ -66,6 +70,7 @@ impl Default for Config {
             lambda_idle_timeout: Duration::from_secs(600),
             python: None,
             record_item_changes: false,
+            websocket_limits: apigw::websocket::Limits::default(),
             allow_non_loopback: false,
         }
     }
@@ -214,6 +219,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     )?);
     apigw.set_endpoint(format!("http://{local_addr}"));
     apigw.set_observers(logs.clone(), inspector.clone());
+    apigw.set_websocket_limits(config.websocket_limits);
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));
     if let Some(python) = &config.python {

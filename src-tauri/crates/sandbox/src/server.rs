@@ -5,12 +5,14 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State as Extract;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request, State as Extract};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::apigw::ApiGateway;
+use crate::apigw::websocket::{ConnectionPath, Handshake};
 use crate::dynamodb::{self, DynamoDb};
 use crate::iam::{self, Iam};
 use crate::inspect::Inspector;
@@ -92,24 +94,58 @@ async fn health(Extract(state): Extract<State>) -> Response {
 }
 
 /// Any request outside `/_sandbox/`: identify its protocol and operation, then dispatch.
-async fn aws_request(
-    Extract(state): Extract<State>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Response {
+async fn aws_request(Extract(state): Extract<State>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let (method, uri, headers) = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    );
+    let invoke_target = ApiGateway::target_of(uri.path(), &headers);
+    let invoke_scope = |api_id: &str| {
+        // The API's id says which region holds it.
+        state.inner.apigw.scope_of(api_id).unwrap_or(Scope {
+            account: state.inner.account_id.clone(),
+            region: DEFAULT_REGION.to_owned(),
+        })
+    };
+    if let Some((api_id, path)) = &invoke_target
+        && is_websocket_handshake(&headers)
+        && state
+            .inner
+            .apigw
+            .is_websocket_api(&invoke_scope(api_id), api_id)
+    {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => {
+                let handshake = Handshake {
+                    path,
+                    query: uri.query(),
+                    headers: &headers,
+                };
+                state
+                    .inner
+                    .apigw
+                    .accept_websocket(&invoke_scope(api_id), api_id, handshake, upgrade)
+                    .await
+            }
+            Err(rejection) => rejection.into_response(),
+        };
+    }
     // Read the body here, not in an extractor, so an oversized one gets AWS's answer.
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return too_large(uri.path(), &headers);
     };
-    if let Some((api_id, path)) = ApiGateway::target_of(uri.path(), &headers) {
-        // The invoke URL: a client's request to an API, not an AWS API call; the API's id says
-        // which region holds it.
-        let scope = state.inner.apigw.scope_of(&api_id).unwrap_or(Scope {
-            account: state.inner.account_id.clone(),
-            region: DEFAULT_REGION.to_owned(),
-        });
+    let management = match &invoke_target {
+        Some((api_id, path)) => ConnectionPath::under_api(api_id, path),
+        None => ConnectionPath::at_root(uri.path()),
+    };
+    if let Some(target) = management {
+        return state.inner.apigw.manage(&target, &method, body).await;
+    }
+    if let Some((api_id, path)) = invoke_target {
+        // The invoke URL: a client's request to an API, not an AWS API call.
+        let scope = invoke_scope(&api_id);
         return state
             .inner
             .apigw
@@ -218,6 +254,14 @@ async fn aws_request(
             }
         }
     }
+}
+
+/// Whether a request asks to become a WebSocket (`Upgrade: websocket`).
+fn is_websocket_handshake(headers: &HeaderMap) -> bool {
+    headers
+        .get("upgrade")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
 /// The inspection feed's history: `?after=ID` for what came after a record already seen.

@@ -401,12 +401,18 @@ impl ApiGateway {
                     .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))
             }),
             (Method::PATCH, ["v2", "apis", id, "stages", stage]) => self.update_stage(scope, id, stage, body),
-            (Method::DELETE, ["v2", "apis", id, "stages", stage]) => self.change(scope, id, |api| {
-                api.stages
-                    .remove(*stage)
-                    .map(|_| no_content())
-                    .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))
-            }),
+            (Method::DELETE, ["v2", "apis", id, "stages", stage]) => {
+                let deleted = self.change(scope, id, |api| {
+                    api.stages
+                        .remove(*stage)
+                        .map(|_| no_content())
+                        .ok_or_else(|| not_found(format!("Invalid stage identifier specified {stage}")))
+                });
+                if deleted.is_ok() {
+                    self.connections.close_api(id, Some(stage));
+                }
+                deleted
+            }
             (Method::POST, ["v2", "apis", id, "deployments"]) => self.create_deployment(scope, id, body),
             (Method::GET, ["v2", "apis", id, "deployments"]) => self.read(scope, id, |api, _| {
                 Ok(json_ok(json!({"items": api.deployments.values().map(Deployment::to_json).collect::<Vec<_>>()})))
@@ -619,6 +625,7 @@ impl ApiGateway {
             .remove(id);
         removed.ok_or_else(|| api_missing(scope, id))?;
         self.persist_deletion(scope, id);
+        self.connections.close_api(id, None);
         Ok(no_content())
     }
 

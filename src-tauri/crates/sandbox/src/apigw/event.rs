@@ -46,23 +46,17 @@ pub fn request_time() -> String {
     now().0
 }
 
-fn now() -> (String, i64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let millis = now.as_millis() as i64;
-    let secs = now.as_secs() as i64;
-    let (year, month, day) = crate::lambda::environment::civil_from_days(secs.div_euclid(86_400));
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let rest = secs.rem_euclid(86_400);
+pub(crate) fn now() -> (String, i64) {
+    let millis = crate::clock::now_millis();
+    let now = crate::clock::Civil::at(millis);
     let text = format!(
-        "{day:02}/{}/{year:04}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month as usize).saturating_sub(1).min(11)],
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
+        "{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000",
+        now.day,
+        now.month_name(),
+        now.year,
+        now.hour,
+        now.minute,
+        now.second
     );
     (text, millis)
 }
@@ -102,7 +96,7 @@ fn joined_headers(headers: &HeaderMap, request: &Request<'_>) -> Map<String, Jso
     out
 }
 
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or_default()
         .split('&')

@@ -10,6 +10,7 @@ pub mod export;
 pub mod model;
 mod proxy;
 pub mod routing;
+pub mod websocket;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -73,6 +74,8 @@ pub struct ApiGateway {
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
     buckets: Mutex<HashMap<(String, String, String), Bucket>>,
     metrics: Mutex<HashMap<(String, String), StageMetrics>>,
+    connections: websocket::Connections,
+    websocket_limits: Mutex<websocket::Limits>,
 }
 
 /// How much of a response body the inspection feed keeps.
@@ -113,6 +116,8 @@ impl ApiGateway {
             inspector: Mutex::new(None),
             buckets: Mutex::new(HashMap::new()),
             metrics: Mutex::new(HashMap::new()),
+            connections: websocket::Connections::default(),
+            websocket_limits: Mutex::new(websocket::Limits::default()),
         })
     }
 
@@ -124,6 +129,38 @@ impl ApiGateway {
     ) {
         *self.logs.lock().unwrap_or_else(|p| p.into_inner()) = Some(logs);
         *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
+    }
+
+    /// The idle timeout and maximum duration of WebSocket connections.
+    pub fn set_websocket_limits(&self, limits: websocket::Limits) {
+        *self
+            .websocket_limits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = limits;
+    }
+
+    fn websocket_limits(&self) -> websocket::Limits {
+        *self
+            .websocket_limits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The WebSocket clients connected to the sandbox's APIs.
+    pub fn connections(&self) -> &websocket::Connections {
+        &self.connections
+    }
+
+    /// Reports a record to the inspection feed, if the app is watching.
+    fn record(&self, record: serde_json::Value) {
+        let inspector = self
+            .inspector
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(inspector) = inspector {
+            inspector.record(record);
+        }
     }
 
     pub fn set_endpoint(&self, endpoint: String) {
@@ -351,13 +388,7 @@ impl ApiGateway {
                 .await;
             }
         }
-        if let Some(inspector) = self
-            .inspector
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            inspector.record(json!({
+        self.record(json!({
                 "service": "apigateway",
                 "kind": "request",
                 "region": scope.region,
@@ -378,8 +409,7 @@ impl ApiGateway {
                 "answer": trace.answer,
                 "response": response_record,
                 "metrics": metrics,
-            }));
-        }
+        }));
     }
 
     /// Whether the stage's throttling settings let one more request through on `route_key`.
@@ -445,12 +475,8 @@ impl ApiGateway {
                 return message(StatusCode::NOT_FOUND, "Not Found");
             };
             if api.is_websocket() {
-                // Said plainly rather than answered as if it worked: the WebSocket data plane
-                // ($connect, messages, @connections) is not part of the sandbox yet.
-                return message(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "The sandbox does not accept connections to WebSocket APIs yet",
-                );
+                // A plain HTTP request to a WebSocket API: only a handshake is accepted here.
+                return message(StatusCode::UPGRADE_REQUIRED, "Upgrade Required");
             }
             let first = path
                 .trim_start_matches('/')

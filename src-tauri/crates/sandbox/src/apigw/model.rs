@@ -285,16 +285,5 @@ pub fn new_id(length: usize) -> String {
 
 /// Now in ISO 8601, as API Gateway writes dates: `2026-11-21T12:30:00Z`.
 pub fn now_iso() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (year, month, day) = crate::lambda::environment::civil_from_days(secs.div_euclid(86_400));
-    let rest = secs.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    format!("{}Z", crate::clock::Civil::now().date_time())
 }

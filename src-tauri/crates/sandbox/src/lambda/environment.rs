@@ -128,33 +128,13 @@ impl std::fmt::Debug for Environment {
     }
 }
 
-fn epoch_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
-}
-
 /// The stream name AWS gives an environment's logs: `YYYY/MM/DD/[$LATEST]<32 hex>`.
 fn log_stream_name(version: &str, id: &str) -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() / 86_400) as i64;
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}/{month:02}/{day:02}/[{version}]{id}")
-}
-
-/// Converts days since 1970-01-01 to a (year, month, day) date in the proleptic Gregorian calendar.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let today = crate::clock::Civil::now();
+    format!(
+        "{:04}/{:02}/{:02}/[{version}]{id}",
+        today.year, today.month, today.day
+    )
 }
 
 impl Environment {
@@ -426,7 +406,9 @@ impl Shared {
         let mut current = lock(&self.current_log);
         current.push_str(line);
         current.push('\n');
-        let _ = self.log_lines.send((epoch_millis(), line.to_owned()));
+        let _ = self
+            .log_lines
+            .send((crate::clock::now_millis(), line.to_owned()));
     }
 }
 
@@ -533,7 +515,7 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     lock(&shared.pending).insert(invocation.request_id.clone(), invocation.done);
     let trace = format!(
         "Root=1-{:08x}-{};Parent={};Sampled=0",
-        epoch_millis() / 1000,
+        crate::clock::now_millis() / 1000,
         &uuid::Uuid::new_v4().simple().to_string()[..24],
         &uuid::Uuid::new_v4().simple().to_string()[..16]
     );
@@ -615,16 +597,4 @@ fn error_payload(headers: &HeaderMap, body: Bytes) -> FunctionError {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("Unhandled");
     FunctionError::new(error_type, &String::from_utf8_lossy(&body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_come_from_day_numbers() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_413), (2025, 11, 21));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
 }

@@ -218,19 +218,8 @@ fn check_variables(variables: &BTreeMap<String, String>) -> Result<(), AwsError>
 
 /// AWS's `LastModified` format: `2026-11-21T12:07:36.123+0000`.
 pub fn last_modified_now() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (year, month, day) = super::environment::civil_from_days(secs.div_euclid(86_400));
-    let rest = secs.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}+0000",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        now.subsec_millis()
-    )
+    let now = crate::clock::Civil::now();
+    format!("{}.{:03}+0000", now.date_time(), now.millis)
 }
 
 impl Configuration {

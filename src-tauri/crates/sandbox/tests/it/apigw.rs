@@ -1,10 +1,6 @@
 //! API Gateway v2 HTTP APIs through the real SDK client and plain HTTP on the invoke URL: the
 //! events functions receive, the answers clients get, and the deployment rule.
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use lab_sandbox::lambda::package::zip_files;
-
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -32,22 +28,7 @@ struct Setup {
 
 async fn setup(payload_version: &str, permit: bool) -> Setup {
     let sandbox = Sandbox::start().await;
-    let lambda = sandbox.lambda();
-    lambda
-        .create_function()
-        .function_name("echo")
-        .runtime(Runtime::Python312)
-        .role("arn:aws:iam::000000000000:role/LabRole")
-        .handler("app.handler")
-        .timeout(5)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(zip_files(&[("app.py", ECHO.as_bytes(), 0o644)])))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    sandbox.create_python_function("echo", ECHO).await;
     let apigw = sandbox.apigw();
     let api = apigw
         .create_api()
@@ -58,18 +39,7 @@ async fn setup(payload_version: &str, permit: bool) -> Setup {
         .unwrap();
     let api_id = api.api_id().unwrap().to_owned();
     if permit {
-        lambda
-            .add_permission()
-            .function_name("echo")
-            .statement_id("gateway")
-            .action("lambda:InvokeFunction")
-            .principal("apigateway.amazonaws.com")
-            .source_arn(format!(
-                "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*"
-            ))
-            .send()
-            .await
-            .unwrap();
+        sandbox.permit_api("echo", Some(&api_id)).await;
     }
     let integration = apigw
         .create_integration()
@@ -342,30 +312,8 @@ async fn changes_wait_for_a_deployment_unless_the_stage_auto_deploys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quick_create_serves_the_default_stage_at_the_root_and_by_host() {
     let sandbox = Sandbox::start().await;
-    let lambda = sandbox.lambda();
-    lambda
-        .create_function()
-        .function_name("echo")
-        .runtime(Runtime::Python312)
-        .role("arn:aws:iam::000000000000:role/LabRole")
-        .handler("app.handler")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(zip_files(&[("app.py", ECHO.as_bytes(), 0o644)])))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    lambda
-        .add_permission()
-        .function_name("echo")
-        .statement_id("gateway")
-        .action("lambda:InvokeFunction")
-        .principal("apigateway.amazonaws.com")
-        .send()
-        .await
-        .unwrap();
+    sandbox.create_python_function("echo", ECHO).await;
+    sandbox.permit_api("echo", None).await;
     let api = sandbox
         .apigw()
         .create_api()

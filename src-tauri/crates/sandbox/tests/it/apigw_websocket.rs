@@ -125,7 +125,7 @@ async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
         "auto-deploy deploys at once"
     );
 
-    // Until the data plane exists, connecting says so instead of pretending.
+    // A plain HTTP request is not a handshake.
     let reply = crate::client::send(
         "GET",
         &format!(
@@ -136,7 +136,8 @@ async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
         "",
     )
     .await;
-    assert_eq!(reply.status, 501);
+    assert_eq!(reply.status, 426);
+    assert_eq!(reply.json()["message"], "Upgrade Required");
 }
 
 #[tokio::test]

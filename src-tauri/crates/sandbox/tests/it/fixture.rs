@@ -32,6 +32,13 @@ impl Sandbox {
         }
     }
 
+    /// A sandbox started with `config` (listening on a free loopback port).
+    pub async fn start_with(config: Config) -> Self {
+        Self {
+            running: start(config).await.expect("the sandbox starts"),
+        }
+    }
+
     /// A sandbox that puts item changes on its inspection feed, as the app's does.
     pub async fn start_recording_item_changes() -> Self {
         let config = Config {
@@ -85,6 +92,50 @@ impl Sandbox {
         .await;
         assert_eq!(reply.status, 200);
         reply.json().as_array().cloned().unwrap_or_default()
+    }
+
+    /// A management API client for `endpoint` (an invoke URL with its stage, or the sandbox).
+    pub fn connections(&self, endpoint: &str) -> aws_sdk_apigatewaymanagement::Client {
+        client!(
+            aws_sdk_apigatewaymanagement,
+            endpoint.to_owned(),
+            "us-east-1"
+        )
+    }
+
+    /// Creates a Python 3.12 function `name` whose `app.handler` is `source`.
+    pub async fn create_python_function(&self, name: &str, source: &str) {
+        use aws_sdk_lambda::primitives::Blob;
+        use aws_sdk_lambda::types::{FunctionCode, Runtime};
+        let zip = lab_sandbox::lambda::package::zip_files(&[("app.py", source.as_bytes(), 0o644)]);
+        self.lambda()
+            .create_function()
+            .function_name(name)
+            .runtime(Runtime::Python312)
+            .role("arn:aws:iam::000000000000:role/LabRole")
+            .handler("app.handler")
+            .timeout(5)
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+            .send()
+            .await
+            .expect("the function is created");
+    }
+
+    /// Lets API Gateway invoke `function` from API `api_id` (any API when `None`).
+    pub async fn permit_api(&self, function: &str, api_id: Option<&str>) {
+        let mut request = self
+            .lambda()
+            .add_permission()
+            .function_name(function)
+            .statement_id("gateway")
+            .action("lambda:InvokeFunction")
+            .principal("apigateway.amazonaws.com");
+        if let Some(api_id) = api_id {
+            request = request.source_arn(format!(
+                "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*"
+            ));
+        }
+        request.send().await.expect("the permission is added");
     }
 
     pub fn iam(&self) -> aws_sdk_iam::Client {

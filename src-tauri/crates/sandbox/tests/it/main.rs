@@ -17,3 +17,4 @@ mod logs;
 mod outside_clients;
 mod server;
 mod sts;
+mod websocket;

@@ -1,0 +1,183 @@
+//! The `@connections` management API (API Gateway Management API, restJson): a backend posts to,
+//! describes or disconnects a client by connection id — under the invoke URL
+//! (`…/{stage}/@connections/{id}`) or, for an SDK client whose endpoint is the sandbox itself, at
+//! `/@connections/{id}`. A connection that is unknown, closed or not yet connected is gone (410).
+
+use axum::body::Bytes;
+use axum::extract::ws::Message;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::events::{Body, Close};
+use super::{MAX_MESSAGE_BYTES, Outbound};
+use crate::apigw::ApiGateway;
+use crate::clock::iso8601_millis;
+use crate::wire::{self, AwsError, Protocol};
+
+const NAMESPACE: &str = "com.amazonaws.apigatewaymanagementapi";
+
+/// Where a management request was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionPath {
+    /// The API and stage, when the request came through an invoke URL.
+    pub api: Option<(String, String)>,
+    pub connection_id: String,
+}
+
+impl ConnectionPath {
+    /// `/{stage}/@connections/{id}` after an invoke URL's API id.
+    pub fn under_api(api_id: &str, path: &str) -> Option<Self> {
+        let (stage, rest) = path.trim_start_matches('/').split_once('/')?;
+        let id = rest.strip_prefix("@connections/")?;
+        Some(Self {
+            api: Some((api_id.to_owned(), stage.to_owned())),
+            connection_id: decode_id(id)?,
+        })
+    }
+
+    /// `/@connections/{id}` at the sandbox's root.
+    pub fn at_root(path: &str) -> Option<Self> {
+        let id = path.strip_prefix("/@connections/")?;
+        Some(Self {
+            api: None,
+            connection_id: decode_id(id)?,
+        })
+    }
+}
+
+fn decode_id(id: &str) -> Option<String> {
+    let id = crate::lambda::percent_decode(id);
+    (!id.is_empty() && !id.contains('/')).then_some(id)
+}
+
+impl ApiGateway {
+    /// Answers `PostToConnection` (POST), `GetConnection` (GET) and `DeleteConnection` (DELETE).
+    pub async fn manage(&self, target: &ConnectionPath, method: &Method, data: Bytes) -> Response {
+        let request_id = wire::new_request_id();
+        let operation = match *method {
+            Method::POST => "PostToConnection",
+            Method::GET => "GetConnection",
+            Method::DELETE => "DeleteConnection",
+            _ => {
+                let error =
+                    AwsError::unknown_rest_operation(method, "/@connections/{connectionId}");
+                return wire::render_error(&Protocol::RestJson, &error, &request_id);
+            }
+        };
+        let live = self.connections.get(&target.connection_id).filter(|live| {
+            target.api.as_ref().is_none_or(|(api, stage)| {
+                live.connection.api_id == *api && live.connection.stage == *stage
+            })
+        });
+        let mut record = json!({
+            "service": "apigateway",
+            "kind": "connections",
+            "operation": operation,
+            "connectionId": target.connection_id,
+            "requestId": request_id,
+        });
+        if let Some(live) = &live {
+            record["apiId"] = json!(live.connection.api_id);
+            record["stage"] = json!(live.connection.stage);
+            record["region"] = json!(live.connection.scope.region);
+        }
+        let response = match (live, operation) {
+            (None, _) => gone(),
+            (Some(_), "PostToConnection") if data.len() > MAX_MESSAGE_BYTES => {
+                let error = AwsError::new(
+                    NAMESPACE,
+                    "PayloadTooLargeException",
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "The data has exceeded the maximum size allowed ({MAX_MESSAGE_BYTES} bytes)"
+                    ),
+                );
+                wire::render_error(&Protocol::RestJson, &error, &request_id)
+            }
+            (Some(live), "PostToConnection") => {
+                let body = match String::from_utf8(data.to_vec()) {
+                    Ok(text) => Body::Text(text),
+                    Err(error) => Body::Binary(error.into_bytes()),
+                };
+                record["data"] = super::session::preview(&body);
+                let frame = match body {
+                    Body::Text(text) => Message::text(text),
+                    Body::Binary(bytes) => Message::binary(bytes),
+                };
+                match live.outbound.send(Outbound::Frame(frame)).await {
+                    Ok(()) => StatusCode::OK.into_response(),
+                    Err(_) => gone(),
+                }
+            }
+            (Some(live), "GetConnection") => {
+                let connection = &live.connection;
+                axum::Json(json!({
+                    "connectedAt": iso8601_millis(connection.connected_at),
+                    "identity": {
+                        "sourceIp": connection.source_ip,
+                        "userAgent": connection.user_agent,
+                    },
+                    "lastActiveAt": iso8601_millis(live.last_active.load(std::sync::atomic::Ordering::Relaxed)),
+                }))
+                .into_response()
+            }
+            (Some(live), _) => {
+                let close = Close::new(1000, "Connection Closed Normally");
+                match live.outbound.send(Outbound::Close(close)).await {
+                    Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                    Err(_) => gone(),
+                }
+            }
+        };
+        record["status"] = json!(response.status().as_u16());
+        self.record(record);
+        with_request_id(response, &request_id)
+    }
+}
+
+/// `GoneException` (410): AWS sends the error type and no message.
+fn gone() -> Response {
+    (
+        StatusCode::GONE,
+        [
+            ("content-type", "application/json"),
+            ("x-amzn-errortype", "GoneException"),
+        ],
+        "{}",
+    )
+        .into_response()
+}
+
+fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response
+            .headers_mut()
+            .entry("x-amzn-requestid")
+            .or_insert(value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_paths_are_found_under_the_api_and_at_the_root() {
+        assert_eq!(
+            ConnectionPath::under_api("abc", "/prod/@connections/Sn0tGdAjIAMCJ3A%3D"),
+            Some(ConnectionPath {
+                api: Some(("abc".to_owned(), "prod".to_owned())),
+                connection_id: "Sn0tGdAjIAMCJ3A=".to_owned(),
+            })
+        );
+        assert_eq!(
+            ConnectionPath::at_root("/@connections/abc=").map(|p| p.connection_id),
+            Some("abc=".to_owned())
+        );
+        assert_eq!(ConnectionPath::under_api("abc", "/prod/items/1"), None);
+        assert_eq!(ConnectionPath::at_root("/@connections/"), None);
+        assert_eq!(ConnectionPath::at_root("/2015-03-31/functions"), None);
+    }
+}

@@ -1,0 +1,557 @@
+//! One WebSocket connection from handshake to `$disconnect`. The handshake completes only when
+//! the `$connect` route (if any) answers 2xx; then every client message is routed and sent to its
+//! function (two-way routes send the answer back), frames posted through `@connections` go out,
+//! and the connection ends on the client's close, a server-side delete, the idle timeout or the
+//! maximum duration — each reported to `$disconnect` with its code and reason.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Value as Json, json};
+use tokio::sync::mpsc;
+
+use super::events::{self, Body, Close};
+use super::selection;
+use super::{Connection, Live, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, OUTBOUND_QUEUE, Outbound};
+use crate::apigw::model::{Integration, Route, Snapshot};
+use crate::apigw::{ApiGateway, event, function_of, message};
+use crate::store::Scope;
+
+/// The handshake request, after the API id.
+#[derive(Debug)]
+pub struct Handshake<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+}
+
+/// What a connection's stage serves: the API's selection expression and the deployed routes.
+#[derive(Debug)]
+struct Target {
+    expression: String,
+    stage_variables: BTreeMap<String, String>,
+    snapshot: Snapshot,
+}
+
+impl Target {
+    fn route(&self, key: &str) -> Option<&Route> {
+        self.snapshot
+            .routes
+            .iter()
+            .find(|route| route.route_key == key)
+    }
+
+    fn integration_of(&self, route: &Route) -> Option<&Integration> {
+        route
+            .target
+            .as_deref()
+            .and_then(|target| target.strip_prefix("integrations/"))
+            .and_then(|id| self.snapshot.integrations.get(id))
+    }
+}
+
+/// How invoking a route's integration went.
+#[derive(Debug)]
+enum Outcome {
+    /// The function answered with this payload.
+    Answered(Bytes),
+    /// A MOCK integration: nothing to call.
+    Mock,
+    /// The integration could not answer; the client sees this status (or an error frame).
+    Failed(StatusCode),
+}
+
+/// How long to wait for the client's reply to a close frame the gateway sent.
+const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(1);
+
+impl ApiGateway {
+    /// Whether `api_id` in `scope` is a WebSocket API.
+    pub fn is_websocket_api(&self, scope: &Scope, api_id: &str) -> bool {
+        let region = self.regions.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        apis.get(api_id).is_some_and(|api| api.is_websocket())
+    }
+
+    /// The deployed routes of `stage` of WebSocket API `api_id`, if it serves any.
+    fn websocket_target(&self, scope: &Scope, api_id: &str, stage: &str) -> Option<Target> {
+        let region = self.regions.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        let api = apis
+            .get(api_id)
+            .filter(|api| api.is_websocket() && !api.disable_execute_api_endpoint)?;
+        let stage = api.stages.get(stage)?;
+        let deployment = api.deployments.get(stage.deployment_id.as_ref()?)?;
+        Some(Target {
+            expression: api.route_selection_expression.clone(),
+            stage_variables: stage.stage_variables.clone(),
+            snapshot: deployment.snapshot.clone(),
+        })
+    }
+
+    /// Answers a WebSocket handshake at an API's invoke URL: runs `$connect`, and completes the
+    /// upgrade only if it answers 2xx.
+    pub async fn accept_websocket(
+        self: &Arc<Self>,
+        scope: &Scope,
+        api_id: &str,
+        handshake: Handshake<'_>,
+        mut upgrade: WebSocketUpgrade,
+    ) -> Response {
+        let request_id = event::request_id();
+        let stage = handshake
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let Some(target) = self.websocket_target(scope, api_id, stage) else {
+            return message(StatusCode::FORBIDDEN, "Forbidden");
+        };
+        let header = |name: &str| {
+            handshake
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let connection = Arc::new(Connection {
+            id: super::new_connection_id(),
+            api_id: api_id.to_owned(),
+            stage: stage.to_owned(),
+            scope: scope.clone(),
+            domain_name: header("host"),
+            source_ip: "127.0.0.1".to_owned(),
+            user_agent: header("user-agent"),
+            connected_at: crate::clock::now_millis(),
+            stage_variables: target.stage_variables.clone(),
+        });
+        let mut record = self.websocket_record(&connection, "CONNECT", &request_id);
+        record["query"] = json!(handshake.query);
+        if let Some(route) = target.route("$connect") {
+            record["routeKey"] = json!("$connect");
+            let event =
+                events::connect(&connection, handshake.headers, handshake.query, &request_id);
+            match self
+                .invoke_route(&connection, &target, route, event, &mut record)
+                .await
+            {
+                Outcome::Answered(answer) => match event::response_1(&answer) {
+                    Ok(response) if response.status().is_success() => {
+                        if let Some(protocol) = response.headers().get("sec-websocket-protocol") {
+                            upgrade.set_selected_protocol(protocol.clone());
+                        }
+                    }
+                    Ok(refused) => {
+                        record["status"] = json!(refused.status().as_u16());
+                        record["error"] =
+                            json!("$connect answered a non-2xx status: the connection is refused");
+                        self.record(record);
+                        return refused;
+                    }
+                    Err(status) => {
+                        record["status"] = json!(status.as_u16());
+                        record["error"] = json!(
+                            "$connect's answer is not a valid proxy response (it needs a statusCode)"
+                        );
+                        self.record(record);
+                        return message(status, "Internal server error");
+                    }
+                },
+                Outcome::Mock => {}
+                Outcome::Failed(status) => {
+                    record["status"] = json!(status.as_u16());
+                    self.record(record);
+                    return message(status, "Internal server error");
+                }
+            }
+        }
+        record["status"] = json!(101);
+        self.record(record);
+        let gateway = Arc::clone(self);
+        upgrade
+            .max_frame_size(MAX_FRAME_BYTES)
+            .max_message_size(MAX_MESSAGE_BYTES)
+            .on_upgrade(move |socket| async move { gateway.run(socket, connection).await })
+            .into_response()
+    }
+
+    /// Serves a connected client until the connection ends, then reports it to `$disconnect`.
+    async fn run(self: Arc<Self>, mut socket: WebSocket, connection: Arc<Connection>) {
+        let limits = self.websocket_limits();
+        let (outbound, mut queue) = mpsc::channel(OUTBOUND_QUEUE);
+        let live = Live {
+            connection: connection.clone(),
+            outbound: outbound.clone(),
+            last_active: Arc::new(AtomicI64::new(connection.connected_at)),
+        };
+        self.connections.insert(live.clone());
+        let ends_at = tokio::time::Instant::now() + limits.max_duration;
+        let mut idle_until = tokio::time::Instant::now() + limits.idle_timeout;
+        let (close, closed_by_gateway) = loop {
+            tokio::select! {
+                frame = socket.recv() => {
+                    let body = match frame {
+                        Some(Ok(Message::Text(text))) => Body::Text(text.as_str().to_owned()),
+                        Some(Ok(Message::Binary(bytes))) => Body::Binary(bytes.to_vec()),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                            live.touch();
+                            idle_until = tokio::time::Instant::now() + limits.idle_timeout;
+                            continue;
+                        }
+                        Some(Ok(Message::Close(frame))) => {
+                            break (Close::from_client(frame.as_ref().map(|f| (f.code, f.reason.as_str()))), false);
+                        }
+                        Some(Err(error)) if is_too_big(&error) => {
+                            let close = Close::new(1009, "Message too big");
+                            let _ = socket.send(close_frame(&close)).await;
+                            break (close, true);
+                        }
+                        Some(Err(_)) | None => break (Close::abnormal(), false),
+                    };
+                    live.touch();
+                    idle_until = tokio::time::Instant::now() + limits.idle_timeout;
+                    let gateway = Arc::clone(&self);
+                    let connection = connection.clone();
+                    let outbound = outbound.clone();
+                    tokio::spawn(async move { gateway.on_message(&connection, body, &outbound).await });
+                }
+                Some(out) = queue.recv() => match out {
+                    Outbound::Frame(frame) => {
+                        if socket.send(frame).await.is_err() {
+                            break (Close::abnormal(), false);
+                        }
+                    }
+                    Outbound::Close(close) => {
+                        let _ = socket.send(close_frame(&close)).await;
+                        break (close, true);
+                    }
+                },
+                () = tokio::time::sleep_until(idle_until) => {
+                    let close = Close::new(1001, "Going away");
+                    let _ = socket.send(close_frame(&close)).await;
+                    break (close, true);
+                }
+                () = tokio::time::sleep_until(ends_at) => {
+                    let close = Close::new(1001, "Going away");
+                    let _ = socket.send(close_frame(&close)).await;
+                    break (close, true);
+                }
+            }
+        };
+        self.connections.remove(&connection.id);
+        if closed_by_gateway {
+            // Complete the closing handshake: the client answers with its own close frame.
+            let _ = tokio::time::timeout(CLOSE_REPLY_WAIT, async {
+                while let Some(Ok(frame)) = socket.recv().await {
+                    if matches!(frame, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+        drop(socket);
+        self.on_disconnect(&connection, close).await;
+    }
+
+    /// Routes one client message and runs its route.
+    async fn on_message(
+        &self,
+        connection: &Connection,
+        body: Body,
+        outbound: &mpsc::Sender<Outbound>,
+    ) {
+        let request_id = event::request_id();
+        let message_id = super::new_connection_id();
+        let mut record = self.websocket_record(connection, "MESSAGE", &request_id);
+        record["message"] = preview(&body);
+        let Some(target) =
+            self.websocket_target(&connection.scope, &connection.api_id, &connection.stage)
+        else {
+            record["error"] = json!("the stage no longer serves a deployment");
+            self.send_error_frame(connection, "Internal server error", &request_id, outbound)
+                .await;
+            self.record(record);
+            return;
+        };
+        let keys: Vec<&str> = target
+            .snapshot
+            .routes
+            .iter()
+            .map(|route| route.route_key.as_str())
+            .collect();
+        let text = match &body {
+            Body::Text(text) => Some(text.as_str()),
+            Body::Binary(_) => None,
+        };
+        let selection = selection::select(&target.expression, text, &keys);
+        record["selection"] = json!({
+            "expression": target.expression,
+            "value": selection.value,
+            "reason": selection.reason,
+        });
+        let Some(route) = selection
+            .route_key
+            .as_deref()
+            .and_then(|key| target.route(key))
+        else {
+            self.send_error_frame(connection, "Forbidden", &request_id, outbound)
+                .await;
+            record["error"] = json!(selection.reason);
+            self.record(record);
+            return;
+        };
+        record["routeKey"] = json!(route.route_key);
+        let event = events::message(
+            connection,
+            &route.route_key,
+            &body,
+            &message_id,
+            &request_id,
+        );
+        match self
+            .invoke_route(connection, &target, route, event, &mut record)
+            .await
+        {
+            Outcome::Answered(answer) => {
+                if route.route_response_selection_expression.is_some()
+                    && let Some(reply) = reply_of(&answer)
+                {
+                    record["reply"] = preview(&reply);
+                    let frame = match reply {
+                        Body::Text(text) => Message::text(text),
+                        Body::Binary(bytes) => Message::binary(bytes),
+                    };
+                    let _ = outbound.send(Outbound::Frame(frame)).await;
+                }
+            }
+            Outcome::Mock => {}
+            Outcome::Failed(_) => {
+                self.send_error_frame(connection, "Internal server error", &request_id, outbound)
+                    .await;
+            }
+        }
+        self.record(record);
+    }
+
+    /// Tells `$disconnect` (if the stage has one) how the connection ended.
+    async fn on_disconnect(&self, connection: &Connection, close: Close) {
+        let request_id = event::request_id();
+        let mut record = self.websocket_record(connection, "DISCONNECT", &request_id);
+        record["close"] = json!({ "code": close.code, "reason": close.reason });
+        if let Some(target) =
+            self.websocket_target(&connection.scope, &connection.api_id, &connection.stage)
+            && let Some(route) = target.route("$disconnect")
+        {
+            record["routeKey"] = json!("$disconnect");
+            let event = events::disconnect(connection, &close, &request_id);
+            let _ = self
+                .invoke_route(connection, &target, route, event, &mut record)
+                .await;
+        }
+        self.record(record);
+    }
+
+    /// Calls the route's integration with `event`, noting in `record` what happened.
+    async fn invoke_route(
+        &self,
+        connection: &Connection,
+        target: &Target,
+        route: &Route,
+        event: Json,
+        record: &mut Json,
+    ) -> Outcome {
+        let Some(integration) = target.integration_of(route) else {
+            record["error"] = json!(format!(
+                "route {} has no integration to call",
+                route.route_key
+            ));
+            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        record["integration"] = integration.to_json();
+        match integration.integration_type.as_str() {
+            "MOCK" => return Outcome::Mock,
+            "AWS_PROXY" => {}
+            other => {
+                record["error"] = json!(format!(
+                    "{other} integrations on WebSocket routes are not supported by the sandbox"
+                ));
+                return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        }
+        let scope = &connection.scope;
+        let function = function_of(integration.integration_uri.as_deref().unwrap_or_default());
+        let source_arn = format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/{}",
+            scope.region, scope.account, connection.api_id, connection.stage, route.route_key
+        );
+        if !self
+            .lambda
+            .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
+        {
+            record["error"] = json!(format!(
+                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission"
+            ));
+            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
+        let invocation =
+            self.lambda
+                .invoke_direct(scope, &function, Bytes::from(event.to_string()));
+        record["event"] = event;
+        let invoked = Instant::now();
+        let result = tokio::time::timeout(timeout, invocation).await;
+        record["integrationLatencyMs"] = json!(invoked.elapsed().as_secs_f64() * 1000.0);
+        match result {
+            Err(_) => {
+                record["error"] = json!(format!(
+                    "the function did not answer within {} ms",
+                    integration.timeout_millis
+                ));
+                Outcome::Failed(StatusCode::GATEWAY_TIMEOUT)
+            }
+            Ok(Err(error)) => {
+                record["error"] = json!(error.message);
+                Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Ok(Ok((answer, failed))) => {
+                record["answer"] = serde_json::from_slice(&answer)
+                    .unwrap_or_else(|_| json!(String::from_utf8_lossy(&answer)));
+                if failed {
+                    record["error"] = json!(String::from_utf8_lossy(&answer));
+                    Outcome::Failed(StatusCode::BAD_GATEWAY)
+                } else {
+                    Outcome::Answered(answer)
+                }
+            }
+        }
+    }
+
+    /// The error frame API Gateway sends a client whose message could not be handled.
+    async fn send_error_frame(
+        &self,
+        connection: &Connection,
+        text: &str,
+        request_id: &str,
+        outbound: &mpsc::Sender<Outbound>,
+    ) {
+        let frame = json!({
+            "message": text,
+            "connectionId": connection.id,
+            "requestId": request_id,
+        });
+        let _ = outbound
+            .send(Outbound::Frame(Message::text(frame.to_string())))
+            .await;
+    }
+
+    /// The start of an inspection record about `connection`.
+    pub(super) fn websocket_record(
+        &self,
+        connection: &Connection,
+        event_type: &str,
+        request_id: &str,
+    ) -> Json {
+        json!({
+            "service": "apigateway",
+            "kind": "websocket",
+            "region": connection.scope.region,
+            "apiId": connection.api_id,
+            "stage": connection.stage,
+            "connectionId": connection.id,
+            "eventType": event_type,
+            "requestId": request_id,
+        })
+    }
+}
+
+/// What a two-way route sends back: the proxy answer's body (decoded when base64), or the whole
+/// answer when it is not a proxy response.
+fn reply_of(answer: &[u8]) -> Option<Body> {
+    match serde_json::from_slice::<Json>(answer) {
+        Ok(Json::Object(response))
+            if response.contains_key("statusCode") || response.contains_key("body") =>
+        {
+            let body = response.get("body")?.as_str()?;
+            if response.get("isBase64Encoded").and_then(Json::as_bool) == Some(true) {
+                BASE64.decode(body).ok().map(Body::Binary)
+            } else {
+                Some(Body::Text(body.to_owned()))
+            }
+        }
+        Ok(Json::Null) => None,
+        _ => Some(Body::Text(String::from_utf8_lossy(answer).into_owned())),
+    }
+}
+
+/// What the inspector keeps of a frame's body.
+pub(super) fn preview(body: &Body) -> Json {
+    const KEPT: usize = 64 * 1024;
+    match body {
+        Body::Text(text) => {
+            let mut end = text.len().min(KEPT);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            json!({ "text": &text[..end], "bytes": text.len() })
+        }
+        Body::Binary(bytes) => json!({
+            "base64": BASE64.encode(&bytes[..bytes.len().min(KEPT)]),
+            "bytes": bytes.len(),
+        }),
+    }
+}
+
+fn close_frame(close: &Close) -> Message {
+    Message::Close(Some(CloseFrame {
+        code: close.code,
+        reason: close.reason.as_str().into(),
+    }))
+}
+
+/// Whether a read failed because the client exceeded the frame or message size limit.
+fn is_too_big(error: &axum::Error) -> bool {
+    use std::error::Error as _;
+    use tokio_tungstenite::tungstenite::Error;
+    error
+        .source()
+        .and_then(|source| source.downcast_ref::<Error>())
+        .is_some_and(|error| matches!(error, Error::Capacity(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_way_replies_are_the_proxy_body() {
+        let reply = reply_of(br#"{"statusCode":200,"body":"hello!"}"#);
+        assert!(matches!(reply, Some(Body::Text(text)) if text == "hello!"));
+        let binary = reply_of(br#"{"statusCode":200,"body":"AAE=","isBase64Encoded":true}"#);
+        assert!(matches!(binary, Some(Body::Binary(bytes)) if bytes == [0, 1]));
+        assert!(reply_of(br#"{"statusCode":200}"#).is_none());
+        assert!(reply_of(b"null").is_none());
+        assert!(matches!(reply_of(br#""plain""#), Some(Body::Text(text)) if text == "\"plain\""));
+    }
+
+    #[test]
+    fn previews_keep_text_and_count_bytes() {
+        assert_eq!(
+            preview(&Body::Text("hé".into())),
+            json!({"text": "hé", "bytes": 3})
+        );
+        assert_eq!(
+            preview(&Body::Binary(vec![0, 1])),
+            json!({"base64": "AAE=", "bytes": 2})
+        );
+    }
+}
