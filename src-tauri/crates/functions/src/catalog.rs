@@ -71,11 +71,23 @@ impl Function {
         self.sources.description
     }
 
-    /// Its crate's files, then those of the shared libraries, each in path order.
+    /// Its crate's files, then those of the shared libraries it depends on, each in path order.
     pub fn sources(&self) -> Vec<SourceFile> {
+        let manifest = self
+            .sources
+            .files
+            .iter()
+            .find(|file| file.path.ends_with("/Cargo.toml"))
+            .map_or("", |file| file.text);
+        let depends_on = |library: &str| {
+            manifest.lines().any(|line| {
+                line.trim_start().starts_with(&format!("{library}."))
+                    || line.trim_start().starts_with(&format!("{library} ="))
+            })
+        };
         let libraries = CRATES
             .iter()
-            .filter(|sources| sources.kind == CrateKind::Library);
+            .filter(|sources| sources.kind == CrateKind::Library && depends_on(sources.name));
         std::iter::once(self.sources)
             .chain(libraries)
             .flat_map(|sources| sources.files.iter().copied())
@@ -90,7 +102,17 @@ mod tests {
     #[test]
     fn the_lab_functions_are_listed_with_their_descriptions() {
         let names: Vec<_> = Function::all().map(|function| function.name()).collect();
-        assert_eq!(names, ["crud", "ddb-manager"]);
+        assert_eq!(
+            names,
+            [
+                "crud",
+                "ddb-manager",
+                "ws-broadcast",
+                "ws-connect",
+                "ws-default",
+                "ws-disconnect"
+            ]
+        );
         let crud = Function::named("crud").unwrap();
         assert!(crud.description().starts_with("LambdaCRUD"));
     }
@@ -103,9 +125,9 @@ mod tests {
         assert!(paths.contains(&"lambda/crud/src/handler.rs"));
         assert!(paths.contains(&"lambda/kit/src/notation.rs"));
         assert!(
-            !paths
-                .iter()
-                .any(|path| path.starts_with("lambda/ddb-manager"))
+            !paths.iter().any(
+                |path| path.starts_with("lambda/ddb-manager") || path.starts_with("lambda/ws-")
+            )
         );
         let main = sources
             .iter()
@@ -115,11 +137,20 @@ mod tests {
     }
 
     #[test]
+    fn websocket_functions_come_with_their_own_library_only() {
+        let sources = Function::named("ws-default").unwrap().sources();
+        let paths: Vec<_> = sources.iter().map(|file| file.path).collect();
+        assert!(paths.contains(&"lambda/ws-default/src/handler.rs"));
+        assert!(paths.contains(&"lambda/ws-kit/src/push.rs"));
+        assert!(!paths.iter().any(|path| path.starts_with("lambda/kit/")));
+    }
+
+    #[test]
     fn an_unknown_name_lists_the_known_ones() {
         let error = Function::named("crud2").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "there is no Lambda function \"crud2\" in the lab (there are: crud, ddb-manager)"
+            "there is no Lambda function \"crud2\" in the lab (there are: crud, ddb-manager, ws-broadcast, ws-connect, ws-default, ws-disconnect)"
         );
     }
 }

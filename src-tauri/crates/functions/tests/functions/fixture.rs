@@ -68,9 +68,24 @@ impl Sandbox {
 
     /// Creates `function_name` from a zip on `provided.al2023`; returns its ARN.
     pub async fn deploy(&self, function_name: &str, zip: Vec<u8>) -> String {
+        self.deploy_with_env(function_name, zip, &[]).await
+    }
+
+    /// Like [`Sandbox::deploy`], with environment variables.
+    pub async fn deploy_with_env(
+        &self,
+        function_name: &str,
+        zip: Vec<u8>,
+        env: &[(&str, &str)],
+    ) -> String {
+        let mut environment = aws_sdk_lambda::types::Environment::builder();
+        for (name, value) in env {
+            environment = environment.variables(*name, *value);
+        }
         let created = self
             .lambda()
             .create_function()
+            .environment(environment.build())
             .function_name(function_name)
             .runtime(Runtime::Providedal2023)
             .role(format!("arn:aws:iam::{ACCOUNT}:role/LabRole"))

@@ -6,3 +6,4 @@ mod crud;
 mod ddb_manager;
 mod fixture;
 mod packaged;
+mod websocket;
