@@ -48,9 +48,11 @@ pub fn lesson(
                 .iter()
                 .map(|request| TryItView {
                     title: request.title.clone(),
+                    kind: request.kind.as_str().to_owned(),
                     method: request.method.clone(),
-                    url: vars.fill_known(&request.url),
+                    url: request.url.as_deref().map(|url| vars.fill_known(url)),
                     body: request.body.as_deref().map(|body| vars.fill_known(body)),
+                    function: request.function.as_deref().map(|f| vars.fill_known(f)),
                 })
                 .collect(),
             logs: step.logs.as_deref().map(|group| vars.fill_known(group)),

@@ -111,9 +111,11 @@ logs: string | null, questions: Array<QuestionView>,
 done: boolean, };
 
 /**
- * A request the student can send, variables filled where known.
+ * Something the student can try, variables filled where known: an HTTP request
+ * (`kind` `http`: `method`, `url`, `body`), a WebSocket connection (`websocket`: `url`, and the
+ * first message in `body`), or an invocation (`invoke`: `function` with the event in `body`).
  */
-export type TryItView = { title: string, method: string, url: string, body: string | null, };
+export type TryItView = { title: string, kind: string, method: string | null, url: string | null, body: string | null, function: string | null, };
 
 /**
  * A question with the answer saved so far.

@@ -70,13 +70,17 @@ pub struct StepView {
     pub done: bool,
 }
 
-/// A request the student can send, variables filled where known.
+/// Something the student can try, variables filled where known: an HTTP request
+/// (`kind` `http`: `method`, `url`, `body`), a WebSocket connection (`websocket`: `url`, and the
+/// first message in `body`), or an invocation (`invoke`: `function` with the event in `body`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TryItView {
     pub title: String,
-    pub method: String,
-    pub url: String,
+    pub kind: String,
+    pub method: Option<String>,
+    pub url: Option<String>,
     pub body: Option<String>,
+    pub function: Option<String>,
 }
 
 /// A question with the answer saved so far.

@@ -80,6 +80,31 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
             status,
             body_contains,
         } => http_check(method, &fill(url), *status, body_contains.as_deref()).await,
+        Check::Websocket {
+            url,
+            send,
+            frame_contains,
+        } => {
+            websocket_check(
+                &fill(url),
+                send.as_deref().map(fill).as_deref(),
+                &fill(frame_contains),
+            )
+            .await
+        }
+        Check::Invoke {
+            function,
+            payload,
+            body_contains,
+        } => {
+            invoke_check(
+                cloud,
+                &fill(function),
+                &fill(payload),
+                body_contains.as_deref().map(fill).as_deref(),
+            )
+            .await
+        }
     };
     Verdict {
         description: describe(check, vars),
@@ -103,6 +128,92 @@ pub fn describe(check: &Check, vars: &Vars) -> String {
             status,
             ..
         } => format!("{method} {} answers {status}", fill(url)),
+        Check::Websocket {
+            url,
+            send,
+            frame_contains,
+        } => match send {
+            Some(message) => format!(
+                "a WebSocket client of {} that sends {} receives {frame_contains}",
+                fill(url),
+                fill(message)
+            ),
+            None => format!(
+                "a WebSocket client of {} receives {frame_contains}",
+                fill(url)
+            ),
+        },
+        Check::Invoke { function, .. } => {
+            format!("invoking {} succeeds", fill(function))
+        }
+    }
+}
+
+/// How long a WebSocket check waits for the frame it expects.
+const FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn websocket_check(url: &str, send: Option<&str>, expected: &str) -> Result<(), String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|error| format!("the connection was refused: {error}"))?;
+    if let Some(message) = send {
+        socket
+            .send(Message::text(message))
+            .await
+            .map_err(|error| format!("sending failed: {error}"))?;
+    }
+    let mut seen = Vec::new();
+    let outcome = tokio::time::timeout(FRAME_WAIT, async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(Message::Text(text)) if text.contains(expected) => return Ok(()),
+                Ok(Message::Text(text)) => seen.push(text.to_string()),
+                Ok(Message::Close(frame)) => {
+                    return Err(format!("the server closed the connection: {frame:?}"));
+                }
+                Ok(_) => {}
+                Err(error) => return Err(format!("the connection failed: {error}")),
+            }
+        }
+        Err("the connection ended".to_owned())
+    })
+    .await;
+    let _ = socket.close(None).await;
+    match outcome {
+        Ok(result) => result,
+        Err(_) if seen.is_empty() => Err(format!("no frame within {}s", FRAME_WAIT.as_secs())),
+        Err(_) => Err(format!("the frames were: {}", seen.join(" | "))),
+    }
+}
+
+async fn invoke_check(
+    cloud: &Cloud,
+    function: &str,
+    payload: &str,
+    body_contains: Option<&str>,
+) -> Result<(), String> {
+    let output = cloud
+        .lambda
+        .invoke()
+        .function_name(function)
+        .payload(aws_sdk_lambda::primitives::Blob::new(payload))
+        .send()
+        .await
+        .map_err(|error| describe_error(&error))?;
+    let answer = output
+        .payload()
+        .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
+        .unwrap_or_default();
+    if let Some(kind) = output.function_error() {
+        return Err(format!("the function failed ({kind}): {answer}"));
+    }
+    match body_contains {
+        Some(expected) if !answer.contains(expected) => {
+            Err(format!("the answer lacks {expected}: {answer}"))
+        }
+        _ => Ok(()),
     }
 }
 

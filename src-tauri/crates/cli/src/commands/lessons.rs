@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use lab_engine::lesson::action::CliContext;
-use lab_engine::lesson::{Check, Library, Step, Vars};
+use lab_engine::lesson::{Library, Step, Vars};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -77,25 +77,11 @@ fn describe(out: &mut impl Write, step: &Step) -> std::io::Result<()> {
         writeln!(out, "    → {name} = {template}")?;
     }
     for check in &step.checks {
-        let text = match check {
-            Check::TableActive { table } => format!("table {table} is ACTIVE"),
-            Check::FunctionActive { function } => format!("function {function} is Active"),
-            Check::RoutePresent { api, route_key } => format!("API {api} has route {route_key}"),
-            Check::Http {
-                method,
-                url,
-                status,
-                ..
-            } => format!("{method} {url} answers {status}"),
-        };
+        let text = lab_engine::check::describe(check, &Vars::default());
         writeln!(out, "    ✓ check: {text}")?;
     }
     for request in &step.try_it {
-        writeln!(
-            out,
-            "    try: {} — {} {}",
-            request.title, request.method, request.url
-        )?;
+        writeln!(out, "    try: {} — {}", request.title, request.summary())?;
     }
     if let Some(group) = &step.logs {
         writeln!(out, "    logs: {group}")?;

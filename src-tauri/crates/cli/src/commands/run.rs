@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use lab_engine::lesson::cli::shell_word;
-use lab_engine::lesson::{Library, Step, Vars};
+use lab_engine::lesson::{Library, Step, TryKind, Vars};
 use lab_engine::run::{Event, Runner};
 use lab_functions::Artifacts;
 
@@ -232,19 +232,43 @@ fn print_commands(commands: &[String]) {
 /// After the run: what the student can do by hand — try-it requests as curl commands, the
 /// logs command, the questions.
 fn print_extras(step: &Step, vars: &Vars, region: &str, endpoint_url: Option<&str>) {
+    let fill = |text: &Option<String>| vars.fill_known(text.as_deref().unwrap_or_default());
     for request in &step.try_it {
         println!("Try it — {}:", request.title);
-        let mut command = format!(
-            "    curl -sS -X {} {}",
-            request.method,
-            shell_word(&vars.fill_known(&request.url))
-        );
-        if let Some(body) = &request.body {
-            command.push_str(&format!(
-                " -H 'content-type: application/json' -d {}",
-                shell_word(&vars.fill_known(body))
-            ));
-        }
+        let body = request.body.as_deref().map(|body| vars.fill_known(body));
+        let command = match request.kind {
+            TryKind::Http => {
+                let mut command = format!(
+                    "    curl -sS -X {} {}",
+                    fill(&request.method),
+                    shell_word(&fill(&request.url))
+                );
+                if let Some(body) = &body {
+                    command.push_str(&format!(
+                        " -H 'content-type: application/json' -d {}",
+                        shell_word(body)
+                    ));
+                }
+                command
+            }
+            TryKind::Websocket => {
+                let mut command = format!("    wscat -c {}", shell_word(&fill(&request.url)));
+                if let Some(body) = &body {
+                    command.push_str(&format!("\n    > {body}"));
+                }
+                command
+            }
+            TryKind::Invoke => {
+                let endpoint = endpoint_url
+                    .map(|url| format!(" --endpoint-url {url}"))
+                    .unwrap_or_default();
+                format!(
+                    "    aws lambda invoke --function-name {} --cli-binary-format raw-in-base64-out \\\n      --payload {} --region {region}{endpoint} /dev/stdout",
+                    shell_word(&fill(&request.function)),
+                    shell_word(body.as_deref().unwrap_or("{}"))
+                )
+            }
+        };
         println!("{command}\n");
     }
     if let Some(group) = &step.logs {

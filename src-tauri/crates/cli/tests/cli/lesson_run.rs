@@ -253,6 +253,82 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     assert!(again.starts_with("Nothing to remove"), "{again}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_websocket_lesson_runs_pushes_positions_and_tears_down_to_nothing() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let lab = Lab::start();
+    let ran = succeeded(&lab.lab(&["run", "websocket-api"]));
+    assert!(
+        ran.contains("sends hello! receives \"init\""),
+        "the stage's check connects and gets the init message: {ran}"
+    );
+    assert!(
+        ran.contains("✓ check: invoking WsBroadcast succeeds"),
+        "{ran}"
+    );
+    assert!(ran.contains("    wscat -c "), "{ran}");
+    assert!(
+        ran.contains("aws lambda invoke --function-name WsBroadcast"),
+        "{ran}"
+    );
+    let url = ran
+        .lines()
+        .find_map(|line| line.strip_prefix("  WS_URL="))
+        .expect("the WebSocket URL is captured")
+        .to_owned();
+    assert!(url.starts_with("ws://") && url.ends_with("/prod"), "{url}");
+
+    // Two clients: hello! gets the init message; a broadcast reaches both.
+    let (mut first, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut second, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    async fn next_text(
+        socket: &mut (
+                 impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin
+             ),
+    ) -> String {
+        loop {
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(20), socket.next())
+                .await
+                .expect("a frame within 20 s")
+                .unwrap()
+                .unwrap();
+            if let Message::Text(text) = frame {
+                return text.to_string();
+            }
+        }
+    }
+    first.send(Message::text("hello!")).await.unwrap();
+    assert!(next_text(&mut first).await.contains(r#""type":"init""#));
+    let positions = r#"{"positions": [{"flight": "IB3202", "lat": 40.47, "lon": -3.56}]}"#;
+    let invoked = client!(aws_sdk_lambda, &lab.sandbox.endpoint)
+        .invoke()
+        .function_name("WsBroadcast")
+        .payload(aws_sdk_lambda::primitives::Blob::new(positions))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoked.function_error(), None);
+    let tally = String::from_utf8_lossy(invoked.payload().unwrap().as_ref()).into_owned();
+    assert!(tally.contains(r#""sent":2"#), "{tally}");
+    for socket in [&mut first, &mut second] {
+        assert!(next_text(socket).await.contains("IB3202"));
+    }
+    first.close(None).await.unwrap();
+    second.close(None).await.unwrap();
+
+    let removed = succeeded(&lab.lab(&["teardown"]));
+    assert!(
+        removed.contains("Verified: nothing of the lab is left"),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn answers_go_into_the_report() {
     let lab = Lab::start();

@@ -86,7 +86,7 @@ fn a_lesson_shows_its_steps_with_their_cli_commands() {
     assert_eq!(output.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&output.stderr)
-            .contains("there is no lesson \"nope\" (there are: crud-http-api)")
+            .contains("there is no lesson \"nope\" (there are: crud-http-api, websocket-api)")
     );
 }
 

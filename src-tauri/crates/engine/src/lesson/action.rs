@@ -38,6 +38,9 @@ pub struct ExecutionRole {
     /// The functions whose logs the role may write.
     #[serde(default)]
     pub functions: Vec<String>,
+    /// Whether the functions post to WebSocket clients (`execute-api:ManageConnections`).
+    #[serde(default)]
+    pub manage_connections: bool,
 }
 
 /// `dynamodb.create-table`: a table with a string (or number/binary) partition key, on demand.
@@ -67,6 +70,9 @@ pub struct CreateFunction {
     pub handler: String,
     pub timeout: Option<i32>,
     pub memory_size: Option<i32>,
+    /// Environment variables (values may hold `${NAME}` references).
+    #[serde(default)]
+    pub environment: std::collections::BTreeMap<String, String>,
 }
 
 /// `lambda.add-permission`: lets a service invoke a function.
@@ -246,7 +252,11 @@ impl Action {
                 texts
             }
             Self::CreateTable(a) => vec![&a.table, &a.partition_key, &a.key_type],
-            Self::CreateFunction(a) => vec![&a.name, &a.code, &a.role, &a.runtime, &a.handler],
+            Self::CreateFunction(a) => {
+                let mut texts = vec![&a.name, &a.code, &a.role, &a.runtime, &a.handler];
+                texts.extend(a.environment.values());
+                texts
+            }
             Self::AddPermission(a) => {
                 let mut texts = vec![&a.function, &a.statement_id, &a.principal, &a.action];
                 texts.extend(&a.source_arn);
@@ -330,6 +340,17 @@ impl Action {
                     )
                     .arg_opt("timeout", a.timeout.map(|t| t.to_string()))
                     .arg_opt("memory-size", a.memory_size.map(|m| m.to_string()))
+                    .arg_opt(
+                        "environment",
+                        (!a.environment.is_empty()).then(|| {
+                            let pairs: Vec<String> = a
+                                .environment
+                                .iter()
+                                .map(|(name, value)| format!("{name}={}", fill(value)))
+                                .collect();
+                            format!("Variables={{{}}}", pairs.join(","))
+                        }),
+                    )
                     .arg("tags", tag_pairs()),
             ],
             Self::AddPermission(a) => vec![

@@ -74,16 +74,60 @@ pub enum Check {
         status: u16,
         body_contains: Option<String>,
     },
+    /// A WebSocket client connects to `url`, sends `send` (if given) and receives a frame
+    /// containing `frame_contains` within ten seconds.
+    Websocket {
+        url: String,
+        send: Option<String>,
+        frame_contains: String,
+    },
+    /// Invoking `function` with `payload` succeeds with an answer containing `body_contains`.
+    Invoke {
+        function: String,
+        payload: String,
+        body_contains: Option<String>,
+    },
 }
 
-/// A request the student can send from the step ("try it").
+/// Something the student can do from the step ("try it"): an HTTP request, a WebSocket
+/// connection, or invoking a function.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TryIt {
     pub title: String,
-    pub method: String,
-    pub url: String,
+    #[serde(default)]
+    pub kind: TryKind,
+    /// HTTP: the method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// HTTP and WebSocket: where to.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// HTTP: the request body; WebSocket: the first message; invoke: the event.
     pub body: Option<String>,
+    /// Invoke: the function.
+    #[serde(default)]
+    pub function: Option<String>,
+}
+
+/// What kind of "try it" a [`TryIt`] is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TryKind {
+    #[default]
+    Http,
+    Websocket,
+    Invoke,
+}
+
+impl TryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Websocket => "websocket",
+            Self::Invoke => "invoke",
+        }
+    }
 }
 
 /// A question whose answer is saved for the report.
@@ -143,6 +187,24 @@ impl Check {
                 texts.extend(body_contains);
                 texts
             }
+            Self::Websocket {
+                url,
+                send,
+                frame_contains,
+            } => {
+                let mut texts = vec![url, frame_contains];
+                texts.extend(send);
+                texts
+            }
+            Self::Invoke {
+                function,
+                payload,
+                body_contains,
+            } => {
+                let mut texts = vec![function, payload];
+                texts.extend(body_contains);
+                texts
+            }
         }
         .into_iter()
         .map(String::as_str)
@@ -152,8 +214,55 @@ impl Check {
 
 impl TryIt {
     pub(crate) fn texts(&self) -> Vec<&str> {
-        let mut texts = vec![self.method.as_str(), self.url.as_str()];
-        texts.extend(self.body.as_deref());
-        texts
+        [&self.method, &self.url, &self.body, &self.function]
+            .into_iter()
+            .filter_map(|text| text.as_deref())
+            .collect()
+    }
+
+    /// What it does, in one line (variables as written): `GET ${URL}`, `WebSocket ${WS_URL}`,
+    /// `invoke WsBroadcast`.
+    pub fn summary(&self) -> String {
+        let text = |field: &Option<String>| field.clone().unwrap_or_default();
+        match self.kind {
+            TryKind::Http => format!("{} {}", text(&self.method), text(&self.url)),
+            TryKind::Websocket => format!("WebSocket {}", text(&self.url)),
+            TryKind::Invoke => format!("invoke {}", text(&self.function)),
+        }
+    }
+
+    /// What the kind requires and forbids, in words, when the fields do not fit it.
+    pub(crate) fn shape_problem(&self) -> Option<String> {
+        let has = |field: &Option<String>| field.is_some();
+        // (field, present) pairs: what the kind needs, and what it has no use for.
+        type Fields<'a> = &'a [(&'a str, bool)];
+        let (needs, forbids): (Fields<'_>, Fields<'_>) = match self.kind {
+            TryKind::Http => (
+                &[("method", has(&self.method)), ("url", has(&self.url))],
+                &[("function", has(&self.function))],
+            ),
+            TryKind::Websocket => (
+                &[("url", has(&self.url))],
+                &[
+                    ("method", has(&self.method)),
+                    ("function", has(&self.function)),
+                ],
+            ),
+            TryKind::Invoke => (
+                &[("function", has(&self.function))],
+                &[("method", has(&self.method)), ("url", has(&self.url))],
+            ),
+        };
+        let kind = self.kind.as_str();
+        if let Some((field, _)) = needs.iter().find(|(_, present)| !present) {
+            return Some(format!(
+                "try-it \"{}\" ({kind}) needs `{field}`",
+                self.title
+            ));
+        }
+        forbids
+            .iter()
+            .find(|(_, present)| *present)
+            .map(|(field, _)| format!("try-it \"{}\" ({kind}) takes no `{field}`", self.title))
     }
 }

@@ -206,6 +206,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
         for message in unknown_refs(check_texts, &known, "a check") {
             report(line, message);
         }
+        for problem in block.try_it.iter().filter_map(TryIt::shape_problem) {
+            report(line, problem);
+        }
         let try_texts = block.try_it.iter().flat_map(TryIt::texts).collect();
         for message in unknown_refs(try_texts, &known, "a try-it request") {
             report(line, message);

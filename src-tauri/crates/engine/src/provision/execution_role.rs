@@ -43,14 +43,18 @@ pub struct Wanted {
     pub create: String,
     pub tables: Vec<String>,
     pub functions: Vec<String>,
+    pub manage_connections: bool,
 }
 
-/// The inline policy: the tables' items (and their indexes), the functions' log groups.
+/// The inline policy: the tables' items (and their indexes), the functions' log groups, and —
+/// for functions that talk to WebSocket clients — the `@connections` API of the account's APIs
+/// in the region (the API does not exist yet when the role is made).
 pub fn access_policy(
     account: &str,
     region: &str,
     tables: &[String],
     functions: &[String],
+    manage_connections: bool,
 ) -> Value {
     let mut statements = Vec::new();
     if !tables.is_empty() {
@@ -82,6 +86,14 @@ pub fn access_policy(
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": groups,
+        }));
+    }
+    if manage_connections {
+        statements.push(json!({
+            "Sid": "WebSocketConnections",
+            "Effect": "Allow",
+            "Action": "execute-api:ManageConnections",
+            "Resource": format!("arn:aws:execute-api:{region}:{account}:*/*/*/@connections/*"),
         }));
     }
     json!({"Version": "2012-10-17", "Statement": statements})
@@ -131,6 +143,7 @@ pub(super) async fn ensure(
         &context.cloud.region,
         &wanted.tables,
         &wanted.functions,
+        wanted.manage_connections,
     )
     .to_string();
     let arn = match iam.get_role().role_name(&wanted.create).send().await {
@@ -247,6 +260,7 @@ mod tests {
             "us-east-1",
             &["items".to_owned()],
             &["LambdaCRUD".to_owned()],
+            false,
         );
         let tables = &policy["Statement"][0];
         assert_eq!(
@@ -275,7 +289,18 @@ mod tests {
 
     #[test]
     fn a_lesson_without_tables_or_functions_gets_no_statements() {
-        let policy = access_policy("1", "r", &[], &[]);
+        let policy = access_policy("1", "r", &[], &[], false);
         assert_eq!(policy["Statement"], json!([]));
+    }
+
+    #[test]
+    fn websocket_functions_may_manage_connections_of_the_accounts_apis() {
+        let policy = access_policy("123456789012", "us-east-1", &[], &[], true);
+        let statement = &policy["Statement"][0];
+        assert_eq!(statement["Action"], "execute-api:ManageConnections");
+        assert_eq!(
+            statement["Resource"],
+            "arn:aws:execute-api:us-east-1:123456789012:*/*/*/@connections/*"
+        );
     }
 }

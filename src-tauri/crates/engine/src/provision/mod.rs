@@ -155,6 +155,7 @@ pub async fn perform(
                     .iter()
                     .map(|f| fill(f))
                     .collect::<Result<_, _>>()?,
+                manage_connections: a.manage_connections,
             };
             execution_role::ensure(context, a, &wanted).await
         }
@@ -169,12 +170,20 @@ pub async fn perform(
             .await
         }
         Action::CreateFunction(a) => {
+            let environment = a
+                .environment
+                .iter()
+                .map(|(name, value)| Ok((name.clone(), fill(value)?)))
+                .collect::<Result<_, ProvisionError>>()?;
             create_function(
                 context,
                 a,
-                &fill(&a.name)?,
-                &fill(&a.code)?,
-                &fill(&a.role)?,
+                &Names {
+                    name: fill(&a.name)?,
+                    code: fill(&a.code)?,
+                    role: fill(&a.role)?,
+                },
+                environment,
             )
             .await
         }
@@ -402,13 +411,24 @@ where
     Ok(())
 }
 
+/// A function's name, code and role with their variables filled.
+struct Names {
+    name: String,
+    code: String,
+    role: String,
+}
+
 async fn create_function(
     context: &Context<'_>,
     action: &CreateFunction,
-    name: &str,
-    code: &str,
-    role: &str,
+    names: &Names,
+    environment: std::collections::HashMap<String, String>,
 ) -> Result<Done, ProvisionError> {
+    let (name, code, role) = (
+        names.name.as_str(),
+        names.code.as_str(),
+        names.role.as_str(),
+    );
     let lambda = &context.cloud.lambda;
     let arn = match lambda
         .get_function_configuration()
@@ -453,6 +473,13 @@ async fn create_function(
                         )
                         .set_timeout(action.timeout)
                         .set_memory_size(action.memory_size);
+                    if !environment.is_empty() {
+                        request = request.environment(
+                            aws_sdk_lambda::types::Environment::builder()
+                                .set_variables(Some(environment))
+                                .build(),
+                        );
+                    }
                     for (key, value) in context.tags() {
                         request = request.tags(key, value);
                     }
