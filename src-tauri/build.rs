@@ -21,6 +21,9 @@ const COMMANDS: &[&str] = &[
     "save_academy_credentials",
     "clear_academy_credentials",
     "reset_sandbox",
+    "ws_connect",
+    "ws_send",
+    "invoke_function",
 ];
 
 fn main() {

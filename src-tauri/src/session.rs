@@ -12,6 +12,7 @@ use lab_engine::lesson::Library;
 use lab_engine::run::Runner;
 use lab_engine::server_feed::ServerFeed;
 use lab_engine::traffic::Recorder;
+use lab_engine::websocket;
 use lab_engine::{DataDir, Target};
 use lab_functions::Artifacts;
 use tauri::{AppHandle, Emitter};
@@ -31,6 +32,10 @@ pub struct Session {
     pub artifacts: Artifacts,
     pub recorder: Recorder,
     pub http: reqwest::Client,
+    /// The inspector's open WebSocket connections, by client id.
+    pub websockets: std::sync::Mutex<std::collections::HashMap<u64, websocket::Client>>,
+    /// Every frame of those connections; forwarded to the window as `ws-frame` events.
+    pub frames: tokio::sync::broadcast::Sender<websocket::Frame>,
     /// The task following the sandbox's feed; stopped with the session.
     feed: Option<tauri::async_runtime::JoinHandle<()>>,
 }
@@ -72,6 +77,8 @@ impl Session {
         let library = Library::load(&Library::default_dir())
             .map_err(|error| ErrorDto::new(ErrorCode::Internal, error.to_string()))?;
         forward_traffic(app.clone(), &recorder);
+        let (frames, _) = tokio::sync::broadcast::channel(1024);
+        forward_frames(app.clone(), &frames);
         let feed = match target {
             Target::Sandbox { endpoint } => Some(forward_server_feed(app.clone(), endpoint)),
             Target::Aws { .. } => None,
@@ -83,6 +90,8 @@ impl Session {
             artifacts: Artifacts::discover(),
             recorder,
             http: reqwest::Client::new(),
+            websockets: std::sync::Mutex::new(std::collections::HashMap::new()),
+            frames,
             feed,
         }))
     }
@@ -98,6 +107,23 @@ fn forward_traffic(app: AppHandle, recorder: &Recorder) {
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "the inspector fell behind the traffic");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+fn forward_frames(app: AppHandle, frames: &tokio::sync::broadcast::Sender<websocket::Frame>) {
+    let mut frames = frames.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match frames.recv().await {
+                Ok(frame) => {
+                    let _ = app.emit("ws-frame", views::frame(&frame));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the WebSocket inspector fell behind");
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }

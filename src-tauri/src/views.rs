@@ -163,6 +163,16 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
             text("operation").unwrap_or_default(),
             text("table").unwrap_or_default()
         ),
+        "apigateway" if kind == "websocket" => format!(
+            "{} → {}",
+            text("eventType").unwrap_or_default(),
+            text("routeKey").unwrap_or_else(|| "no route".to_owned())
+        ),
+        "apigateway" if kind == "connections" => format!(
+            "{} {}",
+            text("operation").unwrap_or_default(),
+            text("connectionId").unwrap_or_default()
+        ),
         "apigateway" => {
             let route = text("routeKey").unwrap_or_else(|| "no route".to_owned());
             format!(
@@ -181,6 +191,12 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
             .and_then(Value::as_str)
             .map(str::to_owned),
     };
+    let connection_id = text("connectionId").or_else(|| {
+        record
+            .pointer("/event/requestContext/connectionId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
     let log = record
         .get("log")
         .and_then(Value::as_array)
@@ -206,6 +222,7 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
             .unwrap_or_default(),
         title,
         request_id,
+        connection_id,
         // An item change: the key it touched, and the item as it is now (none once deleted).
         event: pretty(record.get("event").or_else(|| record.get("key"))),
         answer: pretty(record.get("answer").or_else(|| record.get("item"))),
@@ -220,6 +237,26 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
             .and_then(Value::as_f64),
         raw: serde_json::to_string_pretty(record).unwrap_or_default(),
     })
+}
+
+pub fn frame(frame: &lab_engine::websocket::Frame) -> lab_contract::WsFrameView {
+    let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    lab_contract::WsFrameView {
+        client: small(frame.client),
+        seq: small(frame.seq),
+        direction: match frame.direction {
+            lab_engine::websocket::Direction::Sent => "sent",
+            lab_engine::websocket::Direction::Received => "received",
+        }
+        .to_owned(),
+        at_ms: frame.at_ms as f64,
+        opcode: frame.opcode.to_owned(),
+        size: u32::try_from(frame.size).unwrap_or(u32::MAX),
+        text: frame.text.clone(),
+        base64: frame.base64.clone(),
+        close_code: frame.close_code,
+        close_reason: frame.close_reason.clone(),
+    }
 }
 
 pub fn resource(resource: &Resource, journaled: bool) -> ResourceView {
@@ -272,6 +309,33 @@ mod tests {
         assert_eq!(view.log.len(), 2);
         assert!(view.event.unwrap().contains("requestContext"));
         assert_eq!(view.duration_ms, Some(1.5));
+    }
+
+    #[test]
+    fn websocket_records_name_their_connection() {
+        let message = serde_json::json!({
+            "id": 3, "time": 1.0, "service": "apigateway", "kind": "websocket",
+            "eventType": "MESSAGE", "routeKey": "$default", "connectionId": "abc=",
+            "requestId": "r1",
+        });
+        let view = server_record(&message).unwrap();
+        assert_eq!(view.title, "MESSAGE → $default");
+        assert_eq!(view.connection_id.as_deref(), Some("abc="));
+        let post = serde_json::json!({
+            "id": 4, "time": 2.0, "service": "apigateway", "kind": "connections",
+            "operation": "PostToConnection", "connectionId": "abc=", "status": 410,
+        });
+        let view = server_record(&post).unwrap();
+        assert_eq!(view.title, "PostToConnection abc=");
+        assert_eq!(view.status, Some(410));
+        let invocation = serde_json::json!({
+            "id": 5, "time": 3.0, "service": "lambda", "kind": "invocation", "function": "WsDefault",
+            "event": {"requestContext": {"requestId": "r1", "connectionId": "abc="}},
+        });
+        assert_eq!(
+            server_record(&invocation).unwrap().connection_id.as_deref(),
+            Some("abc=")
+        );
     }
 
     #[test]

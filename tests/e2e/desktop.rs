@@ -246,6 +246,27 @@ pub async fn wait_for_text(client: &Client, css: &str, expected: &str) -> Result
     }
 }
 
+/// Waits until the element `css` holds text containing `expected`, clipped or not (its
+/// `textContent`, where [`wait_for_text`] sees only what is rendered visible).
+pub async fn wait_for_content(client: &Client, css: &str, expected: &str) -> Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let content = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.prop("textContent").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if let Some(content) = &content
+            && content.contains(expected)
+        {
+            return Ok(content.clone());
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("{css} never held {expected:?}; it holds {content:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Runs the selected lesson's step `step` from its button and waits until it is done.
 pub async fn run_step(client: &Client, step: &str) -> Result<()> {
     click(client, &format!("#step-list .step[data-id='{step}']")).await?;

@@ -10,3 +10,4 @@ mod instructor;
 mod settings;
 mod setup_panel;
 mod walkthrough;
+mod websocket;

@@ -11,3 +11,4 @@ pub mod lessons;
 pub mod resources;
 pub mod settings;
 pub mod traffic;
+pub mod websocket;

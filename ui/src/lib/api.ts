@@ -19,6 +19,12 @@ import type {
   TargetChoice,
   TeardownView,
   TryItRequest,
+  InvokeRequest,
+  InvokeResultView,
+  WsConnectRequest,
+  WsConnectionView,
+  WsFrameView,
+  WsSendRequest,
 } from "./bindings";
 
 const ERROR_CODES: readonly ErrorCode[] = ["invalid_input", "target_unavailable", "internal"];
@@ -76,6 +82,7 @@ export interface Events {
   traffic: ExchangeView;
   server: ServerRecord;
   "teardown-progress": RemovalView;
+  "ws-frame": WsFrameView;
 }
 
 /** Calls `handler` with every `name` event until the returned function is called. */
@@ -97,3 +104,8 @@ export const saveAcademyCredentials = (text: string): Promise<Settings> =>
   call("save_academy_credentials", { text });
 export const clearAcademyCredentials = (): Promise<Settings> => call("clear_academy_credentials");
 export const resetSandbox = (): Promise<Settings> => call("reset_sandbox");
+export const wsConnect = (request: WsConnectRequest): Promise<WsConnectionView> =>
+  call("ws_connect", { request });
+export const wsSend = (request: WsSendRequest): Promise<void> => call("ws_send", { request });
+export const invokeFunction = (request: InvokeRequest): Promise<InvokeResultView> =>
+  call("invoke_function", { request });

@@ -196,6 +196,11 @@ title: string,
  */
 request_id: string | null, 
 /**
+ * The WebSocket connection it concerns (WebSocket events, `@connections` calls, and the
+ * invocations they caused).
+ */
+connection_id: string | null, 
+/**
  * The event the function received (for an item change: the item's key), pretty JSON.
  */
 event: string | null, 
@@ -212,6 +217,66 @@ log: Array<string>, status: number | null, duration_ms: number | null,
  * The whole record, pretty JSON.
  */
 raw: string, };
+
+/**
+ * Opening a WebSocket connection from the inspector.
+ */
+export type WsConnectRequest = { 
+/**
+ * `ws://…` or `wss://…`, query string included.
+ */
+url: string, headers: Array<Header>, };
+
+/**
+ * An open inspector connection.
+ */
+export type WsConnectionView = { client: number, url: string, 
+/**
+ * The `x-serverless-lab-client` header it connected with: the sandbox's `$connect`
+ * record carries it, which tells the inspector the connection id API Gateway gave it.
+ */
+tag: string, };
+
+/**
+ * A frame the student sends: `text` (with `text`), `binary` (with `base64`), `ping`, or
+ * `close` (with `close_code` and `close_reason`).
+ */
+export type WsSendRequest = { client: number, opcode: string, text: string | null, base64: string | null, close_code: number | null, close_reason: string | null, };
+
+/**
+ * One WebSocket frame, either way. Sent as the `ws-frame` event.
+ */
+export type WsFrameView = { client: number, seq: number, 
+/**
+ * `sent` or `received`.
+ */
+direction: string, 
+/**
+ * Milliseconds since the epoch.
+ */
+at_ms: number, 
+/**
+ * `text`, `binary`, `ping`, `pong` or `close`.
+ */
+opcode: string, size: number, text: string | null, base64: string | null, close_code: number | null, close_reason: string | null, };
+
+/**
+ * Invoking a function from a step's "try it".
+ */
+export type InvokeRequest = { function: string, 
+/**
+ * The event, JSON.
+ */
+payload: string, };
+
+/**
+ * What an invocation answered.
+ */
+export type InvokeResultView = { function: string, 
+/**
+ * Lambda's `FunctionError` (`Unhandled`) when the function failed.
+ */
+function_error: string | null, payload: string, duration_ms: number, };
 
 /**
  * A resource the journal holds (or teardown found by its tags).

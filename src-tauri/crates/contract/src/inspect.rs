@@ -56,6 +56,9 @@ pub struct ServerRecord {
     pub title: String,
     /// The API Gateway request id (`apigw-requestid`), which links a request to its exchange.
     pub request_id: Option<String>,
+    /// The WebSocket connection it concerns (WebSocket events, `@connections` calls, and the
+    /// invocations they caused).
+    pub connection_id: Option<String>,
     /// The event the function received (for an item change: the item's key), pretty JSON.
     pub event: Option<String>,
     /// What the function (or the gateway) answered (for an item change: the item as it is
@@ -67,4 +70,70 @@ pub struct ServerRecord {
     pub duration_ms: Option<f64>,
     /// The whole record, pretty JSON.
     pub raw: String,
+}
+
+/// Opening a WebSocket connection from the inspector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WsConnectRequest {
+    /// `ws://…` or `wss://…`, query string included.
+    pub url: String,
+    pub headers: Vec<Header>,
+}
+
+/// An open inspector connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WsConnectionView {
+    pub client: u32,
+    pub url: String,
+    /// The `x-serverless-lab-client` header it connected with: the sandbox's `$connect`
+    /// record carries it, which tells the inspector the connection id API Gateway gave it.
+    pub tag: String,
+}
+
+/// A frame the student sends: `text` (with `text`), `binary` (with `base64`), `ping`, or
+/// `close` (with `close_code` and `close_reason`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WsSendRequest {
+    pub client: u32,
+    pub opcode: String,
+    pub text: Option<String>,
+    pub base64: Option<String>,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+}
+
+/// One WebSocket frame, either way. Sent as the `ws-frame` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct WsFrameView {
+    pub client: u32,
+    pub seq: u32,
+    /// `sent` or `received`.
+    pub direction: String,
+    /// Milliseconds since the epoch.
+    pub at_ms: f64,
+    /// `text`, `binary`, `ping`, `pong` or `close`.
+    pub opcode: String,
+    pub size: u32,
+    pub text: Option<String>,
+    pub base64: Option<String>,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+}
+
+/// Invoking a function from a step's "try it".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InvokeRequest {
+    pub function: String,
+    /// The event, JSON.
+    pub payload: String,
+}
+
+/// What an invocation answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct InvokeResultView {
+    pub function: String,
+    /// Lambda's `FunctionError` (`Unhandled`) when the function failed.
+    pub function_error: Option<String>,
+    pub payload: String,
+    pub duration_ms: f64,
 }

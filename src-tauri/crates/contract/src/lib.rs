@@ -14,7 +14,10 @@ mod settings;
 
 pub use error::{ErrorCode, ErrorDto};
 pub use info::{AppInfo, TargetInfo};
-pub use inspect::{ExchangeView, Header, ServerRecord, TryItRequest};
+pub use inspect::{
+    ExchangeView, Header, InvokeRequest, InvokeResultView, ServerRecord, TryItRequest,
+    WsConnectRequest, WsConnectionView, WsFrameView, WsSendRequest,
+};
 pub use lesson::{
     LessonEvent, LessonSummary, LessonTarget, LessonView, QuestionView, StepView, TryItView,
     Variable,

@@ -187,7 +187,7 @@ async fn sdk_config(target: &Target) -> SdkConfig {
 
 /// An AWS SDK error in one line: `Code: message` when the service said so, else the whole
 /// error chain (a connection failure, a timeout).
-pub(crate) fn describe_error<E>(error: &E) -> String
+pub fn describe_error<E>(error: &E) -> String
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
 {

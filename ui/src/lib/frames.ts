@@ -1,0 +1,104 @@
+// Linking WebSocket frames to what the sandbox did: the connection id API Gateway gave a client
+// (from its $connect record, whose event carries the handshake's x-serverless-lab-client header),
+// and, for each frame, the records that explain it — the message's route and invocation for a
+// frame sent, the @connections post or the route's reply for a frame received.
+import type { ServerRecord, WsFrameView } from "./bindings";
+
+export const CLIENT_HEADER = "x-serverless-lab-client";
+
+/** A record's whole JSON, or an empty object when it cannot be read. */
+export function rawOf(record: ServerRecord): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(record.raw);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function at(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** The connection id of the client that connected with `tag`, once its $connect is recorded. */
+export function connectionIdOf(tag: string, records: ServerRecord[]): string | null {
+  for (const record of records) {
+    if (record.kind !== "websocket") continue;
+    const raw = rawOf(record);
+    if (raw.eventType !== "CONNECT") continue;
+    if (at(raw, "event", "headers", CLIENT_HEADER) === tag) return record.connection_id;
+  }
+  return null;
+}
+
+/** The text a record carries under `key` (`message`, `reply`, `data`), as the sandbox keeps it. */
+function textUnder(raw: Record<string, unknown>, key: string): unknown {
+  return at(raw, key, "text");
+}
+
+/** The server records that explain `frame` on connection `connectionId`. */
+export function recordsForFrame(
+  frame: WsFrameView,
+  connectionId: string | null,
+  records: ServerRecord[],
+): ServerRecord[] {
+  if (!connectionId) return [];
+  const mine = records.filter((record) => record.connection_id === connectionId);
+  const gateway = mine.filter((record) => record.service === "apigateway");
+  let matched: ServerRecord[] = [];
+  if (frame.opcode === "close") {
+    matched = gateway.filter((record) => rawOf(record).eventType === "DISCONNECT");
+  } else if (frame.direction === "sent" && frame.text !== null) {
+    matched = gateway.filter(
+      (record) => rawOf(record).eventType === "MESSAGE" && textUnder(rawOf(record), "message") === frame.text,
+    );
+  } else if (frame.direction === "received" && frame.text !== null) {
+    const errorRequest = errorFrameRequestId(frame.text);
+    matched = gateway.filter((record) => {
+      const raw = rawOf(record);
+      if (record.kind === "connections") return textUnder(raw, "data") === frame.text;
+      if (errorRequest) return raw.requestId === errorRequest;
+      return textUnder(raw, "reply") === frame.text;
+    });
+  }
+  // Each gateway record brings the invocations it caused (same request id).
+  const requestIds = new Set(matched.map((record) => record.request_id).filter((id) => id !== null));
+  const invocations = mine.filter(
+    (record) => record.service === "lambda" && record.request_id !== null && requestIds.has(record.request_id),
+  );
+  // The gateway's records first (what it did with the frame), then the functions it ran.
+  const byTime = (a: ServerRecord, b: ServerRecord) => a.time - b.time;
+  return [...matched.sort(byTime), ...invocations.sort(byTime)];
+}
+
+/** The request id of an API Gateway error frame (`{"message": …, "connectionId": …, "requestId": …}`). */
+export function errorFrameRequestId(text: string): string | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null) return null;
+    const frame = value as Record<string, unknown>;
+    return typeof frame.message === "string" && typeof frame.connectionId === "string" && typeof frame.requestId === "string"
+      ? frame.requestId
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A frame's payload for the list: pretty JSON when it is JSON, else the text as it is. */
+export function preview(frame: WsFrameView): string {
+  if (frame.opcode === "close") {
+    return `close ${frame.close_code ?? "(no status)"}${frame.close_reason ? ` ${frame.close_reason}` : ""}`;
+  }
+  if (frame.text === null) return frame.base64 ? `base64 ${frame.base64}` : "";
+  try {
+    return JSON.stringify(JSON.parse(frame.text), null, 2);
+  } catch {
+    return frame.text;
+  }
+}
