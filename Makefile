@@ -101,11 +101,12 @@ test-aws: lambdas
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --quiet -p lab-contract committed_bindings_are_fresh
 
-## bench: the sandbox's DynamoDB, Lambda and API Gateway against a loopback floor, and lesson 1's provision/teardown times (release build)
-bench:
+## bench: the sandbox's DynamoDB, Lambda, API Gateway and WebSocket broadcast against floors measured in the same run, and lesson 1's provision/teardown times (release build)
+bench: lambdas
 	$(CARGO) bench -p lab-sandbox --bench dynamodb
 	$(CARGO) bench -p lab-sandbox --bench lambda
 	$(CARGO) bench -p lab-sandbox --bench apigw
+	$(CARGO) bench -p lab-sandbox --bench websocket
 	$(CARGO) bench -p lab-cli --bench lesson
 
 ## lambdas: package every Lambda function for AWS and the sandbox: target/lambda/<name>/bootstrap.zip

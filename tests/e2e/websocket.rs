@@ -42,7 +42,11 @@ async fn the_websocket_lesson_connects_says_hello_and_receives_a_broadcast() -> 
     wait_for_content(client, "#ws-frames", "\"type\":\"init\"").await?;
 
     // The init frame, followed to the server side: the @connections post that sent it.
-    click(client, "#ws-frames .frame[data-direction='received'] td.data").await?;
+    click(
+        client,
+        "#ws-frames .frame[data-direction='received'] td.data",
+    )
+    .await?;
     wait_for_text(client, "#ws-server-side", "PostToConnection").await?;
     // The hello! frame: the route API Gateway chose and why, and the function it ran.
     click(client, "#ws-frames .frame[data-direction='sent'] td.data").await?;
