@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "answer",
     "send_request",
     "export_har",
+    "export_frames",
     "resources",
     "tear_down",
     "function_sources",

@@ -70,6 +70,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::answer,
             commands::traffic::send_request,
             commands::traffic::export_har,
+            commands::traffic::export_frames,
             commands::websocket::ws_connect,
             commands::websocket::ws_send,
             commands::websocket::invoke_function,

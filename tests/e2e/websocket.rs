@@ -59,6 +59,20 @@ async fn the_websocket_lesson_connects_says_hello_and_receives_a_broadcast() -> 
     wait_for_text(client, "#ws-invocations", "\"sent\":1").await?;
     wait_for_content(client, "#ws-frames", "IB3202").await?;
 
+    // The frames, exported as JSON under the data directory.
+    click(client, "#ws-export").await?;
+    let saved = wait_for_text(client, "#ws-saved", "websocket-").await?;
+    let path = saved.trim_start_matches("Saved").trim();
+    let exported: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let frames = exported["frames"].as_array().cloned().unwrap_or_default();
+    assert!(
+        frames.iter().any(|frame| frame["direction"] == "received"
+            && frame["text"]
+                .as_str()
+                .is_some_and(|text| text.contains("IB3202"))),
+        "the export holds the broadcast frame: {exported}"
+    );
+
     click(client, "#ws-close").await?;
     wait_for(client, "#ws-state[data-state='closed']", 20).await?;
     tear_down_everything(client).await?;

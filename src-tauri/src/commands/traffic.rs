@@ -44,12 +44,34 @@ pub async fn send_request(
 /// Saves a HAR file of the captured traffic under `<data dir>/exports/` and answers its path.
 #[tauri::command]
 pub fn export_har(state: tauri::State<'_, AppState>, har: String) -> Result<String, ErrorDto> {
+    save_export(&state, "traffic", "har", &har)
+}
+
+/// Saves the WebSocket inspector's frames (JSON) under `<data dir>/exports/` and answers its path.
+#[tauri::command]
+pub fn export_frames(state: tauri::State<'_, AppState>, json: String) -> Result<String, ErrorDto> {
+    if serde_json::from_str::<serde_json::Value>(&json).is_err() {
+        return Err(ErrorDto::new(
+            ErrorCode::InvalidInput,
+            "the frames are not JSON",
+        ));
+    }
+    save_export(&state, "websocket", "json", &json)
+}
+
+/// Writes `<data dir>/exports/<prefix>-<millis>.<extension>`; answers its path.
+fn save_export(
+    state: &AppState,
+    prefix: &str,
+    extension: &str,
+    content: &str,
+) -> Result<String, ErrorDto> {
     let dir = state.data_dir.path().join("exports");
     std::fs::create_dir_all(&dir).map_err(|error| ErrorDto::internal(&error))?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis());
-    let path = dir.join(format!("traffic-{stamp}.har"));
-    std::fs::write(&path, har).map_err(|error| ErrorDto::internal(&error))?;
+    let path = dir.join(format!("{prefix}-{stamp}.{extension}"));
+    std::fs::write(&path, content).map_err(|error| ErrorDto::internal(&error))?;
     Ok(path.display().to_string())
 }

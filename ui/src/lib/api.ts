@@ -95,6 +95,8 @@ export function on<K extends keyof Events>(
 
 /** Saves a HAR file of the traffic in the app's data directory; answers its path. */
 export const exportHar = (har: string): Promise<string> => call("export_har", { har });
+/** Saves the WebSocket inspector's frames as JSON in the app's data directory; answers its path. */
+export const exportFrames = (json: string): Promise<string> => call("export_frames", { json });
 export const tables = (): Promise<string[]> => call("tables");
 export const scanItems = (table: string, limit: number, start: string | null): Promise<ItemPage> =>
   call("scan_items", { table, limit, start });

@@ -100,6 +100,17 @@ class WebSocketInspector {
     }
   }
 
+  /** Saves the frames under the data directory's `exports/`; answers the file's path. */
+  async saveFrames(): Promise<string | null> {
+    this.error = null;
+    try {
+      return await api.exportFrames(this.exportJson());
+    } catch (thrown) {
+      this.error = thrown as ErrorDto;
+      return null;
+    }
+  }
+
   clear(): void {
     this.frames = [];
     this.selected = null;

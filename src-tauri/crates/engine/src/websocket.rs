@@ -266,6 +266,8 @@ mod tests {
     use super::*;
 
     /// A one-connection echo server on loopback that also records the handshake's headers.
+    // tungstenite's handshake callback returns its large error response type by value.
+    #[allow(clippy::result_large_err)]
     async fn echo_server() -> (String, tokio::task::JoinHandle<Vec<(String, String)>>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("ws://{}", listener.local_addr().unwrap());
