@@ -324,6 +324,29 @@ async fn connect_refuses_the_handshake_as_aws_does() {
         "{refused}"
     );
 
+    // An authorizer on $connect is not evaluated by the sandbox: nobody gets in.
+    let apigw = setup.sandbox.apigw();
+    let routes = apigw
+        .get_routes()
+        .api_id(&setup.api_id)
+        .send()
+        .await
+        .unwrap();
+    let connect_route = routes
+        .items()
+        .iter()
+        .find(|route| route.route_key() == Some("$connect"))
+        .unwrap();
+    apigw
+        .update_route()
+        .api_id(&setup.api_id)
+        .route_id(connect_route.route_id().unwrap())
+        .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::AwsIam)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_of(connect(&setup.url, &[]).await), 401);
+
     // Without a $connect route every handshake is accepted.
     let open = setup_with(Config::default(), &["$default"], true).await;
     let mut socket = connect(&open.url, &[]).await.unwrap();

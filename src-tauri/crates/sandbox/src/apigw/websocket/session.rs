@@ -138,6 +138,16 @@ impl ApiGateway {
         record["query"] = json!(handshake.query);
         if let Some(route) = target.route("$connect") {
             record["routeKey"] = json!("$connect");
+            if route.authorization_type != "NONE" {
+                // Authorizers are stored but not evaluated yet: refuse rather than let anyone in.
+                record["status"] = json!(401);
+                record["error"] = json!(format!(
+                    "$connect uses {} authorization, which the sandbox does not evaluate yet: the connection is refused",
+                    route.authorization_type
+                ));
+                self.record(record);
+                return message(StatusCode::UNAUTHORIZED, "Unauthorized");
+            }
             let event =
                 events::connect(&connection, handshake.headers, handshake.query, &request_id);
             match self
