@@ -593,3 +593,106 @@ async fn deleting_the_api_drops_its_clients() {
     let frame = close_frame(&mut socket).await.expect("a close frame");
     assert_eq!(u16::from(frame.code), 1001);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_and_boto3_manage_connections() {
+    use crate::outside_clients::{run, stdout_json};
+    let tools = lab_testkit::python_tools();
+    let setup = setup().await;
+    let mut socket = connect(&setup.url, &[("user-agent", "lab-test")])
+        .await
+        .unwrap();
+    let id = echo(&mut socket).await["requestContext"]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let home = tempfile::tempdir().unwrap();
+    let stage_url = setup.url.replacen("ws://", "http://", 1);
+
+    // The AWS CLI, at the stage's URL as the course's commands use it.
+    let data = home.path().join("data.json");
+    std::fs::write(&data, r#"{"from":"cli"}"#).unwrap();
+    let aws = |args: &[&str]| {
+        let mut all = vec![
+            "apigatewaymanagementapi",
+            "--endpoint-url",
+            stage_url.as_str(),
+        ];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--output", "json"]);
+        run(tools.join("bin/aws"), &all, home.path())
+    };
+    let data_arg = format!("fileb://{}", data.display());
+    let posted = aws(&[
+        "post-to-connection",
+        "--connection-id",
+        &id,
+        "--data",
+        &data_arg,
+    ]);
+    assert!(
+        posted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&posted.stderr)
+    );
+    assert_eq!(next_text(&mut socket).await, r#"{"from":"cli"}"#);
+    let described = stdout_json(&aws(&["get-connection", "--connection-id", &id]));
+    assert_eq!(described["Identity"]["SourceIp"], "127.0.0.1");
+    assert_eq!(described["Identity"]["UserAgent"], "lab-test");
+    assert!(described["ConnectedAt"].is_string() && described["LastActiveAt"].is_string());
+
+    // boto3, at the sandbox's root, as a function's client with AWS_ENDPOINT_URL would be.
+    let script = r#"
+import sys, boto3
+client = boto3.client("apigatewaymanagementapi", endpoint_url=sys.argv[1])
+client.post_to_connection(ConnectionId=sys.argv[2], Data=b"from boto3")
+try:
+    client.post_to_connection(ConnectionId="Nope0000000000A=", Data=b"x")
+except client.exceptions.GoneException as error:
+    print(error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"])
+"#;
+    let output = run(
+        tools.join("bin/python"),
+        &["-c", script, &setup.sandbox.running.endpoint(), &id],
+        home.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "GoneException 410"
+    );
+    assert_eq!(next_text(&mut socket).await, "from boto3");
+
+    let deleted = aws(&["delete-connection", "--connection-id", &id]);
+    assert!(
+        deleted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deleted.stderr)
+    );
+    let frame = close_frame(&mut socket).await.expect("a close frame");
+    assert_eq!(u16::from(frame.code), 1000);
+    let gone = aws(&["get-connection", "--connection-id", &id]);
+    assert!(!gone.status.success());
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("GoneException"),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
+}
+
+#[tokio::test]
+async fn host_style_urls_reach_the_api_too() {
+    let setup = setup().await;
+    let port = setup.sandbox.running.local_addr().port();
+    let host = format!("{}.execute-api.localhost:{port}", setup.api_id);
+    let mut socket = connect(&format!("ws://127.0.0.1:{port}/prod"), &[("host", &host)])
+        .await
+        .unwrap();
+    let event = echo(&mut socket).await;
+    assert_eq!(event["requestContext"]["domainName"], host.as_str());
+    assert_eq!(event["requestContext"]["stage"], "prod");
+}
