@@ -22,13 +22,19 @@ pub fn run(program: PathBuf, args: &[&str], home: &std::path::Path) -> Output {
         .expect("the client runs")
 }
 
-pub fn stdout_json(output: &Output) -> serde_json::Value {
+/// The standard output of a command that must have succeeded.
+pub fn stdout_text(output: &Output) -> String {
     assert!(
         output.status.success(),
         "exit {}: {}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stdout_json(output: &Output) -> serde_json::Value {
+    stdout_text(output);
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
             "not JSON ({error}): {}",
@@ -164,13 +170,8 @@ print(json.loads(answer["Payload"].read())["sum"])
         &["-c", script, &sandbox.running.endpoint()],
         home.path(),
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
+        stdout_text(&output).trim(),
         "[2, 3]\nConditionalCheckFailedException\n5"
     );
 }

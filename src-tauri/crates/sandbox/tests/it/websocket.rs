@@ -180,6 +180,16 @@ async fn record_of(sandbox: &Sandbox, id: &str, event_type: &str) -> Value {
     panic!("no {event_type} record for connection {id}");
 }
 
+/// A client connected as `lab-test`, and its connection id (from an echo).
+async fn connected(url: &str) -> (Socket, String) {
+    let mut socket = connect(url, &[("user-agent", "lab-test")]).await.unwrap();
+    let id = echo(&mut socket).await["requestContext"]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (socket, id)
+}
+
 /// Sends `{"action":"echo"}` and returns the event the function got.
 async fn echo(socket: &mut Socket) -> Value {
     socket
@@ -370,13 +380,7 @@ async fn without_a_default_route_unmatched_messages_are_forbidden() {
 #[tokio::test]
 async fn the_connections_api_posts_describes_and_deletes() {
     let setup = setup().await;
-    let mut socket = connect(&setup.url, &[("user-agent", "lab-test")])
-        .await
-        .unwrap();
-    let id = echo(&mut socket).await["requestContext"]["connectionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mut socket, id) = connected(&setup.url).await;
     let callback = setup.url.replacen("ws://", "http://", 1);
 
     // Through the invoke URL, as `https://{domainName}/{stage}` is on AWS.
@@ -596,16 +600,10 @@ async fn deleting_the_api_drops_its_clients() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_aws_cli_and_boto3_manage_connections() {
-    use crate::outside_clients::{run, stdout_json};
+    use crate::outside_clients::{run, stdout_json, stdout_text};
     let tools = lab_testkit::python_tools();
     let setup = setup().await;
-    let mut socket = connect(&setup.url, &[("user-agent", "lab-test")])
-        .await
-        .unwrap();
-    let id = echo(&mut socket).await["requestContext"]["connectionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mut socket, id) = connected(&setup.url).await;
     let home = tempfile::tempdir().unwrap();
     let stage_url = setup.url.replacen("ws://", "http://", 1);
 
@@ -656,15 +654,7 @@ except client.exceptions.GoneException as error:
         &["-c", script, &setup.sandbox.running.endpoint(), &id],
         home.path(),
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        "GoneException 410"
-    );
+    assert_eq!(stdout_text(&output).trim(), "GoneException 410");
     assert_eq!(next_text(&mut socket).await, "from boto3");
 
     let deleted = aws(&["delete-connection", "--connection-id", &id]);
