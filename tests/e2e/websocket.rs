@@ -48,10 +48,12 @@ async fn the_websocket_lesson_connects_says_hello_and_receives_a_broadcast() -> 
     )
     .await?;
     wait_for_text(client, "#ws-server-side", "PostToConnection").await?;
-    // The hello! frame: the route API Gateway chose and why, and the function it ran.
     click(client, "#ws-frames .frame[data-direction='sent'] td.data").await?;
+    // The hello! frame: the route API Gateway chose and why, the function it ran, and what the
+    // function posted through @connections.
     let server = wait_for_text(client, "#ws-server-side", "MESSAGE → $default").await?;
     assert!(server.contains("WsDefault"), "{server}");
+    assert!(server.contains("PostToConnection"), "{server}");
     desktop.screenshot("websocket.png").await?;
 
     // A broadcast from the step's invoke "try it" reaches the open connection.

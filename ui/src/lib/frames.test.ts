@@ -44,6 +44,18 @@ const records = [
     kind: "invocation",
     request_id: "r2",
     connection_id: "c1=",
+    time: 100,
+    duration_ms: 20,
+  }),
+  // Posted by that invocation to someone else, who was gone; and a post long after.
+  record(8, { kind: "connections", connectionId: "gone=", requestId: "p8", data: { text: "x" } }, {
+    kind: "connections",
+    time: 95,
+    status: 410,
+  }),
+  record(9, { kind: "connections", connectionId: "gone=", requestId: "p9", data: { text: "y" } }, {
+    kind: "connections",
+    time: 500,
   }),
   record(4, { kind: "connections", connectionId: "c1=", requestId: "p1", data: { text: '{"type":"init"}' } }, { kind: "connections" }),
   record(5, { eventType: "MESSAGE", connectionId: "c1=", requestId: "r5", message: { text: "fail" } }),
@@ -57,9 +69,9 @@ describe("linking frames to the server side", () => {
     expect(connectionIdOf("tag-2", records)).toBeNull();
   });
 
-  it("links a sent frame to its message record and the invocation it caused", () => {
+  it("links a sent frame to its message record, the invocation it caused and what that posted", () => {
     const linked = recordsForFrame(frame("sent", "hello!"), "c1=", records).map((r) => r.id);
-    expect(linked).toEqual([2, 3]);
+    expect(linked).toEqual([2, 3, 8]);
   });
 
   it("links a received frame to the @connections post that sent it", () => {

@@ -66,14 +66,30 @@ export function recordsForFrame(
       return textUnder(raw, "reply") === frame.text;
     });
   }
-  // Each gateway record brings the invocations it caused (same request id).
+  // Each gateway record brings the invocations it caused (same request id), and each invocation
+  // the @connections calls made while it ran — to any connection, 410s included.
   const requestIds = new Set(matched.map((record) => record.request_id).filter((id) => id !== null));
   const invocations = mine.filter(
     (record) => record.service === "lambda" && record.request_id !== null && requestIds.has(record.request_id),
   );
-  // The gateway's records first (what it did with the frame), then the functions it ran.
+  const posts = records.filter(
+    (record) =>
+      record.kind === "connections" &&
+      !matched.includes(record) &&
+      invocations.some((invocation) => madeDuring(record, invocation)),
+  );
+  // The gateway's records first (what it did with the frame), then the functions it ran, then
+  // what those functions posted.
   const byTime = (a: ServerRecord, b: ServerRecord) => a.time - b.time;
-  return [...matched.sort(byTime), ...invocations.sort(byTime)];
+  return [...matched.sort(byTime), ...invocations.sort(byTime), ...posts.sort(byTime)];
+}
+
+/** Whether `call` (recorded when it finished) happened while `invocation` ran (which is
+ * recorded when it finished, with its duration). Times are whole milliseconds. */
+export function madeDuring(call: ServerRecord, invocation: ServerRecord): boolean {
+  const end = invocation.time;
+  const start = end - Math.ceil(invocation.duration_ms ?? 0) - 1;
+  return call.time >= start && call.time <= end;
 }
 
 /** The request id of an API Gateway error frame (`{"message": …, "connectionId": …, "requestId": …}`). */
