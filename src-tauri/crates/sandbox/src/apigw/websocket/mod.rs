@@ -141,9 +141,13 @@ impl Connections {
             .cloned()
             .collect();
         for live in doomed {
-            let _ = live
-                .outbound
-                .try_send(Outbound::Close(Close::new(1001, "Going away")));
+            let close = Outbound::Close(Close::new(1001, "Going away"));
+            if let Err(mpsc::error::TrySendError::Full(close)) = live.outbound.try_send(close) {
+                // A client that is slow to read still gets its close, after what is queued.
+                tokio::spawn(async move {
+                    let _ = live.outbound.send(close).await;
+                });
+            }
         }
     }
 
