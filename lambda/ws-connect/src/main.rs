@@ -5,19 +5,17 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::tracing::info;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use ws_kit::{Connections, reply};
+use ws_kit::Connections;
+use ws_kit::reply::{self, NotWebSocketEvent};
 
 async fn handle(
     connections: &Connections,
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let context = &event.payload.request_context;
-    let connection_id = context
-        .connection_id
-        .as_deref()
-        .ok_or("the event has no requestContext.connectionId: is this a WebSocket $connect?")?;
-    let callback_url = reply::callback_url(context)
-        .ok_or("the event has no requestContext.domainName or stage")?;
+    let connection_id = reply::connection_id(context)?;
+    let callback_url =
+        reply::callback_url(context).ok_or(NotWebSocketEvent("domainName or stage"))?;
     connections
         .add(connection_id, &callback_url, context.connected_at)
         .await?;

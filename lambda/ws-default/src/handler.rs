@@ -61,12 +61,9 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
     let context = &request.request_context;
-    let connection_id = context
-        .connection_id
-        .as_deref()
-        .ok_or("the event has no requestContext.connectionId: is this a WebSocket message?")?;
-    let callback_url = reply::callback_url(context)
-        .ok_or("the event has no requestContext.domainName or stage")?;
+    let connection_id = reply::connection_id(context)?;
+    let callback_url =
+        reply::callback_url(context).ok_or(reply::NotWebSocketEvent("domainName or stage"))?;
     let answer_sender = |message: Value| async move {
         let delivery = pusher
             .post(&callback_url, connection_id, message.to_string().as_bytes())

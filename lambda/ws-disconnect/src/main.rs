@@ -12,10 +12,7 @@ async fn handle(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let context = &event.payload.request_context;
-    let connection_id = context
-        .connection_id
-        .as_deref()
-        .ok_or("the event has no requestContext.connectionId: is this a WebSocket $disconnect?")?;
+    let connection_id = reply::connection_id(context)?;
     connections.remove(connection_id).await?;
     info!(
         %connection_id,

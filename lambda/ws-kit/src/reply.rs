@@ -2,6 +2,21 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequestContext};
 
+/// The event lacks a field every WebSocket route event has: it did not come from a WebSocket API.
+#[derive(Debug, thiserror::Error)]
+#[error("the event has no requestContext.{0}: is this a WebSocket API event?")]
+pub struct NotWebSocketEvent(pub &'static str);
+
+/// The connection the event is about.
+pub fn connection_id(
+    context: &ApiGatewayWebsocketProxyRequestContext,
+) -> Result<&str, NotWebSocketEvent> {
+    context
+        .connection_id
+        .as_deref()
+        .ok_or(NotWebSocketEvent("connectionId"))
+}
+
 /// Where `@connections` reaches the event's client, as AWS documents it:
 /// `https://{domainName}/{stage}`.
 pub fn callback_url(context: &ApiGatewayWebsocketProxyRequestContext) -> Option<String> {

@@ -111,27 +111,15 @@ pub async fn invoke_function(
     }
     let session = state.session(&app).await?;
     let started = std::time::Instant::now();
-    let output = session
+    let invocation = session
         .cloud
-        .lambda
-        .invoke()
-        .function_name(&request.function)
-        .payload(aws_sdk_lambda::primitives::Blob::new(request.payload))
-        .send()
+        .invoke(&request.function, &request.payload)
         .await
-        .map_err(|error| {
-            ErrorDto::new(
-                ErrorCode::InvalidInput,
-                lab_engine::cloud::describe_error(&error),
-            )
-        })?;
+        .map_err(|message| ErrorDto::new(ErrorCode::InvalidInput, message))?;
     Ok(InvokeResultView {
         function: request.function,
-        function_error: output.function_error().map(str::to_owned),
-        payload: output
-            .payload()
-            .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
-            .unwrap_or_default(),
+        function_error: invocation.function_error,
+        payload: invocation.payload,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }

@@ -152,35 +152,49 @@ pub fn describe(check: &Check, vars: &Vars) -> String {
 /// How long a WebSocket check waits for the frame it expects.
 const FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Connects with the inspector's client, sends `send`, and waits for a text frame containing
+/// `expected`.
 async fn websocket_check(url: &str, send: Option<&str>, expected: &str) -> Result<(), String> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+    use crate::websocket::{self, Direction, Outgoing};
+    let (frames, mut received) = tokio::sync::broadcast::channel(64);
+    let client = websocket::connect(url, &[], frames)
         .await
         .map_err(|error| format!("the connection was refused: {error}"))?;
     if let Some(message) = send {
-        socket
-            .send(Message::text(message))
+        client
+            .send(Outgoing::Text(message.to_owned()))
             .await
             .map_err(|error| format!("sending failed: {error}"))?;
     }
     let mut seen = Vec::new();
     let outcome = tokio::time::timeout(FRAME_WAIT, async {
-        while let Some(frame) = socket.next().await {
-            match frame {
-                Ok(Message::Text(text)) if text.contains(expected) => return Ok(()),
-                Ok(Message::Text(text)) => seen.push(text.to_string()),
-                Ok(Message::Close(frame)) => {
-                    return Err(format!("the server closed the connection: {frame:?}"));
+        loop {
+            let frame = match received.recv().await {
+                Ok(frame) if frame.direction == Direction::Received => frame,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return Err("the connection ended".to_owned()),
+            };
+            match (frame.opcode, frame.text) {
+                ("text", Some(text)) if text.contains(expected) => return Ok(()),
+                ("text", Some(text)) => seen.push(text),
+                ("close", _) => {
+                    return Err(format!(
+                        "the server closed the connection: {} {}",
+                        frame.close_code.unwrap_or_default(),
+                        frame.close_reason.unwrap_or_default()
+                    ));
                 }
-                Ok(_) => {}
-                Err(error) => return Err(format!("the connection failed: {error}")),
+                _ => {}
             }
         }
-        Err("the connection ended".to_owned())
     })
     .await;
-    let _ = socket.close(None).await;
+    let _ = client
+        .send(Outgoing::Close {
+            code: 1000,
+            reason: String::new(),
+        })
+        .await;
     match outcome {
         Ok(result) => result,
         Err(_) if seen.is_empty() => Err(format!("no frame within {}s", FRAME_WAIT.as_secs())),
@@ -194,19 +208,9 @@ async fn invoke_check(
     payload: &str,
     body_contains: Option<&str>,
 ) -> Result<(), String> {
-    let output = cloud
-        .lambda
-        .invoke()
-        .function_name(function)
-        .payload(aws_sdk_lambda::primitives::Blob::new(payload))
-        .send()
-        .await
-        .map_err(|error| describe_error(&error))?;
-    let answer = output
-        .payload()
-        .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
-        .unwrap_or_default();
-    if let Some(kind) = output.function_error() {
+    let invocation = cloud.invoke(function, payload).await?;
+    let answer = invocation.payload;
+    if let Some(kind) = invocation.function_error {
         return Err(format!("the function failed ({kind}): {answer}"));
     }
     match body_contains {

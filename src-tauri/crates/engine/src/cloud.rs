@@ -185,9 +185,39 @@ async fn sdk_config(target: &Target) -> SdkConfig {
     }
 }
 
+/// What invoking a function answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// Lambda's `FunctionError` (`Unhandled`) when the function failed.
+    pub function_error: Option<String>,
+    /// The function's answer (or its error document), as text.
+    pub payload: String,
+}
+
+impl Cloud {
+    /// Invokes `function` with the event `payload` (synchronously, as `aws lambda invoke`).
+    pub async fn invoke(&self, function: &str, payload: &str) -> Result<Invocation, String> {
+        let output = self
+            .lambda
+            .invoke()
+            .function_name(function)
+            .payload(aws_sdk_lambda::primitives::Blob::new(payload))
+            .send()
+            .await
+            .map_err(|error| describe_error(&error))?;
+        Ok(Invocation {
+            function_error: output.function_error().map(str::to_owned),
+            payload: output
+                .payload()
+                .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// An AWS SDK error in one line: `Code: message` when the service said so, else the whole
 /// error chain (a connection failure, a timeout).
-pub fn describe_error<E>(error: &E) -> String
+pub(crate) fn describe_error<E>(error: &E) -> String
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
 {

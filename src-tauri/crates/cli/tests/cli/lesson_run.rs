@@ -62,6 +62,15 @@ fn succeeded(output: &Output) -> String {
     stdout(output)
 }
 
+/// The value `lab run` printed for the lesson variable `name` (`  NAME=value`).
+fn captured(ran: &str, name: &str) -> String {
+    let prefix = format!("  {name}=");
+    ran.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("{name} is captured: {ran}"))
+        .to_owned()
+}
+
 fn curl(args: &[&str]) -> String {
     let output = Command::new("curl")
         .arg("-sS")
@@ -188,11 +197,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
         ran.contains("?TableName=ccbda-lambda-first answers 200"),
         "{ran}"
     );
-    let url = ran
-        .lines()
-        .find_map(|line| line.strip_prefix("  URL="))
-        .expect("the URL is captured")
-        .to_owned();
+    let url = captured(&ran, "URL");
 
     // The API works: the lab page's two requests.
     let item = r#"{"TableName": "ccbda-lambda-first", "Item": {"thingID": {"S": "lamp"}}}"#;
@@ -273,11 +278,7 @@ async fn the_websocket_lesson_runs_pushes_positions_and_tears_down_to_nothing() 
         ran.contains("aws lambda invoke --function-name WsBroadcast"),
         "{ran}"
     );
-    let url = ran
-        .lines()
-        .find_map(|line| line.strip_prefix("  WS_URL="))
-        .expect("the WebSocket URL is captured")
-        .to_owned();
+    let url = captured(&ran, "WS_URL");
     assert!(url.starts_with("ws://") && url.ends_with("/prod"), "{url}");
 
     // Two clients: hello! gets the init message; a broadcast reaches both.

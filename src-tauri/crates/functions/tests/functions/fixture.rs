@@ -111,15 +111,8 @@ impl Sandbox {
             .await
             .unwrap();
         let api_id = api.api_id().unwrap();
-        self.lambda()
-            .add_permission()
-            .function_name(function_arn)
-            .statement_id("lab-http-api")
-            .action("lambda:InvokeFunction")
-            .principal("apigateway.amazonaws.com")
-            .send()
-            .await
-            .unwrap();
+        self.permit_gateway(function_arn, "lab-http-api", None)
+            .await;
         let integration = apigw
             .create_integration()
             .api_id(api_id)
@@ -155,6 +148,25 @@ impl Sandbox {
             .await
             .unwrap();
         format!("{}/prod", api.api_endpoint().unwrap())
+    }
+
+    /// Lets API Gateway invoke `function` (from `source_arn` only, when given).
+    pub async fn permit_gateway(
+        &self,
+        function: &str,
+        statement_id: &str,
+        source_arn: Option<String>,
+    ) {
+        self.lambda()
+            .add_permission()
+            .function_name(function)
+            .statement_id(statement_id)
+            .action("lambda:InvokeFunction")
+            .principal("apigateway.amazonaws.com")
+            .set_source_arn(source_arn)
+            .send()
+            .await
+            .unwrap();
     }
 
     /// Invokes a function with `event`; returns the function error (if any) and the payload.

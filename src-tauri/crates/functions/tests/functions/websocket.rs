@@ -75,19 +75,10 @@ async fn lesson() -> (Sandbox, String) {
             .unwrap();
     }
     for (index, arn) in arns[..3].iter().enumerate() {
+        let source_arn = format!("arn:aws:execute-api:us-east-1:{ACCOUNT}:{api_id}/*");
         sandbox
-            .lambda()
-            .add_permission()
-            .function_name(arn)
-            .statement_id(format!("websocket-{index}"))
-            .action("lambda:InvokeFunction")
-            .principal("apigateway.amazonaws.com")
-            .source_arn(format!(
-                "arn:aws:execute-api:us-east-1:{ACCOUNT}:{api_id}/*"
-            ))
-            .send()
-            .await
-            .unwrap();
+            .permit_gateway(arn, &format!("websocket-{index}"), Some(source_arn))
+            .await;
     }
     apigw
         .create_stage()
