@@ -50,12 +50,7 @@ pub fn run() -> ExitCode {
 
 fn build_app() -> Result<tauri::App, StartError> {
     let data_dir = lab_engine::DataDir::resolve()?;
-    let sandbox_config = lab_sandbox::Config {
-        data_dir: Some(data_dir.path().join("sandbox")),
-        // The inspector shows what each request wrote to DynamoDB.
-        record_item_changes: true,
-        ..lab_sandbox::Config::default()
-    };
+    let sandbox_config = state::sandbox_config(data_dir.path().join("sandbox"));
     let sandbox = tauri::async_runtime::block_on(lab_sandbox::start(sandbox_config))?;
     tracing::info!(data_dir = %data_dir.path().display(), endpoint = %sandbox.endpoint(), "starting");
     let state = AppState::new(data_dir, sandbox);

@@ -89,11 +89,7 @@ impl AppState {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|error| ErrorDto::internal(&error))?;
         }
-        let config = lab_sandbox::Config {
-            data_dir: Some(dir),
-            record_item_changes: true,
-            ..lab_sandbox::Config::default()
-        };
+        let config = sandbox_config(dir);
         let running = lab_sandbox::start(config)
             .await
             .map_err(|error| ErrorDto::internal(&error))?;
@@ -120,5 +116,23 @@ impl AppState {
             tauri::async_runtime::block_on(running.shutdown());
             tracing::info!("sandbox stopped");
         }
+    }
+}
+
+/// The origins of the app's own webview (Linux and macOS, then Windows): its pages may call the
+/// sandbox's AWS APIs, which no other page may.
+const WEBVIEW_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
+/// How the app runs its sandbox on `data_dir`.
+pub(crate) fn sandbox_config(data_dir: std::path::PathBuf) -> lab_sandbox::Config {
+    lab_sandbox::Config {
+        data_dir: Some(data_dir),
+        // The inspector shows what each request wrote to DynamoDB.
+        record_item_changes: true,
+        access: lab_sandbox::Access {
+            allowed_origins: WEBVIEW_ORIGINS.iter().map(|&o| o.to_owned()).collect(),
+            allowed_hosts: Vec::new(),
+        },
+        ..lab_sandbox::Config::default()
     }
 }

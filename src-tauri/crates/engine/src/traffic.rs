@@ -1,8 +1,9 @@
 //! Traffic capture for the inspector: every AWS SDK call the engine makes (through an SDK
 //! interceptor) and every try-it HTTP exchange, as one stream of [`Exchange`]s with timings.
 //!
-//! Secrets never leave this module: the `Authorization` and `X-Amz-Security-Token` headers and
-//! JSON members that hold keys, secrets or tokens are replaced by `<redacted>`. Bodies longer
+//! Secrets never leave this module: credential headers, cookies, API keys, secret query
+//! parameters and JSON members that hold keys, secrets or tokens are replaced by `<redacted>`
+//! (what counts as a secret is `lab-secrets`', shared with the sandbox's feed). Bodies longer
 //! than [`BODY_LIMIT`] (a function's zip) are cut, saying how long they were.
 
 use std::sync::Arc;
@@ -23,7 +24,6 @@ use tokio::sync::broadcast;
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// How many exchanges a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 1024;
-const REDACTED: &str = "<redacted>";
 
 /// Where an exchange came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,15 +281,7 @@ fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
 
 /// Header values that grant access are never shown.
 fn redact_header(name: &str, value: &str) -> String {
-    let name = name.to_ascii_lowercase();
-    if matches!(
-        name.as_str(),
-        "authorization" | "x-amz-security-token" | "cookie" | "set-cookie"
-    ) {
-        REDACTED.to_owned()
-    } else {
-        value.to_owned()
-    }
+    lab_secrets::header_value(name, value).into_owned()
 }
 
 /// A body as text: JSON with secret members redacted, other UTF-8 as is, binary as its size;
@@ -299,36 +291,12 @@ fn body_text(bytes: &[u8]) -> String {
         return format!("<{} bytes, not shown>", bytes.len());
     }
     if let Ok(mut json) = serde_json::from_slice::<Value>(bytes) {
-        redact_json(&mut json);
+        lab_secrets::redact_json(&mut json);
         return json.to_string();
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => format!("<{} bytes of binary>", bytes.len()),
-    }
-}
-
-/// Replaces members whose names say they hold a secret.
-fn redact_json(json: &mut Value) {
-    match json {
-        Value::Object(members) => {
-            for (name, value) in members.iter_mut() {
-                let lower = name.to_ascii_lowercase();
-                let secret = lower.contains("secret")
-                    || lower.contains("password")
-                    || lower.ends_with("token")
-                        && lower != "nexttoken"
-                        && lower != "paginationtoken"
-                    || lower == "accesskeyid";
-                if secret && value.is_string() {
-                    *value = Value::from(REDACTED);
-                } else {
-                    redact_json(value);
-                }
-            }
-        }
-        Value::Array(values) => values.iter_mut().for_each(redact_json),
-        _ => {}
     }
 }
 
@@ -341,6 +309,8 @@ fn epoch_ms() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use lab_secrets::REDACTED;
+
     use super::*;
 
     #[test]

@@ -1,7 +1,7 @@
 //! The inspection feed: what happened on the server side, for the app's inspector. Every record
 //! (today: each Lambda invocation with its event, answer, duration, environment and log lines)
 //! goes into a bounded history and out to live subscribers. Served under `/_sandbox/inspect/`,
-//! never in AWS's namespace.
+//! never in AWS's namespace, and with every secret hidden (`lab-secrets`).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -35,8 +35,11 @@ impl Default for Inspector {
 }
 
 impl Inspector {
-    /// Records `record` (an object), numbering and time-stamping it.
+    /// Records `record` (an object), numbering and time-stamping it. Secrets are hidden here,
+    /// once for every kind of record: credentials, cookies, API keys and tokens in headers,
+    /// events, answers, query strings and log lines never reach a reader of the feed.
     pub fn record(&self, mut record: Json) {
+        lab_secrets::redact_json(&mut record);
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         if let Json::Object(fields) = &mut record {
             fields.insert("id".into(), json!(id));

@@ -11,10 +11,12 @@
 pub mod apigw;
 mod clock;
 pub mod dynamodb;
+mod guard;
 pub mod iam;
 pub mod inspect;
 pub mod lambda;
 pub mod logs;
+mod names;
 mod regional;
 mod server;
 pub mod store;
@@ -27,6 +29,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use guard::Access;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -58,6 +61,9 @@ pub struct Config {
     /// Permits listening on a non-loopback address. Off unless explicitly asked for: the sandbox
     /// accepts any credentials, so it must not be reachable from other machines by accident.
     pub allow_non_loopback: bool,
+    /// The web origins whose pages may call the AWS service APIs and the Host names served
+    /// besides loopback ones. By default no page may, and only loopback names are served.
+    pub access: Access,
 }
 
 impl Default for Config {
@@ -72,6 +78,7 @@ impl Default for Config {
             record_item_changes: false,
             websocket_limits: apigw::websocket::Limits::default(),
             allow_non_loopback: false,
+            access: Access::default(),
         }
     }
 }
@@ -233,6 +240,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         lambda.clone(),
         apigw,
         inspector,
+        guard::Guard::new(local_addr.port(), &config.access),
     ));
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async {

@@ -8,16 +8,19 @@ use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State as Extract};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::apigw::ApiGateway;
 use crate::apigw::websocket::{ConnectionPath, Handshake};
 use crate::dynamodb::{self, DynamoDb};
+use crate::guard::{self, Decision, Guard, Surface};
 use crate::iam::{self, Iam};
 use crate::inspect::Inspector;
 use crate::lambda::Lambda;
 use crate::logs::{self, Logs};
+use crate::names;
 use crate::store::Scope;
 use crate::sts;
 use crate::tagging;
@@ -41,6 +44,7 @@ struct Inner {
     lambda: Arc<Lambda>,
     apigw: Arc<ApiGateway>,
     inspector: Arc<Inspector>,
+    guard: Guard,
 }
 
 impl State {
@@ -52,6 +56,7 @@ impl State {
         lambda: Arc<Lambda>,
         apigw: Arc<ApiGateway>,
         inspector: Arc<Inspector>,
+        guard: Guard,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -62,6 +67,7 @@ impl State {
                 lambda,
                 apigw,
                 inspector,
+                guard,
             }),
         }
     }
@@ -80,7 +86,56 @@ pub(crate) fn router(state: State) -> Router {
         .route("/_sandbox/inspect/history", get(inspect_history))
         .route("/_sandbox/inspect/stream", get(inspect_stream))
         .fallback(aws_request)
+        .layer(middleware::from_fn_with_state(state.clone(), guard_request))
         .with_state(state)
+}
+
+/// The Host and browser checks of [`guard`], before any route or body is looked at.
+async fn guard_request(Extract(state): Extract<State>, request: Request, next: Next) -> Response {
+    let surface = surface_of(request.uri().path(), request.headers());
+    let guard = &state.inner.guard;
+    match guard.decide(request.method(), request.headers(), surface) {
+        Decision::Serve => next.run(request).await,
+        Decision::ServeWithCors(origin) => {
+            let mut response = next.run(request).await;
+            guard::cors_headers(&origin, response.headers_mut());
+            response
+        }
+        Decision::Preflight(origin) => {
+            let headers = guard::preflight_headers(&origin, request.headers());
+            (StatusCode::OK, headers).into_response()
+        }
+        Decision::Refuse(refusal) => {
+            tracing::warn!(
+                method = %request.method(),
+                path = %request.uri().path(),
+                ?refusal,
+                "refused a request"
+            );
+            let protocol = match surface {
+                Surface::Service => {
+                    Protocol::detect_from_headers(request.headers(), request.uri().query())
+                }
+                Surface::DataPlane | Surface::Sandbox => Protocol::RestJson,
+            };
+            let error = AwsError::access_denied(&protocol, guard.refusal_message(&refusal));
+            wire::render_error(&protocol, &error, &wire::new_request_id())
+        }
+    }
+}
+
+/// Which of the sandbox's surfaces a request is addressed to. `/_sandbox/` wins over the
+/// host-style invoke URL, since the router serves those routes whatever the Host.
+fn surface_of(path: &str, headers: &HeaderMap) -> Surface {
+    if path == "/_sandbox" || path.starts_with("/_sandbox/") {
+        return Surface::Sandbox;
+    }
+    match ApiGateway::target_of(path, headers) {
+        Some((api_id, path)) if ConnectionPath::under_api(&api_id, &path).is_none() => {
+            Surface::DataPlane
+        }
+        _ => Surface::Service,
+    }
 }
 
 async fn health(Extract(state): Extract<State>) -> Response {
@@ -162,13 +217,67 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
             )
             .await;
     }
+    if body.len() > HEAVY_BODY_BYTES {
+        return on_blocking_pool(state, method, uri, headers, body).await;
+    }
+    service_request(state, method, uri, headers, body).await
+}
+
+/// Bodies above this are parsed and served on the blocking pool (see [`on_blocking_pool`]).
+const HEAVY_BODY_BYTES: usize = 256 * 1024;
+
+/// Serves a service API request with a large body on the blocking pool, so that decoding it
+/// (megabytes of JSON, base64, a zip to unpack) never holds one of the runtime's few threads:
+/// the other requests, `/_sandbox/health` among them, go on being answered meanwhile.
+async fn on_blocking_pool(
+    state: State,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let runtime = tokio::runtime::Handle::current();
+    let protocol = Protocol::detect_from_headers(&headers, uri.query());
+    let work = tokio::task::spawn_blocking(move || {
+        runtime.block_on(service_request(state, method, uri, headers, body))
+    });
+    match work.await {
+        Ok(response) => response,
+        Err(failure) => {
+            tracing::error!(%failure, "a request failed on the blocking pool");
+            let error = AwsError::new(
+                "com.amazon.coral.service",
+                "InternalFailure",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The request processing has failed because of an unknown error, exception or failure.",
+            );
+            wire::render_error(&protocol, &error, &wire::new_request_id())
+        }
+    }
+}
+
+/// A call to an AWS service API (not an invoke URL): identify its protocol and operation, then
+/// hand it to the service.
+async fn service_request(
+    state: State,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let request_id = wire::new_request_id();
     let protocol = Protocol::detect(&headers, uri.query(), &body);
     let operation = protocol.operation_name(&method, &uri, &headers, uri.query(), &body);
+    let region = wire::credential_scope(&headers)
+        .map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region);
+    if !names::is_region(&region) {
+        // The region keys the state and names directories: nothing else may pass.
+        let error = AwsError::invalid_region_scope(&protocol, &region);
+        return wire::render_error(&protocol, &error, &request_id);
+    }
     let scope = Scope {
         account: state.inner.account_id.clone(),
-        region: wire::credential_scope(&headers)
-            .map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region),
+        region,
     };
     tracing::debug!(%method, %uri, %operation, region = %scope.region, %request_id, "request");
     match &protocol {
@@ -300,6 +409,12 @@ async fn function_code(
     Extract(state): Extract<State>,
     axum::extract::Path((account, region, name)): axum::extract::Path<(String, String, String)>,
 ) -> Response {
+    let valid = names::is_account_id(&account)
+        && names::is_region(&region)
+        && names::path_segment(&name).is_some();
+    if !valid {
+        return (StatusCode::NOT_FOUND, "no such function").into_response();
+    }
     let scope = Scope { account, region };
     match state.inner.lambda.code_zip(&scope, &name) {
         Some(zip) => ([("content-type", "application/zip")], zip).into_response(),

@@ -26,6 +26,16 @@ pub struct Args {
     /// desktop app's sandbox does; it costs each write a little CPU.
     #[arg(long)]
     item_changes: bool,
+    /// Let web pages of ORIGIN (`scheme://host[:port]`, e.g. `http://localhost:5173`) call the
+    /// sandbox's AWS APIs. By default every request from a web page is refused, except to invoke
+    /// URLs: the sandbox runs code on this machine. Repeat for more origins.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// Also answer requests addressed to NAME (a Host header, `name` or `name:port`). By default
+    /// only 127.0.0.1, localhost, [::1] and *.localhost with the sandbox's port are served, which
+    /// defeats DNS rebinding. Repeat for more names.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -44,27 +54,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(
-        args.listen,
-        data_dir,
-        args.allow_non_loopback,
-        args.item_changes,
-    ))
-}
-
-async fn serve(
-    listen: SocketAddr,
-    data_dir: Option<PathBuf>,
-    allow_non_loopback: bool,
-    record_item_changes: bool,
-) -> anyhow::Result<()> {
     let config = lab_sandbox::Config {
-        listen,
-        data_dir: data_dir.clone(),
-        allow_non_loopback,
-        record_item_changes,
+        listen: args.listen,
+        data_dir,
+        allow_non_loopback: args.allow_non_loopback,
+        record_item_changes: args.item_changes,
+        access: lab_sandbox::Access {
+            allowed_origins: args.allowed_origins,
+            allowed_hosts: args.allowed_hosts,
+        },
         ..lab_sandbox::Config::default()
     };
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: lab_sandbox::Config) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let data_dir = config.data_dir.clone();
     let sandbox = lab_sandbox::start(config)
         .await
         .with_context(|| format!("starting the sandbox on {listen}"))?;

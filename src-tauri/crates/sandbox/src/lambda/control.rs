@@ -2,7 +2,7 @@
 //! permissions, tags, concurrency and account settings. Each change is saved through the store.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -18,6 +18,7 @@ use super::function::{
 };
 use super::policy::{self, AddPermissionInput, Statement};
 use super::{Alias, Deployed, Function, Lambda, Pool, arn, name_of, package, service_error};
+use crate::names;
 use crate::store::Scope;
 use crate::wire::{
     AwsError, BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body,
@@ -77,6 +78,27 @@ fn check_entrypoint(configuration: &Configuration, code_dir: &Path) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// A package on disk, not yet part of any function.
+struct Unpacked {
+    code_dir: PathBuf,
+    zip_path: PathBuf,
+    sha256: String,
+    size: u64,
+}
+
+/// `configuration`'s code becomes `unpacked`, once its entry point is there.
+fn deploy(configuration: &mut Configuration, unpacked: Unpacked) -> Result<Deployed, AwsError> {
+    check_entrypoint(configuration, &unpacked.code_dir)?;
+    configuration.code_sha256 = unpacked.sha256;
+    configuration.code_size = unpacked.size;
+    Ok(Deployed {
+        configuration: configuration.clone(),
+        code_dir: unpacked.code_dir,
+        zip_path: unpacked.zip_path,
+        pool: Arc::new(Pool::default()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -165,39 +187,60 @@ impl Lambda {
         Ok(read(function))
     }
 
-    /// Unpacks and checks `zip` for `configuration`, keeping code by its digest so published
-    /// versions keep theirs.
-    fn install(
-        &self,
-        scope: &Scope,
-        configuration: &mut Configuration,
-        zip: &[u8],
-    ) -> Result<Deployed, AwsError> {
-        let sha = package::code_sha256(zip);
-        let digest: String = sha
+    /// Where `name`'s packages are kept: `code/{account}/{region}/{name}`, each segment
+    /// checked, so no request can point a path anywhere else.
+    fn package_dir(&self, scope: &Scope, name: &str) -> Result<PathBuf, AwsError> {
+        let mut dir = self.code.dir.clone();
+        for segment in [scope.account.as_str(), scope.region.as_str(), name] {
+            let safe = names::path_segment(segment).ok_or_else(|| {
+                service_error(format!("Refusing to keep code under the name {segment:?}."))
+            })?;
+            dir.push(safe);
+        }
+        Ok(dir)
+    }
+
+    /// Unpacks `zip` beside `name`'s other packages — before any lock is taken, since it is the
+    /// slow part of a code change. Code is kept by its digest: unpacked into a fresh directory,
+    /// then renamed into place, so a running environment never sees a half-written package and
+    /// two uploads of the same code never collide.
+    fn unpack_package(&self, scope: &Scope, name: &str, zip: &[u8]) -> Result<Unpacked, AwsError> {
+        let sha256 = package::code_sha256(zip);
+        let digest: String = sha256
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .take(32)
             .collect();
-        let base = self
-            .code
-            .dir
-            .join(&scope.account)
-            .join(&scope.region)
-            .join(&configuration.name);
+        let base = self.package_dir(scope, name)?;
         let code_dir = base.join(&digest);
-        let unpacked =
-            package::unpack(zip, &code_dir).map_err(|e| invalid_parameter(e.to_string()))?;
-        check_entrypoint(configuration, &unpacked.dir)?;
         let zip_path = base.join(format!("{digest}.zip"));
-        std::fs::write(&zip_path, zip).map_err(|e| service_error(e.to_string()))?;
-        configuration.code_sha256 = unpacked.sha256;
-        configuration.code_size = unpacked.size;
-        Ok(Deployed {
-            configuration: configuration.clone(),
+        let staging = base.join(format!("staging-{}", uuid::Uuid::new_v4().simple()));
+        let saved = (|| {
+            if !code_dir.is_dir() {
+                package::unpack(zip, &staging).map_err(|e| invalid_parameter(e.to_string()))?;
+                // Losing the race to an identical upload is fine: its directory has this code.
+                if std::fs::rename(&staging, &code_dir).is_err() && !code_dir.is_dir() {
+                    return Err(service_error(format!(
+                        "The package could not be moved into {}.",
+                        code_dir.display()
+                    )));
+                }
+            }
+            if !zip_path.is_file() {
+                let staged_zip = staging.with_extension("zip");
+                std::fs::write(&staged_zip, zip)
+                    .and_then(|()| std::fs::rename(&staged_zip, &zip_path))
+                    .map_err(|e| service_error(e.to_string()))?;
+            }
+            Ok(())
+        })();
+        let _ = std::fs::remove_dir_all(&staging);
+        saved?;
+        Ok(Unpacked {
             code_dir,
             zip_path,
-            pool: Arc::new(Pool::default()),
+            sha256,
+            size: zip.len() as u64,
         })
     }
 
@@ -209,6 +252,7 @@ impl Lambda {
             function::validation("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
         })?;
         let zip = decode_zip(code)?;
+        let unpacked = self.unpack_package(scope, &configuration.name, &zip)?;
         let region = self.regions.get(scope);
         let mut functions = region.write().unwrap_or_else(|p| p.into_inner());
         if functions.contains_key(&configuration.name) {
@@ -218,7 +262,7 @@ impl Lambda {
                 format!("Function already exist: {}", configuration.name),
             ));
         }
-        let latest = self.install(scope, &mut configuration, &zip)?;
+        let latest = deploy(&mut configuration, unpacked)?;
         let mut function = Function {
             latest,
             versions: BTreeMap::new(),
@@ -382,11 +426,15 @@ impl Lambda {
         }
         let input: UpdateCode = parse(body)?;
         let zip = decode_zip(&input.code)?;
+        let name = name_of(reference);
+        // Unpacked only for a function that exists, and outside its region's lock.
+        self.read(scope, reference, |_| ())?;
+        let unpacked = self.unpack_package(scope, name, &zip)?;
         let answer = self.change(scope, reference, |function| {
             let mut configuration = function.latest.configuration.clone();
             configuration.last_modified = function::last_modified_now();
             configuration.revision_id = uuid::Uuid::new_v4().to_string();
-            let deployed = self.install(scope, &mut configuration, &zip)?;
+            let deployed = deploy(&mut configuration, unpacked)?;
             function.latest.pool.retire();
             function.latest = deployed;
             Ok(if input.publish == Some(true) {

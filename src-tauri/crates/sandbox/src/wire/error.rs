@@ -57,6 +57,51 @@ impl AwsError {
         )
     }
 
+    /// A request the sandbox refuses to serve (a web page's, or one addressed to a foreign
+    /// host), coded as `protocol`'s services code access denials.
+    pub fn access_denied(protocol: &Protocol, message: impl Into<String>) -> Self {
+        match protocol {
+            Protocol::Query => Self::new(
+                STS_NAMESPACE,
+                "AccessDenied",
+                StatusCode::FORBIDDEN,
+                message,
+            ),
+            _ => Self::new(
+                CORAL_NAMESPACE,
+                "AccessDeniedException",
+                StatusCode::FORBIDDEN,
+                message,
+            ),
+        }
+    }
+
+    /// A SigV4 credential scope whose region is not an AWS region, as AWS answers it.
+    pub fn invalid_region_scope(protocol: &Protocol, region: &str) -> Self {
+        let shown: String = region.chars().take(64).collect();
+        let message = format!("Credential should be scoped to a valid region, not '{shown}'.");
+        match protocol {
+            Protocol::Query => Self::new(
+                STS_NAMESPACE,
+                "SignatureDoesNotMatch",
+                StatusCode::FORBIDDEN,
+                message,
+            ),
+            Protocol::AwsJson { .. } => Self::new(
+                CORAL_NAMESPACE,
+                "InvalidSignatureException",
+                StatusCode::BAD_REQUEST,
+                message,
+            ),
+            Protocol::RestJson => Self::new(
+                CORAL_NAMESPACE,
+                "InvalidSignatureException",
+                StatusCode::FORBIDDEN,
+                message,
+            ),
+        }
+    }
+
     /// A restJson method and path that matches no operation.
     pub fn unknown_rest_operation(method: &Method, path: &str) -> Self {
         Self::new(

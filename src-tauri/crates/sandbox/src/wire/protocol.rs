@@ -36,6 +36,15 @@ impl Protocol {
         Self::RestJson
     }
 
+    /// The protocol as far as the headers and query string tell, before the body is read: a
+    /// form-encoded body is taken for the query protocol.
+    pub fn detect_from_headers(headers: &HeaderMap, query: Option<&str>) -> Self {
+        match Self::detect(headers, query, &[]) {
+            Self::RestJson if is_form(headers) => Self::Query,
+            protocol => protocol,
+        }
+    }
+
     /// The operation a request names, for errors and logs.
     pub fn operation_name(
         &self,

@@ -3,7 +3,7 @@
 //! Parameters come from the query string and the form body together. Lists are flattened as
 //! `Name.member.1`, `Name.member.2`, …; structures in lists as `Tags.member.1.Key`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// The parameters of one query-protocol request.
@@ -32,8 +32,10 @@ impl QueryParams {
     /// Each member is the parameters under its prefix with that prefix removed (`Key`, `Value`),
     /// or the empty name for a list of plain values.
     pub fn members(&self, name: &str) -> Vec<QueryParams> {
+        // One pass over the parameters, each member found by its index in a map: linear in the
+        // request whatever the number of members.
         let prefix = format!("{name}.member.");
-        let mut members: Vec<(usize, QueryParams)> = Vec::new();
+        let mut members: BTreeMap<usize, QueryParams> = BTreeMap::new();
         for (key, value) in &self.values {
             let Some(rest) = key.strip_prefix(&prefix) else {
                 continue;
@@ -42,17 +44,13 @@ impl QueryParams {
             let Ok(index) = index.parse::<usize>() else {
                 continue;
             };
-            let member = match members.iter_mut().find(|(i, _)| *i == index) {
-                Some((_, member)) => member,
-                None => {
-                    members.push((index, QueryParams::default()));
-                    &mut members.last_mut().expect("just pushed").1
-                }
-            };
-            member.values.insert(field.to_owned(), value.clone());
+            members
+                .entry(index)
+                .or_default()
+                .values
+                .insert(field.to_owned(), value.clone());
         }
-        members.sort_by_key(|(index, _)| *index);
-        members.into_iter().map(|(_, member)| member).collect()
+        members.into_values().collect()
     }
 }
 

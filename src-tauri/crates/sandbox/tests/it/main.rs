@@ -4,6 +4,7 @@
 // A failed unwrap is how a test helper reports a broken precondition.
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod apigw;
 mod apigw_websocket;
 mod client;
