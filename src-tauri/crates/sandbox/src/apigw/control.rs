@@ -828,6 +828,7 @@ impl ApiGateway {
             .ok_or_else(|| bad_request("Invalid input: stageName is required"))?;
         if name != "$default"
             && (name.is_empty()
+                || name.len() > 128
                 || !name
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))

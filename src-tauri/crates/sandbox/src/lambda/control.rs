@@ -509,7 +509,7 @@ impl Lambda {
         let name = input.name.clone().ok_or_else(|| {
             function::validation("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
         })?;
-        if name.parse::<u32>().is_ok() || name == "$LATEST" || name.is_empty() || name.len() > 128 {
+        if name.parse::<u32>().is_ok() || !function::is_identifier(&name, 128) {
             return Err(function::validation(format!(
                 "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
             )));
@@ -610,12 +610,13 @@ impl Lambda {
         body: &[u8],
     ) -> Answer {
         let input: AddPermissionInput = parse(body)?;
-        if input.statement_id.is_empty()
-            || !input
-                .statement_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+        if input.statement_id.len() > 100 {
+            return Err(function::validation(format!(
+                "1 validation error detected: Value '{}' at 'statementId' failed to satisfy constraint: Member must have length less than or equal to 100",
+                input.statement_id
+            )));
+        }
+        if !function::is_identifier(&input.statement_id, 100) {
             return Err(function::validation(format!(
                 "1 validation error detected: Value '{}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
                 input.statement_id

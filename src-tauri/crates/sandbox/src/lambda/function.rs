@@ -136,13 +136,18 @@ pub struct Configuration {
     pub tags: BTreeMap<String, String>,
 }
 
-pub fn check_name(name: &str) -> Result<(), AwsError> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
+/// Whether `text` is 1 to `max_len` letters, digits, `-` and `_`: Lambda's pattern for
+/// function names, alias names and statement ids.
+pub fn is_identifier(text: &str, max_len: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max_len
+        && text
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn check_name(name: &str) -> Result<(), AwsError> {
+    if is_identifier(name, 64) {
         Ok(())
     } else {
         Err(validation(format!(

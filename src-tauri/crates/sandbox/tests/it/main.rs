@@ -15,6 +15,7 @@ mod fixture;
 mod iam;
 mod lambda;
 mod logs;
+mod names;
 mod outside_clients;
 mod server;
 mod sts;
