@@ -107,6 +107,7 @@ bench: lambdas
 	$(CARGO) bench -p lab-sandbox --bench lambda
 	$(CARGO) bench -p lab-sandbox --bench apigw
 	$(CARGO) bench -p lab-sandbox --bench websocket
+	$(CARGO) bench -p lab-sandbox --bench heavy
 	$(CARGO) bench -p lab-cli --bench lesson
 
 ## lambdas: package every Lambda function for AWS and the sandbox: target/lambda/<name>/bootstrap.zip

@@ -86,7 +86,7 @@ fn curl(args: &[&str]) -> String {
 }
 
 /// A table keyed by `id`, made outside the lab, with `tags`.
-async fn create_table_by_hand(endpoint: &str, name: &str, tags: &[(&str, &str)]) {
+pub async fn create_table_by_hand(endpoint: &str, name: &str, tags: &[(&str, &str)]) {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Tag,
     };

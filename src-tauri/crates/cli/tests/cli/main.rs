@@ -1,6 +1,7 @@
 //! The `lab` binary as a user runs it.
 #![allow(clippy::unwrap_used)]
 
+mod browser;
 mod lesson_cli;
 mod lesson_run;
 mod real_aws;

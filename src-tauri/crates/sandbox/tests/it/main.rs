@@ -18,5 +18,6 @@ mod logs;
 mod names;
 mod outside_clients;
 mod server;
+mod starvation;
 mod sts;
 mod websocket;

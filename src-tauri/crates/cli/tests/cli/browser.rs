@@ -1,0 +1,357 @@
+//! A web page in a real browser (headless Chromium through chromedriver) against `lab sandbox`:
+//! a page of another local origin tries what an attacker's page would — create a function,
+//! invoke one, create a role from a form, scan a table, read the inspection feed — and the
+//! sandbox refuses all of it, while the same page still reads an HTTP API's invoke URL through
+//! the CORS that API configures. A name rebound to 127.0.0.1 is refused too.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_lambda::primitives::Blob;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::sandbox::SandboxProcess;
+use lab_testkit::sandbox_client as client;
+
+/// The attacker's page: every attempt's outcome lands in `window.results`.
+const PAGE: &str = r#"<!doctype html>
+<html><body>
+<form id="role" method="POST" action="SANDBOX/" target="sink"
+      enctype="application/x-www-form-urlencoded">
+  <input name="Action" value="CreateRole"><input name="Version" value="2010-05-08">
+  <input name="RoleName" value="stolen"><input name="AssumeRolePolicyDocument" value="{}">
+</form>
+<iframe name="sink" id="sink"></iframe>
+<script>
+const sandbox = "SANDBOX";
+window.results = {};
+async function attempt(name, request) {
+  try {
+    const response = await request();
+    results[name] = "read " + response.status + " " + (await response.text()).slice(0, 200);
+  } catch (error) {
+    results[name] = "blocked " + error.name;
+  }
+}
+const createFunction = JSON.stringify({
+  FunctionName: "stolen", Runtime: "python3.12", Handler: "app.handler",
+  Role: "arn:aws:iam::000000000000:role/LabRole", Code: { ZipFile: "ZIP" },
+});
+(async () => {
+  // "Simple" requests: the browser sends them without asking first.
+  await attempt("createFunction", () => fetch(sandbox + "/2015-03-31/functions", {
+    method: "POST", headers: { "Content-Type": "text/plain" }, body: createFunction }));
+  await attempt("invoke", () => fetch(sandbox + "/2015-03-31/functions/target/invocations", {
+    method: "POST", headers: { "Content-Type": "text/plain" }, body: "{}" }));
+  await attempt("noCorsInvoke", () => fetch(sandbox + "/2015-03-31/functions/target/invocations", {
+    method: "POST", mode: "no-cors", headers: { "Content-Type": "text/plain" }, body: "{}" }));
+  // Preflighted ones.
+  await attempt("scan", () => fetch(sandbox + "/", { method: "POST",
+    headers: { "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.Scan" },
+    body: JSON.stringify({ TableName: "secrets" }) }));
+  await attempt("feed", () => fetch(sandbox + "/_sandbox/inspect/history"));
+  // The data plane stays open, with the API's CORS.
+  await attempt("api", () => fetch("API_URL"));
+  document.getElementById("sink").addEventListener("load", () => { results.done = true; });
+  document.getElementById("role").submit();
+})();
+</script>
+</body></html>
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_page_cannot_drive_the_sandbox_but_can_call_an_invoke_url() {
+    let data = tempfile::tempdir().unwrap();
+    let sandbox = SandboxProcess::start(data.path());
+    let endpoint = sandbox.endpoint.clone();
+    let page_server = PageServer::start().await;
+    let page_origin = page_server.origin();
+
+    let lambda = client!(aws_sdk_lambda, &endpoint);
+    for name in ["target", "victim"] {
+        create_function(&lambda, name).await;
+    }
+    lambda
+        .add_permission()
+        .function_name("victim")
+        .statement_id("gateway")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let api = client!(aws_sdk_apigatewayv2, &endpoint)
+        .create_api()
+        .name("PageAPI")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .target("arn:aws:lambda:us-east-1:000000000000:function:victim")
+        .cors_configuration(
+            aws_sdk_apigatewayv2::types::Cors::builder()
+                .allow_origins(&page_origin)
+                .allow_methods("GET")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let api_url = format!("{}/hello", api.api_endpoint().unwrap());
+    crate::lesson_run::create_table_by_hand(&endpoint, "secrets", &[]).await;
+
+    let zip = lab_sandbox::lambda::package::zip_files(&[(
+        "app.py",
+        b"def handler(e, c):\n    open('/tmp/pwned', 'w')\n",
+        0o644,
+    )]);
+    let html = PAGE
+        .replace("SANDBOX", &endpoint)
+        .replace("API_URL", &api_url)
+        .replace("ZIP", &base64_of(&zip));
+    page_server.serve(html);
+
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{page_origin}/"))
+        .await
+        .unwrap();
+    let results = browser.wait_for_results().await;
+    eprintln!("the page saw: {results:#}");
+    for name in ["createFunction", "invoke", "scan", "feed"] {
+        let outcome = results[name].as_str().unwrap_or_default();
+        assert!(outcome.starts_with("blocked"), "{name}: {outcome}");
+    }
+    let api_answer = results["api"].as_str().unwrap_or_default();
+    assert_eq!(api_answer, "read 200 hello from the API");
+
+    // The sandbox refused them itself — the browser hiding an answer is not enough.
+    let functions = lambda.list_functions().send().await.unwrap();
+    let mut names: Vec<_> = functions
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_name())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["target", "victim"]);
+    let iam = client!(aws_sdk_iam, &endpoint);
+    assert!(iam.get_role().role_name("stolen").send().await.is_err());
+    let feed = reqwest::get(format!("{endpoint}/_sandbox/inspect/history"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let feed: Vec<Value> = serde_json::from_str(&feed).unwrap();
+    let invoked: Vec<_> = feed
+        .iter()
+        .filter(|r| r["kind"] == "invocation")
+        .map(|r| r["function"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(invoked, ["victim"], "only the API's function ran");
+
+    // DNS rebinding: a name the page's author controls, pointed at 127.0.0.1.
+    let port = endpoint.rsplit(':').next().unwrap();
+    browser
+        .client
+        .goto(&format!(
+            "http://rebound.test:{port}/_sandbox/inspect/history"
+        ))
+        .await
+        .unwrap();
+    let text = browser.client.source().await.unwrap();
+    assert!(text.contains("DNS rebinding"), "{text}");
+    assert!(!text.contains("invocation"), "{text}");
+    browser.close().await;
+}
+
+async fn create_function(lambda: &aws_sdk_lambda::Client, name: &str) {
+    let source = b"def handler(event, context):\n    return {'statusCode': 200, 'body': 'hello from the API'}\n";
+    let zip = lab_sandbox::lambda::package::zip_files(&[("app.py", source, 0o644)]);
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role("arn:aws:iam::000000000000:role/LabRole")
+        .handler("app.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(Blob::new(zip))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A one-page web server on its own port: another origin than the sandbox's.
+struct PageServer {
+    port: u16,
+    html: std::sync::Arc<std::sync::Mutex<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PageServer {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let html = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let shared = html.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let page = shared.lock().unwrap().clone();
+                tokio::spawn(async move {
+                    let mut request = vec![0; 8192];
+                    let _ = stream.read(&mut request).await;
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                        page.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        Self { port, html, task }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn serve(&self, html: String) {
+        *self.html.lock().unwrap() = html;
+    }
+}
+
+impl Drop for PageServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Headless Chromium under chromedriver, with a session open.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let chromedriver = find("chromedriver", &["/usr/bin/chromedriver"]);
+        let chromium = find(
+            "chromium",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        );
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    "--host-resolver-rules=MAP rebound.test 127.0.0.1",
+                ],
+            }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    eprintln!("waiting for chromedriver: {error}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => panic!("no WebDriver session with Chromium: {error}"),
+            }
+        };
+        Self {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    /// `window.results` once the page says it is done.
+    async fn wait_for_results(&self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let results = self
+                .client
+                .execute("return window.results || null;", vec![])
+                .await
+                .unwrap();
+            if results["done"] == true {
+                return results;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never finished: {results}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Ok(None) = self.driver.try_wait() {
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
+    }
+}
+
+/// `name` on `PATH` or at one of `known` places; panics saying how to install it.
+fn find(name: &str, known: &[&str]) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(known.iter().map(PathBuf::from))
+        .find(|candidate| Path::new(candidate).is_file())
+        .unwrap_or_else(|| {
+            panic!("{name} is not installed: run `make deps-test` (Debian: apt-get install chromium chromium-driver)")
+        })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .unwrap()
+}
