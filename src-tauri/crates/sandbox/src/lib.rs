@@ -232,14 +232,17 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     if let Some(python) = &config.python {
         lambda.set_python(python.clone());
     }
-    let router = server::router(server::State::new(
-        config.account_id,
+    let services = server::Services {
         dynamodb,
         iam,
         logs,
-        lambda.clone(),
+        lambda: lambda.clone(),
         apigw,
         inspector,
+    };
+    let router = server::router(server::State::new(
+        config.account_id,
+        services,
         guard::Guard::new(local_addr.port(), &config.access),
     ));
     let task = tokio::spawn(async move {

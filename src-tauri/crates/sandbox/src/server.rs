@@ -47,17 +47,27 @@ struct Inner {
     guard: Guard,
 }
 
+/// The services a sandbox serves, for [`State::new`].
+#[derive(Debug)]
+pub(crate) struct Services {
+    pub dynamodb: Arc<DynamoDb>,
+    pub iam: Arc<Iam>,
+    pub logs: Arc<Logs>,
+    pub lambda: Arc<Lambda>,
+    pub apigw: Arc<ApiGateway>,
+    pub inspector: Arc<Inspector>,
+}
+
 impl State {
-    pub(crate) fn new(
-        account_id: String,
-        dynamodb: Arc<DynamoDb>,
-        iam: Arc<Iam>,
-        logs: Arc<Logs>,
-        lambda: Arc<Lambda>,
-        apigw: Arc<ApiGateway>,
-        inspector: Arc<Inspector>,
-        guard: Guard,
-    ) -> Self {
+    pub(crate) fn new(account_id: String, services: Services, guard: Guard) -> Self {
+        let Services {
+            dynamodb,
+            iam,
+            logs,
+            lambda,
+            apigw,
+            inspector,
+        } = services;
         Self {
             inner: Arc::new(Inner {
                 account_id,

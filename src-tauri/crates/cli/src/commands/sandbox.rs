@@ -19,7 +19,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "data_dir")]
     in_memory: bool,
     /// Allow listening on a non-loopback address. The sandbox accepts any credentials: only do
-    /// this on a network you trust.
+    /// this on a network you trust. Requests must still name a loopback host unless
+    /// --allow-host names this machine as the others reach it.
     #[arg(long)]
     allow_non_loopback: bool,
     /// Put every DynamoDB item change on the inspection feed (`/_sandbox/inspect/…`), as the
