@@ -14,14 +14,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::process;
+use crate::guard::{Access, Decision, Guard, Surface};
 
 /// What a process needs to start: the environment AWS gives a function.
 #[derive(Debug, Clone)]
@@ -166,7 +168,8 @@ impl Environment {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let router = runtime_api(shared.clone());
+        let port = listener.local_addr().map_or(0, |a| a.port());
+        let router = runtime_api(shared.clone(), port);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -487,7 +490,19 @@ fn command(launch: &Launch, api_address: &str, log_stream: &str) -> tokio::proce
     command
 }
 
-fn runtime_api(shared: Arc<Shared>) -> Router {
+/// The Runtime API of one environment on `port`. Only its own process talks to it: a request
+/// from a web page or addressed to another name (DNS rebinding) is refused, as at the front door.
+fn runtime_api(shared: Arc<Shared>, port: u16) -> Router {
+    let guard = Arc::new(Guard::new(port, &Access::default()));
+    let only_the_function = axum::middleware::from_fn(move |request: Request, next: Next| {
+        let guard = guard.clone();
+        async move {
+            match guard.decide(request.method(), request.headers(), Surface::Service) {
+                Decision::Serve => next.run(request).await,
+                _ => StatusCode::FORBIDDEN.into_response(),
+            }
+        }
+    });
     Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route(
@@ -496,6 +511,7 @@ fn runtime_api(shared: Arc<Shared>) -> Router {
         )
         .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
         .route("/2018-06-01/runtime/init/error", post(init_error))
+        .layer(only_the_function)
         .with_state(shared)
 }
 

@@ -562,3 +562,33 @@ async fn the_feed_keeps_no_secret_of_a_caller() {
     assert!(feed.contains("page=2"), "{feed}");
     assert!(feed.contains("<redacted>"), "{feed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_runtime_api_answers_only_its_own_process() {
+    let sandbox = Sandbox::start().await;
+    sandbox
+        .create_python_function(
+            "where",
+            "import os\ndef handler(event, context):\n    return os.environ['AWS_LAMBDA_RUNTIME_API']\n",
+        )
+        .await;
+    let runtime_api = || async {
+        let answer = sandbox
+            .lambda()
+            .invoke()
+            .function_name("where")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.function_error(), None);
+        serde_json::from_slice::<String>(answer.payload().unwrap().as_ref()).unwrap()
+    };
+    let address = runtime_api().await;
+    let next = format!("http://{address}/2018-06-01/runtime/invocation/next");
+    let from_a_page = send("GET", &next, &[("origin", PAGE)], "").await;
+    assert_eq!(from_a_page.status, 403);
+    let rebound = send("GET", &next, &[("host", "rebound.example")], "").await;
+    assert_eq!(rebound.status, 403);
+    // The function itself still gets its events, from the same environment.
+    assert_eq!(runtime_api().await, address);
+}
