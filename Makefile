@@ -81,12 +81,14 @@ nextest:
 e2e: ui
 	$(XVFB) $(CARGO) nextest run -p serverless-lab $(APP_FEATURES) --test e2e --no-capture
 
-## fuzz: run every fuzz target of the sandbox's parsers for FUZZ_SECONDS each (AddressSanitizer)
+## fuzz: run every fuzz target of the sandbox's parsers for FUZZ_SECONDS each (AddressSanitizer),
+## from seed corpora that include inputs 10^5 levels deep
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := expressions requests
+FUZZ_TARGETS := expressions expression_shapes requests
 FUZZ_TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/fuzz
 # cargo-fuzz passes -Z flags (the sanitizer); RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 fuzz:
+	python3 src-tauri/crates/sandbox/fuzz/deep_seeds.py
 	cd src-tauri/crates/sandbox && for target in $(FUZZ_TARGETS); do \
 	  echo "fuzzing $$target for $(FUZZ_SECONDS)s"; \
 	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --target-dir $(FUZZ_TARGET_DIR) $$target -- \

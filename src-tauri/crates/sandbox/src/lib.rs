@@ -117,6 +117,8 @@ pub struct Running {
     expiry: Option<JoinHandle<()>>,
     reaper: Option<JoinHandle<()>>,
     store: Option<store::StoreThread>,
+    /// A handle to learn of a failed commit; dropped before the writer is joined.
+    store_handle: Option<store::Store>,
     lambda: Option<Arc<lambda::Lambda>>,
 }
 
@@ -131,8 +133,18 @@ impl Running {
         format!("http://{}", self.local_addr)
     }
 
+    /// Waits until the sandbox can no longer save changes (a commit failed), and says why. The
+    /// server refuses every request from then on; the owner should stop it and start it again.
+    pub async fn failed(&self) -> String {
+        match &self.store_handle {
+            Some(store) => store.failed().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// Stops accepting connections and waits for in-flight requests to finish.
     pub async fn shutdown(mut self) {
+        self.store_handle = None;
         if let Some(lambda) = self.lambda.take() {
             lambda.stop_all();
         }
@@ -239,6 +251,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         lambda: lambda.clone(),
         apigw,
         inspector,
+        store: store.clone(),
     };
     let router = server::router(server::State::new(
         config.account_id,
@@ -262,6 +275,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         expiry: Some(expiry),
         reaper: Some(reaper),
         store: Some(store_thread),
+        store_handle: Some(store),
         lambda: Some(lambda),
     })
 }

@@ -21,7 +21,7 @@ use crate::inspect::Inspector;
 use crate::lambda::Lambda;
 use crate::logs::{self, Logs};
 use crate::names;
-use crate::store::Scope;
+use crate::store::{Scope, Store};
 use crate::sts;
 use crate::tagging;
 use crate::wire::{self, AwsError, Protocol};
@@ -45,6 +45,7 @@ struct Inner {
     apigw: Arc<ApiGateway>,
     inspector: Arc<Inspector>,
     guard: Guard,
+    store: Store,
 }
 
 /// The services a sandbox serves, for [`State::new`].
@@ -56,6 +57,8 @@ pub(crate) struct Services {
     pub lambda: Arc<Lambda>,
     pub apigw: Arc<ApiGateway>,
     pub inspector: Arc<Inspector>,
+    /// The store they share: once it fails, nothing more is served.
+    pub store: Store,
 }
 
 impl State {
@@ -67,6 +70,7 @@ impl State {
             lambda,
             apigw,
             inspector,
+            store,
         } = services;
         Self {
             inner: Arc::new(Inner {
@@ -78,6 +82,7 @@ impl State {
                 apigw,
                 inspector,
                 guard,
+                store,
             }),
         }
     }
@@ -96,8 +101,72 @@ pub(crate) fn router(state: State) -> Router {
         .route("/_sandbox/inspect/history", get(inspect_history))
         .route("/_sandbox/inspect/stream", get(inspect_stream))
         .fallback(aws_request)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_after_store_failure,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), guard_request))
+        .layer(middleware::from_fn(catch_panics))
         .with_state(state)
+}
+
+/// Once a commit has failed, memory holds a change that is not on disk: every request is refused
+/// (`/_sandbox/health` says why) until the sandbox is started again from what was saved.
+async fn refuse_after_store_failure(
+    Extract(state): Extract<State>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(reason) = state.inner.store.failure() else {
+        return next.run(request).await;
+    };
+    let request_id = wire::new_request_id();
+    tracing::warn!(path = %request.uri().path(), %request_id, "refused: the store has failed");
+    if request.uri().path() == "/_sandbox/health" {
+        let body = serde_json::json!({"status": "failed", "reason": unsaved_message(&reason)});
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
+    let protocol = Protocol::detect_from_headers(request.headers(), request.uri().query());
+    let error = AwsError::new(
+        "com.amazon.coral.service",
+        "ServiceUnavailable",
+        StatusCode::SERVICE_UNAVAILABLE,
+        unsaved_message(&reason),
+    );
+    wire::render_error(&protocol, &error, &request_id)
+}
+
+/// What a client is told once the store has failed.
+fn unsaved_message(reason: &str) -> String {
+    format!(
+        "The sandbox could not save a change to its database ({reason}), so it serves nothing \
+         more: start it again to continue from what was saved."
+    )
+}
+
+/// A panic while serving one request answers that request with AWS's `InternalFailure` in its
+/// protocol and is logged with the request id; the server, and every other request, go on.
+async fn catch_panics(request: Request, next: Next) -> Response {
+    use futures_util::FutureExt as _;
+    let protocol = Protocol::detect_from_headers(request.headers(), request.uri().query());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            let request_id = wire::new_request_id();
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%method, %path, %request_id, %reason, "a request panicked");
+            wire::render_error(&protocol, &AwsError::internal_failure(), &request_id)
+        }
+    }
 }
 
 /// The Host and browser checks of [`guard`], before any route or body is looked at.
@@ -254,14 +323,9 @@ async fn on_blocking_pool(
     match work.await {
         Ok(response) => response,
         Err(failure) => {
-            tracing::error!(%failure, "a request failed on the blocking pool");
-            let error = AwsError::new(
-                "com.amazon.coral.service",
-                "InternalFailure",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The request processing has failed because of an unknown error, exception or failure.",
-            );
-            wire::render_error(&protocol, &error, &wire::new_request_id())
+            let request_id = wire::new_request_id();
+            tracing::error!(%failure, %request_id, "a request failed on the blocking pool");
+            wire::render_error(&protocol, &AwsError::internal_failure(), &request_id)
         }
     }
 }
@@ -459,4 +523,45 @@ fn json_response(
 
 fn xml_response(body: String, request_id: &str) -> Response {
     wire::respond(StatusCode::OK, "text/xml", body, request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    fn dynamodb_request(path: &str) -> Request {
+        Request::post(path)
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", "DynamoDB_20120810.GetItem")
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    async fn panicking_handler() -> &'static str {
+        panic!("a bug")
+    }
+
+    #[tokio::test]
+    async fn a_panic_answers_internal_failure_and_the_next_request_is_served() {
+        let app = Router::new()
+            .route("/boom", axum::routing::post(panicking_handler))
+            .route("/fine", axum::routing::post(|| async { "fine" }))
+            .layer(middleware::from_fn(catch_panics));
+        let response = app
+            .clone()
+            .oneshot(dynamodb_request("/boom"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-amzn-requestid"));
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["__type"], "com.amazon.coral.service#InternalFailure");
+        let response = app.oneshot(dynamodb_request("/fine")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
 }

@@ -83,9 +83,21 @@ async fn serve(config: lab_sandbox::Config) -> anyhow::Result<()> {
         "sandbox ready at {}\n{state}\n",
         sandbox.endpoint()
     ));
-    wait_for_stop_signal().await?;
-    sandbox.shutdown().await;
-    Ok(())
+    tokio::select! {
+        stopped = wait_for_stop_signal() => {
+            stopped?;
+            sandbox.shutdown().await;
+            Ok(())
+        }
+        reason = sandbox.failed() => {
+            sandbox.shutdown().await;
+            anyhow::bail!(
+                "the sandbox stopped because it could not save a change to its database: \
+                 {reason}. Nothing unsaved was served; start it again to continue from what \
+                 was saved."
+            )
+        }
+    }
 }
 
 /// Prints the status lines. Nobody reading them (a closed pipe) is no reason to stop serving.

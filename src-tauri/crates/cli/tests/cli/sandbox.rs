@@ -279,3 +279,58 @@ async fn function_processes_die_with_a_killed_sandbox() {
         "function processes outlived the sandbox: {left:?}"
     );
 }
+
+/// Another program holding the database's write lock past the store's patience makes a commit
+/// fail: that client gets a 500, `lab sandbox` exits saying why, and a restart shows exactly what
+/// was saved. (The sandbox's own tests show that nothing is served in between.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_stops_the_sandbox_and_a_restart_shows_what_was_saved() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sandbox = SandboxProcess::start(dir.path());
+    let client = sandbox.client();
+    // One attempt per call: the refusal itself is what is looked at.
+    let client = Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    create_table(&client).await;
+    let put = |id: &'static str| {
+        client
+            .put_item()
+            .table_name("writes")
+            .item("id", AttributeValue::S(id.into()))
+            .send()
+    };
+    put("saved")
+        .await
+        .expect("a write before the lock is saved");
+
+    let database = rusqlite::Connection::open(dir.path().join(lab_sandbox::store::DATABASE_FILE))
+        .expect("the database opens");
+    database
+        .execute_batch("BEGIN EXCLUSIVE")
+        .expect("another program takes the write lock");
+    let failed = put("unsaved").await.expect_err("the commit fails");
+    let failed = failed.into_service_error();
+    assert_eq!(
+        aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&failed),
+        Some("InternalServerError"),
+        "{failed:?}"
+    );
+    let status = sandbox.wait(Duration::from_secs(10));
+    assert!(
+        !status.success(),
+        "lab sandbox exits with an error: {status}"
+    );
+    database
+        .execute_batch("ROLLBACK")
+        .expect("the other program lets go");
+    drop(database);
+
+    let restarted = SandboxProcess::start(dir.path());
+    let stored = all_ids(&restarted.client()).await;
+    assert_eq!(stored, HashSet::from(["saved".to_owned()]));
+}

@@ -319,7 +319,29 @@ impl ApiGateway {
             .map(crate::lambda::percent_decode)
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let answer = match (method.clone(), segments.as_slice()) {
+        let (answer, commits) = crate::store::collect_commits(|| {
+            self.route_control(scope, method, path, &segments, query, body)
+        });
+        let answer = answer?;
+        // This request's changes, and no other's, are saved before it answers.
+        if let Err(error) = Self::settle(commits).await {
+            return Some(Err(error));
+        }
+        Some(answer)
+    }
+
+    /// The control-plane operations, each synchronous under its region's lock; `None` when the
+    /// path is not one of API Gateway's.
+    fn route_control(
+        &self,
+        scope: &Scope,
+        method: &Method,
+        path: &str,
+        segments: &[&str],
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Option<Answer> {
+        let answer = match (method.clone(), segments) {
             (Method::POST, ["v2", "apis"]) => self.create_api(scope, body),
             (Method::GET, ["v2", "apis"]) => self.get_apis(scope),
             (Method::GET, ["v2", "apis", id]) => self.read(scope, id, |api, endpoint| Ok(json_ok(api.to_json(&endpoint)))),
@@ -470,9 +492,6 @@ impl ApiGateway {
             ))),
             _ => return None,
         };
-        if let Err(error) = self.flush().await {
-            return Some(Err(error));
-        }
         Some(answer)
     }
 

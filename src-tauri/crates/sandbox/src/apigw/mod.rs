@@ -69,7 +69,6 @@ pub struct ApiGateway {
     store: Store,
     lambda: Arc<Lambda>,
     endpoint: Mutex<String>,
-    commits: Mutex<Vec<Commit>>,
     logs: Mutex<Option<Arc<crate::logs::Logs>>>,
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
     buckets: Mutex<HashMap<(String, String, String), Bucket>>,
@@ -111,7 +110,6 @@ impl ApiGateway {
             store,
             lambda,
             endpoint: Mutex::new(String::new()),
-            commits: Mutex::new(Vec::new()),
             logs: Mutex::new(None),
             inspector: Mutex::new(None),
             buckets: Mutex::new(HashMap::new()),
@@ -179,43 +177,31 @@ impl ApiGateway {
 
     fn persist(&self, scope: &Scope, api: &Api) {
         if let Ok(definition) = serde_json::to_string(api) {
-            let commit = self.store.submit(vec![Mutation::PutApi {
+            self.store.submit_for_request(vec![Mutation::PutApi {
                 scope: scope.clone(),
                 id: api.id.clone(),
                 definition,
             }]);
-            self.commits
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(commit);
         }
     }
 
     fn persist_deletion(&self, scope: &Scope, id: &str) {
-        let commit = self.store.submit(vec![Mutation::DeleteApi {
+        self.store.submit_for_request(vec![Mutation::DeleteApi {
             scope: scope.clone(),
             id: id.to_owned(),
         }]);
-        self.commits
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(commit);
     }
 
-    /// Waits for queued changes to be saved.
-    async fn flush(&self) -> Result<(), AwsError> {
-        let commits = std::mem::take(&mut *self.commits.lock().unwrap_or_else(|p| p.into_inner()));
-        for commit in commits {
-            commit.durable().await.map_err(|error| {
-                AwsError::new(
-                    NAMESPACE,
-                    "InternalServerErrorException",
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("The change could not be saved: {error}"),
-                )
-            })?;
-        }
-        Ok(())
+    /// Waits for one request's changes to be saved.
+    async fn settle(commits: Vec<Commit>) -> Result<(), AwsError> {
+        crate::store::all_durable(commits).await.map_err(|error| {
+            AwsError::new(
+                NAMESPACE,
+                "InternalServerErrorException",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The change could not be saved: {error}"),
+            )
+        })
     }
 
     /// Every API of `scope` with its ARN and tags (for the tagging API).

@@ -27,6 +27,10 @@ impl Input {
             Ok(_) => Err(serialization(
                 "Start of structure or map found where not expected",
             )),
+            // serde_json stops at 128 levels: far deeper than the 32 attribute values may nest.
+            Err(error) if error.to_string().starts_with("recursion limit exceeded") => {
+                Err(validation("Nesting Levels have exceeded supported limits"))
+            }
             Err(error) => Err(serialization(format!("Malformed request body: {error}"))),
         }
     }

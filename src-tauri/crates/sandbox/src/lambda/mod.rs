@@ -125,7 +125,6 @@ pub struct Lambda {
     busy: Arc<AtomicUsize>,
     concurrency_limit: AtomicUsize,
     /// Commits queued by control-plane changes, awaited before their answers go out.
-    commits: Mutex<Vec<crate::store::Commit>>,
     python: Mutex<PathBuf>,
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
 }
@@ -204,7 +203,6 @@ impl Lambda {
             endpoint: Mutex::new(String::new()),
             busy: Arc::new(AtomicUsize::new(0)),
             concurrency_limit: AtomicUsize::new(DEFAULT_CONCURRENCY),
-            commits: Mutex::new(Vec::new()),
             python: Mutex::new(PathBuf::from("python3")),
             inspector: Mutex::new(None),
         })
@@ -306,33 +304,62 @@ impl Lambda {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let raw_query = query;
         let query = query_params(query);
-        let result = match (method.clone(), segments.as_slice()) {
+        if let (&Method::POST, ["2015-03-31", "functions", name, "invocations"]) =
+            (method, segments.as_slice())
+        {
+            return Some(self.invoke(scope, name, &query, headers, body).await);
+        }
+        let (result, commits) = crate::store::collect_commits(|| {
+            self.route_control(scope, method, &segments, raw_query, &query, &body)
+        });
+        let result = result?;
+        // A change is acknowledged only once it is saved: this request's changes, no other's.
+        if let Err(error) = crate::store::all_durable(commits).await {
+            return Some(Err(service_error(format!(
+                "The change could not be saved: {error}"
+            ))));
+        }
+        Some(result)
+    }
+
+    /// The control-plane operations: synchronous, each under its region's lock; `None` when
+    /// the path is not one of Lambda's.
+    fn route_control(
+        &self,
+        scope: &Scope,
+        method: &Method,
+        segments: &[&str],
+        raw_query: Option<&str>,
+        query: &HashMap<String, String>,
+        body: &Bytes,
+    ) -> Option<Result<Response, AwsError>> {
+        let result = match (method.clone(), segments) {
             (Method::GET, ["2016-08-19", "account-settings"]) => Ok(self.account_settings(scope)),
-            (Method::POST, ["2015-03-31", "functions"]) => self.create_function(scope, &body),
-            (Method::GET, ["2015-03-31", "functions"]) => self.list_functions(scope, &query),
+            (Method::POST, ["2015-03-31", "functions"]) => self.create_function(scope, body),
+            (Method::GET, ["2015-03-31", "functions"]) => self.list_functions(scope, query),
             (Method::GET, ["2015-03-31", "functions", name]) => {
-                self.get_function(scope, name, &query)
+                self.get_function(scope, name, query)
             }
             (Method::GET, ["2015-03-31", "functions", name, "configuration"]) => {
-                self.get_configuration(scope, name, &query)
+                self.get_configuration(scope, name, query)
             }
             (Method::DELETE, ["2015-03-31", "functions", name]) => {
-                self.delete_function(scope, name, &query)
+                self.delete_function(scope, name, query)
             }
             (Method::PUT, ["2015-03-31", "functions", name, "code"]) => {
-                self.update_code(scope, name, &body)
+                self.update_code(scope, name, body)
             }
             (Method::PUT, ["2015-03-31", "functions", name, "configuration"]) => {
-                self.update_configuration(scope, name, &body)
+                self.update_configuration(scope, name, body)
             }
             (Method::POST, ["2015-03-31", "functions", name, "versions"]) => {
-                self.publish_version(scope, name, &body)
+                self.publish_version(scope, name, body)
             }
             (Method::GET, ["2015-03-31", "functions", name, "versions"]) => {
                 self.list_versions(scope, name)
             }
             (Method::POST, ["2015-03-31", "functions", name, "aliases"]) => {
-                self.create_alias(scope, name, &body)
+                self.create_alias(scope, name, body)
             }
             (Method::GET, ["2015-03-31", "functions", name, "aliases"]) => {
                 self.list_aliases(scope, name)
@@ -341,13 +368,13 @@ impl Lambda {
                 self.get_alias(scope, name, alias)
             }
             (Method::PUT, ["2015-03-31", "functions", name, "aliases", alias]) => {
-                self.update_alias(scope, name, alias, &body)
+                self.update_alias(scope, name, alias, body)
             }
             (Method::DELETE, ["2015-03-31", "functions", name, "aliases", alias]) => {
                 self.delete_alias(scope, name, alias)
             }
             (Method::POST, ["2015-03-31", "functions", name, "policy"]) => {
-                self.add_permission(scope, name, &query, &body)
+                self.add_permission(scope, name, query, body)
             }
             (Method::GET, ["2015-03-31", "functions", name, "policy"]) => {
                 self.get_policy(scope, name)
@@ -355,11 +382,8 @@ impl Lambda {
             (Method::DELETE, ["2015-03-31", "functions", name, "policy", sid]) => {
                 self.remove_permission(scope, name, sid)
             }
-            (Method::POST, ["2015-03-31", "functions", name, "invocations"]) => {
-                self.invoke(scope, name, &query, headers, body).await
-            }
             (Method::PUT, ["2017-10-31", "functions", name, "concurrency"]) => {
-                self.put_concurrency(scope, name, &body)
+                self.put_concurrency(scope, name, body)
             }
             (Method::GET, ["2019-09-30", "functions", name, "concurrency"]) => {
                 self.get_concurrency(scope, name)
@@ -367,22 +391,13 @@ impl Lambda {
             (Method::DELETE, ["2017-10-31", "functions", name, "concurrency"]) => {
                 self.delete_concurrency(scope, name)
             }
-            (Method::POST, ["2017-03-31", "tags", arn]) => self.tag_resource(scope, arn, &body),
+            (Method::POST, ["2017-03-31", "tags", arn]) => self.tag_resource(scope, arn, body),
             (Method::DELETE, ["2017-03-31", "tags", arn]) => {
                 self.untag_resource(scope, arn, query_all(raw_query, "tagKeys"))
             }
             (Method::GET, ["2017-03-31", "tags", arn]) => self.list_tags(scope, arn),
             _ => return None,
         };
-        // A change is acknowledged only once it is saved.
-        let commits = std::mem::take(&mut *self.commits.lock().unwrap_or_else(|p| p.into_inner()));
-        for commit in commits {
-            if let Err(error) = commit.durable().await {
-                return Some(Err(service_error(format!(
-                    "The change could not be saved: {error}"
-                ))));
-            }
-        }
         Some(result)
     }
 
@@ -407,11 +422,7 @@ impl Lambda {
         };
         // Queued under the region's lock, so saves happen in the order of the changes;
         // `handle` awaits the commit before answering.
-        let commit = self.store.submit(vec![mutation]);
-        self.commits
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(commit);
+        self.store.submit_for_request(vec![mutation]);
         Ok(())
     }
 
@@ -537,7 +548,8 @@ impl Lambda {
         } else {
             body
         };
-        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&payload) {
+        // Checked without being built: a payload may nest as deep as its 6 MB allow.
+        if let Err(error) = crate::wire::json_syntax::check(&payload) {
             return Err(function::error(
                 StatusCode::BAD_REQUEST,
                 "InvalidRequestContentException",

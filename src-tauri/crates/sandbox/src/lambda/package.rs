@@ -37,18 +37,28 @@ pub fn code_sha256(bytes: &[u8]) -> String {
 }
 
 /// Unpacks `zip` into `dir` (created fresh), keeping the files' Unix modes.
+///
+/// The sizes an archive declares are checked with checked arithmetic and never allocated from;
+/// each entry is streamed to its file against what is left of the 250 MB budget, so an archive
+/// that lies about its sizes is refused once it has written that much, not before.
 pub fn unpack(zip: &[u8], dir: &Path) -> Result<Package, PackageError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|_| PackageError::NotAZip)?;
-    let total: u64 = (0..archive.len())
-        .filter_map(|i| archive.by_index(i).ok().map(|file| file.size()))
-        .sum();
-    if total > MAX_UNZIPPED_BYTES {
-        return Err(PackageError::TooLarge);
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let size = archive
+            .by_index(i)
+            .map_err(|_| PackageError::NotAZip)?
+            .size();
+        declared = declared
+            .checked_add(size)
+            .filter(|total| *total <= MAX_UNZIPPED_BYTES)
+            .ok_or(PackageError::TooLarge)?;
     }
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(|error| PackageError::Unpack(error.to_string()))?;
     }
     std::fs::create_dir_all(dir).map_err(|error| PackageError::Unpack(error.to_string()))?;
+    let mut budget = MAX_UNZIPPED_BYTES;
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).map_err(|_| PackageError::NotAZip)?;
         // `enclosed_name` refuses absolute paths and `..`, so nothing lands outside `dir`.
@@ -65,10 +75,12 @@ pub fn unpack(zip: &[u8], dir: &Path) -> Result<Package, PackageError> {
             std::fs::create_dir_all(parent)
                 .map_err(|error| PackageError::Unpack(error.to_string()))?;
         }
-        let mut bytes = Vec::with_capacity(file.size() as usize);
-        file.read_to_end(&mut bytes)
+        let mut out = std::fs::File::create(&target)
+            .map_err(|error| PackageError::Unpack(error.to_string()))?;
+        // One byte past the budget tells an entry that is bigger than it said.
+        let written = std::io::copy(&mut (&mut file).take(budget + 1), &mut out)
             .map_err(|_| PackageError::NotAZip)?;
-        std::fs::write(&target, bytes).map_err(|error| PackageError::Unpack(error.to_string()))?;
+        budget = budget.checked_sub(written).ok_or(PackageError::TooLarge)?;
         #[cfg(unix)]
         if let Some(mode) = file.unix_mode() {
             use std::os::unix::fs::PermissionsExt;

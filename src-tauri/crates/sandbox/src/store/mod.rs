@@ -5,6 +5,12 @@
 //! write acknowledged to a client survives `kill -9` of the process, at one commit per group
 //! rather than per request.
 //!
+//! A commit that fails (the database locked by another program past [`BUSY_PATIENCE`], the disk
+//! full) stops the store for good: that group and every later one fail without being tried, and
+//! [`Store::failure`] says why. Memory is then ahead of disk by exactly the changes no client was
+//! told succeeded; the server refuses every request from then on, and the next start reads the
+//! state from what was saved — so no unsaved change is ever served.
+//!
 //! The store knows rows, not HTTP or AWS types.
 
 mod migrations;
@@ -257,7 +263,13 @@ struct Batch {
 #[derive(Debug, Clone)]
 pub struct Store {
     sender: mpsc::Sender<Batch>,
+    /// Why the writer stopped, once it has.
+    failure: tokio::sync::watch::Receiver<Option<String>>,
 }
+
+/// How long the writer waits for another program that holds the database's write lock before
+/// calling the commit failed.
+pub const BUSY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Owns the writer thread. The thread ends once every [`Store`] handle is gone; [`join`] then
 /// waits for it, so the last commits are on disk before the process exits.
@@ -310,6 +322,7 @@ impl Store {
                 connection
                     .pragma_update(None, "synchronous", "NORMAL")
                     .map_err(open)?;
+                connection.busy_timeout(BUSY_PATIENCE).map_err(open)?;
                 connection
             }
             None => Connection::open_in_memory().map_err(|source| StoreError::Open {
@@ -326,10 +339,11 @@ impl Store {
             roles: load_definitions(&connection, "iam_roles")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();
+        let (report_failure, failure) = tokio::sync::watch::channel(None);
         let handle = std::thread::Builder::new()
             .name("sandbox-store".into())
             .spawn(move || {
-                write_loop(connection, receiver);
+                write_loop(connection, receiver, &report_failure);
                 // The directory is free once the last commit is written.
                 drop(lock);
             })
@@ -337,7 +351,7 @@ impl Store {
                 path: PathBuf::from("writer thread"),
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
             })?;
-        Ok((Self { sender }, tables, StoreThread { handle }))
+        Ok((Self { sender, failure }, tables, StoreThread { handle }))
     }
 
     /// Queues `mutations` to be committed together, after everything queued before them. Call it
@@ -348,6 +362,56 @@ impl Store {
         let queued = self.sender.send(Batch { mutations, done }).is_ok();
         Commit { receiver, queued }
     }
+
+    /// Why the store stopped writing, once a commit has failed.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.borrow().clone()
+    }
+
+    /// Waits until a commit fails, and says why.
+    pub async fn failed(&self) -> String {
+        let mut failure = self.failure.clone();
+        match failure.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            // The writer is gone without failing: the sandbox is stopping; never report.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// [`submit`](Self::submit) for a change made deep inside a request's synchronous handling:
+    /// the commit goes to the request's own list (see [`collect_commits`]), which that request,
+    /// and no other, awaits before it answers.
+    pub fn submit_for_request(&self, mutations: Vec<Mutation>) {
+        let mut commit = Some(self.submit(mutations));
+        let _ = REQUEST_COMMITS.try_with(|commits| commits.borrow_mut().extend(commit.take()));
+        if commit.is_some() {
+            // A bug, not a request's doing: nobody would wait for this change.
+            tracing::error!("a change was submitted outside collect_commits; nobody awaits it");
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The commits of the request whose handling is running (see [`collect_commits`]).
+    static REQUEST_COMMITS: std::cell::RefCell<Vec<Commit>>;
+}
+
+/// Runs `handling` — the synchronous part of serving one request — and returns with its output
+/// the commits of every change it submitted through [`Store::submit_for_request`], for the
+/// request to await with [`all_durable`] before answering.
+pub fn collect_commits<T>(handling: impl FnOnce() -> T) -> (T, Vec<Commit>) {
+    REQUEST_COMMITS.sync_scope(std::cell::RefCell::new(Vec::new()), || {
+        let output = handling();
+        (output, REQUEST_COMMITS.with(std::cell::RefCell::take))
+    })
+}
+
+/// Waits until every one of `commits` is durable; the first failure is returned.
+pub async fn all_durable(commits: Vec<Commit>) -> Result<(), StoreError> {
+    for commit in commits {
+        commit.durable().await?;
+    }
+    Ok(())
 }
 
 /// The pending commit of submitted mutations.
@@ -376,7 +440,12 @@ impl Commit {
 /// The most batches committed in one transaction.
 const MAX_GROUP: usize = 512;
 
-fn write_loop(mut connection: Connection, receiver: mpsc::Receiver<Batch>) {
+fn write_loop(
+    mut connection: Connection,
+    receiver: mpsc::Receiver<Batch>,
+    report_failure: &tokio::sync::watch::Sender<Option<String>>,
+) {
+    let mut failure: Option<String> = None;
     while let Ok(first) = receiver.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -385,10 +454,17 @@ fn write_loop(mut connection: Connection, receiver: mpsc::Receiver<Batch>) {
                 Err(_) => break,
             }
         }
-        let result = commit_group(&mut connection, &group).map_err(|error| error.to_string());
-        if let Err(error) = &result {
-            tracing::error!(%error, "sandbox database write failed");
-        }
+        let result = match &failure {
+            // After a failed commit nothing more is written: memory must not get further ahead.
+            Some(reason) => Err(format!("an earlier change could not be saved ({reason})")),
+            None => commit_group(&mut connection, &group).map_err(|error| {
+                let reason = error.to_string();
+                tracing::error!(%reason, "sandbox database write failed; the sandbox stops writing");
+                failure = Some(reason.clone());
+                report_failure.send_replace(Some(reason.clone()));
+                reason
+            }),
+        };
         for batch in group {
             let _ = batch.done.send(result.clone());
         }

@@ -102,6 +102,16 @@ impl AwsError {
         }
     }
 
+    /// AWS's answer when processing a request failed inside the service.
+    pub fn internal_failure() -> Self {
+        Self::new(
+            CORAL_NAMESPACE,
+            "InternalFailure",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
+    }
+
     /// A restJson method and path that matches no operation.
     pub fn unknown_rest_operation(method: &Method, path: &str) -> Self {
         Self::new(

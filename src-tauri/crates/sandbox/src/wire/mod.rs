@@ -3,6 +3,7 @@
 
 mod error;
 mod json_body;
+pub mod json_syntax;
 mod protocol;
 mod query;
 mod sigv4;

@@ -19,5 +19,7 @@ mod names;
 mod outside_clients;
 mod server;
 mod starvation;
+mod store_failure;
 mod sts;
+mod survival;
 mod websocket;

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::ast::{Comparator, Condition, Operand, Path, Segment, SetOperand, SetValue, Update};
+use super::parse::with_stack;
 use crate::dynamodb::error::validation;
 use crate::dynamodb::number::Number;
 use crate::dynamodb::value::{Item, Value};
@@ -98,9 +99,9 @@ fn holds(condition: &Condition, item: &Item) -> bool {
                 _ => false,
             }
         }
-        Condition::And(a, b) => holds(a, item) && holds(b, item),
-        Condition::Or(a, b) => holds(a, item) || holds(b, item),
-        Condition::Not(inner) => !holds(inner, item),
+        Condition::And(a, b) => with_stack(|| holds(a, item) && holds(b, item)),
+        Condition::Or(a, b) => with_stack(|| holds(a, item) || holds(b, item)),
+        Condition::Not(inner) => !with_stack(|| holds(inner, item)),
     }
 }
 
@@ -255,11 +256,11 @@ fn set_operand(operand: &SetOperand, item: &Item) -> Result<Value, AwsError> {
         }),
         SetOperand::IfNotExists(path, default) => match resolve(item, path) {
             Some(value) => Ok(value.clone()),
-            None => set_operand(default, item),
+            None => with_stack(|| set_operand(default, item)),
         },
         SetOperand::ListAppend(a, b) => {
             let (Value::L(mut first), Value::L(second)) =
-                (set_operand(a, item)?, set_operand(b, item)?)
+                with_stack(|| Ok::<_, AwsError>((set_operand(a, item)?, set_operand(b, item)?)))?
             else {
                 return Err(incorrect_type());
             };

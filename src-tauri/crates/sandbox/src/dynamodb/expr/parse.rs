@@ -4,6 +4,12 @@
 //!
 //! Precedence, loosest first: `OR`, `AND`, `NOT`, then comparisons, `BETWEEN`, `IN` and functions;
 //! parentheses group.
+//!
+//! Nothing a request sends can make the parser recurse without bound: the text is refused over
+//! DynamoDB's 4 KB before it is read, parsing stops at the 301st operator (DynamoDB's limit is
+//! 300), `NOT` chains are read in a loop, parentheses nest at most [`MAX_GROUP_DEPTH`] deep —
+//! deeper than any expression within the operator limit can need — and each level of nesting
+//! makes sure of its stack before it descends.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -13,6 +19,17 @@ use super::lex::{Token, TokenKind, tokenize};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::value::Value;
 use crate::wire::AwsError;
+
+/// The longest expression DynamoDB accepts, in bytes of its raw text (placeholders unresolved).
+pub const MAX_EXPRESSION_BYTES: usize = 4096;
+/// The most operators one expression may hold: comparisons, `BETWEEN`, `IN`, `AND`, `OR` and
+/// `NOT` in conditions; in updates also `+`, `-` and the functions.
+pub const MAX_OPERATORS: usize = 300;
+/// The most segments (attributes and list indexes) of one document path.
+pub const MAX_PATH_DEPTH: usize = 32;
+/// How deep parentheses may nest. Below the operator limit a group that is not redundant holds
+/// at least one operator of its own, so a valid expression never gets this deep.
+pub const MAX_GROUP_DEPTH: usize = MAX_OPERATORS + 2;
 
 /// Which request parameter an expression came from; DynamoDB names it in its errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +121,9 @@ pub fn parse_condition(
     let mut parser = Parser::new(source, kind, placeholders)?;
     let condition = parser.or_condition()?;
     parser.expect_end()?;
+    if parser.redundant_group {
+        return Err(parser.error("The expression has redundant parentheses;"));
+    }
     Ok(condition)
 }
 
@@ -164,6 +184,14 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     placeholders: &'a mut Placeholders,
+    /// Operators read so far, against [`MAX_OPERATORS`].
+    operators: usize,
+    /// Parentheses open around the current token, against [`MAX_GROUP_DEPTH`].
+    group_depth: usize,
+    /// The token span `[open, close]` of the group read last, to find `((…))`.
+    last_group: Option<(usize, usize)>,
+    /// Whether a group was found that only wraps another group.
+    redundant_group: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -179,6 +207,9 @@ impl<'a> Parser<'a> {
             )));
         }
         placeholders.parsed_any = true;
+        if source.len() > MAX_EXPRESSION_BYTES {
+            return Err(validation(oversized_message(kind, source.len())));
+        }
         let tokens = tokenize(source).map_err(|bad| {
             validation(format!(
                 "Invalid {}: Syntax error; token: \"{}\", near: \"{}\"",
@@ -193,7 +224,27 @@ impl<'a> Parser<'a> {
             tokens,
             pos: 0,
             placeholders,
+            operators: 0,
+            group_depth: 0,
+            last_group: None,
+            redundant_group: false,
         })
+    }
+
+    /// Counts one operator; the 301st ends the parse, as DynamoDB's count stops there.
+    fn count_operator(&mut self) -> Result<(), AwsError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(self.too_many_operators());
+        }
+        Ok(())
+    }
+
+    fn too_many_operators(&self) -> AwsError {
+        self.error(format_args!(
+            "The expression contains too many operators; operator count: {}",
+            MAX_OPERATORS + 1
+        ))
     }
 
     fn error(&self, message: impl std::fmt::Display) -> AwsError {
@@ -202,10 +253,14 @@ impl<'a> Parser<'a> {
 
     /// A syntax error at the current token.
     fn syntax_error(&self) -> AwsError {
-        match self.tokens.get(self.pos) {
+        self.syntax_error_at(self.pos)
+    }
+
+    /// A syntax error at the token `pos` (at the end when there is none).
+    fn syntax_error_at(&self, pos: usize) -> AwsError {
+        match self.tokens.get(pos) {
             Some(token) => {
-                let from = self
-                    .pos
+                let from = pos
                     .checked_sub(1)
                     .map_or(token.start, |i| self.tokens[i].start);
                 self.error(format_args!(
@@ -276,6 +331,7 @@ impl<'a> Parser<'a> {
     fn or_condition(&mut self) -> Result<Condition, AwsError> {
         let mut left = self.and_condition()?;
         while self.eat_keyword("OR") {
+            self.count_operator()?;
             let right = self.and_condition()?;
             left = Condition::Or(Box::new(left), Box::new(right));
         }
@@ -285,6 +341,7 @@ impl<'a> Parser<'a> {
     fn and_condition(&mut self) -> Result<Condition, AwsError> {
         let mut left = self.not_condition()?;
         while self.eat_keyword("AND") {
+            self.count_operator()?;
             let right = self.not_condition()?;
             left = Condition::And(Box::new(left), Box::new(right));
         }
@@ -292,17 +349,69 @@ impl<'a> Parser<'a> {
     }
 
     fn not_condition(&mut self) -> Result<Condition, AwsError> {
-        if self.eat_keyword("NOT") {
-            return Ok(Condition::Not(Box::new(self.not_condition()?)));
+        let mut negations = 0;
+        while self.eat_keyword("NOT") {
+            self.count_operator()?;
+            negations += 1;
         }
-        self.primary_condition()
+        let mut condition = self.primary_condition()?;
+        for _ in 0..negations {
+            condition = Condition::Not(Box::new(condition));
+        }
+        Ok(condition)
+    }
+
+    /// `( condition )`, at most [`MAX_GROUP_DEPTH`] deep.
+    fn group(&mut self) -> Result<Condition, AwsError> {
+        if self.group_depth == MAX_GROUP_DEPTH {
+            return Err(self.too_deep());
+        }
+        let open = self.pos;
+        self.pos += 1;
+        self.group_depth += 1;
+        let inner = with_stack(|| self.or_condition());
+        self.group_depth -= 1;
+        let inner = inner?;
+        if self.last_group == Some((open + 1, self.pos.saturating_sub(1))) {
+            self.redundant_group = true;
+        }
+        self.expect(&TokenKind::RParen)?;
+        self.last_group = Some((open, self.pos - 1));
+        Ok(inner)
+    }
+
+    /// What DynamoDB answers for parentheses nested deeper than the parser descends: such an
+    /// expression has too many operators, is cut short, or wraps groups in groups.
+    fn too_deep(&self) -> AwsError {
+        let rest = &self.tokens[self.pos..];
+        let operators = rest
+            .iter()
+            .filter(|token| match &token.kind {
+                TokenKind::Eq
+                | TokenKind::Ne
+                | TokenKind::Lt
+                | TokenKind::Le
+                | TokenKind::Gt
+                | TokenKind::Ge => true,
+                TokenKind::Ident(word) => ["AND", "OR", "NOT", "BETWEEN", "IN"]
+                    .iter()
+                    .any(|keyword| word.eq_ignore_ascii_case(keyword)),
+                _ => false,
+            })
+            .count();
+        if self.operators + operators > MAX_OPERATORS {
+            return self.too_many_operators();
+        }
+        let count = |kind: TokenKind| rest.iter().filter(|token| token.kind == kind).count();
+        if count(TokenKind::RParen) < count(TokenKind::LParen) + self.group_depth {
+            return self.syntax_error_at(self.tokens.len());
+        }
+        self.error("The expression has redundant parentheses;")
     }
 
     fn primary_condition(&mut self) -> Result<Condition, AwsError> {
-        if self.eat(&TokenKind::LParen) {
-            let inner = self.or_condition()?;
-            self.expect(&TokenKind::RParen)?;
-            return Ok(inner);
+        if self.peek() == Some(&TokenKind::LParen) {
+            return self.group();
         }
         if let (Some(TokenKind::Ident(name)), Some(TokenKind::LParen)) =
             (self.peek(), self.peek_at(1))
@@ -366,6 +475,7 @@ impl<'a> Parser<'a> {
             Some(TokenKind::Gt) => Comparator::Gt,
             Some(TokenKind::Ge) => Comparator::Ge,
             _ if self.eat_keyword("BETWEEN") => {
+                self.count_operator()?;
                 let low = self.operand()?;
                 if !self.eat_keyword("AND") {
                     return Err(self.syntax_error());
@@ -387,6 +497,7 @@ impl<'a> Parser<'a> {
                 return Ok(Condition::Between(left, low, high));
             }
             _ if self.eat_keyword("IN") => {
+                self.count_operator()?;
                 self.expect(&TokenKind::LParen)?;
                 let mut options = vec![self.operand()?];
                 while self.eat(&TokenKind::Comma) {
@@ -404,6 +515,7 @@ impl<'a> Parser<'a> {
             _ => return Err(self.syntax_error()),
         };
         self.pos += 1;
+        self.count_operator()?;
         let right = self.operand()?;
         if !matches!(comparator, Comparator::Eq | Comparator::Ne) {
             for operand in [&left, &right] {
@@ -483,6 +595,11 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 self.expect(&TokenKind::RBracket)?;
                 segments.push(Segment::Index(index));
+            } else if segments.len() > MAX_PATH_DEPTH {
+                return Err(self.error(format_args!(
+                    "The document path has too many nesting levels; nesting levels: {}",
+                    segments.len()
+                )));
             } else {
                 return Ok(Path { segments });
             }
@@ -563,11 +680,13 @@ impl<'a> Parser<'a> {
     fn set_value(&mut self) -> Result<SetValue, AwsError> {
         let left = self.set_operand()?;
         if self.eat(&TokenKind::Plus) {
+            self.count_operator()?;
             let right = self.set_operand()?;
             self.check_arithmetic_operands("+", [&left, &right])?;
             return Ok(SetValue::Plus(left, right));
         }
         if self.eat(&TokenKind::Minus) {
+            self.count_operator()?;
             let right = self.set_operand()?;
             self.check_arithmetic_operands("-", [&left, &right])?;
             return Ok(SetValue::Minus(left, right));
@@ -599,16 +718,19 @@ impl<'a> Parser<'a> {
             Some(TokenKind::Ident(name)) if self.peek_at(1) == Some(&TokenKind::LParen) => {
                 let name = name.clone();
                 self.pos += 2;
+                if is_function(&name) {
+                    self.count_operator()?;
+                }
                 let operand = match name.as_str() {
                     "if_not_exists" => {
                         let path = self.path()?;
                         self.expect(&TokenKind::Comma)?;
-                        SetOperand::IfNotExists(path, Box::new(self.set_operand()?))
+                        SetOperand::IfNotExists(path, Box::new(with_stack(|| self.set_operand())?))
                     }
                     "list_append" => {
-                        let first = self.set_operand()?;
+                        let first = with_stack(|| self.set_operand())?;
                         self.expect(&TokenKind::Comma)?;
-                        let second = self.set_operand()?;
+                        let second = with_stack(|| self.set_operand())?;
                         for operand in [&first, &second] {
                             if let SetOperand::Value(value) = operand
                                 && !matches!(value, Value::L(_))
@@ -704,6 +826,26 @@ fn check_add_delete_operand(
         "Incorrect operand type for operator or function; operator: {clause}, operand type: {}, typeSet: ALLOWED_FOR_{clause}_OPERAND",
         long_type_name(value)
     )))
+}
+
+/// Runs one level of nested parsing or evaluation with room on the stack: when less than
+/// 64 KiB is left, `work` runs on a fresh 1 MiB segment. The depth itself is bounded by the
+/// limits above; this keeps the bound safe on any thread, debug build or not.
+pub(super) fn with_stack<T>(work: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, work)
+}
+
+/// DynamoDB's answer to an expression over [`MAX_EXPRESSION_BYTES`]: conditions and filters say
+/// how long it was, the other kinds do not.
+fn oversized_message(kind: ExprKind, size: usize) -> String {
+    let message = format!(
+        "Invalid {}: Expression size has exceeded the maximum allowed size;",
+        kind.parameter()
+    );
+    match kind {
+        ExprKind::Condition | ExprKind::Filter => format!("{message} expression size: {size}"),
+        ExprKind::Update | ExprKind::Projection | ExprKind::KeyCondition => message,
+    }
 }
 
 /// The source text around an error, as DynamoDB quotes it.

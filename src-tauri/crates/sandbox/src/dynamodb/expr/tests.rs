@@ -311,3 +311,203 @@ fn projections_keep_the_nesting() {
         })
     );
 }
+
+/// The shapes that once overflowed the stack, and DynamoDB's own limits around them.
+mod limits {
+    use super::*;
+    use crate::dynamodb::expr::parse::{MAX_EXPRESSION_BYTES, MAX_GROUP_DEPTH};
+
+    fn condition_error(expression: &str) -> String {
+        let mut p = placeholders(&[], values());
+        parse_condition(expression, ExprKind::Condition, &mut p)
+            .unwrap_err()
+            .message
+    }
+
+    /// Runs `work` on a thread with a small stack: what parses and evaluates there has a wide
+    /// margin on the runtime's 2 MiB worker stacks, debug build or not.
+    fn on_small_stack(work: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(work)
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+    }
+
+    #[test]
+    fn expressions_over_4_kb_are_refused_before_they_are_read() {
+        let long_path = format!("a{}", "z".repeat(MAX_EXPRESSION_BYTES));
+        let condition = format!("attribute_not_exists({long_path})");
+        assert_eq!(
+            condition_error(&condition),
+            format!(
+                "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: {}",
+                condition.len()
+            )
+        );
+        let mut p = placeholders(&[], values());
+        let filter = format!("{long_path} = :one");
+        assert_eq!(
+            parse_condition(&filter, ExprKind::Filter, &mut p)
+                .unwrap_err()
+                .message,
+            format!(
+                "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: {}",
+                filter.len()
+            )
+        );
+        let mut p = placeholders(&[], values());
+        assert_eq!(
+            parse_update(&format!("SET {long_path} = :one"), &mut p)
+                .unwrap_err()
+                .message,
+            "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"
+        );
+        let mut p = placeholders(&[], values());
+        assert_eq!(
+            parse_projection(&long_path, &mut p).unwrap_err().message,
+            "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;"
+        );
+        // Exactly 4 KB is still read.
+        let mut p = placeholders(&[], values());
+        parse_projection(&long_path[..MAX_EXPRESSION_BYTES], &mut p).unwrap();
+        // The crash shapes, 20,000 deep, are refused by size alone.
+        for deep in [
+            format!("{}a<b{}", "a<b and (".repeat(20_000), ")".repeat(20_000)),
+            "(".repeat(20_000),
+            format!("{}a<b", "NOT ".repeat(20_000)),
+            format!("a < {}b{}", "f(".repeat(20_000), ")".repeat(20_000)),
+        ] {
+            assert!(
+                condition_error(&deep).contains("Expression size has exceeded"),
+                "{}",
+                &deep[..20]
+            );
+        }
+    }
+
+    #[test]
+    fn the_301st_operator_ends_the_parse() {
+        let mut p = placeholders(&[], values());
+        let many = ["a < :one"; 150].join(" OR ");
+        parse_condition(&many, ExprKind::Condition, &mut p).unwrap();
+        let too_many = ["a<b"; 455].join(" or ");
+        assert!(too_many.len() < MAX_EXPRESSION_BYTES);
+        let message = "Invalid ConditionExpression: The expression contains too many operators; operator count: 301";
+        assert_eq!(condition_error(&too_many), message);
+        // a<b or (a<b or (…)): 149 levels hold 299 operators, 454 levels too many.
+        let nested =
+            |depth: usize| format!("a<b {}{}", "or (a<b ".repeat(depth), ")".repeat(depth));
+        let mut p = placeholders(&[], values());
+        parse_condition(&nested(149), ExprKind::Condition, &mut p).unwrap();
+        assert_eq!(condition_error(&nested(454)), message);
+        // NOT counts; 1,000 of them fit in 4 KB.
+        assert_eq!(
+            condition_error(&format!("{}a<b", "not ".repeat(1000))),
+            message
+        );
+        // An IN list is one operator, however long.
+        let mut p = placeholders(&[], values());
+        let options = vec![":one"; 100].join(", ");
+        let ins = format!("a IN ({options}) AND b IN ({options}) AND c IN ({options})");
+        parse_condition(&ins, ExprKind::Condition, &mut p).unwrap();
+        // In updates functions and arithmetic count too.
+        let mut p = placeholders(&[], values());
+        let sums = format!("SET {}x=b+:one", "x=b+:one,".repeat(300));
+        assert!(sums.len() < MAX_EXPRESSION_BYTES);
+        assert_eq!(
+            parse_update(&sums, &mut p).unwrap_err().message,
+            "Invalid UpdateExpression: The expression contains too many operators; operator count: 301"
+        );
+    }
+
+    #[test]
+    fn groups_that_only_wrap_groups_are_redundant() {
+        let message = "Invalid ConditionExpression: The expression has redundant parentheses;";
+        assert_eq!(condition_error("((a < :one))"), message);
+        assert_eq!(
+            condition_error("a < :one AND ((b < :one OR c < :one))"),
+            message
+        );
+        // 2,046 levels around one comparison fit in 4 KB.
+        let deep = format!("{}a<b{}", "(".repeat(2046), ")".repeat(2046));
+        assert_eq!(condition_error(&deep), message);
+        let mut p = placeholders(&[], values());
+        for fine in ["(a < :one)", "((a < :one) AND b < :one)", "NOT (a < :one)"] {
+            parse_condition(fine, ExprKind::Condition, &mut p).unwrap();
+        }
+    }
+
+    #[test]
+    fn unclosed_groups_are_a_syntax_error_at_the_end() {
+        assert_eq!(
+            condition_error(&"(".repeat(4096)),
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"(\""
+        );
+        assert_eq!(
+            condition_error("(((a < :one)"),
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \")\""
+        );
+    }
+
+    #[test]
+    fn document_paths_nest_at_most_32_deep() {
+        let mut p = placeholders(&[], values());
+        let deepest = format!("a{}", ".b".repeat(31));
+        parse_projection(&deepest, &mut p).unwrap();
+        let too_deep = format!("a{}", ".b".repeat(32));
+        let mut p = placeholders(&[], values());
+        assert_eq!(
+            parse_projection(&too_deep, &mut p).unwrap_err().message,
+            "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33"
+        );
+        let mut p = placeholders(&[], values());
+        let indexes = format!("SET l{} = :one", "[0]".repeat(40));
+        assert_eq!(
+            parse_update(&indexes, &mut p).unwrap_err().message,
+            "Invalid UpdateExpression: The document path has too many nesting levels; nesting levels: 41"
+        );
+    }
+
+    #[test]
+    fn the_deepest_accepted_expressions_parse_and_evaluate_on_a_small_stack() {
+        on_small_stack(|| {
+            let item = sample();
+            // As deep as groups go: each level holds one operator (an even number of NOTs).
+            let depth = MAX_GROUP_DEPTH - 4;
+            let nested = format!("{}#c = :five{}", "NOT (".repeat(depth), ")".repeat(depth));
+            assert!(nested.len() < MAX_EXPRESSION_BYTES);
+            let mut p = placeholders(&[("#c", "count")], values());
+            let condition = parse_condition(&nested, ExprKind::Condition, &mut p).unwrap();
+            assert!(evaluate(&condition, Some(&item)));
+            drop(condition);
+            // Just past the depth, without enough operators: refused, not overflowed.
+            let deep = format!(
+                "{}a<b{}",
+                "(".repeat(MAX_GROUP_DEPTH + 1),
+                ")".repeat(MAX_GROUP_DEPTH + 1)
+            );
+            let mut p = placeholders(&[], values());
+            assert!(parse_condition(&deep, ExprKind::Condition, &mut p).is_err());
+            // 300 NOTs, and updates nested as deep as 4 KB allows.
+            let mut p = placeholders(&[("#c", "count")], values());
+            let nots = format!("{}#c = :five", "NOT ".repeat(299));
+            let condition = parse_condition(&nots, ExprKind::Condition, &mut p).unwrap();
+            assert!(!evaluate(&condition, Some(&item)));
+            let mut p = placeholders(&[], values());
+            let appends = format!(
+                "SET l = {}:list{}",
+                "list_append(".repeat(200),
+                ", :list)".repeat(200)
+            );
+            assert!(appends.len() < MAX_EXPRESSION_BYTES);
+            let update = parse_update(&appends, &mut p).unwrap();
+            let updated = apply_update(&update, &item).unwrap();
+            let Some(Value::L(list)) = updated.get("l") else {
+                panic!("a list");
+            };
+            assert_eq!(list.len(), 201);
+        });
+    }
+}
