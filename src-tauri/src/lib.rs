@@ -1,6 +1,7 @@
 //! The desktop app: thin glue between the UI and the engine.
 //!
-//! It resolves the data directory, starts the sandbox in-process on a free loopback port, hands
+//! It resolves the data directory, starts the sandbox as a supervised process of its own (this
+//! executable with `--sandbox-child`) on a free loopback port, hands
 //! the engine the sandbox's endpoint, and exposes the engine to the UI as Tauri commands. Commands
 //! take and return `lab-contract` DTOs; errors cross as `{code, message}`. No logic lives here
 //! that the CLI would also need.
@@ -23,7 +24,7 @@ enum StartError {
     #[error("finding the data directory")]
     DataDir(#[from] lab_engine::Error),
     #[error("starting the sandbox")]
-    Sandbox(#[from] lab_sandbox::Error),
+    Sandbox(#[from] lab_sandbox::supervisor::SuperviseError),
     #[error("starting the window")]
     Tauri(#[from] tauri::Error),
 }
@@ -31,6 +32,10 @@ enum StartError {
 /// Starts the desktop app and returns when its last window closes.
 pub fn run() -> ExitCode {
     init_tracing();
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(state::SANDBOX_CHILD_FLAG) {
+        return state::run_sandbox_child(&args[2..]);
+    }
     match build_app() {
         Ok(app) => {
             app.run(|handle, event| {
@@ -50,8 +55,8 @@ pub fn run() -> ExitCode {
 
 fn build_app() -> Result<tauri::App, StartError> {
     let data_dir = lab_engine::DataDir::resolve()?;
-    let sandbox_config = state::sandbox_config(data_dir.path().join("sandbox"));
-    let sandbox = tauri::async_runtime::block_on(lab_sandbox::start(sandbox_config))?;
+    let sandbox =
+        tauri::async_runtime::block_on(state::start_sandbox(data_dir.path().join("sandbox")))?;
     tracing::info!(data_dir = %data_dir.path().display(), endpoint = %sandbox.endpoint(), "starting");
     let state = AppState::new(data_dir, sandbox);
     let app = tauri::Builder::default()
@@ -81,6 +86,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::settings::reset_sandbox,
         ])
         .build(tauri::generate_context!())?;
+    app.state::<AppState>().report_sandbox_health(app.handle());
     Ok(app)
 }
 

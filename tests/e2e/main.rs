@@ -7,6 +7,7 @@
 
 mod desktop;
 mod instructor;
+mod sandbox_restart;
 mod settings;
 mod setup_panel;
 mod walkthrough;

@@ -70,7 +70,18 @@ async fn show_details_displays_version_target_and_data_dir() -> Result<()> {
 }
 
 /// A plain HTTP/1.1 GET over loopback, returning the whole response as text.
-fn http_get(endpoint: &str, path: &str) -> Result<String> {
+pub fn http_get(endpoint: &str, path: &str) -> Result<String> {
+    http_request(endpoint, "GET", path, &[], "")
+}
+
+/// A plain HTTP/1.1 request over loopback, returning the whole response as text.
+pub fn http_request(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<String> {
     let Some(authority) = endpoint.strip_prefix("http://") else {
         bail!("not an http:// endpoint: {endpoint}");
     };
@@ -80,9 +91,14 @@ fn http_get(endpoint: &str, path: &str) -> Result<String> {
     let mut stream =
         TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;

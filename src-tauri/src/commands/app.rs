@@ -12,6 +12,7 @@ pub fn app_info(state: tauri::State<'_, AppState>) -> Result<AppInfo, ErrorDto> 
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: state.data_dir.path().display().to_string(),
         target: target_info(&state.target()),
+        sandbox: state.sandbox_health(),
     })
 }
 

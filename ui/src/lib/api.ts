@@ -13,6 +13,7 @@ import type {
   LessonSummary,
   LessonView,
   RemovalView,
+  SandboxHealth,
   ResourceView,
   ServerRecord,
   Settings,
@@ -83,6 +84,7 @@ export interface Events {
   server: ServerRecord;
   "teardown-progress": RemovalView;
   "ws-frame": WsFrameView;
+  "sandbox-health": SandboxHealth;
 }
 
 /** Calls `handler` with every `name` event until the returned function is called. */

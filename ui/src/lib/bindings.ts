@@ -15,13 +15,23 @@ data_dir: string,
 /**
  * The cloud the lessons run against.
  */
-target: TargetInfo, };
+target: TargetInfo, 
+/**
+ * The app's own sandbox process; `None` while it is stopped.
+ */
+sandbox: SandboxHealth | null, };
 
 /**
  * The cloud the engine talks to. Both go through the same AWS SDK code; only the endpoint and
  * the credentials differ.
  */
 export type TargetInfo = { "kind": "sandbox", endpoint: string, } | { "kind": "aws", region: string | null, profile: string | null, };
+
+/**
+ * The app's sandbox, which runs in a process of its own and is started again if it ends
+ * (sent as the `sandbox-health` event whenever it changes).
+ */
+export type SandboxHealth = { "state": "ready", pid: number, restarts: number, } | { "state": "restarting", reason: string, restarts: number, };
 
 /**
  * An error returned by a command: `{ code, message }`.

@@ -2,6 +2,7 @@
 // exchanges and server records. Components read it; only the functions here change it.
 import * as api from "./api";
 import type {
+  SandboxHealth,
   ErrorDto,
   ExchangeView,
   LessonEvent,
@@ -48,6 +49,8 @@ class Lab {
   progress = $state<Record<string, StepProgress>>({});
   exchanges = $state<ExchangeView[]>([]);
   server = $state<ServerRecord[]>([]);
+  /** The sandbox process, once it has had to be started again (the app restarts it if it ends). */
+  sandboxHealth = $state<SandboxHealth | null>(null);
   busy = $state(false);
   error = $state<ErrorDto | null>(null);
   /** True while auto-play runs the lesson step after step. */
@@ -76,6 +79,9 @@ class Lab {
       }),
       api.on("server", (record) => {
         this.server = [...this.server, record].slice(-KEEP);
+      }),
+      api.on("sandbox-health", (health) => {
+        this.sandboxHealth = health;
       }),
     ]);
     await this.refreshLessons();

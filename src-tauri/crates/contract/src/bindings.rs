@@ -19,6 +19,7 @@ pub fn render() -> String {
     let declarations = [
         declaration::<AppInfo>(&cfg),
         declaration::<TargetInfo>(&cfg),
+        declaration::<SandboxHealth>(&cfg),
         declaration::<ErrorDto>(&cfg),
         declaration::<ErrorCode>(&cfg),
         declaration::<LessonSummary>(&cfg),

@@ -12,6 +12,19 @@ pub struct AppInfo {
     pub data_dir: String,
     /// The cloud the lessons run against.
     pub target: TargetInfo,
+    /// The app's own sandbox process; `None` while it is stopped.
+    pub sandbox: Option<SandboxHealth>,
+}
+
+/// The app's sandbox, which runs in a process of its own and is started again if it ends
+/// (sent as the `sandbox-health` event whenever it changes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SandboxHealth {
+    /// Serving; `restarts` counts the times it had to be started again.
+    Ready { pid: u32, restarts: u32 },
+    /// Its process ended unexpectedly (`reason` in plain words) and is being started again.
+    Restarting { reason: String, restarts: u32 },
 }
 
 /// The cloud the engine talks to. Both go through the same AWS SDK code; only the endpoint and

@@ -13,7 +13,7 @@ mod resources;
 mod settings;
 
 pub use error::{ErrorCode, ErrorDto};
-pub use info::{AppInfo, TargetInfo};
+pub use info::{AppInfo, SandboxHealth, TargetInfo};
 pub use inspect::{
     ExchangeView, Header, InvokeRequest, InvokeResultView, ServerRecord, TryItRequest,
     WsConnectRequest, WsConnectionView, WsFrameView, WsSendRequest,

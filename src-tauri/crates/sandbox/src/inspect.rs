@@ -29,7 +29,13 @@ impl Default for Inspector {
         Self {
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
             live: broadcast::channel(256).0,
-            next_id: AtomicU64::new(1),
+            // Numbered from the clock (in microseconds, exact in JavaScript numbers), so a reader
+            // that follows the feed by `after` keeps reading when the sandbox is restarted.
+            next_id: AtomicU64::new(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |since| since.as_micros() as u64),
+            ),
         }
     }
 }
@@ -103,6 +109,11 @@ mod tests {
         let all = inspector.history(0);
         assert_eq!(all.len(), HISTORY);
         assert_eq!(all[0]["n"], 5);
-        assert_eq!(inspector.history(HISTORY as u64 + 3).len(), 2);
+        let first = all[0]["id"].as_u64().expect("numbered");
+        assert!(
+            all.windows(2)
+                .all(|pair| pair[1]["id"].as_u64() == pair[0]["id"].as_u64().map(|id| id + 1))
+        );
+        assert_eq!(inspector.history(first + HISTORY as u64 - 3).len(), 2);
     }
 }

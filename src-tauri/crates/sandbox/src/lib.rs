@@ -21,6 +21,7 @@ mod regional;
 mod server;
 pub mod store;
 mod sts;
+pub mod supervisor;
 mod tagging;
 pub mod wire;
 

@@ -71,32 +71,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 async fn serve(config: lab_sandbox::Config) -> anyhow::Result<()> {
     let listen = config.listen;
-    let data_dir = config.data_dir.clone();
-    let sandbox = lab_sandbox::start(config)
-        .await
-        .with_context(|| format!("starting the sandbox on {listen}"))?;
-    let state = match &data_dir {
-        Some(dir) => format!("state kept in {}", dir.display()),
-        None => "state kept in memory only".to_owned(),
-    };
-    announce(&format!(
-        "sandbox ready at {}\n{state}\n",
-        sandbox.endpoint()
-    ));
-    tokio::select! {
-        stopped = wait_for_stop_signal() => {
-            stopped?;
-            sandbox.shutdown().await;
-            Ok(())
+    match lab_sandbox::supervisor::serve_in_foreground(config, announce).await {
+        Ok(()) => Ok(()),
+        Err(error @ lab_sandbox::supervisor::ForegroundError::Start(_)) => {
+            Err(anyhow::Error::new(error).context(format!("starting the sandbox on {listen}")))
         }
-        reason = sandbox.failed() => {
-            sandbox.shutdown().await;
-            anyhow::bail!(
-                "the sandbox stopped because it could not save a change to its database: \
-                 {reason}. Nothing unsaved was served; start it again to continue from what \
-                 was saved."
-            )
-        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -109,22 +89,4 @@ fn announce(text: &str) {
     {
         tracing::warn!(%error, "could not print the sandbox's status");
     }
-}
-
-/// Waits for Ctrl-C (SIGINT) or SIGTERM.
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("listening for Ctrl-C")?,
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("listening for Ctrl-C")?;
-    Ok(())
 }

@@ -38,7 +38,7 @@ pub struct TargetArgs {
 pub struct Connected {
     pub cloud: Cloud,
     pub journal: Journal,
-    sandbox: Option<lab_sandbox::Running>,
+    sandbox: Option<lab_sandbox::supervisor::Supervised>,
 }
 
 impl std::fmt::Debug for Connected {
@@ -53,7 +53,7 @@ impl Connected {
     /// Stops the embedded sandbox, if any (its state stays in the data directory).
     pub async fn close(self) {
         if let Some(sandbox) = self.sandbox {
-            sandbox.shutdown().await;
+            sandbox.stop().await;
         }
     }
 
@@ -88,15 +88,17 @@ pub async fn connect(args: &TargetArgs) -> anyhow::Result<Connected> {
             (Target::Sandbox { endpoint }, key, None)
         }
         (TargetKind::Sandbox, None) => {
-            let config = lab_sandbox::Config {
-                listen: "127.0.0.1:0".parse()?,
-                data_dir: Some(data_dir.path().join("sandbox")),
-                ..lab_sandbox::Config::default()
+            // `lab sandbox` in a process of its own, restarted if it dies: whatever a lesson
+            // sends cannot take this command down with it.
+            let command = lab_sandbox::supervisor::ChildCommand {
+                program: std::env::current_exe().context("finding the lab executable")?,
+                args: vec!["sandbox".to_owned()],
+                data_dir: data_dir.path().join("sandbox"),
             };
-            let running = lab_sandbox::start(config)
+            let running = lab_sandbox::supervisor::Supervisor::start(command)
                 .await
                 .context("starting the sandbox")?;
-            let endpoint = running.endpoint();
+            let endpoint = running.endpoint().to_owned();
             (
                 Target::Sandbox { endpoint },
                 "sandbox".to_owned(),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod browser;
+mod control_plane;
 mod lesson_cli;
 mod lesson_run;
 mod real_aws;

@@ -16,7 +16,6 @@ use aws_sdk_dynamodb::types::{
 
 use lab_testkit::sandbox_client as client;
 
-/// A `lab sandbox` process and the endpoint it announced.
 /// `lab sandbox` running as a child process, stopped when dropped.
 pub struct SandboxProcess {
     child: Child,
@@ -54,12 +53,14 @@ impl SandboxProcess {
         client!(aws_sdk_dynamodb, &self.endpoint)
     }
 
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL is delivered");
+        self.child.wait().expect("the process is reaped");
+    }
+
     fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
+        assert!(kill(&[&format!("-{name}"), &self.child.id().to_string()]));
     }
 
     fn wait(mut self, within: Duration) -> std::process::ExitStatus {
@@ -227,22 +228,30 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn function_processes_die_with_a_killed_sandbox() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut sandbox = SandboxProcess::start(dir.path());
-    let lambda = client!(aws_sdk_lambda, &sandbox.endpoint);
-    let zip = lab_sandbox::lambda::package::zip_files(&[(
-        "app.py",
-        b"def handler(event, context):\n    return 'up'\n",
-        0o644,
-    )]);
+/// Runs kill(1) with `args`; whether it succeeded.
+fn kill(args: &[&str]) -> bool {
+    Command::new("kill")
+        .args(args)
+        .stderr(Stdio::null())
+        .status()
+        .expect("kill runs")
+        .success()
+}
+
+async fn create_function(
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+    runtime: aws_sdk_lambda::types::Runtime,
+    files: &[(&str, &[u8], u32)],
+) {
+    let zip = lab_sandbox::lambda::package::zip_files(files);
     lambda
         .create_function()
-        .function_name("orphan-check")
-        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .function_name(name)
+        .runtime(runtime)
         .role("arn:aws:iam::000000000000:role/LabRole")
         .handler("app.handler")
+        .timeout(30)
         .code(
             aws_sdk_lambda::types::FunctionCode::builder()
                 .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
@@ -251,32 +260,141 @@ async fn function_processes_die_with_a_killed_sandbox() {
         .send()
         .await
         .expect("the function is created");
+}
+
+/// Waits until `count` processes run under `dir`, or fails saying what does.
+async fn await_processes(dir: &Path, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let running = lab_sandbox::lambda::processes_under(dir);
+        if running.len() >= count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected {count} processes under {}, found {running:?}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Neither a function's process nor anything it started outlives a killed sandbox: a handler's
+/// `subprocess.Popen`, and a runtime started by a `bootstrap` shell script that does not `exec`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn function_processes_and_their_children_die_with_a_killed_sandbox() {
+    use aws_sdk_lambda::types::Runtime;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut sandbox = SandboxProcess::start(dir.path());
+    let lambda = client!(aws_sdk_lambda, &sandbox.endpoint);
+    create_function(
+        &lambda,
+        "spawns-a-child",
+        Runtime::Python312,
+        &[(
+            "app.py",
+            b"import subprocess\n\ndef handler(event, context):\n    subprocess.Popen(['sleep', '300'])\n    return 'up'\n",
+            0o644,
+        )],
+    )
+    .await;
     lambda
         .invoke()
-        .function_name("orphan-check")
+        .function_name("spawns-a-child")
         .send()
         .await
         .expect("the function runs");
+    create_function(
+        &lambda,
+        "shell-bootstrap",
+        Runtime::Providedal2023,
+        // The "runtime" the script starts without `exec` never answers: the test only needs it
+        // running, a grandchild of the sandbox.
+        &[("bootstrap", b"#!/bin/sh\nsleep 300\necho never\n", 0o755)],
+    )
+    .await;
+    let pending = tokio::spawn({
+        let lambda = lambda.clone();
+        async move {
+            lambda
+                .invoke()
+                .function_name("shell-bootstrap")
+                .send()
+                .await
+        }
+    });
     let code = dir.path().join("lambda");
-    assert_eq!(
-        lab_sandbox::lambda::processes_under(&code).len(),
-        1,
-        "a warm environment is running"
-    );
+    // The Python runtime and its `sleep`; the shell and its `sleep`.
+    await_processes(&code, 4).await;
 
-    sandbox.child.kill().expect("SIGKILL is delivered");
-    sandbox.child.wait().expect("the process is reaped");
+    sandbox.kill();
+    pending.abort();
     let mut left = lab_sandbox::lambda::processes_under(&code);
-    for _ in 0..50 {
+    for _ in 0..100 {
         if left.is_empty() {
             break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
         left = lab_sandbox::lambda::processes_under(&code);
     }
     assert!(
         left.is_empty(),
         "function processes outlived the sandbox: {left:?}"
+    );
+}
+
+/// `lab run` and the app keep the sandbox in a supervised process: killed, it is started again
+/// on the same endpoint and data directory, with what it had saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervised_sandbox_is_started_again_after_kill_9() {
+    use lab_sandbox::supervisor::{ChildCommand, Health, Supervisor};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let supervised = Supervisor::start(ChildCommand {
+        program: env!("CARGO_BIN_EXE_lab").into(),
+        args: vec!["sandbox".into()],
+        data_dir: dir.path().to_owned(),
+    })
+    .await
+    .expect("the sandbox starts");
+    let client = client!(aws_sdk_dynamodb, supervised.endpoint());
+    create_table(&client).await;
+    let mut health = supervised.health();
+    let Health::Ready { pid, restarts: 0 } = health.borrow().clone() else {
+        panic!("not ready at first: {:?}", health.borrow());
+    };
+
+    let killed = Instant::now();
+    assert!(
+        kill(&["-KILL", &pid.to_string()]),
+        "the sandbox process is killed"
+    );
+    let restarted = tokio::time::timeout(
+        Duration::from_secs(10),
+        health.wait_for(|state| matches!(state, Health::Ready { restarts: 1, .. })),
+    )
+    .await
+    .expect("restarted within 10 s")
+    .expect("the supervisor keeps reporting")
+    .clone();
+    let Health::Ready { pid: new_pid, .. } = restarted else {
+        unreachable!("waited for Ready");
+    };
+    assert_ne!(new_pid, pid);
+    assert!(
+        killed.elapsed() < Duration::from_secs(3),
+        "back within about 2 s: {:?}",
+        killed.elapsed()
+    );
+    let tables = client
+        .list_tables()
+        .send()
+        .await
+        .expect("the same endpoint serves again");
+    assert_eq!(tables.table_names(), ["writes"]);
+    supervised.stop().await;
+    assert!(
+        !kill(&["-0", &new_pid.to_string()]),
+        "the stopped sandbox process is gone"
     );
 }
 

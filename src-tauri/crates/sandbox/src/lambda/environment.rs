@@ -213,6 +213,10 @@ impl Environment {
                         },
                         Err(error) => format!("wait failed: {error}"),
                     };
+                    // The runtime ended: so does its environment, with whatever it started.
+                    if let Some(pid) = pid {
+                        process::kill_group(pid);
+                    }
                     let _ = exit_sender.send(Some(text));
                 });
                 pid

@@ -14,7 +14,7 @@ pub mod environment;
 pub mod function;
 pub mod package;
 pub mod policy;
-mod process;
+pub(crate) mod process;
 
 pub use process::processes_under;
 

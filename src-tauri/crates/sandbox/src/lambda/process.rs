@@ -1,26 +1,81 @@
 //! Function processes as the OS sees them: each runs in its own process group, dies with the
 //! sandbox (parent-death signal), and is killed group and all — so no exit path of the sandbox,
-//! clean or crashed, leaves an orphan behind.
+//! clean or crashed, leaves an orphan behind. The parent-death signal reaches only the process
+//! the sandbox started; what *that* process starts (a handler's `subprocess.Popen`, the real
+//! runtime under a `bootstrap` shell script) is taken care of by a watcher: a small process
+//! forked into the same group before exec, which waits for the sandbox to end and then kills
+//! its whole group.
 
 use std::time::Duration;
 
-/// Makes `command` start a new process group and receive SIGKILL if the sandbox dies.
+/// Makes `command` start a new process group that cannot outlive this process: the process
+/// receives SIGKILL if the sandbox dies, and so does everything it starts (see the module docs).
 pub fn contain(command: &mut tokio::process::Command) {
     command.process_group(0);
     command.kill_on_drop(true);
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: the closure runs in the forked child before exec and only calls
-        // prctl(2), which is async-signal-safe; it touches no memory of the parent.
+        let sandbox = std::process::id() as libc::pid_t;
+        // SAFETY: the closure runs in the forked child before exec and only makes system calls
+        // that are async-signal-safe (prctl, setpgid, fork, and in the watcher close_range,
+        // chdir, pidfd_open, poll, nanosleep, kill, _exit); it allocates nothing and touches no memory
+        // of the parent beyond the copied `sandbox` pid.
         #[allow(unsafe_code)]
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
                     return Err(std::io::Error::last_os_error());
                 }
-                Ok(())
+                // The group must be this process's own before a watcher may kill it.
+                if libc::setpgid(0, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                match libc::fork() {
+                    -1 => Err(std::io::Error::last_os_error()),
+                    0 => watch_and_kill_group(sandbox),
+                    _ => Ok(()),
+                }
             });
         }
+    }
+}
+
+/// The watcher's whole life: let go of every file descriptor (the function's output pipes and
+/// the spawn's status pipe must close when the function's process ends), wait for the sandbox
+/// process to end, then kill the process group — the watcher included.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn watch_and_kill_group(sandbox: libc::pid_t) -> ! {
+    // SAFETY: only async-signal-safe system calls, in a forked child that never returns into
+    // Rust code of the parent: it ends by the signal it sends its own group, or by `_exit`.
+    unsafe {
+        if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) == -1 {
+            for fd in 0..4096 {
+                libc::close(fd);
+            }
+        }
+        // Nor does it hold on to the function's code directory.
+        libc::chdir(c"/".as_ptr());
+        // Parent-death signals do not carry over a fork: the watcher follows the sandbox itself.
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, sandbox, 0u32) as libc::c_int;
+        if pidfd >= 0 {
+            let mut ended = libc::pollfd {
+                fd: pidfd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            while libc::poll(&mut ended, 1, -1) != 1 {}
+        } else {
+            let pause = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            while libc::kill(sandbox, 0) == 0 {
+                libc::nanosleep(&pause, std::ptr::null_mut());
+            }
+        }
+        libc::kill(0, libc::SIGKILL);
+        libc::_exit(0)
     }
 }
 
@@ -33,6 +88,18 @@ pub fn kill_group(pid: u32) {
     #[allow(unsafe_code)]
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+/// Asks the process `pid` to stop (SIGTERM).
+pub fn terminate(pid: u32) {
+    let Ok(pid) = i32::try_from(pid) else {
+        return;
+    };
+    // SAFETY: kill(2) sends a signal; it has no memory effects.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
     }
 }
 
