@@ -209,11 +209,7 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
         })
         .unwrap_or_default();
     Some(ServerRecord {
-        id: record
-            .get("id")
-            .and_then(Value::as_u64)
-            .and_then(|id| u32::try_from(id).ok())
-            .unwrap_or_default(),
+        id: record.get("id").and_then(Value::as_u64).unwrap_or_default(),
         service,
         kind,
         time: record
@@ -297,13 +293,17 @@ mod tests {
     #[test]
     fn an_invocation_is_linked_to_the_request_that_caused_it() {
         let record = serde_json::json!({
-            "id": 7, "time": 1.0, "service": "lambda", "kind": "invocation",
+            "id": 1_780_000_000_000_001_u64, "time": 1.0, "service": "lambda", "kind": "invocation",
             "function": "LambdaCRUD", "durationMs": 1.5,
             "event": {"requestContext": {"requestId": "Jq7bYhcZIAMEb8A="}},
             "answer": {"statusCode": 200},
             "log": ["START RequestId: x", "END RequestId: x"],
         });
         let view = server_record(&record).unwrap();
+        assert_eq!(
+            view.id, 1_780_000_000_000_001,
+            "feed numbers from the clock are kept whole"
+        );
         assert_eq!(view.title, "LambdaCRUD");
         assert_eq!(view.request_id.as_deref(), Some("Jq7bYhcZIAMEb8A="));
         assert_eq!(view.log.len(), 2);

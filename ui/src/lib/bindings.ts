@@ -183,7 +183,12 @@ export type TryItRequest = { title: string, method: string, url: string, body: s
 /**
  * Something the sandbox did, from its inspection feed. Sent as the `server` event.
  */
-export type ServerRecord = { id: number, 
+export type ServerRecord = { 
+/**
+ * The feed's number: it counts up from the sandbox's start time in microseconds, so it
+ * keeps counting up across restarts (exact in a JavaScript number).
+ */
+id: number, 
 /**
  * `lambda`, `apigateway` or `dynamodb`.
  */

@@ -44,7 +44,10 @@ pub struct TryItRequest {
 /// Something the sandbox did, from its inspection feed. Sent as the `server` event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ServerRecord {
-    pub id: u32,
+    /// The feed's number: it counts up from the sandbox's start time in microseconds, so it
+    /// keeps counting up across restarts (exact in a JavaScript number).
+    #[ts(type = "number")]
+    pub id: u64,
     /// `lambda`, `apigateway` or `dynamodb`.
     pub service: String,
     /// `invocation`, `request` or `item-change`.

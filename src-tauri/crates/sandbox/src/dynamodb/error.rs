@@ -57,3 +57,56 @@ pub fn idempotent_parameter_mismatch() -> AwsError {
         "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.",
     )
 }
+
+/// The prefix of AWS's parameter-validation layer.
+const DETECTED: &str = "1 validation error detected: ";
+
+/// How `operation` reports `error`. AWS's item writes (PutItem, UpdateItem, DeleteItem) and
+/// Query report some of their checks through the layer that reports parameter constraints, with
+/// its "1 validation error detected: " in front; the same checks made by other operations
+/// (Scan, GetItem, BatchGetItem, the transactions) keep the bare message.
+pub fn as_reported_by(operation: &str, mut error: AwsError) -> AwsError {
+    if error.code != "ValidationException" || error.message.starts_with(DETECTED) {
+        return error;
+    }
+    let message = error.message.as_str();
+    let prefixed = match operation {
+        "PutItem" | "UpdateItem" | "DeleteItem" => {
+            message.starts_with("Value provided in ExpressionAttribute")
+                || message.starts_with("ExpressionAttributeValues must not be empty")
+                || message.starts_with("ExpressionAttributeNames must not be empty")
+                || message.starts_with("Invalid UpdateExpression: The expression can not be empty;")
+                || message.starts_with("Invalid UpdateExpression: Two document paths overlap")
+                || (message.starts_with("Invalid UpdateExpression: The \"")
+                    && message.ends_with("section can only be used once in an update expression;"))
+                || is_empty_set(message)
+        }
+        "Query" => {
+            message.starts_with("Must specify the AttributesToGet or ProjectionExpression")
+                || message.starts_with("Cannot specify the ")
+                || message.starts_with("ALL_PROJECTED_ATTRIBUTES can be used only")
+        }
+        _ => false,
+    };
+    if prefixed {
+        // The writes' layer names the empty set without where it came from.
+        let message = match message.find(EMPTY_SET) {
+            Some(at) if is_empty_set(message) => {
+                let rest = &message[at..];
+                let end = rest
+                    .find(" may not be empty")
+                    .map_or(rest.len(), |e| e + 17);
+                rest[..end].to_owned()
+            }
+            _ => message.to_owned(),
+        };
+        error.message = format!("{DETECTED}{message}");
+    }
+    error
+}
+
+const EMPTY_SET: &str = "One or more parameter values were invalid: An ";
+
+fn is_empty_set(message: &str) -> bool {
+    message.contains(EMPTY_SET) && message.contains(" set  may not be empty")
+}

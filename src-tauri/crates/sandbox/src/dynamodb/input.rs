@@ -104,9 +104,7 @@ impl Input {
 
     /// `TableName`, checked against DynamoDB's constraints.
     pub fn table_name(&self) -> Result<&str, AwsError> {
-        let name = self.required_string("TableName", "tableName")?;
-        check_table_name(name, "tableName")?;
-        Ok(name)
+        table_name_of(self.required_string("TableName", "tableName")?, "tableName")
     }
 
     /// An enumerated member: one of `allowed`, or DynamoDB's enum error.
@@ -170,6 +168,17 @@ pub fn null_member(field: &str) -> AwsError {
     validation(format!(
         "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
     ))
+}
+
+/// The table a `TableName` names: the name itself, or the last part of the table's ARN
+/// (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`), which every operation accepts in its place.
+pub fn table_name_of<'a>(given: &'a str, field: &str) -> Result<&'a str, AwsError> {
+    let name = given
+        .strip_prefix("arn:")
+        .and_then(|arn| arn.split_once(":table/"))
+        .map_or(given, |(_, name)| name);
+    check_table_name(name, field)?;
+    Ok(name)
 }
 
 pub fn check_table_name(name: &str, field: &str) -> Result<(), AwsError> {

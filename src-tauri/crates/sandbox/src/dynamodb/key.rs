@@ -18,6 +18,15 @@ pub enum KeyValue {
 }
 
 impl KeyValue {
+    /// The value's size as DynamoDB counts it against the key limits.
+    pub fn size(&self) -> usize {
+        match self {
+            Self::S(s) => s.len(),
+            Self::B(b) => b.len(),
+            Self::N(n) => Value::N(n.clone()).size(),
+        }
+    }
+
     pub fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::S(s) => Some(Self::S(s.clone())),
@@ -126,10 +135,24 @@ impl KeySchema {
         lookup: impl Fn(&KeyAttribute) -> Result<&'a Value, AwsError>,
     ) -> Result<PrimaryKey, AwsError> {
         let hash = key_value(&self.hash, lookup(&self.hash)?)?;
+        if hash.size() > MAX_PARTITION_KEY_BYTES {
+            // Sic: AWS's message has no space before the size.
+            return Err(validation(format!(
+                "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_PARTITION_KEY_BYTES} bytes"
+            )));
+        }
         let range = match &self.range {
             Some(attribute) => Some(key_value(attribute, lookup(attribute)?)?),
             None => None,
         };
+        if range
+            .as_ref()
+            .is_some_and(|range| range.size() > MAX_SORT_KEY_BYTES)
+        {
+            return Err(validation(format!(
+                "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
+            )));
+        }
         Ok(PrimaryKey { hash, range })
     }
 
@@ -143,6 +166,11 @@ impl KeySchema {
         item
     }
 }
+
+/// The largest partition key value, in bytes.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// The largest sort key value, in bytes.
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
 
 fn key_value(attribute: &KeyAttribute, value: &Value) -> Result<KeyValue, AwsError> {
     let key = KeyValue::from_value(value)

@@ -156,6 +156,12 @@ impl DynamoDb {
         operation: &str,
         body: &[u8],
     ) -> Result<Json, AwsError> {
+        self.serve(scope, operation, body)
+            .await
+            .map_err(|error| error::as_reported_by(operation, error))
+    }
+
+    async fn serve(&self, scope: &Scope, operation: &str, body: &[u8]) -> Result<Json, AwsError> {
         let input = Input::parse(body)?;
         let context = Context { scope };
         let region = self.regions.get(scope);

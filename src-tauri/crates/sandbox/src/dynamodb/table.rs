@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use super::error::validation;
 use super::input::{Input, check_table_name, null_member};
 use super::key::{KeyAttribute, KeySchema, KeyValue, PrimaryKey, ScalarType};
-use super::value::{Item, item_size};
+use super::value::{Item, Value, item_size};
 use crate::wire::AwsError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,7 @@ impl TableDefinition {
     /// Reads a `CreateTable` request (or a stored definition, which has the same shape).
     pub fn from_input(input: &Input, arn_prefix: &str) -> Result<Self, AwsError> {
         let name = input.table_name()?.to_owned();
+        check_key_types(input)?;
         let mut attribute_definitions = Vec::new();
         for (i, definition) in input
             .array("AttributeDefinitions")?
@@ -98,6 +99,11 @@ impl TableDefinition {
         ] {
             for index in input.array(parameter)?.into_iter().flatten() {
                 let index = parse_index(index, global, &attribute_definitions)?;
+                if !global && key.range.is_none() {
+                    return Err(validation(
+                        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+                    ));
+                }
                 if !global && index.key.hash != key.hash {
                     return Err(validation(
                         "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: "
@@ -273,6 +279,41 @@ fn projection_json(projection: &Projection) -> Json {
             json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": attributes})
         }
     }
+}
+
+/// Every `KeyType` of the table and its indexes is HASH or RANGE: a constraint of the request's
+/// shape, so AWS reports it before anything the schemas mean.
+fn check_key_types(input: &Input) -> Result<(), AwsError> {
+    let mut schemas = vec![("keySchema".to_owned(), input.get("KeySchema"))];
+    for (parameter, field) in [
+        ("GlobalSecondaryIndexes", "globalSecondaryIndexes"),
+        ("LocalSecondaryIndexes", "localSecondaryIndexes"),
+    ] {
+        for (i, index) in input.array(parameter)?.into_iter().flatten().enumerate() {
+            schemas.push((
+                format!("{field}.{}.member.keySchema", i + 1),
+                index.get("KeySchema"),
+            ));
+        }
+    }
+    for (path, schema) in schemas {
+        for (i, element) in schema
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(key_type) = element.get("KeyType").and_then(Json::as_str)
+                && !matches!(key_type, "HASH" | "RANGE")
+            {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{key_type}' at '{path}.{}.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]",
+                    i + 1
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_key_schema(
@@ -602,6 +643,63 @@ impl Table {
             }
         }
         Json::Object(out)
+    }
+}
+
+/// Where an item about to be written came from, for the wording of index key errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrittenBy {
+    /// A whole item (PutItem, BatchWriteItem, a transaction's Put).
+    Item,
+    /// An update expression (UpdateItem, a transaction's Update).
+    Update,
+}
+
+impl TableDefinition {
+    /// Checks the item's secondary index key attributes as DynamoDB does before writing: each
+    /// one present has its index's type, then none is an empty string or binary (indexes in
+    /// name order, so the first index by name is the one reported).
+    pub fn check_index_keys(&self, item: &Item, written_by: WrittenBy) -> Result<(), AwsError> {
+        let mut indexes: Vec<&IndexDefinition> = self.indexes.iter().collect();
+        indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let key_attributes = |index: &'_ IndexDefinition| {
+            std::iter::once(index.key.hash.clone()).chain(index.key.range.clone())
+        };
+        for index in &indexes {
+            for attribute in key_attributes(index) {
+                let Some(value) = item.get(&attribute.name) else {
+                    continue;
+                };
+                if value.type_name() != attribute.kind.name() {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                        attribute.name,
+                        attribute.kind.name(),
+                        value.type_name(),
+                        index.name
+                    )));
+                }
+            }
+        }
+        for index in &indexes {
+            for attribute in key_attributes(index) {
+                let kind = match item.get(&attribute.name) {
+                    Some(Value::S(s)) if s.is_empty() => "string",
+                    Some(Value::B(b)) if b.is_empty() => "binary",
+                    _ => continue,
+                };
+                return Err(validation(match written_by {
+                    WrittenBy::Item => format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {}, IndexKey: {}",
+                        index.name, attribute.name
+                    ),
+                    WrittenBy::Update => format!(
+                        "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value."
+                    ),
+                }));
+            }
+        }
+        Ok(())
     }
 }
 

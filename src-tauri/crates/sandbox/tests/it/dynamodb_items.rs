@@ -198,7 +198,8 @@ async fn bad_requests_get_dynamodbs_validation_errors() {
                     .send()
                     .await,
             ),
-            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}",
+            // PutItem reports it through AWS's parameter-validation layer.
+            "1 validation error detected: Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}",
         ),
         (
             error_of(

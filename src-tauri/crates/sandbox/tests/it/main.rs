@@ -10,6 +10,7 @@ mod apigw_websocket;
 mod client;
 mod dynamodb_items;
 mod dynamodb_reads;
+mod dynamodb_rules;
 mod dynamodb_tables;
 mod fixture;
 mod iam;

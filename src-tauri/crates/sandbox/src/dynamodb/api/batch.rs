@@ -8,8 +8,9 @@ use serde_json::{Map, Value as Json, json};
 use super::items::projection;
 use super::{Context, Tables, check_item_size, delete_mutation, put_mutation, table, write_units};
 use crate::dynamodb::error::validation;
-use crate::dynamodb::input::{Input, null_member};
+use crate::dynamodb::input::{Input, null_member, table_name_of};
 use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_from_json, item_size, item_to_json};
 use crate::store::Mutation;
 use crate::wire::AwsError;
@@ -43,14 +44,16 @@ pub fn batch_write_item(
     }
     // Check everything before writing anything.
     let mut plan: Vec<(String, Write)> = Vec::with_capacity(total);
-    for (name, writes) in requests {
-        let table = table(tables, name)?;
+    for (given, writes) in requests {
+        let name = table_name_of(given, "requestItems")?.to_owned();
+        let table = table(tables, &name)?;
         let mut seen = HashSet::new();
         for request in writes.as_array().into_iter().flatten() {
             let write = if let Some(put) = request.get("PutRequest") {
                 let item = item_from_json(put.get("Item").ok_or_else(|| null_member("item"))?)?;
                 let key = table.definition.key.key_of_item(&item)?;
                 check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
+                table.definition.check_index_keys(&item, WrittenBy::Item)?;
                 Write::Put(key, item)
             } else if let Some(delete) = request.get("DeleteRequest") {
                 let key = item_from_json(delete.get("Key").ok_or_else(|| null_member("key"))?)?;
@@ -129,10 +132,10 @@ pub fn batch_get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> 
     let mut responses = Map::new();
     for (name, request) in requests {
         let request = Input::from_json(request.clone())?;
-        let table = table(tables, name)?;
         let mut placeholders = request.placeholders()?;
         let paths = projection(&request, &mut placeholders)?;
         placeholders.check_all_used()?;
+        let table = table(tables, table_name_of(name, "requestItems")?)?;
         let keys = request.array("Keys")?.ok_or_else(|| null_member("keys"))?;
         let mut seen = HashSet::new();
         let mut found = Vec::new();

@@ -13,6 +13,7 @@ use crate::dynamodb::expr::{
 };
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::legacy;
+use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_size, item_to_json};
 use crate::store::Mutation;
 use crate::wire::AwsError;
@@ -74,6 +75,7 @@ pub fn put_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Wr
     let table = table_mut(tables, name)?;
     let key = table.definition.key.key_of_item(&item)?;
     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
+    table.definition.check_index_keys(&item, WrittenBy::Item)?;
     let existing = table.items.get(&key);
     check_write_condition(input, condition.as_ref(), existing)?;
     let mutation = put_mutation(context, table, &key, &item);
@@ -173,6 +175,7 @@ pub fn update_item(context: &Context<'_>, tables: &mut Tables, input: &Input) ->
         &new,
         "Item size to update has exceeded the maximum allowed size",
     )?;
+    table.definition.check_index_keys(&new, WrittenBy::Update)?;
     let units = write_units(item_size(&new).max(existing.map_or(0, item_size)));
     let targets: Vec<Path> = update
         .as_ref()

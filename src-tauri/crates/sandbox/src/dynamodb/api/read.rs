@@ -24,6 +24,8 @@ const PAGE_BYTES: usize = 1024 * 1024;
 struct Source<'a> {
     table: &'a Table,
     index: Option<&'a IndexDefinition>,
+    /// `Select=ALL_ATTRIBUTES` on a local index: each item is fetched whole from the table.
+    whole_items: bool,
 }
 
 /// An item's place in the source's order: its index key (the table key for the table) and
@@ -46,7 +48,11 @@ impl<'a> Source<'a> {
                 "Consistent reads are not supported on global secondary indexes",
             ));
         }
-        Ok(Self { table, index })
+        Ok(Self {
+            table,
+            index,
+            whole_items: false,
+        })
     }
 
     fn key_schema(&self) -> &'a KeySchema {
@@ -97,7 +103,7 @@ impl<'a> Source<'a> {
     /// The item as the source holds it: whole for the table, projected for an index.
     fn item(&self, position: &Position) -> Option<Item> {
         let item = self.table.items.get(&position.1)?;
-        let Some(index) = self.index else {
+        let Some(index) = self.index.filter(|_| !self.whole_items) else {
             return Some(item.clone());
         };
         let keep = |name: &str| {
@@ -156,6 +162,51 @@ impl<'a> Source<'a> {
     }
 }
 
+/// `Select` against the projection asked for and the source read. (Query's messages carry
+/// "1 validation error detected: " in front, Scan's do not: see `error::as_reported_by`.)
+fn check_select(select: Option<&str>, input: &Input, source: &Source<'_>) -> Result<(), AwsError> {
+    let Some(select) = select else {
+        return Ok(());
+    };
+    let given = |name: &str| input.get(name).is_some_and(|value| !value.is_null());
+    let projected_by = if given("ProjectionExpression") {
+        Some("ProjectionExpression")
+    } else if given("AttributesToGet") {
+        Some("AttributesToGet")
+    } else {
+        None
+    };
+    match (select, projected_by) {
+        ("SPECIFIC_ATTRIBUTES", None) => Err(validation(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+        )),
+        ("SPECIFIC_ATTRIBUTES", Some(_)) => Ok(()),
+        (select, Some(parameter)) => {
+            let what = if select == "COUNT" {
+                "only the Count"
+            } else {
+                select
+            };
+            Err(validation(format!(
+                "Cannot specify the {parameter} when choosing to get {what}"
+            )))
+        }
+        ("ALL_PROJECTED_ATTRIBUTES", None) if source.index.is_none() => Err(validation(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        )),
+        ("ALL_ATTRIBUTES", None) => match source.index {
+            Some(index) if index.global && index.projection != Projection::All => {
+                Err(validation(format!(
+                    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                    index.name
+                )))
+            }
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
 /// What Query and Scan share: selection, filter, projection, limit and paging.
 struct Reader<'a> {
     source: Source<'a>,
@@ -178,7 +229,7 @@ impl<'a> Reader<'a> {
             &mut crate::dynamodb::expr::Placeholders,
         ) -> Result<Option<Condition>, AwsError>,
     ) -> Result<(Self, Option<Condition>), AwsError> {
-        let source = Source::open(tables, input)?;
+        let mut source = Source::open(tables, input)?;
         let mut placeholders = input.placeholders()?;
         let key_condition = key_condition(&mut placeholders)?;
         legacy::reject_mixed(input, &[legacy_filter], &[filter_parameter])?;
@@ -196,33 +247,16 @@ impl<'a> Reader<'a> {
         let select = input.enumerated(
             "Select",
             "select",
+            // In AWS's order, which its message lists.
             &[
-                "ALL_ATTRIBUTES",
-                "ALL_PROJECTED_ATTRIBUTES",
                 "SPECIFIC_ATTRIBUTES",
                 "COUNT",
+                "ALL_ATTRIBUTES",
+                "ALL_PROJECTED_ATTRIBUTES",
             ],
         )?;
-        match select {
-            Some("SPECIFIC_ATTRIBUTES") if projection.is_none() => {
-                return Err(validation(
-                    "One or more parameter values were invalid: SPECIFIC_ATTRIBUTES requires either a ProjectionExpression or AttributesToGet",
-                ));
-            }
-            Some(select @ ("ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "COUNT"))
-                if projection.is_some() =>
-            {
-                return Err(validation(format!(
-                    "One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get {select}"
-                )));
-            }
-            Some("ALL_PROJECTED_ATTRIBUTES") if source.index.is_none() => {
-                return Err(validation(
-                    "One or more parameter values were invalid: ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-                ));
-            }
-            _ => {}
-        }
+        check_select(select, input, &source)?;
+        source.whole_items = select == Some("ALL_ATTRIBUTES");
         let limit = match input.integer("Limit")? {
             Some(limit) if limit < 1 => {
                 return Err(validation(format!(

@@ -14,6 +14,7 @@ use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::{apply_update, evaluate, parse_update, project};
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_to_json};
 use crate::store::Mutation;
 use crate::wire::AwsError;
@@ -107,7 +108,9 @@ pub fn transact_write_items(
             "Put" => {
                 let item = request.item("Item")?.ok_or_else(|| null_member("item"))?;
                 check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
-                (table.definition.key.key_of_item(&item)?, Some(item))
+                let key = table.definition.key.key_of_item(&item)?;
+                table.definition.check_index_keys(&item, WrittenBy::Item)?;
+                (key, Some(item))
             }
             "Update" | "Delete" | "ConditionCheck" => {
                 let key = request.item("Key")?.ok_or_else(|| null_member("key"))?;
@@ -148,7 +151,13 @@ pub fn transact_write_items(
                     .unwrap_or_else(|| table.definition.key.key_item(&key));
                 let result = update.as_ref().map(|update| apply_update(update, &base));
                 match result {
-                    Some(Ok(item)) => Outcome::Put(item),
+                    Some(Ok(item)) => {
+                        // An unusable index key fails the whole request, not one item.
+                        table
+                            .definition
+                            .check_index_keys(&item, WrittenBy::Update)?;
+                        Outcome::Put(item)
+                    }
                     Some(Err(error)) => {
                         failed = true;
                         reasons.push(json!({"Code": "ValidationError", "Message": error.message}));

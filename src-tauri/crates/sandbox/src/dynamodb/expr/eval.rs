@@ -50,10 +50,12 @@ pub fn evaluate(condition: &Condition, item: Option<&Item>) -> bool {
 fn holds(condition: &Condition, item: &Item) -> bool {
     match condition {
         Condition::Compare(left, comparator, right) => {
-            let (Some(left), Some(right)) = (operand(left, item), operand(right, item)) else {
-                return false;
-            };
-            compare(&left, *comparator, &right)
+            match (operand(left, item), operand(right, item)) {
+                (Some(left), Some(right)) => compare(&left, *comparator, &right),
+                // A missing attribute equals nothing and orders against nothing, so it differs
+                // from everything: `<>` holds, every other comparison fails.
+                _ => *comparator == Comparator::Ne,
+            }
         }
         Condition::Between(subject, low, high) => {
             let (Some(subject), Some(low), Some(high)) = (

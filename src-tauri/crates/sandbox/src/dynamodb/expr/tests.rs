@@ -82,7 +82,9 @@ fn conditions_evaluate_as_dynamodb_does() {
         ("info.sizes[2] = :one", false),
         ("info.sizes[0] = :one", true),
         ("ghost = :five", false),
-        ("ghost <> :five", false),
+        // A missing attribute differs from every value.
+        ("ghost <> :five", true),
+        ("ghost < :five", false),
         ("flag = :true", true),
         ("#n < :five", false),
         // AND binds tighter than OR: false OR (true AND true).
