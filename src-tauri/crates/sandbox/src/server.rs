@@ -357,7 +357,16 @@ async fn service_request(
     match &protocol {
         Protocol::AwsJson { version } => {
             if let Some(operation) = operation.strip_prefix(dynamodb::TARGET_PREFIX) {
-                let result = state.inner.dynamodb.handle(&scope, operation, &body).await;
+                let result = if operation == "DescribeEndpoints" {
+                    // The address the client reached (the guard has checked the Host).
+                    let host = headers
+                        .get(axum::http::header::HOST)
+                        .and_then(|host| host.to_str().ok())
+                        .unwrap_or_default();
+                    Ok(dynamodb::describe_endpoints(host))
+                } else {
+                    state.inner.dynamodb.handle(&scope, operation, &body).await
+                };
                 return json_response(version, result, &request_id, true);
             }
             if let Some(operation) = operation.strip_prefix(logs::TARGET_PREFIX) {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json, json};
 
-use super::error::validation;
+use super::error::{serialization, validation};
 use super::input::{Input, check_table_name, null_member};
 use super::key::{KeyAttribute, KeySchema, KeyValue, PrimaryKey, ScalarType};
 use super::value::{Item, Value, item_size};
@@ -407,23 +407,43 @@ fn parse_index(
     let projection = index
         .get("Projection")
         .ok_or_else(|| null_member(&format!("{field}.member.projection")))?;
-    let projection = match projection.get("ProjectionType").and_then(Json::as_str) {
-        Some("ALL") | None => Projection::All,
-        Some("KEYS_ONLY") => Projection::KeysOnly,
-        Some("INCLUDE") => Projection::Include(
-            projection
-                .get("NonKeyAttributes")
-                .and_then(Json::as_array)
-                .map(|names| {
-                    names
-                        .iter()
-                        .filter_map(Json::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+    let non_key: Option<Vec<String>> = match projection.get("NonKeyAttributes") {
+        None | Some(Json::Null) => None,
+        Some(names) => Some(
+            names
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|name| name.as_str().map(str::to_owned))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    serialization("NonKeyAttributes must be a list of strings".to_owned())
+                })?,
         ),
-        Some(other) => {
+    }
+    .filter(|names| !names.is_empty());
+    let invalid = |what: &str| {
+        Err(validation(format!(
+            "One or more parameter values were invalid: {what}"
+        )))
+    };
+    let projection = match (
+        projection.get("ProjectionType").and_then(Json::as_str),
+        non_key,
+    ) {
+        (Some("INCLUDE"), None) => {
+            return invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+        }
+        (Some("INCLUDE"), Some(names)) => Projection::Include(names),
+        (kind @ (Some("ALL" | "KEYS_ONLY") | None), Some(_)) => {
+            return invalid(&format!(
+                "ProjectionType is {}, but NonKeyAttributes is specified",
+                kind.unwrap_or("ALL")
+            ));
+        }
+        (Some("ALL") | None, None) => Projection::All,
+        (Some("KEYS_ONLY"), None) => Projection::KeysOnly,
+        (Some(other), _) => {
             return Err(validation(format!(
                 "1 validation error detected: Value '{other}' at '{field}.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"
             )));
@@ -499,7 +519,8 @@ fn parse_billing(input: &Input, indexes: &[IndexDefinition]) -> Result<Billing, 
 
 pub fn parse_tags(tags: &[Json]) -> Result<Vec<(String, String)>, AwsError> {
     tags.iter()
-        .map(|tag| {
+        .enumerate()
+        .map(|(i, tag)| {
             let key = tag
                 .get("Key")
                 .and_then(Json::as_str)
@@ -508,6 +529,22 @@ pub fn parse_tags(tags: &[Json]) -> Result<Vec<(String, String)>, AwsError> {
                 .get("Value")
                 .and_then(Json::as_str)
                 .ok_or_else(|| null_member("tags.member.value"))?;
+            // Lengths in characters, as AWS counts them: keys 1–128, values up to 256.
+            let constraint = |text: &str, member: &str, constraint: &str| {
+                validation(format!(
+                    "1 validation error detected: Value '{text}' at 'tags.{}.member.{member}' failed to satisfy constraint: Member must have length {constraint}",
+                    i + 1
+                ))
+            };
+            if key.is_empty() {
+                return Err(constraint(key, "key", "greater than or equal to 1"));
+            }
+            if key.chars().count() > 128 {
+                return Err(constraint(key, "key", "less than or equal to 128"));
+            }
+            if value.chars().count() > 256 {
+                return Err(constraint(value, "value", "less than or equal to 256"));
+            }
             Ok((key.to_owned(), value.to_owned()))
         })
         .collect()

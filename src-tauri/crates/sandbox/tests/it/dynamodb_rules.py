@@ -351,6 +351,55 @@ expect(
     "Item" in ddb.get_item(TableName="rules", Key={"pk": s("batch-arn"), "sk": s("1")}),
 )
 
+# Index projections: INCLUDE names its attributes, ALL and KEYS_ONLY do not.
+def table_with_projection(projection):
+    return lambda: ddb.create_table(
+        TableName="projected",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[
+            {"IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": projection}
+        ],
+    )
+
+
+expect_error(
+    "INCLUDE without NonKeyAttributes",
+    table_with_projection({"ProjectionType": "INCLUDE"}),
+    "ValidationException",
+    "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
+)
+for kind in ["ALL", "KEYS_ONLY"]:
+    expect_error(
+        f"{kind} with NonKeyAttributes",
+        table_with_projection({"ProjectionType": kind, "NonKeyAttributes": ["a"]}),
+        "ValidationException",
+        f"One or more parameter values were invalid: ProjectionType is {kind}, but NonKeyAttributes is specified",
+    )
+
+# Tags: keys of 1 to 128 characters, values up to 256.
+expect_error(
+    "a tag key over 128 characters",
+    lambda: ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "k" * 129, "Value": "v"}]),
+    "ValidationException",
+    f"1 validation error detected: Value '{'k' * 129}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128",
+)
+expect_error(
+    "a tag value over 256 characters",
+    lambda: ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}, {"Key": "w", "Value": "v" * 257}]),
+    "ValidationException",
+    f"1 validation error detected: Value '{'v' * 257}' at 'tags.2.member.value' failed to satisfy constraint: Member must have length less than or equal to 256",
+)
+
+# DescribeEndpoints names the sandbox itself, where the client reached it.
+endpoints = ddb.describe_endpoints()["Endpoints"]
+expect(
+    "DescribeEndpoints",
+    endpoints == [{"Address": ENDPOINT.split("://", 1)[1], "CachePeriodInMinutes": 1440}],
+    endpoints,
+)
+
 for line in broken:
     print(line)
 sys.exit(1 if broken else 0)
