@@ -147,17 +147,10 @@ pub(crate) const SANDBOX_CHILD_FLAG: &str = "--sandbox-child";
 pub(crate) async fn start_sandbox(
     data_dir: std::path::PathBuf,
 ) -> Result<Supervised, lab_sandbox::supervisor::SuperviseError> {
-    let program = std::env::current_exe().map_err(|source| {
-        lab_sandbox::supervisor::SuperviseError::Spawn {
-            program: "the app's executable".into(),
-            source,
-        }
-    })?;
-    Supervisor::start(ChildCommand {
-        program,
-        args: vec![SANDBOX_CHILD_FLAG.to_owned()],
+    Supervisor::start(ChildCommand::this_executable(
+        &[SANDBOX_CHILD_FLAG],
         data_dir,
-    })
+    )?)
     .await
 }
 

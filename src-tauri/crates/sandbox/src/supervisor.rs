@@ -52,6 +52,21 @@ pub struct ChildCommand {
     pub data_dir: PathBuf,
 }
 
+impl ChildCommand {
+    /// This very executable, run with `args` (its sandbox subcommand or flag) on `data_dir`.
+    pub fn this_executable(args: &[&str], data_dir: PathBuf) -> Result<Self, SuperviseError> {
+        let program = std::env::current_exe().map_err(|source| SuperviseError::Spawn {
+            program: "this executable".into(),
+            source,
+        })?;
+        Ok(Self {
+            program,
+            args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+            data_dir,
+        })
+    }
+}
+
 /// The supervised sandbox's state, as the app shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {

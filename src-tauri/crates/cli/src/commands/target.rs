@@ -90,11 +90,10 @@ pub async fn connect(args: &TargetArgs) -> anyhow::Result<Connected> {
         (TargetKind::Sandbox, None) => {
             // `lab sandbox` in a process of its own, restarted if it dies: whatever a lesson
             // sends cannot take this command down with it.
-            let command = lab_sandbox::supervisor::ChildCommand {
-                program: std::env::current_exe().context("finding the lab executable")?,
-                args: vec!["sandbox".to_owned()],
-                data_dir: data_dir.path().join("sandbox"),
-            };
+            let command = lab_sandbox::supervisor::ChildCommand::this_executable(
+                &["sandbox"],
+                data_dir.path().join("sandbox"),
+            )?;
             let running = lab_sandbox::supervisor::Supervisor::start(command)
                 .await
                 .context("starting the sandbox")?;

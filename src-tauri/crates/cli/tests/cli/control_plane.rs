@@ -402,31 +402,33 @@ async fn no_acknowledged_control_plane_write_is_lost_to_kill_9() {
     let deadline = Instant::now() + WRITE_FOR;
     let mut writers = Vec::new();
     for writer in 0..2 {
-        let endpoint = sandbox.endpoint.clone();
-        writers.push(tokio::spawn(lambda_writer(
-            endpoint.clone(),
-            writer,
-            deadline,
-            ledger.clone(),
-        )));
-        writers.push(tokio::spawn(api_writer(
-            endpoint.clone(),
-            writer,
-            deadline,
-            ledger.clone(),
-        )));
-        writers.push(tokio::spawn(role_writer(
-            endpoint.clone(),
-            writer,
-            deadline,
-            ledger.clone(),
-        )));
-        writers.push(tokio::spawn(log_writer(
-            endpoint,
-            writer,
-            deadline,
-            ledger.clone(),
-        )));
+        let endpoint = &sandbox.endpoint;
+        writers.extend([
+            tokio::spawn(lambda_writer(
+                endpoint.clone(),
+                writer,
+                deadline,
+                ledger.clone(),
+            )),
+            tokio::spawn(api_writer(
+                endpoint.clone(),
+                writer,
+                deadline,
+                ledger.clone(),
+            )),
+            tokio::spawn(role_writer(
+                endpoint.clone(),
+                writer,
+                deadline,
+                ledger.clone(),
+            )),
+            tokio::spawn(log_writer(
+                endpoint.clone(),
+                writer,
+                deadline,
+                ledger.clone(),
+            )),
+        ]);
     }
     tokio::time::sleep(WRITE_FOR / 2).await;
     sandbox.kill();

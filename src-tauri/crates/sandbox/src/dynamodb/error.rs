@@ -79,7 +79,7 @@ pub fn as_reported_by(operation: &str, mut error: AwsError) -> AwsError {
                 || message.starts_with("Invalid UpdateExpression: Two document paths overlap")
                 || (message.starts_with("Invalid UpdateExpression: The \"")
                     && message.ends_with("section can only be used once in an update expression;"))
-                || is_empty_set(message)
+                || empty_set(message).is_some()
         }
         "Query" => {
             message.starts_with("Must specify the AttributesToGet or ProjectionExpression")
@@ -89,24 +89,19 @@ pub fn as_reported_by(operation: &str, mut error: AwsError) -> AwsError {
         _ => false,
     };
     if prefixed {
-        // The writes' layer names the empty set without where it came from.
-        let message = match message.find(EMPTY_SET) {
-            Some(at) if is_empty_set(message) => {
-                let rest = &message[at..];
-                let end = rest
-                    .find(" may not be empty")
-                    .map_or(rest.len(), |e| e + 17);
-                rest[..end].to_owned()
-            }
-            _ => message.to_owned(),
-        };
+        // The writes' layer names the empty set without saying where it came from.
+        let message = empty_set(message).unwrap_or(message);
         error.message = format!("{DETECTED}{message}");
     }
     error
 }
 
 const EMPTY_SET: &str = "One or more parameter values were invalid: An ";
+const NOT_EMPTY: &str = " set  may not be empty";
 
-fn is_empty_set(message: &str) -> bool {
-    message.contains(EMPTY_SET) && message.contains(" set  may not be empty")
+/// The "…An string set  may not be empty" part of an empty-set error, if it is one.
+fn empty_set(message: &str) -> Option<&str> {
+    let start = message.find(EMPTY_SET)?;
+    let end = start + message[start..].find(NOT_EMPTY)? + NOT_EMPTY.len();
+    Some(&message[start..end])
 }

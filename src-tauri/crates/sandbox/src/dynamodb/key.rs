@@ -23,7 +23,7 @@ impl KeyValue {
         match self {
             Self::S(s) => s.len(),
             Self::B(b) => b.len(),
-            Self::N(n) => Value::N(n.clone()).size(),
+            Self::N(n) => super::value::number_size(n),
         }
     }
 

@@ -416,9 +416,7 @@ fn parse_index(
                 .flatten()
                 .map(|name| name.as_str().map(str::to_owned))
                 .collect::<Option<Vec<String>>>()
-                .ok_or_else(|| {
-                    serialization("NonKeyAttributes must be a list of strings".to_owned())
-                })?,
+                .ok_or_else(|| serialization("NonKeyAttributes must be a list of strings"))?,
         ),
     }
     .filter(|names| !names.is_empty());
@@ -699,11 +697,8 @@ impl TableDefinition {
     pub fn check_index_keys(&self, item: &Item, written_by: WrittenBy) -> Result<(), AwsError> {
         let mut indexes: Vec<&IndexDefinition> = self.indexes.iter().collect();
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        let key_attributes = |index: &'_ IndexDefinition| {
-            std::iter::once(index.key.hash.clone()).chain(index.key.range.clone())
-        };
         for index in &indexes {
-            for attribute in key_attributes(index) {
+            for attribute in index.key.attributes() {
                 let Some(value) = item.get(&attribute.name) else {
                     continue;
                 };
@@ -719,7 +714,7 @@ impl TableDefinition {
             }
         }
         for index in &indexes {
-            for attribute in key_attributes(index) {
+            for attribute in index.key.attributes() {
                 let kind = match item.get(&attribute.name) {
                     Some(Value::S(s)) if s.is_empty() => "string",
                     Some(Value::B(b)) if b.is_empty() => "binary",

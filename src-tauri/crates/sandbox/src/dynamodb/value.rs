@@ -225,7 +225,7 @@ pub fn item_size(item: &Item) -> usize {
 }
 
 /// DynamoDB's approximation of a number's stored size: one byte per two significant digits, plus one.
-fn number_size(number: &Number) -> usize {
+pub fn number_size(number: &Number) -> usize {
     number
         .to_string()
         .trim_start_matches('-')
