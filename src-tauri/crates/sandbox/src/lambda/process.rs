@@ -18,7 +18,7 @@ pub fn contain(command: &mut tokio::process::Command) {
         let sandbox = std::process::id() as libc::pid_t;
         // SAFETY: the closure runs in the forked child before exec and only makes system calls
         // that are async-signal-safe (prctl, setpgid, fork, and in the watcher close_range,
-        // chdir, pidfd_open, poll, nanosleep, kill, _exit); it allocates nothing and touches no memory
+        // chdir, pidfd_open, errno, poll, nanosleep, kill, _exit); it allocates nothing and touches no memory
         // of the parent beyond the copied `sandbox` pid.
         #[allow(unsafe_code)]
         unsafe {
@@ -57,15 +57,23 @@ fn watch_and_kill_group(sandbox: libc::pid_t) -> ! {
         // Nor does it hold on to the function's code directory.
         libc::chdir(c"/".as_ptr());
         // Parent-death signals do not carry over a fork: the watcher follows the sandbox itself.
+        // A pidfd turns readable when the process ends; if there is none (old kernels) or
+        // polling it fails other than by a signal, ask every 100 ms instead of spinning.
         let pidfd = libc::syscall(libc::SYS_pidfd_open, sandbox, 0u32) as libc::c_int;
-        if pidfd >= 0 {
-            let mut ended = libc::pollfd {
-                fd: pidfd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            while libc::poll(&mut ended, 1, -1) != 1 {}
-        } else {
+        let mut ended = libc::pollfd {
+            fd: pidfd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut followed = pidfd >= 0;
+        while followed {
+            match libc::poll(&mut ended, 1, -1) {
+                1 => break,
+                -1 if *libc::__errno_location() != libc::EINTR => followed = false,
+                _ => {}
+            }
+        }
+        if !followed {
             let pause = libc::timespec {
                 tv_sec: 0,
                 tv_nsec: 100_000_000,
