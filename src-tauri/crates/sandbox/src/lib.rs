@@ -44,7 +44,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The account id every resource belongs to.
     pub account_id: String,
-    /// Where state is kept; `None` keeps it in memory only, gone when the sandbox stops.
+    /// Where state is kept; `None` keeps it in a temporary directory of its own, deleted when
+    /// the sandbox stops (and by the next sandbox to start, after a crash).
     pub data_dir: Option<PathBuf>,
     /// The account's limit on concurrent Lambda executions (AWS's default for new accounts
     /// is 10 in the sandbox's lessons).
@@ -97,6 +98,8 @@ pub enum Error {
     NotLoopback { addr: SocketAddr },
     #[error("opening the sandbox's state")]
     Store(#[from] store::StoreError),
+    #[error("creating a temporary directory for the sandbox's state")]
+    TemporaryDir(#[source] std::io::Error),
     #[error("reading the sandbox's saved state")]
     Load(#[from] dynamodb::LoadError),
     #[error("reading the sandbox's saved logs")]
@@ -121,12 +124,20 @@ pub struct Running {
     /// A handle to learn of a failed commit; dropped before the writer is joined.
     store_handle: Option<store::Store>,
     lambda: Option<Arc<lambda::Lambda>>,
+    data_dir: PathBuf,
+    /// The state directory of a sandbox started without one; removed after everything else.
+    _temporary: Option<tempfile::TempDir>,
 }
 
 impl Running {
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where the sandbox keeps its state: the configured data directory, or its temporary one.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     /// The endpoint URL to give AWS clients, e.g. `http://127.0.0.1:4566`.
@@ -210,19 +221,26 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         addr: config.listen,
         source,
     })?;
-    let (store, stored, store_thread) = store::Store::open(config.data_dir.as_deref())?;
+    let (data_dir, temporary) = match &config.data_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let temporary = store::temporary_data_dir().map_err(Error::TemporaryDir)?;
+            (temporary.path().to_path_buf(), Some(temporary))
+        }
+    };
+    let (store, stored, store_thread) = store::Store::open(Some(&data_dir))?;
     let logs = Arc::new(logs::Logs::load(store.clone(), stored.log_groups)?);
     let iam = Arc::new(iam::Iam::load(
         store.clone(),
         stored.roles,
         &config.account_id,
     )?);
-    let dynamodb = Arc::new(dynamodb::DynamoDb::load(store.clone(), stored.tables)?);
+    let dynamodb = Arc::new(dynamodb::DynamoDb::open(&data_dir, &store, stored.tables).await?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
     let inspector = Arc::new(inspect::Inspector::default());
     let lambda = Arc::new(lambda::Lambda::load(
-        config.data_dir.as_deref(),
+        Some(&data_dir),
         logs.clone(),
         store.clone(),
         stored.functions,
@@ -278,6 +296,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         store: Some(store_thread),
         store_handle: Some(store),
         lambda: Some(lambda),
+        data_dir,
+        _temporary: temporary,
     })
 }
 

@@ -398,11 +398,13 @@ async fn a_supervised_sandbox_is_started_again_after_kill_9() {
     );
 }
 
-/// Another program holding the database's write lock past the store's patience makes a commit
-/// fail: that client gets a 500, `lab sandbox` exits saying why, and a restart shows exactly what
-/// was saved. (The sandbox's own tests show that nothing is served in between.)
+/// Another program holding a database's write lock past the sandbox's patience makes a commit
+/// fail, and that client gets a 500. DynamoDB's change is rolled back and the sandbox serves on;
+/// a change of the shared store leaves memory ahead of disk, so `lab sandbox` exits saying why.
+/// A restart shows exactly what was saved. (The sandbox's own tests show that nothing is served
+/// in between.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_commit_stops_the_sandbox_and_a_restart_shows_what_was_saved() {
+async fn failed_commits_roll_back_or_stop_the_sandbox_and_a_restart_shows_what_was_saved() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let sandbox = SandboxProcess::start(dir.path());
     let client = sandbox.client();
@@ -425,12 +427,17 @@ async fn a_failed_commit_stops_the_sandbox_and_a_restart_shows_what_was_saved() 
     put("saved")
         .await
         .expect("a write before the lock is saved");
+    let lock = |file: &str| {
+        let database =
+            rusqlite::Connection::open(dir.path().join(file)).expect("the database opens");
+        database
+            .execute_batch("BEGIN EXCLUSIVE")
+            .expect("another program takes the write lock");
+        database
+    };
 
-    let database = rusqlite::Connection::open(dir.path().join(lab_sandbox::store::DATABASE_FILE))
-        .expect("the database opens");
-    database
-        .execute_batch("BEGIN EXCLUSIVE")
-        .expect("another program takes the write lock");
+    // DynamoDB's own database: the write is rolled back, and the sandbox serves on.
+    let database = lock(lab_sandbox::dynamodb::storage::DATABASE_FILE);
     let failed = put("unsaved").await.expect_err("the commit fails");
     let failed = failed.into_service_error();
     assert_eq!(
@@ -438,17 +445,36 @@ async fn a_failed_commit_stops_the_sandbox_and_a_restart_shows_what_was_saved() 
         Some("InternalServerError"),
         "{failed:?}"
     );
+    drop(database);
+    put("after")
+        .await
+        .expect("writes work once the lock is gone");
+
+    // The shared database: the sandbox stops, as memory is ahead of it.
+    let database = lock(lab_sandbox::store::DATABASE_FILE);
+    let logs = client!(aws_sdk_cloudwatchlogs, &sandbox.endpoint);
+    logs.create_log_group()
+        .log_group_name("unsaved")
+        .send()
+        .await
+        .expect_err("the commit fails");
     let status = sandbox.wait(Duration::from_secs(10));
     assert!(
         !status.success(),
         "lab sandbox exits with an error: {status}"
     );
-    database
-        .execute_batch("ROLLBACK")
-        .expect("the other program lets go");
     drop(database);
 
     let restarted = SandboxProcess::start(dir.path());
     let stored = all_ids(&restarted.client()).await;
-    assert_eq!(stored, HashSet::from(["saved".to_owned()]));
+    assert_eq!(
+        stored,
+        HashSet::from(["saved".to_owned(), "after".to_owned()])
+    );
+    let groups = client!(aws_sdk_cloudwatchlogs, &restarted.endpoint)
+        .describe_log_groups()
+        .send()
+        .await
+        .expect("log groups are listed");
+    assert!(groups.log_groups().is_empty(), "{groups:?}");
 }

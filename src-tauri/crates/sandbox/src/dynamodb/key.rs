@@ -36,6 +36,16 @@ impl KeyValue {
         }
     }
 
+    /// Bytes whose order is the values' key order, as stored on disk: strings and binaries as
+    /// they are, numbers as [`Number::ordered_bytes`].
+    pub fn ordered_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::S(s) => s.as_bytes().to_vec(),
+            Self::B(b) => b.clone(),
+            Self::N(n) => n.ordered_bytes(),
+        }
+    }
+
     pub fn to_value(&self) -> Value {
         match self {
             Self::S(s) => Value::S(s.clone()),
@@ -50,6 +60,19 @@ impl KeyValue {
 pub struct PrimaryKey {
     pub hash: KeyValue,
     pub range: Option<KeyValue>,
+}
+
+impl PrimaryKey {
+    /// The key as stored: partition and sort key bytes, the sort key empty when there is none.
+    pub fn columns(&self) -> (Vec<u8>, Vec<u8>) {
+        (
+            self.hash.ordered_bytes(),
+            self.range
+                .as_ref()
+                .map(KeyValue::ordered_bytes)
+                .unwrap_or_default(),
+        )
+    }
 }
 
 /// A scalar attribute type, as in `AttributeDefinitions`.

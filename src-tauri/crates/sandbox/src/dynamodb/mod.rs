@@ -1,11 +1,11 @@
-//! DynamoDB (awsJson 1.0, `DynamoDB_20120810.*`): tables and items per account and region,
-//! held in memory and made durable through the [`Store`].
+//! DynamoDB (awsJson 1.0, `DynamoDB_20120810.*`): tables and items per account and region.
+//! Items live on disk ([`storage`]); memory holds each region's table definitions and counts.
 //!
 //! Layers: [`input`] reads parameters, [`api`] has one function per operation, [`expr`] is the
-//! expression language, [`value`]/[`number`]/[`key`] the data model, [`table`] a table with its
-//! indexes. This module routes operations and runs each under its region's lock: reads share it,
-//! writes hold it while they check and change memory and queue their mutations, then wait for
-//! the store outside it.
+//! expression language, [`value`]/[`number`]/[`key`] the data model, [`table`] a table's
+//! definition, [`storage`] the items on disk. This module routes operations: reads run on a
+//! pooled connection against a snapshot of the region's tables; writes run one at a time in a
+//! transaction of their own and answer once it has committed.
 
 pub mod api;
 pub mod error;
@@ -14,22 +14,24 @@ pub mod input;
 pub mod key;
 pub mod legacy;
 pub mod number;
+pub mod storage;
 pub mod table;
 pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
 
 use self::api::transact::Tokens;
 use self::api::{Context, Tables};
 use self::input::Input;
+use self::storage::{Change, ItemStore, StorageError};
 use self::table::{Table, TableDefinition};
-use self::value::{Value, item_from_json};
+use self::value::item_from_json;
 use crate::regional::Regional;
-use std::sync::Arc;
-
-use crate::store::{Mutation, Scope, Store, StoredTable};
+use crate::store::{Mutation, Scope, Store, StoredTable as LegacyTable};
 use crate::wire::AwsError;
 
 /// The awsJson target prefix of DynamoDB operations.
@@ -38,34 +40,48 @@ pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// One account's DynamoDB state in one region.
 #[derive(Debug, Default)]
 pub struct Region {
-    tables: Tables,
-    tokens: Tokens,
+    /// Replaced whole by table operations, so a read works on one consistent snapshot.
+    tables: Arc<Tables>,
+    tokens: Arc<Mutex<Tokens>>,
 }
 
 /// The DynamoDB service of a sandbox.
 #[derive(Debug)]
 pub struct DynamoDb {
     regions: Regional<Region>,
-    store: Store,
+    items: ItemStore,
     /// Where item changes are reported for the app's inspector, once it is set.
     inspector: std::sync::OnceLock<Arc<crate::inspect::Inspector>>,
 }
 
-/// A stored table that could not be read back.
+/// The stored tables could not be read back.
 #[derive(Debug, thiserror::Error)]
-#[error("loading DynamoDB table {table} ({region}): {message}")]
-pub struct LoadError {
-    table: String,
-    region: String,
-    message: String,
+pub enum LoadError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("loading DynamoDB table {table} ({region}): {message}")]
+    Table {
+        table: String,
+        region: String,
+        message: String,
+    },
 }
 
+/// The most expired items deleted in one transaction.
+const EXPIRED_PER_COMMIT: usize = 500;
+
 impl DynamoDb {
-    /// Rebuilds the in-memory state from what the store holds.
-    pub fn load(store: Store, stored: Vec<StoredTable>) -> Result<Self, LoadError> {
-        let mut regions: HashMap<Scope, Region> = HashMap::new();
+    /// Opens the items in `data_dir` and reads the tables' definitions and counts. Tables an
+    /// earlier version kept in the shared `store` (`legacy`) are moved over first.
+    pub async fn open(
+        data_dir: &Path,
+        store: &Store,
+        legacy: Vec<LegacyTable>,
+    ) -> Result<Self, LoadError> {
+        let (items, stored) = ItemStore::open(data_dir)?;
+        let mut regions: HashMap<Scope, Tables> = HashMap::new();
         for stored_table in stored {
-            let fail = |message: String| LoadError {
+            let fail = |message: String| LoadError::Table {
                 table: stored_table.name.clone(),
                 region: stored_table.scope.region.clone(),
                 message,
@@ -75,30 +91,97 @@ impl DynamoDb {
             };
             let definition = Input::parse(stored_table.definition.as_bytes())
                 .and_then(|input| TableDefinition::from_input(&input, &context.arn_prefix()))
-                .map_err(|error| fail(error.to_string()))?;
-            let mut table = Table::new(definition);
-            for text in &stored_table.items {
-                let json: Json =
-                    serde_json::from_str(text).map_err(|error| fail(error.to_string()))?;
-                let item = item_from_json(&json).map_err(|error| fail(error.to_string()))?;
-                let key = table
-                    .definition
-                    .key
-                    .key_of_item(&item)
-                    .map_err(|error| fail(error.to_string()))?;
-                table.put(key, item);
-            }
+                .map_err(|error| fail(error.message.clone()))?;
+            let counts = items
+                .counts(stored_table.id, &definition)
+                .map_err(|error| fail(error.message.clone()))?;
             regions
                 .entry(stored_table.scope.clone())
                 .or_default()
-                .tables
-                .insert(stored_table.name.clone(), table);
+                .insert(
+                    stored_table.name.clone(),
+                    Table {
+                        definition,
+                        id: stored_table.id,
+                        counts: Arc::new(counts),
+                    },
+                );
         }
-        Ok(Self {
-            regions: Regional::new(regions),
-            store,
+        let dynamodb = Self {
+            regions: Regional::new(
+                regions
+                    .into_iter()
+                    .map(|(scope, tables)| {
+                        let region = Region {
+                            tables: Arc::new(tables),
+                            tokens: Arc::default(),
+                        };
+                        (scope, region)
+                    })
+                    .collect(),
+            ),
+            items,
             inspector: std::sync::OnceLock::new(),
-        })
+        };
+        dynamodb.adopt_legacy(store, legacy).await?;
+        Ok(dynamodb)
+    }
+
+    /// Moves tables kept in the shared store by an earlier version into DynamoDB's own database,
+    /// then forgets them there. A table already moved (the process died before forgetting) is
+    /// only forgotten.
+    async fn adopt_legacy(&self, store: &Store, legacy: Vec<LegacyTable>) -> Result<(), LoadError> {
+        for old in legacy {
+            let fail = |message: String| LoadError::Table {
+                table: old.name.clone(),
+                region: old.scope.region.clone(),
+                message,
+            };
+            let region = self.regions.get(&old.scope);
+            let tables = region_tables(&region);
+            if !tables.contains_key(&old.name) {
+                let context = Context { scope: &old.scope };
+                let input = Input::parse(old.definition.as_bytes())
+                    .map_err(|error| fail(error.message.clone()))?;
+                let (table, _) = self
+                    .items
+                    .write(|writer| {
+                        let mut copy = (*tables).clone();
+                        api::tables::create_table(&context, &mut copy, writer, &input)?;
+                        let table = copy
+                            .get(&old.name)
+                            .cloned()
+                            .ok_or_else(|| error::internal("the moved table is missing"))?;
+                        for text in &old.items {
+                            let json: Json = serde_json::from_str(text)
+                                .map_err(|error| error::internal(error.to_string()))?;
+                            let item = item_from_json(&json)?;
+                            let key = table.definition.key.key_of_item(&item)?;
+                            let existing = writer.get(&table, &key)?;
+                            writer.put(&table, &key, &item, existing.as_ref())?;
+                        }
+                        Ok(table)
+                    })
+                    .await
+                    .map_err(|error| fail(error.message.clone()))?;
+                let mut guard = region
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut copy = (*guard.tables).clone();
+                copy.insert(old.name.clone(), table);
+                guard.tables = Arc::new(copy);
+            }
+            store
+                .submit(vec![Mutation::DeleteTable {
+                    scope: old.scope.clone(),
+                    name: old.name.clone(),
+                }])
+                .durable()
+                .await
+                .map_err(|error| fail(error.to_string()))?;
+            tracing::info!(table = %old.name, region = %old.scope.region, "moved a DynamoDB table to its own database");
+        }
+        Ok(())
     }
 
     /// Reports every item change (put, update, delete) to `inspector` from now on.
@@ -107,41 +190,27 @@ impl DynamoDb {
     }
 
     /// Tells the inspector what `operation` changed: each item written (its new image) or
-    /// deleted (its key). The key and item go as the DynamoDB JSON text the store keeps, not
-    /// parsed again: this runs on every write.
-    fn report_changes(&self, scope: &Scope, operation: &str, mutations: &[Mutation]) {
+    /// deleted (its key).
+    fn report_changes(&self, scope: &Scope, operation: &str, changes: Vec<Change>) {
         let Some(inspector) = self.inspector.get() else {
             return;
         };
-        for mutation in mutations {
-            let (table, key, item) = match mutation {
-                Mutation::PutItem {
-                    table, key, item, ..
-                } => (table, key, Some(item)),
-                Mutation::DeleteItem { table, key, .. } => (table, key, None),
-                _ => continue,
-            };
+        for change in changes {
             inspector.record(serde_json::json!({
                 "service": "dynamodb",
                 "kind": "item-change",
                 "region": scope.region,
                 "operation": operation,
-                "table": table,
-                "key": key,
-                "item": item,
+                "table": change.table,
+                "key": change.key.to_string(),
+                "item": change.item,
             }));
         }
     }
 
-    /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
     /// Every table of `scope` with its ARN and tags (for the tagging API).
     pub fn tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
-        let region = self.regions.get(scope);
-        let region = region
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        region
-            .tables
+        region_tables(&self.regions.get(scope))
             .values()
             .map(|table| {
                 let tags = table.definition.tags.iter().cloned().collect();
@@ -150,6 +219,7 @@ impl DynamoDb {
             .collect()
     }
 
+    /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
     pub async fn handle(
         &self,
         scope: &Scope,
@@ -165,67 +235,104 @@ impl DynamoDb {
         let input = Input::parse(body)?;
         let context = Context { scope };
         let region = self.regions.get(scope);
-        let read = || {
-            region
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        let tables = region_tables(&region);
+        let read = |read: fn(&Tables, &rusqlite::Connection, &Input) -> Result<Json, AwsError>| {
+            self.items
+                .with_reader(|connection| read(&tables, connection, &input))
         };
-        let output = match operation {
-            "DescribeTable" => return api::tables::describe_table(&read().tables, &input),
-            "ListTables" => return api::tables::list_tables(&read().tables, &input),
-            "DescribeTimeToLive" => {
-                return api::tables::describe_time_to_live(&read().tables, &input);
+        match operation {
+            "DescribeTable" => api::tables::describe_table(&tables, &input),
+            "ListTables" => api::tables::list_tables(&tables, &input),
+            "DescribeTimeToLive" => api::tables::describe_time_to_live(&tables, &input),
+            "ListTagsOfResource" => api::tables::list_tags_of_resource(&tables, &input),
+            "GetItem" => read(api::items::get_item),
+            "Query" => read(api::read::query),
+            "Scan" => read(api::read::scan),
+            "BatchGetItem" => read(api::batch::batch_get_item),
+            // One read transaction: every item as of the same moment.
+            "TransactGetItems" => self.items.with_reader(|connection| {
+                let snapshot = connection
+                    .unchecked_transaction()
+                    .map_err(|error| error::internal(error.to_string()))?;
+                api::transact::transact_get_items(&tables, &snapshot, &input)
+            }),
+            "CreateTable" | "DeleteTable" | "UpdateTable" | "TagResource" | "UntagResource"
+            | "UpdateTimeToLive" => {
+                self.change_tables(
+                    scope,
+                    operation,
+                    &region,
+                    |tables, writer| match operation {
+                        "CreateTable" => {
+                            api::tables::create_table(&context, tables, writer, &input)
+                        }
+                        "DeleteTable" => api::tables::delete_table(tables, writer, &input),
+                        "UpdateTable" => {
+                            api::tables::update_table(&context, tables, writer, &input)
+                        }
+                        "TagResource" => api::tables::tag_resource(tables, writer, &input),
+                        "UntagResource" => api::tables::untag_resource(tables, writer, &input),
+                        _ => api::tables::update_time_to_live(tables, writer, &input),
+                    },
+                )
+                .await
             }
-            "GetItem" => return api::items::get_item(&read().tables, &input),
-            "Query" => return api::read::query(&read().tables, &input),
-            "Scan" => return api::read::scan(&read().tables, &input),
-            "BatchGetItem" => return api::batch::batch_get_item(&read().tables, &input),
-            "TransactGetItems" => return api::transact::transact_get_items(&read().tables, &input),
-            _ => {
-                let mut guard = region
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let Region { tables, tokens } = &mut *guard;
-                let (output, mutations) = match operation {
-                    "CreateTable" => api::tables::create_table(&context, tables, &input)?,
-                    "DeleteTable" => api::tables::delete_table(&context, tables, &input)?,
-                    "UpdateTable" => api::tables::update_table(&context, tables, &input)?,
-                    "TagResource" => api::tables::tag_resource(&context, tables, &input)?,
-                    "UntagResource" => api::tables::untag_resource(&context, tables, &input)?,
-                    "ListTagsOfResource" => (
-                        api::tables::list_tags_of_resource(tables, &input)?,
-                        Vec::new(),
-                    ),
-                    "UpdateTimeToLive" => {
-                        api::tables::update_time_to_live(&context, tables, &input)?
-                    }
-                    "PutItem" => api::items::put_item(&context, tables, &input)?,
-                    "UpdateItem" => api::items::update_item(&context, tables, &input)?,
-                    "DeleteItem" => api::items::delete_item(&context, tables, &input)?,
-                    "BatchWriteItem" => api::batch::batch_write_item(&context, tables, &input)?,
-                    "TransactWriteItems" => {
-                        api::transact::transact_write_items(&context, tables, tokens, &input)?
-                    }
-                    unknown => {
-                        return Err(AwsError::unknown_operation(&format!(
-                            "{TARGET_PREFIX}{unknown}"
-                        )));
-                    }
-                };
-                // Queue the change while still holding the lock, so the store commits changes in
-                // the order memory saw them; wait for the commit after releasing it.
-                self.report_changes(scope, operation, &mutations);
-                let commit = (!mutations.is_empty()).then(|| self.store.submit(mutations));
-                drop(guard);
-                (output, commit)
+            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
+                let tokens = region
+                    .read()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .tokens
+                    .clone();
+                let (output, changes) = self
+                    .items
+                    .write(|writer| {
+                        // The tables as of now: a table operation may have run while this
+                        // write waited for its turn.
+                        let tables = region_tables(&region);
+                        match operation {
+                            "PutItem" => api::items::put_item(&tables, writer, &input),
+                            "UpdateItem" => api::items::update_item(&tables, writer, &input),
+                            "DeleteItem" => api::items::delete_item(&tables, writer, &input),
+                            "BatchWriteItem" => {
+                                api::batch::batch_write_item(&tables, writer, &input)
+                            }
+                            _ => api::transact::transact_write_items(
+                                &tables, writer, &tokens, &input,
+                            ),
+                        }
+                    })
+                    .await?;
+                self.report_changes(scope, operation, changes);
+                Ok(output)
             }
-        };
-        let (output, commit) = output;
-        if let Some(commit) = commit {
-            commit.durable().await.map_err(|error| {
-                error::internal(format!("The change could not be saved: {error}"))
-            })?;
+            unknown => Err(AwsError::unknown_operation(&format!(
+                "{TARGET_PREFIX}{unknown}"
+            ))),
         }
+    }
+
+    /// Runs a table operation on a copy of the region's tables, which replaces them once the
+    /// operation's transaction has committed.
+    async fn change_tables(
+        &self,
+        scope: &Scope,
+        operation: &str,
+        region: &std::sync::RwLock<Region>,
+        change: impl FnOnce(&mut Tables, &mut storage::Writer<'_>) -> Result<Json, AwsError>,
+    ) -> Result<Json, AwsError> {
+        let ((output, tables), changes) = self
+            .items
+            .write(|writer| {
+                let mut tables = (*region_tables(region)).clone();
+                let output = change(&mut tables, writer)?;
+                Ok((output, tables))
+            })
+            .await?;
+        region
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .tables = Arc::new(tables);
+        self.report_changes(scope, operation, changes);
         Ok(output)
     }
 
@@ -233,47 +340,56 @@ impl DynamoDb {
     /// DynamoDB's background expiry does; values more than five years old are ignored, as there.
     pub async fn expire_items(&self, now: f64) -> usize {
         const FIVE_YEARS: f64 = 5.0 * 365.0 * 24.0 * 3600.0;
-        let regions = self.regions.all();
         let mut expired = 0;
-        for (scope, region) in regions {
-            let commit = {
-                let mut region = region
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let context = Context { scope: &scope };
-                let mut mutations: Vec<Mutation> = Vec::new();
-                for table in region.tables.values_mut() {
-                    let Some(attribute) = table.definition.ttl_attribute.clone() else {
-                        continue;
-                    };
-                    let due: Vec<_> = table
+        for (scope, region) in self.regions.all() {
+            let tables = region_tables(&region);
+            for table in tables.values() {
+                if table.definition.ttl_attribute.is_none() {
+                    continue;
+                }
+                loop {
+                    let result = self
                         .items
-                        .iter()
-                        .filter(|(_, item)| match item.get(&attribute) {
-                            Some(Value::N(n)) => n
-                                .to_string()
-                                .parse::<f64>()
-                                .is_ok_and(|at| at < now && at > now - FIVE_YEARS),
-                            _ => false,
+                        .write(|writer| {
+                            let due = writer.due_items(
+                                table,
+                                now - FIVE_YEARS,
+                                now,
+                                EXPIRED_PER_COMMIT,
+                            )?;
+                            for (key, item) in &due {
+                                writer.delete(table, key, item)?;
+                            }
+                            Ok(due.len())
                         })
-                        .map(|(key, _)| key.clone())
-                        .collect();
-                    for key in due {
-                        mutations.push(api::delete_mutation(&context, table, &key));
-                        table.remove(&key);
-                        expired += 1;
+                        .await;
+                    match result {
+                        Ok((count, changes)) => {
+                            expired += count;
+                            self.report_changes(&scope, "TimeToLive", changes);
+                            if count < EXPIRED_PER_COMMIT {
+                                break;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::error!(error = %error.message, "deleting expired items failed");
+                            break;
+                        }
                     }
                 }
-                (!mutations.is_empty()).then(|| self.store.submit(mutations))
-            };
-            if let Some(commit) = commit
-                && let Err(error) = commit.durable().await
-            {
-                tracing::error!(%error, "saving expired items failed");
             }
         }
         expired
     }
+}
+
+/// The region's tables as of now.
+fn region_tables(region: &std::sync::RwLock<Region>) -> Arc<Tables> {
+    region
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .tables
+        .clone()
 }
 
 /// DescribeEndpoints: the one endpoint, the sandbox itself at the `host` (name and port) the

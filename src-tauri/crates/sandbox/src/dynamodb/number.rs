@@ -136,6 +136,30 @@ impl Number {
         })
     }
 
+    /// Bytes whose order (compared byte by byte, a prefix first) is the numbers' order: a sign
+    /// class, the exponent, then the digits; a negative number's exponent and digits are
+    /// complemented and end in a byte above every digit, so a longer magnitude sorts first.
+    pub fn ordered_bytes(&self) -> Vec<u8> {
+        const EXPONENT_BIAS: i32 = 1000;
+        if self.is_zero() {
+            return vec![0x80];
+        }
+        let mut out = Vec::with_capacity(self.digits.len() + 4);
+        // In range MIN_EXPONENT..=MAX_EXPONENT, so the biased exponent fits in a u16.
+        let exponent = (self.exponent + EXPONENT_BIAS) as u16;
+        if self.negative {
+            out.push(0x40);
+            out.extend_from_slice(&(u16::MAX - exponent).to_be_bytes());
+            out.extend(self.digits.iter().map(|digit| 10 - digit));
+            out.push(0xFF);
+        } else {
+            out.push(0xC0);
+            out.extend_from_slice(&exponent.to_be_bytes());
+            out.extend(self.digits.iter().map(|digit| digit + 1));
+        }
+        out
+    }
+
     pub fn negate(&self) -> Self {
         let mut out = self.clone();
         if !out.is_zero() {
@@ -283,6 +307,24 @@ impl fmt::Display for Number {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordered_bytes_sort_as_the_numbers_do() {
+        let texts = [
+            "-1e125", "-123.45", "-12.3", "-12", "-1.5", "-1", "-0.123", "-0.12", "-1e-130", "0",
+            "1e-130", "0.12", "0.123", "1", "1.5", "12", "12.3", "123.45", "1e125",
+        ];
+        let numbers: Vec<Number> = texts.iter().map(|t| Number::parse(t).unwrap()).collect();
+        for pair in numbers.windows(2) {
+            assert!(pair[0] < pair[1], "{} < {}", pair[0], pair[1]);
+            assert!(
+                pair[0].ordered_bytes() < pair[1].ordered_bytes(),
+                "bytes of {} < bytes of {}",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
 
     fn n(text: &str) -> Number {
         Number::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))

@@ -1,14 +1,16 @@
-//! A table: its definition (keys, billing, indexes, tags, TTL), its items in key order, and its
-//! secondary indexes, kept in step with every write. Also the `TableDescription` DynamoDB returns.
+//! A table: its definition (keys, billing, indexes, tags, TTL) with every rule CreateTable and
+//! UpdateTable check, and the `TableDescription` DynamoDB returns.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
 
 use super::error::{serialization, validation};
 use super::input::{Input, check_table_name, null_member};
 use super::key::{KeyAttribute, KeySchema, KeyValue, PrimaryKey, ScalarType};
-use super::value::{Item, Value, item_size};
+use super::storage::TableCounts;
+use super::value::{Item, Value};
 use crate::wire::AwsError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -548,65 +550,16 @@ pub fn parse_tags(tags: &[Json]) -> Result<Vec<(String, String)>, AwsError> {
         .collect()
 }
 
-/// A table with its items and index entries.
+/// A table as the operations see it: its definition, its row id on disk and its counts. Its
+/// items are on disk (see [`storage`](super::storage)).
 #[derive(Debug, Clone)]
 pub struct Table {
     pub definition: TableDefinition,
-    pub items: BTreeMap<PrimaryKey, Item>,
-    /// Per index: index key → the table keys of the items that have it.
-    pub index_entries: BTreeMap<String, BTreeMap<PrimaryKey, BTreeSet<PrimaryKey>>>,
-    pub size_bytes: usize,
+    pub id: i64,
+    pub counts: Arc<TableCounts>,
 }
 
 impl Table {
-    pub fn new(definition: TableDefinition) -> Self {
-        let index_entries = definition
-            .indexes
-            .iter()
-            .map(|index| (index.name.clone(), BTreeMap::new()))
-            .collect();
-        Self {
-            definition,
-            items: BTreeMap::new(),
-            index_entries,
-            size_bytes: 0,
-        }
-    }
-
-    /// Stores `item` under `key`, returning the item it replaced.
-    pub fn put(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
-        let old = self.remove(&key);
-        self.size_bytes += item_size(&item);
-        for index in &self.definition.indexes {
-            if let Some(index_key) = index_key(&index.key, &item)
-                && let Some(entries) = self.index_entries.get_mut(&index.name)
-            {
-                entries.entry(index_key).or_default().insert(key.clone());
-            }
-        }
-        self.items.insert(key, item);
-        old
-    }
-
-    pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
-        let old = self.items.remove(key)?;
-        self.size_bytes = self.size_bytes.saturating_sub(item_size(&old));
-        for index in &self.definition.indexes {
-            if let Some(index_key) = index_key(&index.key, &old)
-                && let Some(entries) = self.index_entries.get_mut(&index.name)
-            {
-                let now_empty = entries.get_mut(&index_key).is_some_and(|keys| {
-                    keys.remove(key);
-                    keys.is_empty()
-                });
-                if now_empty {
-                    entries.remove(&index_key);
-                }
-            }
-        }
-        Some(old)
-    }
-
     /// DynamoDB's `TableDescription`.
     pub fn description(&self, status: &str) -> Json {
         let definition = &self.definition;
@@ -621,8 +574,8 @@ impl Table {
             "ProvisionedThroughput".into(),
             json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": read, "WriteCapacityUnits": write}),
         );
-        out.insert("TableSizeBytes".into(), json!(self.size_bytes));
-        out.insert("ItemCount".into(), json!(self.items.len()));
+        out.insert("TableSizeBytes".into(), json!(self.counts.table.bytes()));
+        out.insert("ItemCount".into(), json!(self.counts.table.items()));
         out.insert("TableArn".into(), json!(definition.arn));
         out.insert("TableId".into(), json!(definition.id));
         let mode = match definition.billing {
@@ -651,14 +604,14 @@ impl Table {
                 else {
                     continue;
                 };
-                let entries: usize = self
-                    .index_entries
-                    .get(&name)
-                    .map_or(0, |entries| entries.values().map(BTreeSet::len).sum());
+                let (entries, bytes) = self
+                    .counts
+                    .index(&name)
+                    .map_or((0, 0), |counts| (counts.items(), counts.bytes()));
                 let Json::Object(fields) = index else {
                     continue;
                 };
-                fields.insert("IndexSizeBytes".into(), json!(0));
+                fields.insert("IndexSizeBytes".into(), json!(bytes));
                 fields.insert("ItemCount".into(), json!(entries));
                 fields.insert(
                     "IndexArn".into(),

@@ -1,6 +1,6 @@
-//! Durable state: one SQLite database (WAL) in the data directory, or in memory when the sandbox
-//! has none. Services keep their working state in memory and describe each change to the store as
-//! a [`Mutation`]; the store's single writer thread commits mutations in arrival order, grouping
+//! Durable state of every service but DynamoDB (which keeps its items in a database of its own,
+//! see `dynamodb::storage`): one SQLite database (WAL) in the data directory. These services keep
+//! their working state in memory and describe each change to the store as a [`Mutation`]; the store's single writer thread commits mutations in arrival order, grouping
 //! whatever is queued into one transaction, and acknowledges each only once it is committed. So a
 //! write acknowledged to a client survives `kill -9` of the process, at one commit per group
 //! rather than per request.
@@ -113,6 +113,32 @@ fn lock_data_dir(dir: &Path) -> Result<std::fs::File, StoreError> {
     Ok(file)
 }
 
+/// How the temporary state directories of sandboxes started without a data directory begin.
+const TEMPORARY_PREFIX: &str = "lab-sandbox-";
+
+/// A fresh state directory for a sandbox started without one, removed when dropped. The
+/// directories that sandboxes killed before they could remove theirs left behind — those whose
+/// lock nobody holds — are removed first.
+pub fn temporary_data_dir() -> std::io::Result<tempfile::TempDir> {
+    let parent = std::env::temp_dir();
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for entry in entries.flatten() {
+            let left_behind = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(TEMPORARY_PREFIX)
+                && std::fs::File::open(entry.path().join(LOCK_FILE))
+                    .is_ok_and(|lock| lock.try_lock().is_ok());
+            if left_behind {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .tempdir_in(parent)
+}
+
 /// Where a row belongs: AWS state is kept per account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Scope {
@@ -123,28 +149,11 @@ pub struct Scope {
 /// One change to durable state.
 #[derive(Debug, Clone)]
 pub enum Mutation {
-    /// Creates or replaces a DynamoDB table's definition (JSON).
-    PutTable {
-        scope: Scope,
-        name: String,
-        definition: String,
-    },
-    /// Deletes a DynamoDB table and all its items.
+    /// Forgets a DynamoDB table and its items kept here by an earlier version, once DynamoDB's
+    /// own database holds them.
     DeleteTable {
         scope: Scope,
         name: String,
-    },
-    /// Creates or replaces one item, addressed by its canonical key text.
-    PutItem {
-        scope: Scope,
-        table: String,
-        key: String,
-        item: String,
-    },
-    DeleteItem {
-        scope: Scope,
-        table: String,
-        key: String,
     },
     /// Creates or replaces a log group's definition (JSON: retention, tags, creation time).
     PutLogGroup {
@@ -237,6 +246,7 @@ pub struct StoredDefinition {
 /// Everything the store holds, as read at start.
 #[derive(Debug, Default)]
 pub struct Stored {
+    /// DynamoDB tables an earlier version kept here (DynamoDB now has a database of its own).
     pub tables: Vec<StoredTable>,
     pub log_groups: Vec<StoredLogGroup>,
     pub functions: Vec<StoredDefinition>,
@@ -481,18 +491,6 @@ fn commit_group(connection: &mut Connection, group: &[Batch]) -> rusqlite::Resul
 
 fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
     match mutation {
-        Mutation::PutTable {
-            scope,
-            name,
-            definition,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO dynamodb_tables (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
-                )?
-                .execute(params![scope.account, scope.region, name, definition])?;
-        }
         Mutation::DeleteTable { scope, name } => {
             connection
                 .prepare_cached(
@@ -504,26 +502,6 @@ fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
                     "DELETE FROM dynamodb_tables WHERE account = ?1 AND region = ?2 AND name = ?3",
                 )?
                 .execute(params![scope.account, scope.region, name])?;
-        }
-        Mutation::PutItem {
-            scope,
-            table,
-            key,
-            item,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO dynamodb_items (account, region, table_name, item_key, item) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (account, region, table_name, item_key) DO UPDATE SET item = excluded.item",
-                )?
-                .execute(params![scope.account, scope.region, table, key, item])?;
-        }
-        Mutation::DeleteItem { scope, table, key } => {
-            connection
-                .prepare_cached(
-                    "DELETE FROM dynamodb_items WHERE account = ?1 AND region = ?2 AND table_name = ?3 AND item_key = ?4",
-                )?
-                .execute(params![scope.account, scope.region, table, key])?;
         }
         Mutation::PutLogGroup {
             scope,
@@ -786,44 +764,25 @@ mod tests {
     #[tokio::test]
     async fn committed_mutations_come_back_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
+        let put = |name: &str, definition: &str| Mutation::PutFunction {
+            scope: scope(),
+            name: name.into(),
+            definition: definition.into(),
+        };
         {
             let (store, stored, _thread) = Store::open(Some(dir.path())).unwrap();
-            assert!(stored.tables.is_empty());
+            assert!(stored.functions.is_empty());
             store
-                .submit(vec![
-                    Mutation::PutTable {
-                        scope: scope(),
-                        name: "t".into(),
-                        definition: "{}".into(),
-                    },
-                    Mutation::PutItem {
-                        scope: scope(),
-                        table: "t".into(),
-                        key: "k1".into(),
-                        item: "one".into(),
-                    },
-                    Mutation::PutItem {
-                        scope: scope(),
-                        table: "t".into(),
-                        key: "k2".into(),
-                        item: "two".into(),
-                    },
-                ])
+                .submit(vec![put("one", "1"), put("two", "2")])
                 .durable()
                 .await
                 .unwrap();
             store
                 .submit(vec![
-                    Mutation::PutItem {
+                    put("one", "uno"),
+                    Mutation::DeleteFunction {
                         scope: scope(),
-                        table: "t".into(),
-                        key: "k1".into(),
-                        item: "uno".into(),
-                    },
-                    Mutation::DeleteItem {
-                        scope: scope(),
-                        table: "t".into(),
-                        key: "k2".into(),
+                        name: "two".into(),
                     },
                 ])
                 .durable()
@@ -831,37 +790,11 @@ mod tests {
                 .unwrap();
         }
         let (_store, stored, _thread) = Store::open(Some(dir.path())).unwrap();
-        let tables = stored.tables;
-        assert_eq!(tables.len(), 1);
-        assert_eq!(tables[0].name, "t");
-        assert_eq!(tables[0].items, vec!["uno".to_owned()]);
-    }
-
-    #[tokio::test]
-    async fn deleting_a_table_deletes_its_items() {
-        let (store, _, _thread) = Store::open(None).unwrap();
-        let put = |name: &str| Mutation::PutTable {
-            scope: scope(),
-            name: name.into(),
-            definition: "{}".into(),
-        };
-        store
-            .submit(vec![
-                put("a"),
-                Mutation::PutItem {
-                    scope: scope(),
-                    table: "a".into(),
-                    key: "k".into(),
-                    item: "i".into(),
-                },
-                Mutation::DeleteTable {
-                    scope: scope(),
-                    name: "a".into(),
-                },
-                put("a"),
-            ])
-            .durable()
-            .await
-            .unwrap();
+        let functions: Vec<(String, String)> = stored
+            .functions
+            .into_iter()
+            .map(|function| (function.name, function.definition))
+            .collect();
+        assert_eq!(functions, vec![("one".to_owned(), "uno".to_owned())]);
     }
 }

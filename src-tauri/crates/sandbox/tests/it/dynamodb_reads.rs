@@ -456,3 +456,197 @@ async fn indexes_added_later_cover_existing_items_and_local_indexes_sort_by_thei
         )
     );
 }
+
+/// Every page of a query with `Limit = 1`, forwards or backwards, as the sort key values read.
+async fn query_one_by_one(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    condition: &str,
+    values: &[(&str, AttributeValue)],
+    forward: bool,
+) -> Vec<AttributeValue> {
+    let mut seen = Vec::new();
+    let mut start = None;
+    loop {
+        let mut query = client
+            .query()
+            .table_name(table)
+            .key_condition_expression(condition)
+            .scan_index_forward(forward)
+            .limit(1)
+            .set_exclusive_start_key(start);
+        for (name, value) in values {
+            query = query.expression_attribute_values(*name, value.clone());
+        }
+        let page = query.send().await.unwrap();
+        seen.extend(page.items().iter().map(|item| item["k"].clone()));
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sort_key_conditions_read_exactly_their_range_in_both_directions() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    for (table, kind) in [
+        ("texts", ScalarAttributeType::S),
+        ("numbers", ScalarAttributeType::N),
+    ] {
+        client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute("p", ScalarAttributeType::S))
+            .attribute_definitions(attribute("k", kind))
+            .key_schema(key("p", KeyType::Hash))
+            .key_schema(key("k", KeyType::Range))
+            .send()
+            .await
+            .unwrap();
+    }
+    let texts = [
+        "a",
+        "ab",
+        "abc",
+        "ab\u{ff}",
+        "ab\u{10ffff}",
+        "ac",
+        "b",
+        "B",
+        "é",
+    ];
+    let numbers = [
+        "-100", "-12.5", "-12", "-1", "-0.5", "0", "0.001", "1", "1.5", "12", "100", "1e20",
+    ];
+    for (table, values, value) in [
+        ("texts", &texts[..], s as fn(&str) -> AttributeValue),
+        ("numbers", &numbers[..], n as fn(&str) -> AttributeValue),
+    ] {
+        for text in values.iter().rev() {
+            for partition in ["before", "p", "q"] {
+                client
+                    .put_item()
+                    .table_name(table)
+                    .item("p", s(partition))
+                    .item("k", value(text))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    let p = (":p", s("p"));
+    let strings = |values: Vec<AttributeValue>| -> Vec<String> {
+        values
+            .into_iter()
+            .map(|value| match value {
+                AttributeValue::S(text) | AttributeValue::N(text) => text,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, AttributeValue)>,
+        Vec<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "texts",
+            "p = :p AND begins_with(k, :x)",
+            vec![p.clone(), (":x", s("ab"))],
+            vec!["ab", "abc", "ab\u{ff}", "ab\u{10ffff}"],
+        ),
+        (
+            "texts",
+            "p = :p AND k BETWEEN :a AND :b",
+            vec![p.clone(), (":a", s("abc")), (":b", s("b"))],
+            vec!["abc", "ab\u{ff}", "ab\u{10ffff}", "ac", "b"],
+        ),
+        (
+            "texts",
+            "p = :p AND k < :x",
+            vec![p.clone(), (":x", s("a"))],
+            vec!["B"],
+        ),
+        (
+            "numbers",
+            "p = :p AND k BETWEEN :a AND :b",
+            vec![p.clone(), (":a", n("-12")), (":b", n("1"))],
+            vec!["-12", "-1", "-0.5", "0", "0.001", "1"],
+        ),
+        (
+            "numbers",
+            "p = :p AND k > :x",
+            vec![p.clone(), (":x", n("1.5"))],
+            vec!["12", "100", "100000000000000000000"],
+        ),
+        (
+            "numbers",
+            "p = :p AND :x >= k",
+            vec![p.clone(), (":x", n("-12"))],
+            vec!["-100", "-12.5", "-12"],
+        ),
+        (
+            "numbers",
+            "p = :p AND k = :x",
+            vec![p.clone(), (":x", n("12.0"))],
+            vec!["12"],
+        ),
+    ];
+    for (table, condition, values, expected) in cases {
+        let forward = strings(query_one_by_one(&client, table, condition, &values, true).await);
+        assert_eq!(forward, expected, "{table}: {condition}");
+        let mut backward =
+            strings(query_one_by_one(&client, table, condition, &values, false).await);
+        backward.reverse();
+        assert_eq!(backward, expected, "{table}: {condition}, backwards");
+    }
+    let all = strings(
+        query_one_by_one(&client, "numbers", "p = :p", std::slice::from_ref(&p), true).await,
+    );
+    let mut sorted = numbers.to_vec();
+    sorted[11] = "100000000000000000000";
+    assert_eq!(all, sorted, "numbers sort numerically");
+}
+
+#[tokio::test]
+async fn a_start_key_outside_the_query_is_refused() {
+    let sandbox = Sandbox::start().await;
+    let client = readings(&sandbox).await;
+    for (start, condition) in [
+        // Another partition.
+        ("a", "sensor = :s"),
+        // The right partition, but outside the sort key condition.
+        ("b", "sensor = :s AND #at > :one_hundred"),
+    ] {
+        let mut start_key = HashMap::new();
+        start_key.insert("sensor".to_owned(), s(start));
+        start_key.insert("at".to_owned(), n("10"));
+        let mut query = client
+            .query()
+            .table_name("readings")
+            .key_condition_expression(condition)
+            .expression_attribute_values(":s", s("b"))
+            .set_exclusive_start_key(Some(start_key));
+        if condition.contains("#at") {
+            query = query
+                .expression_attribute_names("#at", "at")
+                .expression_attribute_values(":one_hundred", n("100"));
+        }
+        let error = error_of(query.send().await);
+        assert_eq!(
+            error,
+            (
+                "ValidationException".to_owned(),
+                "The provided starting key is outside query boundaries based on provided conditions"
+                    .to_owned()
+            ),
+            "{condition}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod client;
 mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_rules;
+mod dynamodb_storage;
 mod dynamodb_tables;
 mod fixture;
 mod iam;

@@ -6,13 +6,15 @@ use std::collections::HashSet;
 use serde_json::{Map, Value as Json, json};
 
 use super::items::projection;
-use super::{Context, Tables, check_item_size, delete_mutation, put_mutation, table, write_units};
+use rusqlite::Connection;
+
+use super::{Tables, check_item_size, table, write_units};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::input::{Input, null_member, table_name_of};
 use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::storage::{self, Writer};
 use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_from_json, item_size, item_to_json};
-use crate::store::Mutation;
 use crate::wire::AwsError;
 
 enum Write {
@@ -25,10 +27,10 @@ fn duplicates() -> AwsError {
 }
 
 pub fn batch_write_item(
-    context: &Context<'_>,
-    tables: &mut Tables,
+    tables: &Tables,
+    writer: &mut Writer<'_>,
     input: &Input,
-) -> Result<(Json, Vec<Mutation>), AwsError> {
+) -> Result<Json, AwsError> {
     let requests = input
         .object("RequestItems")?
         .ok_or_else(|| null_member("requestItems"))?;
@@ -72,24 +74,19 @@ pub fn batch_write_item(
             plan.push((name.clone(), write));
         }
     }
-    let mut mutations = Vec::with_capacity(plan.len());
     let mut consumed: Map<String, Json> = Map::new();
     for (name, write) in plan {
-        let Some(table) = tables.get_mut(&name) else {
-            continue;
-        };
+        let table = table(tables, &name)?;
         let units = match write {
             Write::Put(key, item) => {
-                mutations.push(put_mutation(context, table, &key, &item));
-                let units = write_units(item_size(&item));
-                table.put(key, item);
-                units
+                let existing = writer.get(table, &key)?;
+                writer.put(table, &key, &item, existing.as_ref())?;
+                write_units(item_size(&item))
             }
             Write::Delete(key) => {
-                if table.items.contains_key(&key) {
-                    mutations.push(delete_mutation(context, table, &key));
+                if let Some(old) = writer.get(table, &key)? {
+                    writer.delete(table, &key, &old)?;
                 }
-                table.remove(&key);
                 1.0
             }
         };
@@ -108,10 +105,14 @@ pub fn batch_write_item(
                 .collect(),
         );
     }
-    Ok((output, mutations))
+    Ok(output)
 }
 
-pub fn batch_get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+pub fn batch_get_item(
+    tables: &Tables,
+    items: &Connection,
+    input: &Input,
+) -> Result<Json, AwsError> {
     let requests = input
         .object("RequestItems")?
         .ok_or_else(|| null_member("requestItems"))?;
@@ -144,10 +145,10 @@ pub fn batch_get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> 
             if !seen.insert(key.clone()) {
                 return Err(duplicates());
             }
-            if let Some(item) = table.items.get(&key) {
+            if let Some(item) = storage::get(items, table, &key)? {
                 let item = match &paths {
-                    Some(paths) => crate::dynamodb::expr::project(item, paths),
-                    None => item.clone(),
+                    Some(paths) => crate::dynamodb::expr::project(&item, paths),
+                    None => item,
                 };
                 found.push(item_to_json(&item));
             }

@@ -2,9 +2,11 @@
 
 use serde_json::{Map, Value as Json};
 
+use rusqlite::Connection;
+
 use super::{
-    CapacityReport, Context, Tables, check_item_size, check_write_condition, delete_mutation,
-    put_mutation, read_units, reject_key_updates, table, table_mut, write_units,
+    CapacityReport, Tables, check_item_size, check_write_condition, read_units, reject_key_updates,
+    table, write_units,
 };
 use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::{
@@ -13,12 +15,12 @@ use crate::dynamodb::expr::{
 };
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::legacy;
+use crate::dynamodb::storage::{self, Writer};
 use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_size, item_to_json};
-use crate::store::Mutation;
 use crate::wire::AwsError;
 
-type Written = Result<(Json, Vec<Mutation>), AwsError>;
+type Written = Result<Json, AwsError>;
 
 const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
 
@@ -63,7 +65,7 @@ fn with_attributes(output: &mut Map<String, Json>, attributes: Option<Item>) {
     }
 }
 
-pub fn put_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn put_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let name = input.table_name()?;
     let item = input.item("Item")?.ok_or_else(|| null_member("item"))?;
     let returning = return_values(input, &["NONE", "ALL_OLD"])?;
@@ -72,24 +74,23 @@ pub fn put_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Wr
     let condition = write_condition(input, &mut placeholders)?;
     placeholders.check_all_used()?;
 
-    let table = table_mut(tables, name)?;
+    let table = table(tables, name)?;
     let key = table.definition.key.key_of_item(&item)?;
     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
     table.definition.check_index_keys(&item, WrittenBy::Item)?;
-    let existing = table.items.get(&key);
-    check_write_condition(input, condition.as_ref(), existing)?;
-    let mutation = put_mutation(context, table, &key, &item);
-    let units = write_units(item_size(&item).max(existing.map_or(0, item_size)));
-    let old = table.put(key, item);
+    let existing = writer.get(table, &key)?;
+    check_write_condition(input, condition.as_ref(), existing.as_ref())?;
+    let units = write_units(item_size(&item).max(existing.as_ref().map_or(0, item_size)));
+    writer.put(table, &key, &item, existing.as_ref())?;
     let mut output = Map::new();
     if returning == "ALL_OLD" {
-        with_attributes(&mut output, old);
+        with_attributes(&mut output, existing);
     }
     capacity.report(&mut output, name, units);
-    Ok((Json::Object(output), vec![mutation]))
+    Ok(Json::Object(output))
 }
 
-pub fn get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+pub fn get_item(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, AwsError> {
     let name = input.table_name()?;
     let key = input.item("Key")?.ok_or_else(|| null_member("key"))?;
     let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
@@ -101,23 +102,20 @@ pub fn get_item(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
     let table = table(tables, name)?;
     let key = table.definition.key.key_of_request(&key)?;
     let mut output = Map::new();
-    let found = table.items.get(&key);
+    let found = storage::get(items, table, &key)?;
+    let units = read_units(found.as_ref().map_or(0, item_size), consistent);
     if let Some(item) = found {
         let item = match &paths {
-            Some(paths) => project(item, paths),
-            None => item.clone(),
+            Some(paths) => project(&item, paths),
+            None => item,
         };
         output.insert("Item".into(), item_to_json(&item));
     }
-    capacity.report(
-        &mut output,
-        name,
-        read_units(found.map_or(0, item_size), consistent),
-    );
+    capacity.report(&mut output, name, units);
     Ok(Json::Object(output))
 }
 
-pub fn delete_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn delete_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let name = input.table_name()?;
     let key = input.item("Key")?.ok_or_else(|| null_member("key"))?;
     let returning = return_values(input, &["NONE", "ALL_OLD"])?;
@@ -126,26 +124,23 @@ pub fn delete_item(context: &Context<'_>, tables: &mut Tables, input: &Input) ->
     let condition = write_condition(input, &mut placeholders)?;
     placeholders.check_all_used()?;
 
-    let table = table_mut(tables, name)?;
+    let table = table(tables, name)?;
     let key = table.definition.key.key_of_request(&key)?;
-    let existing = table.items.get(&key);
-    check_write_condition(input, condition.as_ref(), existing)?;
-    let units = write_units(existing.map_or(0, item_size));
-    let mutations = if existing.is_some() {
-        vec![delete_mutation(context, table, &key)]
-    } else {
-        Vec::new()
-    };
-    let old = table.remove(&key);
+    let existing = writer.get(table, &key)?;
+    check_write_condition(input, condition.as_ref(), existing.as_ref())?;
+    let units = write_units(existing.as_ref().map_or(0, item_size));
+    if let Some(old) = &existing {
+        writer.delete(table, &key, old)?;
+    }
     let mut output = Map::new();
     if returning == "ALL_OLD" {
-        with_attributes(&mut output, old);
+        with_attributes(&mut output, existing);
     }
     capacity.report(&mut output, name, units);
-    Ok((Json::Object(output), mutations))
+    Ok(Json::Object(output))
 }
 
-pub fn update_item(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn update_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let name = input.table_name()?;
     let key_item = input.item("Key")?.ok_or_else(|| null_member("key"))?;
     let returning = return_values(input, &RETURN_VALUES)?;
@@ -159,13 +154,13 @@ pub fn update_item(context: &Context<'_>, tables: &mut Tables, input: &Input) ->
     let condition = write_condition(input, &mut placeholders)?;
     placeholders.check_all_used()?;
 
-    let table = table_mut(tables, name)?;
+    let table = table(tables, name)?;
     let key = table.definition.key.key_of_request(&key_item)?;
     reject_key_updates(update.as_ref(), &table.definition.key)?;
-    let existing = table.items.get(&key);
-    check_write_condition(input, condition.as_ref(), existing)?;
+    let existing = writer.get(table, &key)?;
+    check_write_condition(input, condition.as_ref(), existing.as_ref())?;
     let base = existing
-        .cloned()
+        .clone()
         .unwrap_or_else(|| table.definition.key.key_item(&key));
     let new = match &update {
         Some(update) => apply_update(update, &base)?,
@@ -176,13 +171,13 @@ pub fn update_item(context: &Context<'_>, tables: &mut Tables, input: &Input) ->
         "Item size to update has exceeded the maximum allowed size",
     )?;
     table.definition.check_index_keys(&new, WrittenBy::Update)?;
-    let units = write_units(item_size(&new).max(existing.map_or(0, item_size)));
+    let units = write_units(item_size(&new).max(existing.as_ref().map_or(0, item_size)));
     let targets: Vec<Path> = update
         .as_ref()
         .map(|update| update.targets().cloned().collect())
         .unwrap_or_default();
-    let mutation = put_mutation(context, table, &key, &new);
-    let old = table.put(key, new.clone());
+    writer.put(table, &key, &new, existing.as_ref())?;
+    let old = existing;
     let attributes = match returning {
         "ALL_OLD" => old,
         "UPDATED_OLD" => old.map(|old| project(&old, &targets)),
@@ -193,5 +188,5 @@ pub fn update_item(context: &Context<'_>, tables: &mut Tables, input: &Input) ->
     let mut output = Map::new();
     with_attributes(&mut output, attributes);
     capacity.report(&mut output, name, units);
-    Ok((Json::Object(output), vec![mutation]))
+    Ok(Json::Object(output))
 }

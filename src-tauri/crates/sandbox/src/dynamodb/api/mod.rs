@@ -1,6 +1,7 @@
 //! One function per DynamoDB operation, grouped by what they work on. Each takes the parsed
-//! [`Input`] and the region's tables; write operations also return the [`Mutation`]s that make
-//! their change durable. None of them sees HTTP.
+//! [`Input`], the region's tables and a connection to the items on disk: a reading one, or the
+//! [`Writer`](super::storage::Writer) whose transaction the caller commits. None of them sees
+//! HTTP.
 
 pub mod batch;
 pub mod items;
@@ -12,10 +13,9 @@ use serde_json::{Map, Value as Json, json};
 
 use super::error::{resource_not_found, validation};
 use super::input::Input;
-use super::key::PrimaryKey;
 use super::table::Table;
 use super::value::{Item, item_size, item_to_json};
-use crate::store::{Mutation, Scope};
+use crate::store::Scope;
 use crate::wire::AwsError;
 
 /// The tables of one account in one region.
@@ -49,34 +49,6 @@ pub fn table_mut<'a>(tables: &'a mut Tables, name: &str) -> Result<&'a mut Table
     tables
         .get_mut(name)
         .ok_or_else(|| resource_not_found("Requested resource not found"))
-}
-
-/// The mutation that stores `item` under `key` in `table`.
-pub fn put_mutation(
-    context: &Context<'_>,
-    table: &Table,
-    key: &PrimaryKey,
-    item: &Item,
-) -> Mutation {
-    Mutation::PutItem {
-        scope: context.scope.clone(),
-        table: table.definition.name.clone(),
-        key: canonical_key(table, key),
-        item: item_to_json(item).to_string(),
-    }
-}
-
-pub fn delete_mutation(context: &Context<'_>, table: &Table, key: &PrimaryKey) -> Mutation {
-    Mutation::DeleteItem {
-        scope: context.scope.clone(),
-        table: table.definition.name.clone(),
-        key: canonical_key(table, key),
-    }
-}
-
-/// A key's canonical text: its attributes in DynamoDB JSON, names sorted, numbers normalised.
-fn canonical_key(table: &Table, key: &PrimaryKey) -> String {
-    item_to_json(&table.definition.key.key_item(key)).to_string()
 }
 
 /// Rejects items over DynamoDB's size limit.

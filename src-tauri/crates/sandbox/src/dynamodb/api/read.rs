@@ -1,8 +1,10 @@
 //! Query and Scan: reading many items from a table or one of its indexes, in key order, with key
 //! conditions, filters, projections, `Limit`, the 1 MB page limit and pagination keys.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
+use std::ops::Bound;
 
+use rusqlite::Connection;
 use serde_json::{Map, Value as Json, json};
 
 use super::items::projection;
@@ -13,8 +15,9 @@ use crate::dynamodb::expr::{Condition, ExprKind, Path, evaluate, parse_condition
 use crate::dynamodb::input::Input;
 use crate::dynamodb::key::{KeySchema, KeyValue, PrimaryKey};
 use crate::dynamodb::legacy;
+use crate::dynamodb::storage;
 use crate::dynamodb::table::{IndexDefinition, Projection, Table, index_key};
-use crate::dynamodb::value::{Item, Value, item_size, item_to_json};
+use crate::dynamodb::value::{Item, Value, item_to_json};
 use crate::wire::AwsError;
 
 /// The most data one Query or Scan page evaluates.
@@ -28,9 +31,11 @@ struct Source<'a> {
     whole_items: bool,
 }
 
-/// An item's place in the source's order: its index key (the table key for the table) and
-/// its table key.
-type Position = (PrimaryKey, PrimaryKey);
+/// Where a page starts: the source's key and the table's key of the item it resumes after.
+struct Start {
+    table_key: PrimaryKey,
+    index_key: Option<PrimaryKey>,
+}
 
 impl<'a> Source<'a> {
     fn open(tables: &'a Tables, input: &Input) -> Result<Self, AwsError> {
@@ -60,80 +65,31 @@ impl<'a> Source<'a> {
             .map_or(&self.table.definition.key, |index| &index.key)
     }
 
-    /// Positions whose source key has partition value `hash` (all of them when `None`), in order.
-    fn positions(&self, hash: Option<&KeyValue>) -> Vec<Position> {
-        let start = hash.map(|hash| PrimaryKey {
-            hash: hash.clone(),
-            range: None,
-        });
-        let in_partition = |key: &PrimaryKey| hash.is_none_or(|hash| &key.hash == hash);
-        match self.index {
-            None => {
-                let keys: Box<dyn Iterator<Item = &PrimaryKey>> = match &start {
-                    Some(start) => {
-                        Box::new(self.table.items.range(start.clone()..).map(|(k, _)| k))
-                    }
-                    None => Box::new(self.table.items.keys()),
-                };
-                keys.take_while(|key| in_partition(key))
-                    .map(|key| (key.clone(), key.clone()))
-                    .collect()
-            }
-            Some(index) => {
-                let Some(entries) = self.table.index_entries.get(&index.name) else {
-                    return Vec::new();
-                };
-                let keys: Box<
-                    dyn Iterator<Item = (&PrimaryKey, &std::collections::BTreeSet<PrimaryKey>)>,
-                > = match &start {
-                    Some(start) => Box::new(entries.range(start.clone()..)),
-                    None => Box::new(entries.iter()),
-                };
-                keys.take_while(|(key, _)| in_partition(key))
-                    .flat_map(|(index_key, table_keys)| {
-                        table_keys
-                            .iter()
-                            .map(|table_key| (index_key.clone(), table_key.clone()))
-                    })
-                    .collect()
-            }
-        }
-    }
-
     /// The item as the source holds it: whole for the table, projected for an index.
-    fn item(&self, position: &Position) -> Option<Item> {
-        let item = self.table.items.get(&position.1)?;
+    fn item(&self, item: Item) -> Item {
         let Some(index) = self.index.filter(|_| !self.whole_items) else {
-            return Some(item.clone());
+            return item;
         };
-        let keep = |name: &str| {
-            self.table.definition.key.is_key_attribute(name)
-                || index.key.is_key_attribute(name)
-                || match &index.projection {
-                    Projection::All => true,
-                    Projection::KeysOnly => false,
-                    Projection::Include(names) => names.iter().any(|n| n == name),
-                }
-        };
-        Some(
-            item.iter()
-                .filter(|(name, _)| keep(name))
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect(),
-        )
+        item.into_iter()
+            .filter(|(name, _)| storage::keeps(&self.table.definition, index, name))
+            .collect()
     }
 
     /// `LastEvaluatedKey`: the table's key attributes, plus the index's for an index.
-    fn last_evaluated_key(&self, position: &Position) -> Item {
-        let mut key = self.table.definition.key.key_item(&position.1);
-        if let Some(index) = self.index {
-            key.extend(index.key.key_item(&position.0));
-        }
-        key
+    fn last_evaluated_key(&self, item: &Item) -> Item {
+        let schemas =
+            std::iter::once(&self.table.definition.key).chain(self.index.map(|index| &index.key));
+        schemas
+            .flat_map(KeySchema::attributes)
+            .filter_map(|attribute| {
+                let value = item.get(&attribute.name)?;
+                Some((attribute.name.clone(), value.clone()))
+            })
+            .collect()
     }
 
     /// The position an `ExclusiveStartKey` names.
-    fn start_position(&self, start: &Item) -> Result<Position, AwsError> {
+    fn start_position(&self, start: &Item) -> Result<Start, AwsError> {
         let invalid = || {
             validation(
                 "The provided starting key is invalid: The provided key element does not match the schema",
@@ -145,9 +101,9 @@ impl<'a> Source<'a> {
             .key
             .key_of_item(start)
             .map_err(|_| invalid())?;
-        let index_position = match self.index {
-            Some(index) => index_key(&index.key, start).ok_or_else(invalid)?,
-            None => table_key.clone(),
+        let index_key = match self.index {
+            Some(index) => Some(index_key(&index.key, start).ok_or_else(invalid)?),
+            None => None,
         };
         let allowed = |name: &str| {
             self.table.definition.key.is_key_attribute(name)
@@ -158,7 +114,15 @@ impl<'a> Source<'a> {
         if !start.keys().all(|name| allowed(name)) {
             return Err(invalid());
         }
-        Ok((index_position, table_key))
+        Ok(Start {
+            table_key,
+            index_key,
+        })
+    }
+
+    /// The source's key of the item a start key names.
+    fn source_key<'k>(&self, start: &'k Start) -> &'k PrimaryKey {
+        start.index_key.as_ref().unwrap_or(&start.table_key)
     }
 }
 
@@ -214,7 +178,7 @@ struct Reader<'a> {
     projection: Option<Vec<Path>>,
     count_only: bool,
     limit: Option<usize>,
-    start: Option<Position>,
+    start: Option<Start>,
     consistent: bool,
     capacity: CapacityReport,
 }
@@ -284,31 +248,32 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    /// Reads `positions` in order from after the start key, evaluating at most `Limit` items and
-    /// 1 MB; `keep` decides which evaluated items the key condition or segment admits.
-    fn read(&self, positions: Vec<Position>, forward: bool, keep: impl Fn(&Item) -> bool) -> Json {
-        let mut positions = positions;
-        if !forward {
-            positions.reverse();
-        }
-        let after_start = |position: &Position| match &self.start {
-            None => true,
-            Some(start) if forward => position > start,
-            Some(start) => position < start,
-        };
-        let mut items = Vec::new();
+    /// Reads `range` in order, evaluating at most `Limit` items and 1 MB; `keep` decides which
+    /// items the key condition or segment admits.
+    fn read(
+        &self,
+        items: &Connection,
+        range: &storage::Range<'_>,
+        keep: impl Fn(&storage::Row<'_>, &Item) -> bool,
+    ) -> Result<Json, AwsError> {
+        let mut found = Vec::new();
         let (mut scanned, mut bytes, mut count) = (0usize, 0usize, 0usize);
-        let mut last = None;
-        let mut candidates = positions.iter().filter(|p| after_start(p)).peekable();
-        while let Some(position) = candidates.next() {
-            let Some(item) = self.source.item(position) else {
-                continue;
-            };
-            if !keep(&item) {
-                continue;
+        let mut last: Option<Item> = None;
+        // Once the page is full because of its size, the item it ended with; a page that
+        // stops early says where to resume only if anything follows.
+        let mut ended_with: Option<Item> = None;
+        storage::each_row(items, range, |row| {
+            if let Some(item) = ended_with.take() {
+                last = Some(item);
+                return Ok(false);
+            }
+            let item = storage::parse_item(row.item)?;
+            if !keep(&row, &item) {
+                return Ok(true);
             }
             scanned += 1;
-            bytes += item_size(&item);
+            bytes += row.size;
+            let item = self.source.item(item);
             if self
                 .filter
                 .as_ref()
@@ -316,45 +281,60 @@ impl<'a> Reader<'a> {
             {
                 count += 1;
                 if !self.count_only {
-                    let item = match &self.projection {
+                    let shown = match &self.projection {
                         Some(paths) => project(&item, paths),
-                        None => item,
+                        None => item.clone(),
                     };
-                    items.push(item_to_json(&item));
+                    found.push(item_to_json(&shown));
                 }
             }
-            let full = self.limit.is_some_and(|limit| scanned >= limit) || bytes >= PAGE_BYTES;
-            if full {
-                // A page that stops early says where to resume; DynamoDB does not look ahead
-                // to see whether anything is left.
-                if candidates.peek().is_some() || self.limit.is_some_and(|limit| scanned >= limit) {
-                    last = Some(position.clone());
-                }
-                break;
+            if self.limit.is_some_and(|limit| scanned >= limit) {
+                // DynamoDB does not look ahead to see whether anything is left.
+                last = Some(self.source.last_evaluated_key(&item));
+                return Ok(false);
             }
-        }
+            if bytes >= PAGE_BYTES {
+                ended_with = Some(self.source.last_evaluated_key(&item));
+            }
+            Ok(true)
+        })?;
         let mut output = Map::new();
         if !self.count_only {
-            output.insert("Items".into(), Json::Array(items));
+            output.insert("Items".into(), Json::Array(found));
         }
         output.insert("Count".into(), json!(count));
         output.insert("ScannedCount".into(), json!(scanned));
-        if let Some(position) = last {
-            output.insert(
-                "LastEvaluatedKey".into(),
-                item_to_json(&self.source.last_evaluated_key(&position)),
-            );
+        if let Some(key) = last {
+            output.insert("LastEvaluatedKey".into(), item_to_json(&key));
         }
         self.capacity.report(
             &mut output,
             &self.source.table.definition.name,
             read_units(bytes, self.consistent),
         );
-        Json::Object(output)
+        Ok(Json::Object(output))
+    }
+
+    /// The range a read covers, starting after the start key.
+    fn range(&self, partition: Option<&KeyValue>, forward: bool) -> storage::Range<'a> {
+        let mut range = storage::Range {
+            table: self.source.table,
+            index: self.source.index,
+            partition: partition.map(KeyValue::ordered_bytes),
+            lower: Bound::Unbounded,
+            upper: Bound::Unbounded,
+            after: None,
+            forward,
+        };
+        range.after = self
+            .start
+            .as_ref()
+            .map(|start| range.position_of(&start.table_key, start.index_key.as_ref()));
+        range
     }
 }
 
-pub fn query(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, AwsError> {
     legacy::reject_mixed(input, &["KeyConditions"], &["KeyConditionExpression"])?;
     let (reader, key_condition) = Reader::open(
         tables,
@@ -376,16 +356,84 @@ pub fn query(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
     if let Some(filter) = &reader.filter {
         reject_key_attributes_in_filter(filter, schema)?;
     }
+    if let Some(start) = &reader.start {
+        let start_key = reader.source.source_key(start);
+        let start_item = schema.key_item(start_key);
+        if start_key.hash != hash
+            || range
+                .as_ref()
+                .is_some_and(|range| !evaluate(range, Some(&start_item)))
+        {
+            return Err(validation(
+                "The provided starting key is outside query boundaries based on provided conditions",
+            ));
+        }
+    }
     let forward = input.bool("ScanIndexForward")?.unwrap_or(true);
-    let positions = reader.source.positions(Some(&hash));
-    Ok(reader.read(positions, forward, |item| {
+    let mut bounds = reader.range(Some(&hash), forward);
+    if let Some(range) = &range {
+        (bounds.lower, bounds.upper) = sort_key_bounds(range);
+    }
+    reader.read(items, &bounds, |_, item| {
         range
             .as_ref()
             .is_none_or(|range| evaluate(range, Some(item)))
-    }))
+    })
 }
 
-pub fn scan(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+/// The bytes a sort key condition admits, as bounds on the stored sort key.
+fn sort_key_bounds(condition: &Condition) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let bytes = |value: &Value| KeyValue::from_value(value).map(|key| key.ordered_bytes());
+    let unbounded = (Bound::Unbounded, Bound::Unbounded);
+    match condition {
+        Condition::Compare(left, comparator, right) => {
+            let (value, comparator) = match (left, right) {
+                (Operand::Path(_), Operand::Value(value)) => (value, *comparator),
+                (Operand::Value(value), Operand::Path(_)) => (value, comparator.flipped()),
+                _ => return unbounded,
+            };
+            let Some(value) = bytes(value) else {
+                return unbounded;
+            };
+            match comparator {
+                Comparator::Eq => (Bound::Included(value.clone()), Bound::Included(value)),
+                Comparator::Lt => (Bound::Unbounded, Bound::Excluded(value)),
+                Comparator::Le => (Bound::Unbounded, Bound::Included(value)),
+                Comparator::Gt => (Bound::Excluded(value), Bound::Unbounded),
+                Comparator::Ge => (Bound::Included(value), Bound::Unbounded),
+                Comparator::Ne => unbounded,
+            }
+        }
+        Condition::Between(_, Operand::Value(low), Operand::Value(high)) => {
+            match (bytes(low), bytes(high)) {
+                (Some(low), Some(high)) => (Bound::Included(low), Bound::Included(high)),
+                _ => unbounded,
+            }
+        }
+        Condition::BeginsWith(_, Operand::Value(prefix)) => match bytes(prefix) {
+            Some(prefix) => {
+                let upper = prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+                (Bound::Included(prefix), upper)
+            }
+            None => unbounded,
+        },
+        _ => unbounded,
+    }
+}
+
+/// The smallest byte string above every string that starts with `prefix`, if there is one.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+pub fn scan(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, AwsError> {
     let (reader, _) = Reader::open(tables, input, "FilterExpression", "ScanFilter", |_| {
         Ok(None)
     })?;
@@ -417,19 +465,15 @@ pub fn scan(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
             ));
         }
     };
-    let positions: Vec<Position> = reader
-        .source
-        .positions(None)
-        .into_iter()
-        .filter(|position| {
-            segments.is_none_or(|(segment, total)| segment_of(&position.1.hash, total) == segment)
-        })
-        .collect();
-    Ok(reader.read(positions, true, |_| true))
+    let range = reader.range(None, true);
+    reader.read(items, &range, |row, _| {
+        segments.is_none_or(|(segment, total)| segment_of(row.table_pk, total) == segment)
+    })
 }
 
-/// Which parallel-scan segment a partition key falls in: stable across runs and restarts.
-fn segment_of(hash: &KeyValue, total: u64) -> u64 {
+/// Which parallel-scan segment a partition key (its stored bytes) falls in: stable across runs
+/// and restarts.
+fn segment_of(hash: &[u8], total: u64) -> u64 {
     // FNV-1a over the key's canonical text; std's hasher is randomised per process.
     struct Fnv(u64);
     impl Hasher for Fnv {
@@ -444,11 +488,7 @@ fn segment_of(hash: &KeyValue, total: u64) -> u64 {
         }
     }
     let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
-    match hash {
-        KeyValue::S(s) => s.hash(&mut hasher),
-        KeyValue::N(n) => n.to_string().hash(&mut hasher),
-        KeyValue::B(b) => b.hash(&mut hasher),
-    }
+    hasher.write(hash);
     hasher.finish() % total
 }
 

@@ -2,24 +2,24 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Context, Tables, table_mut};
+use std::sync::Arc;
+
+use super::{Context, Tables};
 use crate::dynamodb::error::{resource_in_use, resource_not_found, validation};
 use crate::dynamodb::input::{Input, null_member};
+use crate::dynamodb::storage::{Counts, TableCounts, Writer};
 use crate::dynamodb::table::{Table, TableDefinition, parse_tags};
-use crate::store::Mutation;
 use crate::wire::AwsError;
 
-type Written = Result<(Json, Vec<Mutation>), AwsError>;
+/// Table operations change `tables` (a copy the caller keeps only once `writer` commits).
+type Written = Result<Json, AwsError>;
 
-fn store_definition(context: &Context<'_>, table: &Table) -> Mutation {
-    Mutation::PutTable {
-        scope: context.scope.clone(),
-        name: table.definition.name.clone(),
-        definition: table.definition.to_stored().to_string(),
-    }
-}
-
-pub fn create_table(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn create_table(
+    context: &Context<'_>,
+    tables: &mut Tables,
+    writer: &mut Writer<'_>,
+    input: &Input,
+) -> Written {
     let definition = TableDefinition::from_input(input, &context.arn_prefix())?;
     if tables.contains_key(&definition.name) {
         return Err(resource_in_use(format!(
@@ -27,11 +27,41 @@ pub fn create_table(context: &Context<'_>, tables: &mut Tables, input: &Input) -
             definition.name
         )));
     }
-    let table = Table::new(definition);
-    let mutation = store_definition(context, &table);
+    let id = writer.create_table(context.scope, &definition)?;
+    let counts = TableCounts {
+        table: Counts::default(),
+        indexes: definition
+            .indexes
+            .iter()
+            .map(|index| (index.name.clone(), Counts::default()))
+            .collect(),
+    };
+    let table = Table {
+        definition,
+        id,
+        counts: Arc::new(counts),
+    };
     let description = table.description("CREATING");
     tables.insert(table.definition.name.clone(), table);
-    Ok((json!({ "TableDescription": description }), vec![mutation]))
+    Ok(json!({ "TableDescription": description }))
+}
+
+/// Saves a changed definition of `table` and puts it into `tables`.
+fn redefine(
+    tables: &mut Tables,
+    writer: &mut Writer<'_>,
+    table: &Table,
+    definition: TableDefinition,
+) -> Result<Table, AwsError> {
+    let counts = writer.redefine(table, &definition)?;
+    writer.save_definition(table.id, &definition)?;
+    let changed = Table {
+        definition,
+        id: table.id,
+        counts,
+    };
+    tables.insert(changed.definition.name.clone(), changed.clone());
+    Ok(changed)
 }
 
 fn not_found(name: &str) -> AwsError {
@@ -72,7 +102,7 @@ pub fn list_tables(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
     Ok(output)
 }
 
-pub fn delete_table(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn delete_table(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let name = input.table_name()?;
     let table = tables.get(name).ok_or_else(|| not_found(name))?;
     if table.definition.deletion_protection {
@@ -81,15 +111,17 @@ pub fn delete_table(context: &Context<'_>, tables: &mut Tables, input: &Input) -
         ));
     }
     let description = table.description("DELETING");
+    writer.drop_table(table.id)?;
     tables.remove(name);
-    let mutation = Mutation::DeleteTable {
-        scope: context.scope.clone(),
-        name: name.to_owned(),
-    };
-    Ok((json!({ "TableDescription": description }), vec![mutation]))
+    Ok(json!({ "TableDescription": description }))
 }
 
-pub fn update_table(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn update_table(
+    context: &Context<'_>,
+    tables: &mut Tables,
+    writer: &mut Writer<'_>,
+    input: &Input,
+) -> Written {
     let name = input.table_name()?;
     let current = tables.get(name).ok_or_else(|| not_found(name))?;
     // Build the new definition as a CreateTable request would describe it, so every rule of
@@ -194,19 +226,13 @@ pub fn update_table(context: &Context<'_>, tables: &mut Tables, input: &Input) -
     }
     let definition =
         TableDefinition::from_input(&Input::from_json(stored)?, &context.arn_prefix())?;
-    let mut table = Table::new(definition);
-    let items = std::mem::take(&mut tables.get_mut(name).ok_or_else(|| not_found(name))?.items);
-    for (key, item) in items {
-        table.put(key, item);
-    }
-    let mutation = store_definition(context, &table);
-    let description = table.description("UPDATING");
-    tables.insert(name.to_owned(), table);
-    Ok((json!({ "TableDescription": description }), vec![mutation]))
+    let current = current.clone();
+    let table = redefine(tables, writer, &current, definition)?;
+    Ok(json!({ "TableDescription": table.description("UPDATING") }))
 }
 
 /// The table a resource ARN names.
-fn table_by_arn<'a>(tables: &'a mut Tables, input: &Input) -> Result<&'a mut Table, AwsError> {
+fn table_by_arn<'a>(tables: &'a Tables, input: &Input) -> Result<&'a Table, AwsError> {
     let arn = input.required_string("ResourceArn", "resourceArn")?;
     if !arn.starts_with("arn:aws:dynamodb:") || !arn.contains(":table/") {
         return Err(validation(format!(
@@ -214,7 +240,7 @@ fn table_by_arn<'a>(tables: &'a mut Tables, input: &Input) -> Result<&'a mut Tab
         )));
     }
     tables
-        .values_mut()
+        .values()
         .find(|table| table.definition.arn == arn)
         .ok_or_else(|| {
             resource_not_found(format!(
@@ -223,24 +249,25 @@ fn table_by_arn<'a>(tables: &'a mut Tables, input: &Input) -> Result<&'a mut Tab
         })
 }
 
-pub fn tag_resource(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn tag_resource(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let tags = parse_tags(input.array("Tags")?.ok_or_else(|| null_member("tags"))?)?;
-    let table = table_by_arn(tables, input)?;
+    let table = table_by_arn(tables, input)?.clone();
+    let mut definition = table.definition.clone();
     for (key, value) in tags {
-        match table
-            .definition
+        match definition
             .tags
             .iter_mut()
             .find(|(existing, _)| *existing == key)
         {
             Some(tag) => tag.1 = value,
-            None => table.definition.tags.push((key, value)),
+            None => definition.tags.push((key, value)),
         }
     }
-    Ok((json!({}), vec![store_definition(context, table)]))
+    redefine(tables, writer, &table, definition)?;
+    Ok(json!({}))
 }
 
-pub fn untag_resource(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn untag_resource(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let keys: Vec<String> = input
         .array("TagKeys")?
         .ok_or_else(|| null_member("tagKeys"))?
@@ -248,12 +275,14 @@ pub fn untag_resource(context: &Context<'_>, tables: &mut Tables, input: &Input)
         .filter_map(Json::as_str)
         .map(str::to_owned)
         .collect();
-    let table = table_by_arn(tables, input)?;
-    table.definition.tags.retain(|(key, _)| !keys.contains(key));
-    Ok((json!({}), vec![store_definition(context, table)]))
+    let table = table_by_arn(tables, input)?.clone();
+    let mut definition = table.definition.clone();
+    definition.tags.retain(|(key, _)| !keys.contains(key));
+    redefine(tables, writer, &table, definition)?;
+    Ok(json!({}))
 }
 
-pub fn list_tags_of_resource(tables: &mut Tables, input: &Input) -> Result<Json, AwsError> {
+pub fn list_tags_of_resource(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
     let table = table_by_arn(tables, input)?;
     let tags: Vec<Json> = table
         .definition
@@ -274,7 +303,7 @@ pub fn describe_time_to_live(tables: &Tables, input: &Input) -> Result<Json, Aws
     Ok(json!({ "TimeToLiveDescription": description }))
 }
 
-pub fn update_time_to_live(context: &Context<'_>, tables: &mut Tables, input: &Input) -> Written {
+pub fn update_time_to_live(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
     let name = input.table_name()?;
     let specification = input
         .object("TimeToLiveSpecification")?
@@ -287,15 +316,14 @@ pub fn update_time_to_live(context: &Context<'_>, tables: &mut Tables, input: &I
         .get("AttributeName")
         .and_then(Json::as_str)
         .ok_or_else(|| null_member("timeToLiveSpecification.attributeName"))?;
-    let table = table_mut(tables, name).map_err(|_| not_found(name))?;
+    let table = tables.get(name).ok_or_else(|| not_found(name))?.clone();
     match (&table.definition.ttl_attribute, enabled) {
         (Some(_), true) => return Err(validation("TimeToLive is already enabled")),
         (None, false) => return Err(validation("TimeToLive is already disabled")),
         _ => {}
     }
-    table.definition.ttl_attribute = enabled.then(|| attribute.to_owned());
-    Ok((
-        json!({ "TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute} }),
-        vec![store_definition(context, table)],
-    ))
+    let mut definition = table.definition.clone();
+    definition.ttl_attribute = enabled.then(|| attribute.to_owned());
+    redefine(tables, writer, &table, definition)?;
+    Ok(json!({ "TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute} }))
 }

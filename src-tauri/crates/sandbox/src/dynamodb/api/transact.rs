@@ -7,16 +7,16 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value as Json, json};
 
 use super::items::{projection, write_condition};
-use super::{
-    Context, Tables, check_item_size, delete_mutation, put_mutation, reject_key_updates, table,
-};
+use rusqlite::Connection;
+
+use super::{Tables, check_item_size, reject_key_updates, table};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::{apply_update, evaluate, parse_update, project};
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::storage::{self, Writer};
 use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_to_json};
-use crate::store::Mutation;
 use crate::wire::AwsError;
 
 /// How long a `ClientRequestToken` makes a transaction idempotent.
@@ -36,11 +36,11 @@ enum Outcome {
 }
 
 pub fn transact_write_items(
-    context: &Context<'_>,
-    tables: &mut Tables,
-    tokens: &mut Tokens,
+    tables: &Tables,
+    writer: &mut Writer<'_>,
+    tokens: &std::sync::Mutex<Tokens>,
     input: &Input,
-) -> Result<(Json, Vec<Mutation>), AwsError> {
+) -> Result<Json, AwsError> {
     let actions = input
         .array("TransactItems")?
         .ok_or_else(|| null_member("transactItems"))?;
@@ -55,12 +55,15 @@ pub fn transact_write_items(
         )));
     }
     if let Some(token) = input.string("ClientRequestToken")? {
+        let mut tokens = tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let fingerprint = Json::Array(actions.clone()).to_string();
         tokens
             .seen
             .retain(|_, (_, at)| at.elapsed() < TOKEN_LIFETIME);
         match tokens.seen.get(token) {
-            Some((previous, _)) if *previous == fingerprint => return Ok((json!({}), Vec::new())),
+            Some((previous, _)) if *previous == fingerprint => return Ok(json!({})),
             Some(_) => {
                 return Err(crate::dynamodb::error::idempotent_parameter_mismatch());
             }
@@ -72,7 +75,8 @@ pub fn transact_write_items(
         }
     }
 
-    let mut plan: Vec<(String, PrimaryKey, Outcome)> = Vec::with_capacity(actions.len());
+    let mut plan: Vec<(String, PrimaryKey, Option<Item>, Outcome)> =
+        Vec::with_capacity(actions.len());
     let mut reasons = Vec::with_capacity(actions.len());
     let mut failed = false;
     let mut touched = HashSet::new();
@@ -128,14 +132,14 @@ pub fn transact_write_items(
             ));
         }
         reject_key_updates(update.as_ref(), &table.definition.key)?;
-        let existing = table.items.get(&key);
+        let existing = writer.get(table, &key)?;
         if let Some(condition) = &condition
-            && !evaluate(condition, existing)
+            && !evaluate(condition, existing.as_ref())
         {
             failed = true;
             let mut reason = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
             if request.string("ReturnValuesOnConditionCheckFailure")? == Some("ALL_OLD")
-                && let Some(item) = existing
+                && let Some(item) = &existing
             {
                 reason["Item"] = item_to_json(item);
             }
@@ -147,7 +151,7 @@ pub fn transact_write_items(
             "Delete" => Outcome::Delete,
             "Update" => {
                 let base = existing
-                    .cloned()
+                    .clone()
                     .unwrap_or_else(|| table.definition.key.key_item(&key));
                 let result = update.as_ref().map(|update| apply_update(update, &base));
                 match result {
@@ -169,7 +173,7 @@ pub fn transact_write_items(
             _ => Outcome::Keep,
         };
         reasons.push(json!({"Code": "None"}));
-        plan.push((name, key, outcome));
+        plan.push((name, key, existing, outcome));
     }
     if failed {
         let codes: Vec<&str> = reasons
@@ -181,28 +185,22 @@ pub fn transact_write_items(
                 .with("CancellationReasons", Json::Array(reasons)),
         );
     }
-    let mut mutations = Vec::new();
-    for (name, key, outcome) in plan {
-        let Some(table) = tables.get_mut(&name) else {
-            continue;
-        };
-        match outcome {
-            Outcome::Keep => {}
-            Outcome::Put(item) => {
-                mutations.push(put_mutation(context, table, &key, &item));
-                table.put(key, item);
-            }
-            Outcome::Delete => {
-                if table.remove(&key).is_some() {
-                    mutations.push(delete_mutation(context, table, &key));
-                }
-            }
+    for (name, key, existing, outcome) in plan {
+        let table = table(tables, &name)?;
+        match (outcome, existing) {
+            (Outcome::Keep, _) | (Outcome::Delete, None) => {}
+            (Outcome::Put(item), existing) => writer.put(table, &key, &item, existing.as_ref())?,
+            (Outcome::Delete, Some(old)) => writer.delete(table, &key, &old)?,
         }
     }
-    Ok((json!({}), mutations))
+    Ok(json!({}))
 }
 
-pub fn transact_get_items(tables: &Tables, input: &Input) -> Result<Json, AwsError> {
+pub fn transact_get_items(
+    tables: &Tables,
+    items: &Connection,
+    input: &Input,
+) -> Result<Json, AwsError> {
     let actions = input
         .array("TransactItems")?
         .ok_or_else(|| null_member("transactItems"))?;
@@ -224,10 +222,10 @@ pub fn transact_get_items(tables: &Tables, input: &Input) -> Result<Json, AwsErr
         let key = request.item("Key")?.ok_or_else(|| null_member("key"))?;
         let key = table.definition.key.key_of_request(&key)?;
         let mut response = Map::new();
-        if let Some(item) = table.items.get(&key) {
+        if let Some(item) = storage::get(items, table, &key)? {
             let item = match &paths {
-                Some(paths) => project(item, paths),
-                None => item.clone(),
+                Some(paths) => project(&item, paths),
+                None => item,
             };
             response.insert("Item".into(), item_to_json(&item));
         }

@@ -81,6 +81,17 @@ pub enum Comparator {
 }
 
 impl Comparator {
+    /// The comparator that holds with the operands swapped (`a < b` is `b > a`).
+    pub fn flipped(self) -> Self {
+        match self {
+            Self::Lt => Self::Gt,
+            Self::Le => Self::Ge,
+            Self::Gt => Self::Lt,
+            Self::Ge => Self::Le,
+            same => same,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Self::Eq => "=",
