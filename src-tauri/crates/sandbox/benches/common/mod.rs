@@ -109,6 +109,53 @@ impl Server {
         Self { child, port }
     }
 
+    /// Starts `program` with `args`, where `{port}` stands for a free loopback port, and waits
+    /// until it accepts connections there (at most `patience`).
+    pub fn spawn_external(program: &std::path::Path, args: &[String], patience: Duration) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let args: Vec<String> = args
+            .iter()
+            .map(|arg| arg.replace("{port}", &port.to_string()))
+            .collect();
+        let child = Command::new(program)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("{} starts: {error}", program.display()));
+        let server = Self { child, port };
+        let deadline = std::time::Instant::now() + patience;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} did not listen on port {port} within {patience:?}",
+                program.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// The memory the process holds (resident set size), from /proc/<pid>/status.
+    pub fn resident_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(0, |kib| kib * 1024)
+    }
+
     /// User plus system CPU time the process has used, from /proc/<pid>/stat.
     pub fn cpu_time(&self) -> Duration {
         let stat =
@@ -210,6 +257,7 @@ impl Target {
         let headers = [
             ("content-type", "application/x-amz-json-1.0"),
             ("x-amz-target", target.as_str()),
+            ("x-amz-date", "20260101T000000Z"),
             (
                 "authorization",
                 "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",

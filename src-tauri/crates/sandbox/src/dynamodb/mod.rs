@@ -67,6 +67,14 @@ pub enum LoadError {
     },
 }
 
+/// A table operation, as [`DynamoDb::change_tables`] runs it.
+type TableChange =
+    fn(&Context<'_>, &mut Tables, &mut storage::Writer<'_>, &Input) -> Result<Json, AwsError>;
+
+/// An item write operation, as the writer thread runs it.
+type ItemWrite =
+    fn(&Tables, &mut storage::Writer<'_>, &Mutex<Tokens>, &Input) -> Result<Json, AwsError>;
+
 /// The most expired items deleted in one transaction.
 const EXPIRED_PER_COMMIT: usize = 500;
 
@@ -140,19 +148,20 @@ impl DynamoDb {
             let region = self.regions.get(&old.scope);
             let tables = region_tables(&region);
             if !tables.contains_key(&old.name) {
-                let context = Context { scope: &old.scope };
                 let input = Input::parse(old.definition.as_bytes())
                     .map_err(|error| fail(error.message.clone()))?;
+                let (scope, name, items) = (old.scope.clone(), old.name.clone(), old.items.clone());
                 let (table, _) = self
                     .items
-                    .write(|writer| {
+                    .write(move |writer| {
+                        let context = Context { scope: &scope };
                         let mut copy = (*tables).clone();
                         api::tables::create_table(&context, &mut copy, writer, &input)?;
                         let table = copy
-                            .get(&old.name)
+                            .get(&name)
                             .cloned()
                             .ok_or_else(|| error::internal("the moved table is missing"))?;
-                        for text in &old.items {
+                        for text in &items {
                             let json: Json = serde_json::from_str(text)
                                 .map_err(|error| error::internal(error.to_string()))?;
                             let item = item_from_json(&json)?;
@@ -233,7 +242,6 @@ impl DynamoDb {
 
     async fn serve(&self, scope: &Scope, operation: &str, body: &[u8]) -> Result<Json, AwsError> {
         let input = Input::parse(body)?;
-        let context = Context { scope };
         let region = self.regions.get(scope);
         let tables = region_tables(&region);
         let read = |read: fn(&Tables, &rusqlite::Connection, &Input) -> Result<Json, AwsError>| {
@@ -258,23 +266,29 @@ impl DynamoDb {
             }),
             "CreateTable" | "DeleteTable" | "UpdateTable" | "TagResource" | "UntagResource"
             | "UpdateTimeToLive" => {
-                self.change_tables(
-                    scope,
-                    operation,
-                    &region,
-                    |tables, writer| match operation {
-                        "CreateTable" => {
-                            api::tables::create_table(&context, tables, writer, &input)
-                        }
-                        "DeleteTable" => api::tables::delete_table(tables, writer, &input),
-                        "UpdateTable" => {
-                            api::tables::update_table(&context, tables, writer, &input)
-                        }
-                        "TagResource" => api::tables::tag_resource(tables, writer, &input),
-                        "UntagResource" => api::tables::untag_resource(tables, writer, &input),
-                        _ => api::tables::update_time_to_live(tables, writer, &input),
+                let owned_scope = scope.clone();
+                let change: TableChange = match operation {
+                    "CreateTable" => api::tables::create_table,
+                    "UpdateTable" => api::tables::update_table,
+                    "DeleteTable" => {
+                        |_, tables, writer, input| api::tables::delete_table(tables, writer, input)
+                    }
+                    "TagResource" => {
+                        |_, tables, writer, input| api::tables::tag_resource(tables, writer, input)
+                    }
+                    "UntagResource" => |_, tables, writer, input| {
+                        api::tables::untag_resource(tables, writer, input)
                     },
-                )
+                    _ => |_, tables, writer, input| {
+                        api::tables::update_time_to_live(tables, writer, input)
+                    },
+                };
+                self.change_tables(scope, operation, &region, move |tables, writer| {
+                    let context = Context {
+                        scope: &owned_scope,
+                    };
+                    change(&context, tables, writer, &input)
+                })
                 .await
             }
             "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
@@ -283,23 +297,29 @@ impl DynamoDb {
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .tokens
                     .clone();
+                let write: ItemWrite = match operation {
+                    "PutItem" => {
+                        |tables, writer, _, input| api::items::put_item(tables, writer, input)
+                    }
+                    "UpdateItem" => {
+                        |tables, writer, _, input| api::items::update_item(tables, writer, input)
+                    }
+                    "DeleteItem" => {
+                        |tables, writer, _, input| api::items::delete_item(tables, writer, input)
+                    }
+                    "BatchWriteItem" => |tables, writer, _, input| {
+                        api::batch::batch_write_item(tables, writer, input)
+                    },
+                    _ => api::transact::transact_write_items,
+                };
+                let writing_region = region.clone();
                 let (output, changes) = self
                     .items
-                    .write(|writer| {
+                    .write(move |writer| {
                         // The tables as of now: a table operation may have run while this
                         // write waited for its turn.
-                        let tables = region_tables(&region);
-                        match operation {
-                            "PutItem" => api::items::put_item(&tables, writer, &input),
-                            "UpdateItem" => api::items::update_item(&tables, writer, &input),
-                            "DeleteItem" => api::items::delete_item(&tables, writer, &input),
-                            "BatchWriteItem" => {
-                                api::batch::batch_write_item(&tables, writer, &input)
-                            }
-                            _ => api::transact::transact_write_items(
-                                &tables, writer, &tokens, &input,
-                            ),
-                        }
+                        let tables = region_tables(&writing_region);
+                        write(&tables, writer, &tokens, &input)
                     })
                     .await?;
                 self.report_changes(scope, operation, changes);
@@ -317,13 +337,16 @@ impl DynamoDb {
         &self,
         scope: &Scope,
         operation: &str,
-        region: &std::sync::RwLock<Region>,
-        change: impl FnOnce(&mut Tables, &mut storage::Writer<'_>) -> Result<Json, AwsError>,
+        region: &Arc<std::sync::RwLock<Region>>,
+        change: impl FnOnce(&mut Tables, &mut storage::Writer<'_>) -> Result<Json, AwsError>
+        + Send
+        + 'static,
     ) -> Result<Json, AwsError> {
+        let changing = region.clone();
         let ((output, tables), changes) = self
             .items
-            .write(|writer| {
-                let mut tables = (*region_tables(region)).clone();
+            .write(move |writer| {
+                let mut tables = (*region_tables(&changing)).clone();
                 let output = change(&mut tables, writer)?;
                 Ok((output, tables))
             })
@@ -343,22 +366,23 @@ impl DynamoDb {
         let mut expired = 0;
         for (scope, region) in self.regions.all() {
             let tables = region_tables(&region);
-            for table in tables.values() {
+            for table in tables.values().cloned() {
                 if table.definition.ttl_attribute.is_none() {
                     continue;
                 }
                 loop {
+                    let table = table.clone();
                     let result = self
                         .items
-                        .write(|writer| {
+                        .write(move |writer| {
                             let due = writer.due_items(
-                                table,
+                                &table,
                                 now - FIVE_YEARS,
                                 now,
                                 EXPIRED_PER_COMMIT,
                             )?;
                             for (key, item) in &due {
-                                writer.delete(table, key, item)?;
+                                writer.delete(&table, key, item)?;
                             }
                             Ok(due.len())
                         })

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::filter::FilterPattern;
 use super::{Groups, LogEvent, LogGroup, LogStream, error, invalid, now_millis, stored_events};
-use crate::store::{Mutation, Scope};
+use crate::store::{Mutation, Scope, Store};
 use crate::wire::{AwsError, BodyError, parse_json_body};
 
 type Answer = Result<(Json, Vec<Mutation>), AwsError>;
@@ -33,8 +33,6 @@ pub fn dispatch(scope: &Scope, groups: &mut Groups, operation: &str, body: &[u8]
         "DeleteLogStream" => delete_log_stream(scope, groups, parse(body)?),
         "DescribeLogStreams" => describe_log_streams(scope, groups, parse(body)?).map(read_only),
         "PutLogEvents" => put_log_events(scope, groups, parse(body)?),
-        "GetLogEvents" => get_log_events(groups, parse(body)?).map(read_only),
-        "FilterLogEvents" => filter_log_events(groups, parse(body)?).map(read_only),
         "PutRetentionPolicy" => put_retention_policy(scope, groups, parse(body)?),
         "DeleteRetentionPolicy" => delete_retention_policy(scope, groups, parse(body)?),
         "TagResource" | "TagLogGroup" => tag(scope, groups, parse(body)?),
@@ -46,6 +44,22 @@ pub fn dispatch(scope: &Scope, groups: &mut Groups, operation: &str, body: &[u8]
             "{}{other}",
             super::TARGET_PREFIX
         ))),
+    }
+}
+
+/// An operation that reads events from disk, with the groups held for reading only.
+pub type Read = fn(&Scope, &Groups, &Store, &[u8]) -> Result<Json, AwsError>;
+
+/// The operations that read events.
+pub fn reader(operation: &str) -> Option<Read> {
+    match operation {
+        "GetLogEvents" => {
+            Some(|scope, groups, store, body| get_log_events(scope, groups, store, parse(body)?))
+        }
+        "FilterLogEvents" => {
+            Some(|scope, groups, store, body| filter_log_events(scope, groups, store, parse(body)?))
+        }
+        _ => None,
     }
 }
 
@@ -185,13 +199,8 @@ struct DescribeGroupsRequest {
     next_token: Option<String>,
 }
 
-fn stored_bytes(group: &LogGroup) -> usize {
-    group
-        .streams
-        .values()
-        .flat_map(|stream| &stream.events)
-        .map(|event| event.message.len())
-        .sum()
+fn stored_bytes(group: &LogGroup) -> i64 {
+    group.streams.values().map(|stream| stream.bytes).sum()
 }
 
 fn describe_log_groups(
@@ -268,7 +277,7 @@ fn create_log_stream(scope: &Scope, groups: &mut Groups, request: StreamRequest)
         name.clone(),
         LogStream {
             created,
-            events: Vec::new(),
+            ..LogStream::default()
         },
     );
     Ok((
@@ -343,7 +352,7 @@ fn describe_log_streams(
         .collect();
     if by_time {
         streams.sort_by_key(|(name, stream)| {
-            (stream.events.last().map(|e| e.timestamp), (*name).clone())
+            (stream.last.map(|(timestamp, _)| timestamp), (*name).clone())
         });
     }
     if request.descending {
@@ -364,12 +373,12 @@ fn describe_log_streams(
                 "creationTime": stream.created,
                 "arn": format!("{}:log-stream:{name}", group_arn(scope, &request.log_group_name)),
                 "storedBytes": 0,
-                "uploadSequenceToken": format!("{:056}", stream.events.len()),
+                "uploadSequenceToken": format!("{:056}", stream.count),
             });
-            if let (Some(first), Some(last)) = (stream.events.first(), stream.events.last()) {
-                described["firstEventTimestamp"] = json!(first.timestamp);
-                described["lastEventTimestamp"] = json!(last.timestamp);
-                described["lastIngestionTime"] = json!(last.ingestion);
+            if let (Some(first), Some((last, ingestion))) = (stream.first_timestamp, stream.last) {
+                described["firstEventTimestamp"] = json!(first);
+                described["lastEventTimestamp"] = json!(last);
+                described["lastIngestionTime"] = json!(ingestion);
             }
             described
         })
@@ -436,7 +445,7 @@ fn put_log_events(scope: &Scope, groups: &mut Groups, request: PutEventsRequest)
             });
         }
     }
-    let first_seq = stream.events.len() as i64;
+    let first_seq = stream.extend(&accepted);
     let mutation = append_mutation(
         scope,
         &request.log_group_name,
@@ -444,8 +453,7 @@ fn put_log_events(scope: &Scope, groups: &mut Groups, request: PutEventsRequest)
         first_seq,
         &accepted,
     );
-    stream.events.extend(accepted);
-    let mut answer = json!({ "nextSequenceToken": format!("{:056}", stream.events.len()) });
+    let mut answer = json!({ "nextSequenceToken": format!("{:056}", stream.count) });
     if !rejected.is_empty() {
         answer["rejectedLogEventsInfo"] = Json::Object(rejected);
     }
@@ -468,7 +476,36 @@ fn output_event(event: &LogEvent) -> Json {
     json!({"timestamp": event.timestamp, "message": event.message, "ingestionTime": event.ingestion})
 }
 
-fn get_log_events(groups: &Groups, request: GetEventsRequest) -> Result<Json, AwsError> {
+fn read_failed(error: crate::store::StoreError) -> AwsError {
+    tracing::error!(%error, "reading log events failed");
+    AwsError::new(
+        super::NAMESPACE,
+        "ServiceUnavailableException",
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        format!("The log events could not be read: {error}"),
+    )
+}
+
+/// A stored event as a row gives it: sequence number, timestamp, ingestion time, message.
+fn event_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, LogEvent)> {
+    Ok((
+        row.get(0)?,
+        LogEvent {
+            timestamp: row.get(1)?,
+            ingestion: row.get(2)?,
+            message: row.get(3)?,
+        },
+    ))
+}
+
+/// GetLogEvents: a page of one stream's events in the order they were put, within the time
+/// range. Tokens name a sequence number: `f/N` reads from event N on, `b/N` the page before it.
+fn get_log_events(
+    scope: &Scope,
+    groups: &Groups,
+    store: &Store,
+    request: GetEventsRequest,
+) -> Result<Json, AwsError> {
     let limit = check_limit(request.limit, 10_000)?;
     let group = groups
         .get(&request.log_group_name)
@@ -477,34 +514,57 @@ fn get_log_events(groups: &Groups, request: GetEventsRequest) -> Result<Json, Aw
         .streams
         .get(&request.log_stream_name)
         .ok_or_else(stream_missing)?;
-    let in_range: Vec<&LogEvent> = stream
-        .events
-        .iter()
-        .filter(|e| request.start_time.is_none_or(|start| e.timestamp >= start))
-        .filter(|e| request.end_time.is_none_or(|end| e.timestamp < end))
-        .collect();
     let token = |text: &str, prefix: &str| {
         text.strip_prefix(prefix)
-            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| invalid("The specified nextToken is invalid."))
     };
-    let (from, to) = match request.next_token.as_deref() {
-        Some(text) if text.starts_with("f/") => {
-            let from =
-                token(text, "f/").ok_or_else(|| invalid("The specified nextToken is invalid."))?;
-            (from.min(in_range.len()), (from + limit).min(in_range.len()))
-        }
-        Some(text) if text.starts_with("b/") => {
-            let to =
-                token(text, "b/").ok_or_else(|| invalid("The specified nextToken is invalid."))?;
-            let to = to.min(in_range.len());
-            (to.saturating_sub(limit), to)
-        }
+    // Forward from a sequence number, or backward from before one.
+    let (forward, at) = match request.next_token.as_deref() {
+        Some(text) if text.starts_with("f/") => (true, token(text, "f/")?),
+        Some(text) if text.starts_with("b/") => (false, token(text, "b/")?),
         Some(_) => return Err(invalid("The specified nextToken is invalid.")),
-        None if request.start_from_head.unwrap_or(false) => (0, limit.min(in_range.len())),
-        None => (in_range.len().saturating_sub(limit), in_range.len()),
+        None if request.start_from_head.unwrap_or(false) => (true, 0),
+        None => (false, stream.count),
+    };
+    let sql = if forward {
+        "SELECT seq, timestamp, ingestion, message FROM logs_events
+         WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND stream = ?4 AND seq >= ?5
+           AND timestamp >= ?6 AND timestamp < ?7 ORDER BY seq LIMIT ?8"
+    } else {
+        "SELECT seq, timestamp, ingestion, message FROM logs_events
+         WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND stream = ?4 AND seq < ?5
+           AND timestamp >= ?6 AND timestamp < ?7 ORDER BY seq DESC LIMIT ?8"
+    };
+    let mut events = store
+        .read(|connection| {
+            connection
+                .prepare_cached(sql)?
+                .query_map(
+                    rusqlite::params![
+                        scope.account,
+                        scope.region,
+                        request.log_group_name,
+                        request.log_stream_name,
+                        at,
+                        request.start_time.unwrap_or(i64::MIN),
+                        request.end_time.unwrap_or(i64::MAX),
+                        limit as i64
+                    ],
+                    event_of,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(read_failed)?;
+    if !forward {
+        events.reverse();
+    }
+    let (from, to) = match (events.first(), events.last()) {
+        (Some((first, _)), Some((last, _))) => (*first, last + 1),
+        _ => (at, at),
     };
     Ok(json!({
-        "events": in_range[from..to].iter().map(|e| output_event(e)).collect::<Vec<_>>(),
+        "events": events.iter().map(|(_, event)| output_event(event)).collect::<Vec<_>>(),
         "nextForwardToken": format!("f/{to:056}"),
         "nextBackwardToken": format!("b/{from:056}"),
     }))
@@ -524,7 +584,25 @@ struct FilterRequest {
     limit: Option<i64>,
 }
 
-fn filter_log_events(groups: &Groups, request: FilterRequest) -> Result<Json, AwsError> {
+/// Where a FilterLogEvents page resumes: after the event at this time, stream and sequence
+/// number (the order pages are read in).
+fn filter_token(text: &str) -> Result<(i64, i64, String), AwsError> {
+    let invalid_token = || invalid("The specified nextToken is invalid.");
+    let mut parts = text.splitn(3, ':');
+    let timestamp = parts.next().and_then(|part| part.parse().ok());
+    let seq = parts.next().and_then(|part| part.parse().ok());
+    match (timestamp, seq, parts.next()) {
+        (Some(timestamp), Some(seq), Some(stream)) => Ok((timestamp, seq, stream.to_owned())),
+        _ => Err(invalid_token()),
+    }
+}
+
+fn filter_log_events(
+    scope: &Scope,
+    groups: &Groups,
+    store: &Store,
+    request: FilterRequest,
+) -> Result<Json, AwsError> {
     let limit = check_limit(request.limit, 10_000)?;
     let name = request
         .log_group_name
@@ -545,51 +623,73 @@ fn filter_log_events(groups: &Groups, request: FilterRequest) -> Result<Json, Aw
     let group = groups.get(&name).ok_or_else(group_missing)?;
     let pattern = FilterPattern::parse(request.filter_pattern.as_deref().unwrap_or_default())
         .map_err(invalid)?;
-    let streams: Vec<(&String, &LogStream)> = group
-        .streams
-        .iter()
-        .filter(|(stream, _)| {
-            request
-                .log_stream_names
-                .as_ref()
-                .is_none_or(|names| names.contains(stream))
-        })
-        .filter(|(stream, _)| {
-            request
+    let searched = |stream: &str| {
+        request
+            .log_stream_names
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|name| name == stream))
+            && request
                 .log_stream_name_prefix
                 .as_ref()
-                .is_none_or(|prefix| stream.starts_with(prefix))
-        })
+                .is_none_or(|prefix| stream.starts_with(prefix.as_str()))
+    };
+    let streams: Vec<&String> = group
+        .streams
+        .keys()
+        .filter(|stream| searched(stream))
         .collect();
-    let mut matching: Vec<(&String, usize, &LogEvent)> = streams
-        .iter()
-        .flat_map(|(stream, log)| {
-            log.events
-                .iter()
-                .enumerate()
-                .map(move |(i, e)| (*stream, i, e))
+    let (after_time, after_seq, after_stream) = match request.next_token.as_deref() {
+        Some(token) => filter_token(token)?,
+        None => (i64::MIN, -1, String::new()),
+    };
+    // Reads in time order until a page and one more match are found (to know whether there is
+    // a next page); only the page is kept.
+    let (page, more) = store
+        .read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT seq, timestamp, ingestion, message, stream FROM logs_events
+                 WHERE account = ?1 AND region = ?2 AND log_group = ?3
+                   AND timestamp >= ?4 AND timestamp <= ?5
+                   AND (timestamp, stream, seq) > (?6, ?7, ?8)
+                 ORDER BY timestamp, stream, seq",
+            )?;
+            let mut rows = statement.query(rusqlite::params![
+                scope.account,
+                scope.region,
+                name,
+                request.start_time.unwrap_or(i64::MIN).max(after_time),
+                request.end_time.unwrap_or(i64::MAX),
+                after_time,
+                after_stream,
+                after_seq
+            ])?;
+            let mut page: Vec<(String, i64, LogEvent)> = Vec::new();
+            while let Some(row) = rows.next()? {
+                let stream: String = row.get(4)?;
+                if !searched(&stream) {
+                    continue;
+                }
+                let (seq, event) = event_of(row)?;
+                if !pattern.matches(&event.message) {
+                    continue;
+                }
+                if page.len() == limit {
+                    return Ok((page, true));
+                }
+                page.push((stream, seq, event));
+            }
+            Ok((page, false))
         })
-        .filter(|(_, _, e)| request.start_time.is_none_or(|start| e.timestamp >= start))
-        .filter(|(_, _, e)| request.end_time.is_none_or(|end| e.timestamp <= end))
-        .filter(|(_, _, e)| pattern.matches(&e.message))
-        .collect();
-    matching.sort_by_key(|(stream, i, e)| (e.timestamp, (*stream).clone(), *i));
-    let offset: usize = request
-        .next_token
-        .as_deref()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let events: Vec<Json> = matching
+        .map_err(read_failed)?;
+    let events: Vec<Json> = page
         .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|(stream, index, event)| {
+        .map(|(stream, seq, event)| {
             json!({
                 "logStreamName": stream,
                 "timestamp": event.timestamp,
                 "message": event.message,
                 "ingestionTime": event.ingestion,
-                "eventId": format!("{:020}{index:036}", event.timestamp),
+                "eventId": format!("{:020}{seq:036}", event.timestamp),
             })
         })
         .collect();
@@ -597,11 +697,11 @@ fn filter_log_events(groups: &Groups, request: FilterRequest) -> Result<Json, Aw
         "events": events,
         "searchedLogStreams": streams
             .iter()
-            .map(|(stream, _)| json!({"logStreamName": stream, "searchedCompletely": true}))
+            .map(|stream| json!({"logStreamName": stream, "searchedCompletely": true}))
             .collect::<Vec<_>>(),
     });
-    if offset + limit < matching.len() {
-        answer["nextToken"] = json!((offset + limit).to_string());
+    if let (true, Some((stream, seq, event))) = (more, page.last()) {
+        answer["nextToken"] = json!(format!("{}:{seq}:{stream}", event.timestamp));
     }
     Ok(answer)
 }

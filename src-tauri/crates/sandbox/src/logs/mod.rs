@@ -1,6 +1,8 @@
 //! CloudWatch Logs (awsJson 1.1, `Logs_20140328.*`): log groups, streams and events per account
-//! and region, held in memory and made durable through the [`Store`]. Lambda functions' output
-//! is written here through [`Logs::append`], as AWS writes it.
+//! and region. Groups and streams (with a summary of their events) are held in memory and made
+//! durable through the [`Store`]; the events themselves are only on disk, read back through the
+//! store's reading connections, so memory does not grow with what functions log. Lambda
+//! functions' output is written here through [`Logs::append`], as AWS writes it.
 
 mod api;
 mod filter;
@@ -37,10 +39,37 @@ pub struct LogEvent {
     pub message: String,
 }
 
+/// A stream and a summary of its events (which are on disk).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LogStream {
     pub created: i64,
-    pub events: Vec<LogEvent>,
+    /// How many events it holds; the next event's sequence number.
+    pub count: i64,
+    /// The first and last event's timestamps, and the last one's ingestion time.
+    pub first_timestamp: Option<i64>,
+    pub last: Option<(i64, i64)>,
+    /// The size of its messages.
+    pub bytes: i64,
+}
+
+impl LogStream {
+    /// Counts `events`, about to be appended, into the summary; returns the first one's
+    /// sequence number.
+    pub fn extend(&mut self, events: &[LogEvent]) -> i64 {
+        let first_seq = self.count;
+        if let (None, Some(first)) = (self.first_timestamp, events.first()) {
+            self.first_timestamp = Some(first.timestamp);
+        }
+        if let Some(last) = events.last() {
+            self.last = Some((last.timestamp, last.ingestion));
+        }
+        self.count += events.len() as i64;
+        self.bytes += events
+            .iter()
+            .map(|event| event.message.len() as i64)
+            .sum::<i64>();
+        first_seq
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,16 +134,15 @@ impl Logs {
             let streams = group
                 .streams
                 .into_iter()
-                .map(|(name, created, events)| {
-                    let events = events
-                        .into_iter()
-                        .map(|e| LogEvent {
-                            timestamp: e.timestamp,
-                            ingestion: e.ingestion,
-                            message: e.message,
-                        })
-                        .collect();
-                    (name, LogStream { created, events })
+                .map(|stream| {
+                    let summary = LogStream {
+                        created: stream.created,
+                        count: stream.count,
+                        first_timestamp: stream.first_timestamp,
+                        last: stream.last,
+                        bytes: stream.bytes,
+                    };
+                    (stream.name, summary)
                 })
                 .collect();
             regions.entry(group.scope).or_default().insert(
@@ -141,6 +169,12 @@ impl Logs {
         body: &[u8],
     ) -> Result<Json, AwsError> {
         let region = self.regions.get(scope);
+        if let Some(read) = api::reader(operation) {
+            let groups = region
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            return read(scope, &groups, &self.store, body);
+        }
         let (output, mutations) = {
             let mut groups = region
                 .write()
@@ -202,10 +236,9 @@ impl Logs {
                     });
                     LogStream {
                         created: now,
-                        events: Vec::new(),
+                        ..LogStream::default()
                     }
                 });
-            let first_seq = log_stream.events.len() as i64;
             let events: Vec<LogEvent> = messages
                 .into_iter()
                 .map(|(timestamp, message)| LogEvent {
@@ -214,28 +247,15 @@ impl Logs {
                     message,
                 })
                 .collect();
+            let first_seq = log_stream.extend(&events);
             mutations.push(api::append_mutation(
                 scope, group, stream, first_seq, &events,
             ));
-            log_stream.events.extend(events);
             self.store.submit(mutations)
         };
         if let Err(error) = commit.durable().await {
             tracing::error!(%error, group, stream, "saving log events failed");
         }
-    }
-
-    /// The events of one stream, for the inspector and tests.
-    pub fn events(&self, scope: &Scope, group: &str, stream: &str) -> Vec<LogEvent> {
-        let region = self.regions.get(scope);
-        let groups = region
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        groups
-            .get(group)
-            .and_then(|group| group.streams.get(stream))
-            .map(|stream| stream.events.clone())
-            .unwrap_or_default()
     }
 }
 

@@ -74,6 +74,9 @@ const MIGRATIONS: &[&str] = &[
          definition TEXT NOT NULL,
          PRIMARY KEY (account, region, name)
      ) WITHOUT ROWID;",
+    // 6: log events by time, for FilterLogEvents's pages across a group's streams.
+    "CREATE INDEX logs_events_by_time
+         ON logs_events (account, region, log_group, timestamp, stream, seq);",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

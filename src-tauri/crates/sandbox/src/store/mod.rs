@@ -14,6 +14,7 @@
 //! The store knows rows, not HTTP or AWS types.
 
 mod migrations;
+pub mod readers;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -46,6 +47,8 @@ pub enum StoreError {
     Write(#[source] rusqlite::Error),
     #[error("the sandbox database writer has stopped")]
     WriterGone,
+    #[error("an in-memory sandbox database cannot be read apart from its writer")]
+    NoReaders,
     #[error(
         "another sandbox is using the data directory {dir}{holder}: stop it, or point this \
          command at it (for `lab`: --endpoint http://127.0.0.1:PORT)"
@@ -226,13 +229,25 @@ pub struct StoredLogEvent {
     pub message: String,
 }
 
-/// A log group as stored, with its streams and their events in order.
+/// A log group as stored, with its streams.
 #[derive(Debug, Clone)]
 pub struct StoredLogGroup {
     pub scope: Scope,
     pub name: String,
     pub definition: String,
-    pub streams: Vec<(String, i64, Vec<StoredLogEvent>)>,
+    pub streams: Vec<StoredLogStream>,
+}
+
+/// A log stream as stored, with a summary of its events (which stay on disk).
+#[derive(Debug, Clone)]
+pub struct StoredLogStream {
+    pub name: String,
+    pub created: i64,
+    pub count: i64,
+    pub first_timestamp: Option<i64>,
+    /// The last event's timestamp and ingestion time.
+    pub last: Option<(i64, i64)>,
+    pub bytes: i64,
 }
 
 /// A stored row of a service that keeps one JSON definition per named resource.
@@ -273,9 +288,15 @@ struct Batch {
 #[derive(Debug, Clone)]
 pub struct Store {
     sender: mpsc::Sender<Batch>,
+    /// Reading connections, for services that keep part of their state on disk only (none for
+    /// an in-memory database).
+    readers: Option<std::sync::Arc<readers::Readers>>,
     /// Why the writer stopped, once it has.
     failure: tokio::sync::watch::Receiver<Option<String>>,
 }
+
+/// Page cache per reading connection, in KiB.
+const READER_CACHE_KIB: i64 = 2 * 1024;
 
 /// How long the writer waits for another program that holds the database's write lock before
 /// calling the commit failed.
@@ -312,6 +333,7 @@ impl Store {
     /// Returns the store, everything it holds, and the writer thread's owner.
     pub fn open(data_dir: Option<&Path>) -> Result<(Self, Stored, StoreThread), StoreError> {
         let mut lock = None;
+        let mut readers = None;
         let connection = match data_dir {
             Some(dir) => {
                 let path = dir.join(DATABASE_FILE);
@@ -323,6 +345,10 @@ impl Store {
                     open(rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
                 })?;
                 lock = Some(lock_data_dir(dir)?);
+                readers = Some(std::sync::Arc::new(readers::Readers::new(
+                    path.clone(),
+                    READER_CACHE_KIB,
+                )));
                 let connection = Connection::open(&path).map_err(open)?;
                 connection
                     .pragma_update(None, "journal_mode", "WAL")
@@ -361,7 +387,15 @@ impl Store {
                 path: PathBuf::from("writer thread"),
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
             })?;
-        Ok((Self { sender, failure }, tables, StoreThread { handle }))
+        Ok((
+            Self {
+                sender,
+                readers,
+                failure,
+            },
+            tables,
+            StoreThread { handle },
+        ))
     }
 
     /// Queues `mutations` to be committed together, after everything queued before them. Call it
@@ -371,6 +405,18 @@ impl Store {
         let (done, receiver) = oneshot::channel();
         let queued = self.sender.send(Batch { mutations, done }).is_ok();
         Commit { receiver, queued }
+    }
+
+    /// Runs `read` on a reading connection: it sees every change committed before it began.
+    pub fn read<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let readers = self.readers.as_ref().ok_or(StoreError::NoReaders)?;
+        readers
+            .with(read)
+            .and_then(|output| output)
+            .map_err(StoreError::Read)
     }
 
     /// Why the store stopped writing, once a commit has failed.
@@ -674,32 +720,36 @@ fn rows<T>(
 fn load_logs(connection: &Connection) -> Result<Vec<StoredLogGroup>, StoreError> {
     let mut streams = connection
         .prepare_cached(
-            "SELECT name, created FROM logs_streams WHERE account = ?1 AND region = ?2 AND log_group = ?3 ORDER BY name",
-        )
-        .map_err(StoreError::Read)?;
-    let mut events = connection
-        .prepare_cached(
-            "SELECT timestamp, ingestion, message FROM logs_events
-             WHERE account = ?1 AND region = ?2 AND log_group = ?3 AND stream = ?4 ORDER BY seq",
+            "SELECT s.name, s.created,
+                    (SELECT count(*) FROM logs_events e WHERE e.account = s.account AND e.region = s.region
+                         AND e.log_group = s.log_group AND e.stream = s.name),
+                    (SELECT coalesce(sum(length(CAST(e.message AS BLOB))), 0) FROM logs_events e
+                         WHERE e.account = s.account AND e.region = s.region
+                         AND e.log_group = s.log_group AND e.stream = s.name),
+                    (SELECT e.timestamp FROM logs_events e WHERE e.account = s.account AND e.region = s.region
+                         AND e.log_group = s.log_group AND e.stream = s.name ORDER BY e.seq LIMIT 1),
+                    (SELECT e.timestamp FROM logs_events e WHERE e.account = s.account AND e.region = s.region
+                         AND e.log_group = s.log_group AND e.stream = s.name ORDER BY e.seq DESC LIMIT 1),
+                    (SELECT e.ingestion FROM logs_events e WHERE e.account = s.account AND e.region = s.region
+                         AND e.log_group = s.log_group AND e.stream = s.name ORDER BY e.seq DESC LIMIT 1)
+             FROM logs_streams s WHERE s.account = ?1 AND s.region = ?2 AND s.log_group = ?3 ORDER BY s.name",
         )
         .map_err(StoreError::Read)?;
     let mut groups = Vec::new();
     for group in load_definitions(connection, "logs_groups")? {
         let (account, region, name) = (&group.scope.account, &group.scope.region, &group.name);
-        let mut loaded = Vec::new();
-        let stream_rows = rows(&mut streams, params![account, region, name], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        let loaded = rows(&mut streams, params![account, region, name], |row| {
+            let last: Option<i64> = row.get(5)?;
+            let last_ingestion: Option<i64> = row.get(6)?;
+            Ok(StoredLogStream {
+                name: row.get(0)?,
+                created: row.get(1)?,
+                count: row.get(2)?,
+                bytes: row.get(3)?,
+                first_timestamp: row.get(4)?,
+                last: last.zip(last_ingestion),
+            })
         })?;
-        for (stream, created) in stream_rows {
-            let stream_events = rows(&mut events, params![account, region, name, stream], |row| {
-                Ok(StoredLogEvent {
-                    timestamp: row.get(0)?,
-                    ingestion: row.get(1)?,
-                    message: row.get(2)?,
-                })
-            })?;
-            loaded.push((stream, created, stream_events));
-        }
         groups.push(StoredLogGroup {
             scope: group.scope,
             name: group.name,

@@ -608,3 +608,57 @@ async fn lamp_in_a_table(sandbox: &Sandbox) -> aws_sdk_dynamodb::Client {
         .unwrap();
     client
 }
+
+#[tokio::test]
+async fn transactions_are_bounded_in_size_and_token_length() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    create_table(&client, "big", "id", None).await;
+    let put = |i: usize| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name("big")
+                    .item("id", s(&format!("item-{i}")))
+                    .item("blob", s(&"x".repeat(390 * 1024)))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let too_large = client
+        .transact_write_items()
+        .set_transact_items(Some((0..11).map(put).collect()))
+        .send()
+        .await;
+    assert_eq!(
+        error_of(too_large),
+        (
+            "ValidationException".to_owned(),
+            "Transaction request cannot be larger than 4 MB".to_owned()
+        )
+    );
+    let token = "t".repeat(37);
+    let long_token = client
+        .transact_write_items()
+        .transact_items(put(0))
+        .client_request_token(&token)
+        .send()
+        .await;
+    assert_eq!(
+        error_of(long_token),
+        (
+            "ValidationException".to_owned(),
+            format!(
+                "1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36"
+            )
+        )
+    );
+    client
+        .transact_write_items()
+        .set_transact_items(Some((0..10).map(put).collect()))
+        .client_request_token("t".repeat(36))
+        .send()
+        .await
+        .expect("ten items under 4 MB with a 36-character token are fine");
+}

@@ -215,3 +215,147 @@ async fn logs_survive_a_restart() {
         .unwrap();
     assert_eq!(events.events()[0].message(), Some("hello"));
 }
+
+#[tokio::test]
+async fn events_are_read_from_disk_page_by_page_in_both_directions() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = now_millis() - 60_000;
+    {
+        let sandbox = Sandbox::start_in(dir.path()).await;
+        let logs = sandbox.logs();
+        logs.create_log_group()
+            .log_group_name("paged")
+            .send()
+            .await
+            .unwrap();
+        for stream in ["a", "b"] {
+            logs.create_log_stream()
+                .log_group_name("paged")
+                .log_stream_name(stream)
+                .send()
+                .await
+                .unwrap();
+            let mut put = logs
+                .put_log_events()
+                .log_group_name("paged")
+                .log_stream_name(stream);
+            for i in 0..25 {
+                put = put.log_events(
+                    InputLogEvent::builder()
+                        // The streams' events interleave in time.
+                        .timestamp(start + i * 10 + i64::from(stream == "b") * 5)
+                        .message(format!(
+                            "{stream}-{i:02} {}",
+                            if i % 2 == 0 { "even" } else { "odd" }
+                        ))
+                        .build()
+                        .unwrap(),
+                );
+            }
+            put.send().await.unwrap();
+        }
+        sandbox.running.shutdown().await;
+    }
+    let sandbox = Sandbox::start_in(dir.path()).await;
+    let logs = sandbox.logs();
+
+    // Forwards from the head, 10 at a time, until the token repeats.
+    let mut forward = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = logs
+            .get_log_events()
+            .log_group_name("paged")
+            .log_stream_name("a")
+            .start_from_head(true)
+            .limit(10)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        forward.extend(
+            page.events()
+                .iter()
+                .map(|e| e.message().unwrap().to_owned()),
+        );
+        let next = page.next_forward_token().map(str::to_owned);
+        if next == token {
+            break;
+        }
+        token = next;
+    }
+    let expected: Vec<String> = (0..25)
+        .map(|i| format!("a-{i:02} {}", if i % 2 == 0 { "even" } else { "odd" }))
+        .collect();
+    assert_eq!(forward, expected);
+
+    // Backwards from the tail.
+    let tail = logs
+        .get_log_events()
+        .log_group_name("paged")
+        .log_stream_name("a")
+        .limit(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.events().len(), 10);
+    assert_eq!(tail.events()[9].message(), Some(expected[24].as_str()));
+    let before = logs
+        .get_log_events()
+        .log_group_name("paged")
+        .log_stream_name("a")
+        .limit(10)
+        .next_token(tail.next_backward_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let before: Vec<&str> = before
+        .events()
+        .iter()
+        .map(|e| e.message().unwrap())
+        .collect();
+    assert_eq!(
+        before,
+        expected[5..15]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+
+    // Filtered across both streams in time order, 7 per page.
+    let mut matched = Vec::new();
+    let mut token = None;
+    loop {
+        let page = logs
+            .filter_log_events()
+            .log_group_name("paged")
+            .filter_pattern("even")
+            .limit(7)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        matched.extend(
+            page.events()
+                .iter()
+                .map(|e| e.message().unwrap().to_owned()),
+        );
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    let expected: Vec<String> = (0..25)
+        .step_by(2)
+        .flat_map(|i| [format!("a-{i:02} even"), format!("b-{i:02} even")])
+        .collect();
+    assert_eq!(matched, expected);
+    let group = logs
+        .describe_log_groups()
+        .log_group_name_prefix("paged")
+        .send()
+        .await
+        .unwrap();
+    let stored: i64 = (0..25).map(|i| if i % 2 == 0 { 9 } else { 8 }).sum::<i64>() * 2;
+    assert_eq!(group.log_groups()[0].stored_bytes(), Some(stored));
+}

@@ -16,8 +16,14 @@ use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::key::PrimaryKey;
 use crate::dynamodb::storage::{self, Writer};
 use crate::dynamodb::table::WrittenBy;
-use crate::dynamodb::value::{Item, item_to_json};
+use crate::dynamodb::value::{Item, item_from_json, item_size, item_to_json};
 use crate::wire::AwsError;
+
+/// The longest `ClientRequestToken`.
+const MAX_TOKEN_LENGTH: usize = 36;
+
+/// The most item data one transaction may write.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
 /// How long a `ClientRequestToken` makes a transaction idempotent.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(600);
@@ -54,7 +60,28 @@ pub fn transact_write_items(
             }
         )));
     }
-    if let Some(token) = input.string("ClientRequestToken")? {
+    let token = input.string("ClientRequestToken")?;
+    if let Some(token) =
+        token.filter(|token| token.chars().count() > MAX_TOKEN_LENGTH || token.is_empty())
+    {
+        let bound = if token.is_empty() {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 36"
+        };
+        return Err(validation(format!(
+            "1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length {bound}"
+        )));
+    }
+    let put_bytes: usize = actions
+        .iter()
+        .filter_map(|action| action.get("Put")?.get("Item"))
+        .map(|item| item_from_json(item).map(|item| item_size(&item)))
+        .sum::<Result<usize, AwsError>>()?;
+    if put_bytes > MAX_TRANSACTION_BYTES {
+        return Err(validation("Transaction request cannot be larger than 4 MB"));
+    }
+    if let Some(token) = token {
         let mut tokens = tokens
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
