@@ -17,7 +17,7 @@ XVFB := $(if $(HAS_DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp
 LAMBDA_FUNCTIONS := $(patsubst lambda/%/src/main.rs,%,$(wildcard lambda/*/src/main.rs))
 LAMBDA_DIR := target/lambda
 
-.PHONY: test-aws run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench lab lambdas
+.PHONY: test-aws run test deps deps-test ui ui-check ui-test fmt fmt-check clippy nextest e2e fuzz bindings bench bench-peers lab lambdas
 
 ## run: install what is missing, build, and start the desktop app (the terminal walkthrough without a display)
 run:
@@ -103,8 +103,19 @@ test-aws: lambdas
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --quiet -p lab-contract committed_bindings_are_fresh
 
-## bench: the sandbox's DynamoDB, Lambda, API Gateway and WebSocket broadcast against floors measured in the same run, and lesson 1's provision/teardown times (release build)
-bench: lambdas
+BENCH_PEERS ?= $(CURDIR)/target/bench-peers
+DYNALITE_VERSION := 4.0.0
+MOTO_VERSION := 5.2.5
+
+## bench-peers: the other DynamoDB emulators the benchmark measures beside the sandbox (dynalite from npm, moto's server from PyPI), under target/bench-peers
+bench-peers:
+	@mkdir -p $(BENCH_PEERS)
+	@[ -f $(BENCH_PEERS)/node_modules/dynalite/cli.js ] || npm install --no-save --no-audit --no-fund --prefix $(BENCH_PEERS) dynalite@$(DYNALITE_VERSION)
+	@[ -x $(BENCH_PEERS)/venv/bin/moto_server ] || { python3 -m venv $(BENCH_PEERS)/venv && $(BENCH_PEERS)/venv/bin/pip install --quiet "moto[server]==$(MOTO_VERSION)"; }
+
+## bench: the sandbox's DynamoDB (beside dynalite and moto), Lambda, API Gateway and WebSocket broadcast against floors measured in the same run, and lesson 1's provision/teardown times (release build)
+bench: lambdas bench-peers
+	BENCH_PEERS=$(BENCH_PEERS) \
 	$(CARGO) bench -p lab-sandbox --bench dynamodb
 	$(CARGO) bench -p lab-sandbox --bench lambda
 	$(CARGO) bench -p lab-sandbox --bench apigw

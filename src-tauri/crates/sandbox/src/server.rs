@@ -363,7 +363,7 @@ async fn service_request(
                         .get(axum::http::header::HOST)
                         .and_then(|host| host.to_str().ok())
                         .unwrap_or_default();
-                    Ok(dynamodb::describe_endpoints(host))
+                    Ok(dynamodb::describe_endpoints(host).to_string())
                 } else {
                     state.inner.dynamodb.handle(&scope, operation, &body).await
                 };
@@ -371,7 +371,7 @@ async fn service_request(
             }
             if let Some(operation) = operation.strip_prefix(logs::TARGET_PREFIX) {
                 let result = state.inner.logs.handle(&scope, operation, &body).await;
-                return json_response(version, result, &request_id, false);
+                return json_response(version, as_text(result), &request_id, false);
             }
             if let Some(operation) = operation.strip_prefix(tagging::TARGET_PREFIX) {
                 let inner = &state.inner;
@@ -380,7 +380,7 @@ async fn service_request(
                 resources.extend(inner.apigw.tagged(&scope));
                 resources.extend(inner.logs.tagged(&scope));
                 let result = tagging::handle(operation, &body, resources);
-                return json_response(version, result, &request_id, false);
+                return json_response(version, as_text(result), &request_id, false);
             }
             wire::render_error(
                 &protocol,
@@ -506,9 +506,14 @@ async fn function_code(
 }
 
 /// An awsJson answer with the request id; DynamoDB also sends the CRC32 of the body.
+/// An operation's JSON output as the text of its answer.
+fn as_text(result: Result<serde_json::Value, AwsError>) -> Result<String, AwsError> {
+    result.map(|output| output.to_string())
+}
+
 fn json_response(
     version: &'static str,
-    result: Result<serde_json::Value, AwsError>,
+    result: Result<String, AwsError>,
     request_id: &str,
     with_crc32: bool,
 ) -> Response {
@@ -516,7 +521,7 @@ fn json_response(
         Ok(output) => (
             StatusCode::OK,
             format!("application/x-amz-json-{version}"),
-            output.to_string(),
+            output,
         ),
         Err(error) => wire::error_body(&Protocol::AwsJson { version }, &error, request_id),
     };

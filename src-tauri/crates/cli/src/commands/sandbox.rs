@@ -15,7 +15,8 @@ pub struct Args {
     /// directory, `sandbox/` inside it].
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Keep all state in memory only; nothing survives a restart.
+    /// Keep all state in a temporary directory of its own, removed when the sandbox stops;
+    /// nothing survives a restart.
     #[arg(long, conflicts_with = "data_dir")]
     in_memory: bool,
     /// Allow listening on a non-loopback address. The sandbox accepts any credentials: only do

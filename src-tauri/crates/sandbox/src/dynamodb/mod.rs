@@ -196,6 +196,7 @@ impl DynamoDb {
     /// Reports every item change (put, update, delete) to `inspector` from now on.
     pub fn set_inspector(&self, inspector: Arc<crate::inspect::Inspector>) {
         let _ = self.inspector.set(inspector);
+        self.items.record_changes();
     }
 
     /// Tells the inspector what `operation` changed: each item written (its new image) or
@@ -229,41 +230,45 @@ impl DynamoDb {
     }
 
     /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix.
+    /// Runs one operation; `operation` is the part of `X-Amz-Target` after the prefix. The
+    /// answer is the JSON text of the output.
     pub async fn handle(
         &self,
         scope: &Scope,
         operation: &str,
         body: &[u8],
-    ) -> Result<Json, AwsError> {
+    ) -> Result<String, AwsError> {
         self.serve(scope, operation, body)
             .await
             .map_err(|error| error::as_reported_by(operation, error))
     }
 
-    async fn serve(&self, scope: &Scope, operation: &str, body: &[u8]) -> Result<Json, AwsError> {
+    async fn serve(&self, scope: &Scope, operation: &str, body: &[u8]) -> Result<String, AwsError> {
         let input = Input::parse(body)?;
         let region = self.regions.get(scope);
         let tables = region_tables(&region);
-        let read = |read: fn(&Tables, &rusqlite::Connection, &Input) -> Result<Json, AwsError>| {
-            self.items
-                .with_reader(|connection| read(&tables, connection, &input))
-        };
+        let read =
+            |read: fn(&Tables, &rusqlite::Connection, &Input) -> Result<String, AwsError>| {
+                self.items
+                    .with_reader(|connection| read(&tables, connection, &input))
+            };
+        let text = |output: Result<Json, AwsError>| output.map(|json| json.to_string());
         match operation {
-            "DescribeTable" => api::tables::describe_table(&tables, &input),
-            "ListTables" => api::tables::list_tables(&tables, &input),
-            "DescribeTimeToLive" => api::tables::describe_time_to_live(&tables, &input),
-            "ListTagsOfResource" => api::tables::list_tags_of_resource(&tables, &input),
+            "DescribeTable" => text(api::tables::describe_table(&tables, &input)),
+            "ListTables" => text(api::tables::list_tables(&tables, &input)),
+            "DescribeTimeToLive" => text(api::tables::describe_time_to_live(&tables, &input)),
+            "ListTagsOfResource" => text(api::tables::list_tags_of_resource(&tables, &input)),
             "GetItem" => read(api::items::get_item),
             "Query" => read(api::read::query),
             "Scan" => read(api::read::scan),
             "BatchGetItem" => read(api::batch::batch_get_item),
             // One read transaction: every item as of the same moment.
-            "TransactGetItems" => self.items.with_reader(|connection| {
+            "TransactGetItems" => text(self.items.with_reader(|connection| {
                 let snapshot = connection
                     .unchecked_transaction()
                     .map_err(|error| error::internal(error.to_string()))?;
                 api::transact::transact_get_items(&tables, &snapshot, &input)
-            }),
+            })),
             "CreateTable" | "DeleteTable" | "UpdateTable" | "TagResource" | "UntagResource"
             | "UpdateTimeToLive" => {
                 let owned_scope = scope.clone();
@@ -290,6 +295,7 @@ impl DynamoDb {
                     change(&context, tables, writer, &input)
                 })
                 .await
+                .map(|json| json.to_string())
             }
             "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
                 let tokens = region
@@ -323,7 +329,7 @@ impl DynamoDb {
                     })
                     .await?;
                 self.report_changes(scope, operation, changes);
-                Ok(output)
+                Ok(output.to_string())
             }
             unknown => Err(AwsError::unknown_operation(&format!(
                 "{TARGET_PREFIX}{unknown}"

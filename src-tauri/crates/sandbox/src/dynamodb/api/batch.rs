@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use super::items::projection;
 use rusqlite::Connection;
 
-use super::{Tables, check_item_size, table, write_units};
+use super::{ArrayText, ObjectText, Tables, check_item_size, table, write_units};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::input::{Input, null_member, table_name_of};
 use crate::dynamodb::key::PrimaryKey;
@@ -79,8 +79,7 @@ pub fn batch_write_item(
         let table = table(tables, &name)?;
         let units = match write {
             Write::Put(key, item) => {
-                let existing = writer.get(table, &key)?;
-                writer.put(table, &key, &item, existing.as_ref())?;
+                writer.put_over(table, &key, &item)?;
                 write_units(item_size(&item))
             }
             Write::Delete(key) => {
@@ -112,7 +111,7 @@ pub fn batch_get_item(
     tables: &Tables,
     items: &Connection,
     input: &Input,
-) -> Result<Json, AwsError> {
+) -> Result<String, AwsError> {
     let requests = input
         .object("RequestItems")?
         .ok_or_else(|| null_member("requestItems"))?;
@@ -130,7 +129,7 @@ pub fn batch_get_item(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
-    let mut responses = Map::new();
+    let mut responses = ObjectText::default();
     for (name, request) in requests {
         let request = Input::from_json(request.clone())?;
         let mut placeholders = request.placeholders()?;
@@ -139,21 +138,29 @@ pub fn batch_get_item(
         let table = table(tables, table_name_of(name, "requestItems")?)?;
         let keys = request.array("Keys")?.ok_or_else(|| null_member("keys"))?;
         let mut seen = HashSet::new();
-        let mut found = Vec::new();
+        let mut found = ArrayText::default();
         for key in keys {
             let key = table.definition.key.key_of_request(&item_from_json(key)?)?;
             if !seen.insert(key.clone()) {
                 return Err(duplicates());
             }
-            if let Some(item) = storage::get(items, table, &key)? {
-                let item = match &paths {
-                    Some(paths) => crate::dynamodb::expr::project(&item, paths),
-                    None => item,
-                };
-                found.push(item_to_json(&item));
+            if let Some((text, _)) = storage::get_text(items, table, &key)? {
+                match &paths {
+                    Some(paths) => found.push_raw(
+                        &item_to_json(&crate::dynamodb::expr::project(
+                            &storage::parse_item(&text)?,
+                            paths,
+                        ))
+                        .to_string(),
+                    ),
+                    None => found.push_raw(&text),
+                }
             }
         }
-        responses.insert(name.clone(), Json::Array(found));
+        responses.raw(name, &found.finish());
     }
-    Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+    let mut output = ObjectText::default();
+    output.raw("Responses", &responses.finish());
+    output.value("UnprocessedKeys", &json!({}));
+    Ok(output.finish())
 }

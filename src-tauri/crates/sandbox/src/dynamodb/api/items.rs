@@ -5,8 +5,8 @@ use serde_json::{Map, Value as Json};
 use rusqlite::Connection;
 
 use super::{
-    CapacityReport, Tables, check_item_size, check_write_condition, read_units, reject_key_updates,
-    table, write_units,
+    CapacityReport, ObjectText, Tables, check_item_size, check_write_condition, read_units,
+    reject_key_updates, table, write_units,
 };
 use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::{
@@ -78,11 +78,18 @@ pub fn put_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Writ
     let key = table.definition.key.key_of_item(&item)?;
     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
     table.definition.check_index_keys(&item, WrittenBy::Item)?;
+    let mut output = Map::new();
+    if condition.is_none() && returning == "NONE" {
+        // What the item replaces matters only for its size.
+        let replaced = writer.put_over(table, &key, &item)?;
+        let units = write_units(item_size(&item).max(replaced.unwrap_or(0)));
+        capacity.report(&mut output, name, units);
+        return Ok(Json::Object(output));
+    }
     let existing = writer.get(table, &key)?;
     check_write_condition(input, condition.as_ref(), existing.as_ref())?;
     let units = write_units(item_size(&item).max(existing.as_ref().map_or(0, item_size)));
     writer.put(table, &key, &item, existing.as_ref())?;
-    let mut output = Map::new();
     if returning == "ALL_OLD" {
         with_attributes(&mut output, existing);
     }
@@ -90,7 +97,7 @@ pub fn put_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Writ
     Ok(Json::Object(output))
 }
 
-pub fn get_item(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, AwsError> {
+pub fn get_item(tables: &Tables, items: &Connection, input: &Input) -> Result<String, AwsError> {
     let name = input.table_name()?;
     let key = input.item("Key")?.ok_or_else(|| null_member("key"))?;
     let consistent = input.bool("ConsistentRead")?.unwrap_or(false);
@@ -101,18 +108,22 @@ pub fn get_item(tables: &Tables, items: &Connection, input: &Input) -> Result<Js
 
     let table = table(tables, name)?;
     let key = table.definition.key.key_of_request(&key)?;
-    let mut output = Map::new();
-    let found = storage::get(items, table, &key)?;
-    let units = read_units(found.as_ref().map_or(0, item_size), consistent);
-    if let Some(item) = found {
-        let item = match &paths {
-            Some(paths) => project(&item, paths),
-            None => item,
-        };
-        output.insert("Item".into(), item_to_json(&item));
+    let mut output = ObjectText::default();
+    let found = storage::get_text(items, table, &key)?;
+    let units = read_units(found.as_ref().map_or(0, |(_, size)| *size), consistent);
+    if let Some((text, _)) = found {
+        match &paths {
+            Some(paths) => output.value(
+                "Item",
+                &item_to_json(&project(&storage::parse_item(&text)?, paths)),
+            ),
+            None => output.raw("Item", &text),
+        }
     }
-    capacity.report(&mut output, name, units);
-    Ok(Json::Object(output))
+    if let Some(consumed) = capacity.consumed(name, units) {
+        output.value("ConsumedCapacity", &consumed);
+    }
+    Ok(output.finish())
 }
 
 pub fn delete_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Written {

@@ -84,16 +84,90 @@ impl CapacityReport {
 
     /// Adds `ConsumedCapacity` to `output` when asked for.
     pub fn report(self, output: &mut Map<String, Json>, table: &str, units: f64) {
-        let consumed = match self {
-            Self::None => return,
-            Self::Total => json!({"TableName": table, "CapacityUnits": units}),
-            Self::Indexes => json!({
+        if let Some(consumed) = self.consumed(table, units) {
+            output.insert("ConsumedCapacity".into(), consumed);
+        }
+    }
+
+    /// The `ConsumedCapacity` to report, if asked for.
+    pub fn consumed(self, table: &str, units: f64) -> Option<Json> {
+        match self {
+            Self::None => None,
+            Self::Total => Some(json!({"TableName": table, "CapacityUnits": units})),
+            Self::Indexes => Some(json!({
                 "TableName": table,
                 "CapacityUnits": units,
                 "Table": {"CapacityUnits": units},
-            }),
-        };
-        output.insert("ConsumedCapacity".into(), consumed);
+            })),
+        }
+    }
+}
+
+/// A JSON object written as text member by member, so that items read from disk go into an
+/// answer as they are stored instead of being decoded and encoded again.
+#[derive(Debug)]
+pub struct ObjectText {
+    text: String,
+    empty: bool,
+}
+
+impl Default for ObjectText {
+    fn default() -> Self {
+        Self {
+            text: String::from("{"),
+            empty: true,
+        }
+    }
+}
+
+impl ObjectText {
+    fn name(&mut self, name: &str) {
+        if !self.empty {
+            self.text.push(',');
+        }
+        self.empty = false;
+        self.text.push_str(&Json::from(name).to_string());
+        self.text.push(':');
+    }
+
+    /// Adds a member whose value is JSON text already (a stored item, a list of them).
+    pub fn raw(&mut self, name: &str, json_text: &str) {
+        self.name(name);
+        self.text.push_str(json_text);
+    }
+
+    pub fn value(&mut self, name: &str, value: &Json) {
+        self.name(name);
+        self.text.push_str(&value.to_string());
+    }
+
+    pub fn finish(mut self) -> String {
+        self.text.push('}');
+        self.text
+    }
+}
+
+/// A JSON array written as text, element by element.
+#[derive(Debug)]
+pub struct ArrayText(String);
+
+impl Default for ArrayText {
+    fn default() -> Self {
+        Self(String::from("["))
+    }
+}
+
+impl ArrayText {
+    pub fn push_raw(&mut self, json_text: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push_str(json_text);
+    }
+
+    pub fn finish(mut self) -> String {
+        self.0.push(']');
+        self.0
     }
 }
 

@@ -5,10 +5,10 @@ use std::hash::Hasher;
 use std::ops::Bound;
 
 use rusqlite::Connection;
-use serde_json::{Map, Value as Json, json};
+use serde_json::json;
 
 use super::items::projection;
-use super::{CapacityReport, Tables, read_units, table};
+use super::{ArrayText, CapacityReport, ObjectText, Tables, read_units, table};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::ast::{Comparator, Operand};
 use crate::dynamodb::expr::{Condition, ExprKind, Path, evaluate, parse_condition, project};
@@ -63,6 +63,15 @@ impl<'a> Source<'a> {
     fn key_schema(&self) -> &'a KeySchema {
         self.index
             .map_or(&self.table.definition.key, |index| &index.key)
+    }
+
+    /// Whether the source holds its items whole: the table, or an index asked for whole items
+    /// or projecting all attributes.
+    fn holds_whole_items(&self) -> bool {
+        self.whole_items
+            || self
+                .index
+                .is_none_or(|index| index.projection == Projection::All)
     }
 
     /// The item as the source holds it: whole for the table, projected for an index.
@@ -250,69 +259,89 @@ impl<'a> Reader<'a> {
 
     /// Reads `range` in order, evaluating at most `Limit` items and 1 MB; `keep` decides which
     /// items the key condition or segment admits.
+    /// Reads `range` in order, evaluating at most `Limit` items and 1 MB; `keep` decides which
+    /// rows the segment admits (the range's bounds are exactly the key condition).
     fn read(
         &self,
         items: &Connection,
         range: &storage::Range<'_>,
-        keep: impl Fn(&storage::Row<'_>, &Item) -> bool,
-    ) -> Result<Json, AwsError> {
-        let mut found = Vec::new();
+        keep: impl Fn(&storage::Row<'_>) -> bool,
+    ) -> Result<String, AwsError> {
+        // Items that go out whole, as stored, need not be decoded.
+        let as_stored =
+            self.filter.is_none() && self.projection.is_none() && self.source.holds_whole_items();
+        let mut found = ArrayText::default();
         let (mut scanned, mut bytes, mut count) = (0usize, 0usize, 0usize);
         let mut last: Option<Item> = None;
-        // Once the page is full because of its size, the item it ended with; a page that
+        // Once the page is full because of its size, the key it ended with; a page that
         // stops early says where to resume only if anything follows.
         let mut ended_with: Option<Item> = None;
         storage::each_row(items, range, |row| {
-            if let Some(item) = ended_with.take() {
-                last = Some(item);
+            if let Some(key) = ended_with.take() {
+                last = Some(key);
                 return Ok(false);
             }
-            let item = storage::parse_item(row.item)?;
-            if !keep(&row, &item) {
+            if !keep(&row) {
                 return Ok(true);
             }
             scanned += 1;
             bytes += row.size;
-            let item = self.source.item(item);
-            if self
-                .filter
-                .as_ref()
-                .is_none_or(|filter| evaluate(filter, Some(&item)))
-            {
+            let item = if as_stored {
                 count += 1;
                 if !self.count_only {
-                    let shown = match &self.projection {
-                        Some(paths) => project(&item, paths),
-                        None => item.clone(),
-                    };
-                    found.push(item_to_json(&shown));
+                    found.push_raw(row.item);
                 }
-            }
-            if self.limit.is_some_and(|limit| scanned >= limit) {
-                // DynamoDB does not look ahead to see whether anything is left.
-                last = Some(self.source.last_evaluated_key(&item));
-                return Ok(false);
-            }
-            if bytes >= PAGE_BYTES {
-                ended_with = Some(self.source.last_evaluated_key(&item));
+                None
+            } else {
+                let item = self.source.item(storage::parse_item(row.item)?);
+                if self
+                    .filter
+                    .as_ref()
+                    .is_none_or(|filter| evaluate(filter, Some(&item)))
+                {
+                    count += 1;
+                    if !self.count_only {
+                        let shown = match &self.projection {
+                            Some(paths) => item_to_json(&project(&item, paths)),
+                            None => item_to_json(&item),
+                        };
+                        found.push_raw(&shown.to_string());
+                    }
+                }
+                Some(item)
+            };
+            let full_by_limit = self.limit.is_some_and(|limit| scanned >= limit);
+            if full_by_limit || bytes >= PAGE_BYTES {
+                let item = match item {
+                    Some(item) => item,
+                    None => storage::parse_item(row.item)?,
+                };
+                let key = self.source.last_evaluated_key(&item);
+                if full_by_limit {
+                    // DynamoDB does not look ahead to see whether anything is left.
+                    last = Some(key);
+                    return Ok(false);
+                }
+                ended_with = Some(key);
             }
             Ok(true)
         })?;
-        let mut output = Map::new();
+        let mut output = ObjectText::default();
         if !self.count_only {
-            output.insert("Items".into(), Json::Array(found));
+            output.raw("Items", &found.finish());
         }
-        output.insert("Count".into(), json!(count));
-        output.insert("ScannedCount".into(), json!(scanned));
+        output.value("Count", &json!(count));
+        output.value("ScannedCount", &json!(scanned));
         if let Some(key) = last {
-            output.insert("LastEvaluatedKey".into(), item_to_json(&key));
+            output.value("LastEvaluatedKey", &item_to_json(&key));
         }
-        self.capacity.report(
-            &mut output,
+        if let Some(consumed) = self.capacity.consumed(
             &self.source.table.definition.name,
             read_units(bytes, self.consistent),
-        );
-        Ok(Json::Object(output))
+        ) {
+            output.value("ConsumedCapacity", &consumed);
+        }
+        Ok(output.finish())
     }
 
     /// The range a read covers, starting after the start key.
@@ -334,7 +363,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, AwsError> {
+pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<String, AwsError> {
     legacy::reject_mixed(input, &["KeyConditions"], &["KeyConditionExpression"])?;
     let (reader, key_condition) = Reader::open(
         tables,
@@ -374,11 +403,7 @@ pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<Json,
     if let Some(range) = &range {
         (bounds.lower, bounds.upper) = sort_key_bounds(range);
     }
-    reader.read(items, &bounds, |_, item| {
-        range
-            .as_ref()
-            .is_none_or(|range| evaluate(range, Some(item)))
-    })
+    reader.read(items, &bounds, |_| true)
 }
 
 /// The bytes a sort key condition admits, as bounds on the stored sort key.
@@ -433,7 +458,7 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-pub fn scan(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, AwsError> {
+pub fn scan(tables: &Tables, items: &Connection, input: &Input) -> Result<String, AwsError> {
     let (reader, _) = Reader::open(tables, input, "FilterExpression", "ScanFilter", |_| {
         Ok(None)
     })?;
@@ -466,7 +491,7 @@ pub fn scan(tables: &Tables, items: &Connection, input: &Input) -> Result<Json, 
         }
     };
     let range = reader.range(None, true);
-    reader.read(items, &range, |row, _| {
+    reader.read(items, &range, |row| {
         segments.is_none_or(|(segment, total)| segment_of(row.table_pk, total) == segment)
     })
 }

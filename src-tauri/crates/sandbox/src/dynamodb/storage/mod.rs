@@ -101,6 +101,8 @@ pub struct StoredTable {
 #[derive(Debug)]
 pub struct ItemStore {
     jobs: std::sync::mpsc::Sender<Box<dyn writer::Job>>,
+    /// Whether writes report their item changes (for the inspector).
+    recording: std::sync::Arc<std::sync::atomic::AtomicBool>,
     readers: Readers,
     /// Stops the checkpointer when the store goes.
     _checkpoints: std::sync::mpsc::Sender<()>,
@@ -235,9 +237,11 @@ impl ItemStore {
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
                 .map_err(StorageError::Read)?
         };
+        let recording = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         Ok((
             Self {
-                jobs: writer::spawn(writer).map_err(|error| {
+                recording: recording.clone(),
+                jobs: writer::spawn(writer, recording).map_err(|error| {
                     open(rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
                 })?,
                 _checkpoints: checkpoint::spawn(&path).map_err(open)?,
@@ -245,6 +249,11 @@ impl ItemStore {
             },
             tables,
         ))
+    }
+
+    /// Makes every write from now on report the items it changed.
+    pub fn record_changes(&self) {
+        self.recording.store(true, Ordering::Relaxed);
     }
 
     /// The counts of the table with row id `id`, as stored: its items, and each index's entries.
@@ -343,6 +352,26 @@ where
     }
 }
 
+/// The item stored under `key` in `table`, as its stored JSON text with its size.
+pub fn get_text(
+    connection: &Connection,
+    table: &Table,
+    key: &PrimaryKey,
+) -> Result<Option<(String, usize)>, AwsError> {
+    let (pk, sk) = key.columns();
+    connection
+        .prepare_cached("SELECT item, size FROM items WHERE table_id = ?1 AND pk = ?2 AND sk = ?3")
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![table.id, pk, sk], |row| {
+                    let size: i64 = row.get(1)?;
+                    Ok((row.get(0)?, usize::try_from(size).unwrap_or_default()))
+                })
+                .optional()
+        })
+        .map_err(storage_failure)
+}
+
 /// The item stored under `key` in `table`, if any.
 pub fn get(
     connection: &Connection,
@@ -391,4 +420,101 @@ fn expiry(definition: &TableDefinition, item: &Item) -> Option<f64> {
 /// Whether two index definitions hold the same entries (throughput aside).
 fn same_entries(a: &IndexDefinition, b: &IndexDefinition) -> bool {
     a.name == b.name && a.key == b.key && a.projection == b.projection
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::dynamodb::error::validation;
+    use crate::dynamodb::input::Input;
+    use crate::dynamodb::value::Value;
+
+    fn scope() -> Scope {
+        Scope {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    async fn table(store: &ItemStore) -> Table {
+        let input = Input::parse(
+            br#"{"TableName":"things","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]}"#,
+        )
+        .unwrap();
+        let definition =
+            TableDefinition::from_input(&input, "arn:aws:dynamodb:us-east-1:0").unwrap();
+        let (id, _) = store
+            .write({
+                let definition = definition.clone();
+                move |writer| writer.create_table(&scope(), &definition)
+            })
+            .await
+            .unwrap();
+        Table {
+            definition,
+            id,
+            counts: Arc::new(TableCounts::default()),
+        }
+    }
+
+    fn item(id: &str) -> Item {
+        Item::from([("id".to_owned(), Value::S(id.to_owned()))])
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_queued_together_commit_together_and_a_failed_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = ItemStore::open(dir.path()).unwrap();
+        let store = Arc::new(store);
+        let table = table(&store).await;
+        let writes = (0..40).map(|i| {
+            let (store, table) = (store.clone(), table.clone());
+            tokio::spawn(async move {
+                store
+                    .write(move |writer| {
+                        let key = table.definition.key.key_of_item(&item(&i.to_string()))?;
+                        writer.put(&table, &key, &item(&i.to_string()), None)?;
+                        if i % 3 == 0 {
+                            // Fails after writing: its write must not stay.
+                            return Err(validation("refused"));
+                        }
+                        if i == 7 {
+                            panic!("a write that panics after writing");
+                        }
+                        Ok(i)
+                    })
+                    .await
+            })
+        });
+        let mut answered = Vec::new();
+        for write in writes.collect::<Vec<_>>() {
+            answered.push(write.await.unwrap());
+        }
+        let succeeded: Vec<i32> = answered
+            .iter()
+            .filter_map(|answer| answer.as_ref().ok().map(|(i, _)| *i))
+            .collect();
+        let expected: Vec<i32> = (0..40).filter(|i| i % 3 != 0 && *i != 7).collect();
+        assert_eq!(succeeded, expected);
+        let stored: Vec<String> = store
+            .read(|connection| {
+                connection
+                    .prepare("SELECT item FROM items ORDER BY pk")?
+                    .query_map([], |row| row.get(0))?
+                    .collect()
+            })
+            .unwrap();
+        let mut ids: Vec<i32> = stored
+            .iter()
+            .map(|text| match &parse_item(text).unwrap()["id"] {
+                Value::S(id) => id.parse().unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, expected, "exactly the acknowledged writes are on disk");
+        assert_eq!(table.counts.table.items(), expected.len() as i64);
+    }
 }

@@ -3,9 +3,10 @@
 //! per group (each in a savepoint of its own) and answering each once the group has committed.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value as Json;
 
 use super::{
@@ -22,6 +23,8 @@ use crate::wire::AwsError;
 /// Changes made by one write operation, inside its group's transaction.
 pub struct Writer<'c> {
     connection: &'c Connection,
+    /// Whether item changes are kept for the inspector.
+    recording: bool,
     changes: Vec<Change>,
     /// Count changes to apply once committed.
     deltas: Vec<Delta>,
@@ -58,6 +61,47 @@ impl Writer<'_> {
         item: &Item,
         old: Option<&Item>,
     ) -> Result<(), AwsError> {
+        let old_size = old.map(|old| item_size(old) as i64);
+        self.store(table, key, item, old_size, old)
+    }
+
+    /// Stores `item` under `key` over whatever is there, which the caller does not need to
+    /// see (it is read only as far as the table's indexes require); returns the replaced
+    /// item's size, if there was one.
+    pub fn put_over(
+        &mut self,
+        table: &Table,
+        key: &PrimaryKey,
+        item: &Item,
+    ) -> Result<Option<usize>, AwsError> {
+        if !table.definition.indexes.is_empty() {
+            let old = self.get(table, key)?;
+            self.put(table, key, item, old.as_ref())?;
+            return Ok(old.as_ref().map(item_size));
+        }
+        let (pk, sk) = key.columns();
+        let old_size: Option<i64> = self
+            .connection
+            .prepare_cached("SELECT size FROM items WHERE table_id = ?1 AND pk = ?2 AND sk = ?3")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![table.id, pk, sk], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(storage_failure)?;
+        self.store(table, key, item, old_size, None)?;
+        Ok(old_size.map(|size| usize::try_from(size).unwrap_or_default()))
+    }
+
+    /// Writes the item's row, its index entries (replacing `old`'s) and the count changes.
+    fn store(
+        &mut self,
+        table: &Table,
+        key: &PrimaryKey,
+        item: &Item,
+        old_size: Option<i64>,
+        old: Option<&Item>,
+    ) -> Result<(), AwsError> {
         let (pk, sk) = key.columns();
         let text = item_to_json(item).to_string();
         let size = item_size(item) as i64;
@@ -80,18 +124,20 @@ impl Writer<'_> {
         self.deltas.push((
             table.counts.clone(),
             None,
-            i64::from(old.is_none()),
-            size - old.map_or(0, |old| item_size(old) as i64),
+            i64::from(old_size.is_none()),
+            size - old_size.unwrap_or(0),
         ));
         if let Some(old) = old {
             self.unindex(table, &pk, &sk, old)?;
         }
         self.index(table, &pk, &sk, item)?;
-        self.changes.push(Change {
-            table: table.definition.name.clone(),
-            key: item_to_json(&table.definition.key.key_item(key)),
-            item: Some(Json::String(text)),
-        });
+        if self.recording {
+            self.changes.push(Change {
+                table: table.definition.name.clone(),
+                key: item_to_json(&table.definition.key.key_item(key)),
+                item: Some(Json::String(text)),
+            });
+        }
         Ok(())
     }
 
@@ -105,11 +151,13 @@ impl Writer<'_> {
         self.deltas
             .push((table.counts.clone(), None, -1, -(item_size(old) as i64)));
         self.unindex(table, &pk, &sk, old)?;
-        self.changes.push(Change {
-            table: table.definition.name.clone(),
-            key: item_to_json(&table.definition.key.key_item(key)),
-            item: None,
-        });
+        if self.recording {
+            self.changes.push(Change {
+                table: table.definition.name.clone(),
+                key: item_to_json(&table.definition.key.key_item(key)),
+                item: None,
+            });
+        }
         Ok(())
     }
 
@@ -380,15 +428,22 @@ pub(super) type Finish = Box<dyn FnOnce(Result<Vec<Change>, AwsError>) + Send>;
 const MAX_GROUP: usize = 64;
 
 /// Starts the thread that owns the writing connection; it ends when every sender is gone.
-pub(super) fn spawn(connection: Connection) -> std::io::Result<mpsc::Sender<Box<dyn Job>>> {
+pub(super) fn spawn(
+    connection: Connection,
+    recording: Arc<AtomicBool>,
+) -> std::io::Result<mpsc::Sender<Box<dyn Job>>> {
     let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
     std::thread::Builder::new()
         .name("dynamodb-writer".into())
-        .spawn(move || write_loop(connection, &queue))?;
+        .spawn(move || write_loop(connection, &queue, &recording))?;
     Ok(jobs)
 }
 
-fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
+fn write_loop(
+    mut connection: Connection,
+    queue: &mpsc::Receiver<Box<dyn Job>>,
+    recording: &AtomicBool,
+) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -397,35 +452,34 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Box<dyn Job>>) 
                 Err(_) => break,
             }
         }
-        commit_group(&mut connection, group);
+        commit_group(&mut connection, group, recording);
     }
 }
 
 /// Runs each job of `group` in a savepoint of one transaction — a job that fails or panics is
 /// rolled back alone — then commits, and answers every job that succeeded.
-fn commit_group(connection: &mut Connection, group: Vec<Box<dyn Job>>) {
-    let mut transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate)
-    {
-        Ok(transaction) => transaction,
-        Err(error) => {
-            let failure = storage_failure(error);
-            for job in group {
-                job.refuse(failure.clone());
-            }
-            return;
-        }
+fn commit_group(connection: &mut Connection, group: Vec<Box<dyn Job>>, recording: &AtomicBool) {
+    // Transaction control goes through cached statements: parsed once, not per write.
+    let control = |sql: &str| -> rusqlite::Result<()> {
+        connection.prepare_cached(sql)?.execute([])?;
+        Ok(())
     };
+    if let Err(error) = control("BEGIN IMMEDIATE") {
+        let failure = storage_failure(error);
+        for job in group {
+            job.refuse(failure.clone());
+        }
+        return;
+    }
     let mut succeeded: Vec<(Finish, Vec<Change>, Vec<Delta>)> = Vec::with_capacity(group.len());
     for job in group {
-        let savepoint = match transaction.savepoint() {
-            Ok(savepoint) => savepoint,
-            Err(error) => {
-                job.refuse(storage_failure(error));
-                continue;
-            }
-        };
+        if let Err(error) = control("SAVEPOINT job") {
+            job.refuse(storage_failure(error));
+            continue;
+        }
         let mut writer = Writer {
-            connection: &savepoint,
+            connection,
+            recording: recording.load(std::sync::atomic::Ordering::Relaxed),
             changes: Vec::new(),
             deltas: Vec::new(),
         };
@@ -434,17 +488,24 @@ fn commit_group(connection: &mut Connection, group: Vec<Box<dyn Job>>) {
             changes, deltas, ..
         } = writer;
         match outcome {
-            Ok(Some(finish)) => match savepoint.commit() {
+            Ok(Some(finish)) => match control("RELEASE job") {
                 Ok(()) => succeeded.push((finish, changes, deltas)),
                 Err(error) => finish(Err(storage_failure(error))),
             },
             // Failed (already answered) or panicked (its caller learns from the dropped job):
-            // dropping the savepoint rolls its changes back.
-            Ok(None) => {}
-            Err(_) => tracing::error!("a DynamoDB write panicked; it was rolled back"),
+            // its changes are rolled back.
+            failed => {
+                if failed.is_err() {
+                    tracing::error!("a DynamoDB write panicked; it was rolled back");
+                }
+                if let Err(error) = control("ROLLBACK TO job").and_then(|()| control("RELEASE job"))
+                {
+                    tracing::error!(%error, "rolling back a failed DynamoDB write failed");
+                }
+            }
         }
     }
-    match transaction.commit() {
+    match control("COMMIT") {
         Ok(()) => {
             for (finish, changes, deltas) in succeeded {
                 apply(deltas);
@@ -453,6 +514,11 @@ fn commit_group(connection: &mut Connection, group: Vec<Box<dyn Job>>) {
         }
         Err(error) => {
             tracing::error!(%error, "committing DynamoDB changes failed; they were rolled back");
+            if !connection.is_autocommit()
+                && let Err(rollback) = control("ROLLBACK")
+            {
+                tracing::error!(error = %rollback, "rolling back DynamoDB changes failed");
+            }
             for (finish, _, _) in succeeded {
                 finish(Err(internal(format!(
                     "The change could not be saved: {error}"
