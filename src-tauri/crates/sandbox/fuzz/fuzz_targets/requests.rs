@@ -43,10 +43,15 @@ fn harness() -> &'static Harness {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a runtime");
-        let (store, stored, thread) = Store::open(None).expect("an in-memory store");
-        // The writer thread lives as long as the fuzzer.
+        // The state directory and the store's writer thread live as long as the fuzzer.
+        let dir = lab_sandbox::store::temporary_data_dir()
+            .expect("a temporary directory")
+            .keep();
+        let (store, stored, thread) = Store::open(Some(&dir)).expect("a store");
         std::mem::forget(thread);
-        let dynamodb = DynamoDb::load(store, stored.tables).expect("an empty state loads");
+        let dynamodb = runtime
+            .block_on(DynamoDb::open(&dir, &store, stored.tables))
+            .expect("an empty state loads");
         Harness { runtime, dynamodb }
     })
 }
