@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use lab_sandbox::dynamodb::DynamoDb;
-use lab_sandbox::store::{Scope, Store};
+use lab_sandbox::store::{Scope, Store, StoreThread};
 use libfuzzer_sys::fuzz_target;
 
 const OPERATIONS: [&str; 20] = [
@@ -35,6 +35,8 @@ const OPERATIONS: [&str; 20] = [
 struct Harness {
     runtime: tokio::runtime::Runtime,
     dynamodb: DynamoDb,
+    /// Held, not forgotten, so the leak checker sees the writer thread as reachable.
+    _store_thread: StoreThread,
 }
 
 fn harness() -> &'static Harness {
@@ -43,16 +45,19 @@ fn harness() -> &'static Harness {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a runtime");
-        // The state directory and the store's writer thread live as long as the fuzzer.
+        // The state directory and the writer threads live as long as the fuzzer.
         let dir = lab_sandbox::store::temporary_data_dir()
             .expect("a temporary directory")
             .keep();
-        let (store, stored, thread) = Store::open(Some(&dir)).expect("a store");
-        std::mem::forget(thread);
+        let (store, stored, store_thread) = Store::open(Some(&dir)).expect("a store");
         let dynamodb = runtime
             .block_on(DynamoDb::open(&dir, &store, stored.tables))
             .expect("an empty state loads");
-        Harness { runtime, dynamodb }
+        Harness {
+            runtime,
+            dynamodb,
+            _store_thread: store_thread,
+        }
     })
 }
 
