@@ -22,6 +22,10 @@ pub fn resource_not_found(message: impl Into<String>) -> AwsError {
     error("ResourceNotFoundException", message)
 }
 
+pub fn limit_exceeded(message: impl Into<String>) -> AwsError {
+    error("LimitExceededException", message)
+}
+
 pub fn resource_in_use(message: impl Into<String>) -> AwsError {
     error("ResourceInUseException", message)
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 
 use super::error::{serialization, validation};
 use super::expr::Placeholders;
-use super::value::{Item, Value, item_from_json};
+use super::value::{Item, Value, check_attribute_name, item_from_json};
 use crate::wire::AwsError;
 
 /// The parameters of one request.
@@ -29,9 +29,12 @@ impl Input {
             )),
             // serde_json stops at 128 levels: far deeper than the 32 attribute values may nest.
             Err(error) if error.to_string().starts_with("recursion limit exceeded") => {
-                Err(validation("Nesting Levels have exceeded supported limits"))
+                Err(validation(
+                    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+                ))
             }
-            Err(error) => Err(serialization(format!("Malformed request body: {error}"))),
+            // DynamoDB says nothing more about a body that is not JSON.
+            Err(_) => Err(serialization("")),
         }
     }
 
@@ -143,6 +146,12 @@ impl Input {
                 let Json::String(name) = value else {
                     return Err(wrong_type("ExpressionAttributeNames", value, "a string"));
                 };
+                if name.is_empty() {
+                    return Err(validation(format!(
+                        "ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}"
+                    )));
+                }
+                check_attribute_name(name)?;
                 names.insert(key.clone(), name.clone());
             }
         }
@@ -157,7 +166,17 @@ impl Input {
                         "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{key}\""
                     )));
                 }
-                values.insert(key.clone(), Value::from_json(value)?);
+                let value = Value::from_json(value).map_err(|error| {
+                    if error.code == "ValidationException" {
+                        validation(format!(
+                            "ExpressionAttributeValues contains invalid value: {} for key {key}",
+                            error.message
+                        ))
+                    } else {
+                        error
+                    }
+                })?;
+                values.insert(key.clone(), value);
             }
         }
         Ok(Placeholders::new(names, values))

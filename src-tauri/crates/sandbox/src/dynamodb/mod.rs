@@ -8,6 +8,7 @@
 //! transaction of their own and answer once it has committed.
 
 pub mod api;
+pub mod capacity;
 pub mod error;
 pub mod expr;
 pub mod input;
@@ -52,6 +53,9 @@ pub struct DynamoDb {
     items: ItemStore,
     /// Where item changes are reported for the app's inspector, once it is set.
     inspector: std::sync::OnceLock<Arc<crate::inspect::Inspector>>,
+    /// Held by a table operation from reading the tables until its result is committed and
+    /// published, so two of them never both change the same tables they read.
+    table_changes: tokio::sync::Mutex<()>,
 }
 
 /// The stored tables could not be read back.
@@ -130,6 +134,7 @@ impl DynamoDb {
             ),
             items,
             inspector: std::sync::OnceLock::new(),
+            table_changes: tokio::sync::Mutex::new(()),
         };
         dynamodb.adopt_legacy(store, legacy).await?;
         Ok(dynamodb)
@@ -295,7 +300,11 @@ impl DynamoDb {
                     change(&context, tables, writer, &input)
                 })
                 .await
-                .map(|json| json.to_string())
+                // TagResource and UntagResource answer with an empty body.
+                .map(|json| match operation {
+                    "TagResource" | "UntagResource" => String::new(),
+                    _ => json.to_string(),
+                })
             }
             "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
                 let tokens = region
@@ -348,6 +357,7 @@ impl DynamoDb {
         + Send
         + 'static,
     ) -> Result<Json, AwsError> {
+        let _turn = self.table_changes.lock().await;
         let changing = region.clone();
         let ((output, tables), changes) = self
             .items

@@ -18,9 +18,9 @@ const MIN_EXPONENT: i32 = -129;
 /// Why a text is not a DynamoDB number. The messages are DynamoDB's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NumberError {
-    #[error("A value provided cannot be converted into a number")]
+    #[error("The parameter cannot be converted to a numeric value")]
     NotANumber,
-    #[error("Attempting to store more than 38 significant digits")]
+    #[error("Attempting to store more than 38 significant digits in a Number")]
     TooManyDigits,
     #[error(
         "Number overflow. Attempting to store a number with magnitude larger than supported range"
@@ -194,7 +194,12 @@ impl Number {
         };
         // `digits` may have grown by one carry digit at the front.
         let exponent = i64::from(high) + (digits.len() as i64 - width as i64);
-        Self::from_parts(negative, digits, exponent)
+        // A sum that needs more digits than a number holds is reported as an overflow, as
+        // DynamoDB reports it.
+        Self::from_parts(negative, digits, exponent).map_err(|error| match error {
+            NumberError::TooManyDigits => NumberError::Overflow,
+            other => other,
+        })
     }
 
     pub fn sub(&self, other: &Self) -> Result<Self, NumberError> {
@@ -419,8 +424,8 @@ mod tests {
         assert_eq!(n("10").sub(&n("0.5")).unwrap().to_string(), "9.5");
         assert_eq!(
             n("1e37").add(&n("0.1")),
-            Err(NumberError::TooManyDigits),
-            "the exact sum needs 39 digits"
+            Err(NumberError::Overflow),
+            "the exact sum needs 39 digits, which DynamoDB reports as an overflow"
         );
         assert_eq!(
             n("9.9999999999999999999999999999999999999E+125").add(&n("1e125")),

@@ -8,7 +8,10 @@ use serde_json::{Map, Value as Json, json};
 
 use super::error::{serialization, validation};
 use super::input::{Input, check_table_name, null_member};
-use super::key::{KeyAttribute, KeySchema, KeyValue, PrimaryKey, ScalarType};
+use super::key::{
+    KeyAttribute, KeySchema, KeyValue, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, PrimaryKey,
+    ScalarType,
+};
 use super::storage::TableCounts;
 use super::value::{Item, Value};
 use crate::wire::AwsError;
@@ -72,6 +75,7 @@ impl TableDefinition {
                         i + 1
                     ))
                 })?;
+            check_key_name_length(attribute, &format!("attributeDefinitions.{}", i + 1))?;
             let kind_text = definition
                 .get("AttributeType")
                 .and_then(Json::as_str)
@@ -87,6 +91,14 @@ impl TableDefinition {
                     i + 1
                 ))
             })?;
+            if attribute_definitions
+                .iter()
+                .any(|(defined, _)| defined == attribute)
+            {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Duplicate attribute name in AttributeDefinitions: {attribute}"
+                )));
+            }
             attribute_definitions.push((attribute.to_owned(), kind));
         }
         let key_schema = input
@@ -153,6 +165,7 @@ impl TableDefinition {
 
         let billing = parse_billing(input, &indexes)?;
         let tags = parse_tags(input.array("Tags")?.map(Vec::as_slice).unwrap_or_default())?;
+        check_tag_count(tags.len())?;
         let id = input
             .string("TableId")?
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
@@ -318,6 +331,19 @@ fn check_key_types(input: &Input) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// The longest name of a key attribute, in bytes.
+const MAX_KEY_NAME_BYTES: usize = 255;
+
+/// Key attribute names are limited to [`MAX_KEY_NAME_BYTES`]; `member` says where the name is.
+pub fn check_key_name_length(name: &str, member: &str) -> Result<(), AwsError> {
+    if name.len() > MAX_KEY_NAME_BYTES {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{name}' at '{member}.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to {MAX_KEY_NAME_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
 fn parse_key_schema(
     elements: &[Json],
     definitions: &[(String, ScalarType)],
@@ -330,11 +356,12 @@ fn parse_key_schema(
         )));
     }
     let mut attributes = Vec::new();
-    for element in elements {
+    for (i, element) in elements.iter().enumerate() {
         let name = element
             .get("AttributeName")
             .and_then(Json::as_str)
             .ok_or_else(|| null_member("keySchema.member.attributeName"))?;
+        check_key_name_length(name, &format!("keySchema.{}", i + 1))?;
         let key_type = element
             .get("KeyType")
             .and_then(Json::as_str)
@@ -491,13 +518,10 @@ fn parse_billing(input: &Input, indexes: &[IndexDefinition]) -> Result<Billing, 
                 ));
             };
             let units = |name: &str| throughput.get(name).and_then(Json::as_i64);
-            let (Some(read), Some(write)) =
-                (units("ReadCapacityUnits"), units("WriteCapacityUnits"))
-            else {
-                return Err(validation(
-                    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
-                ));
-            };
+            let read = units("ReadCapacityUnits")
+                .ok_or_else(|| null_member("provisionedThroughput.readCapacityUnits"))?;
+            let write = units("WriteCapacityUnits")
+                .ok_or_else(|| null_member("provisionedThroughput.writeCapacityUnits"))?;
             if read < 1 || write < 1 {
                 return Err(validation(
                     "One or more parameter values were invalid: Provisioned throughput values must be greater than 0",
@@ -545,9 +569,37 @@ pub fn parse_tags(tags: &[Json]) -> Result<Vec<(String, String)>, AwsError> {
             if value.chars().count() > 256 {
                 return Err(constraint(value, "value", "less than or equal to 256"));
             }
+            for (text, member) in [(key, "key"), (value, "value")] {
+                if !text.chars().all(allowed_in_tag) {
+                    return Err(validation(format!(
+                        "1 validation error detected: Value '{text}' at 'tags.{}.member.{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {TAG_PATTERN}",
+                        i + 1
+                    )));
+                }
+            }
             Ok((key.to_owned(), value.to_owned()))
         })
         .collect()
+}
+
+/// The most tags one table may have.
+pub const MAX_TAGS: usize = 50;
+
+/// What tag keys and values may consist of: letters, spaces, digits and `_ . : / = + - @`.
+const TAG_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
+
+fn allowed_in_tag(c: char) -> bool {
+    c.is_alphabetic() || c.is_whitespace() || c.is_numeric() || "_.:/=+-@".contains(c)
+}
+
+/// Refuses a tag set larger than [`MAX_TAGS`].
+pub fn check_tag_count(count: usize) -> Result<(), AwsError> {
+    if count > MAX_TAGS {
+        return Err(validation(format!(
+            "One or more parameter values were invalid: The number of tags exceeds the limit of {MAX_TAGS} per resource"
+        )));
+    }
+    Ok(())
 }
 
 /// A table as the operations see it: its definition, its row id on disk and its counts. Its
@@ -561,6 +613,28 @@ pub struct Table {
 
 impl Table {
     /// DynamoDB's `TableDescription`.
+    /// What DeleteTable answers: the table's identity, size and capacity, without its schema,
+    /// indexes or creation time.
+    pub fn deleted_description(&self) -> Json {
+        const KEPT: [&str; 8] = [
+            "TableName",
+            "TableStatus",
+            "TableId",
+            "TableArn",
+            "TableSizeBytes",
+            "ItemCount",
+            "ProvisionedThroughput",
+            "BillingModeSummary",
+        ];
+        match self.description("DELETING") {
+            Json::Object(mut fields) => {
+                fields.retain(|name, _| KEPT.contains(&name.as_str()));
+                Json::Object(fields)
+            }
+            other => other,
+        }
+    }
+
     pub fn description(&self, status: &str) -> Json {
         let definition = &self.definition;
         let mut out = definition.definition_json();
@@ -702,9 +776,11 @@ pub fn index_key(schema: &KeySchema, item: &Item) -> Option<PrimaryKey> {
                 )
             })
     };
-    let hash = value(&schema.hash)?;
+    // Values too large to be a key are left out of the index (writes refuse them; a new
+    // index's backfill skips them).
+    let hash = value(&schema.hash).filter(|key| key.size() <= MAX_PARTITION_KEY_BYTES)?;
     let range = match &schema.range {
-        Some(attribute) => Some(value(attribute)?),
+        Some(attribute) => Some(value(attribute).filter(|key| key.size() <= MAX_SORT_KEY_BYTES)?),
         None => None,
     };
     Some(PrimaryKey { hash, range })

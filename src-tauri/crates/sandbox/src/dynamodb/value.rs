@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value as Json};
 
 use super::error::{serialization, validation};
-use super::number::Number;
+use super::number::{Number, NumberError};
 use crate::wire::AwsError;
 
 /// One item: attribute name → value.
@@ -57,7 +57,9 @@ impl Value {
 
     fn decode(json: &Json, depth: usize) -> Result<Self, AwsError> {
         if depth > MAX_NESTING {
-            return Err(validation("Nesting Levels have exceeded supported limits"));
+            return Err(validation(
+                "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+            ));
         }
         let Json::Object(fields) = json else {
             return Err(serialization(format!(
@@ -95,6 +97,7 @@ impl Value {
                 };
                 let mut map = BTreeMap::new();
                 for (name, value) in entries {
+                    check_name_length(name)?;
                     map.insert(name.clone(), Self::decode(value, depth + 1)?);
                 }
                 Self::M(map)
@@ -205,8 +208,34 @@ pub fn item_from_json(json: &Json) -> Result<Item, AwsError> {
     };
     fields
         .iter()
-        .map(|(name, value)| Ok((name.clone(), Value::from_json(value)?)))
+        .map(|(name, value)| {
+            check_attribute_name(name)?;
+            Ok((name.clone(), Value::from_json(value)?))
+        })
         .collect()
+}
+
+/// The longest attribute name, in bytes.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
+
+/// An attribute name must be there and fit DynamoDB's limit.
+pub fn check_attribute_name(name: &str) -> Result<(), AwsError> {
+    if name.is_empty() {
+        return Err(validation(
+            "One or more parameter values were invalid: Empty attribute name",
+        ));
+    }
+    check_name_length(name)
+}
+
+/// A map key or attribute name may be at most [`MAX_ATTRIBUTE_NAME_BYTES`] long.
+fn check_name_length(name: &str) -> Result<(), AwsError> {
+    if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+        return Err(validation(
+            "1 validation error detected: Attribute name is too large, must be less than 65536 bytes",
+        ));
+    }
+    Ok(())
 }
 
 pub fn item_to_json(item: &Item) -> Json {
@@ -274,7 +303,10 @@ fn strings<'a>(json: &'a Json, kind: &str) -> Result<Vec<&'a str>, AwsError> {
 }
 
 fn number(text: &str) -> Result<Number, AwsError> {
-    Number::parse(text).map_err(|error| validation(error.to_string()))
+    Number::parse(text).map_err(|error| match error {
+        NumberError::NotANumber if !text.is_empty() => validation(format!("{error}: {text}")),
+        other => validation(other.to_string()),
+    })
 }
 
 fn binary(text: &str) -> Result<Vec<u8>, AwsError> {
@@ -372,7 +404,7 @@ mod tests {
             (
                 json!({"N": "one"}),
                 "ValidationException",
-                "A value provided cannot be converted into a number",
+                "The parameter cannot be converted to a numeric value: one",
             ),
             (
                 json!({"S": 5}),
@@ -406,7 +438,7 @@ mod tests {
         let error = Value::from_json(&deeper).unwrap_err();
         assert_eq!(
             error.message,
-            "Nesting Levels have exceeded supported limits"
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
         );
     }
 

@@ -149,7 +149,10 @@ pub fn error_body(
                 "__type".to_owned(),
                 format!("{}#{}", error.namespace, error.code).into(),
             );
-            body.insert("message".to_owned(), error.message.clone().into());
+            // Some errors (a body that is not JSON) come without a message, as AWS sends them.
+            if !error.message.is_empty() {
+                body.insert("message".to_owned(), error.message.clone().into());
+            }
             body.extend(error.extra.clone());
             (
                 format!("application/x-amz-json-{version}"),

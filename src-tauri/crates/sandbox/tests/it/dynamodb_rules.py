@@ -6,20 +6,7 @@ that PutItem, UpdateItem, DeleteItem and Query put before some of their checks, 
 BatchGetItem and the transactions do not).
 """
 
-import sys
-
-import boto3
-from botocore.exceptions import ClientError
-
-ENDPOINT = sys.argv[1]
-ddb = boto3.client(
-    "dynamodb",
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="AKIDRULES",
-    aws_secret_access_key="rules",
-)
-broken = []
+from dynamodb_checks import ENDPOINT, ddb, expect, expect_error, finish, s
 
 DETECTED = "1 validation error detected: "
 EMPTY_INDEX_KEY = (
@@ -27,28 +14,6 @@ EMPTY_INDEX_KEY = (
     "is not supported. The AttributeValue for a key attribute cannot contain an empty string "
     "value. IndexName: by_g, IndexKey: g"
 )
-
-
-def s(text):
-    return {"S": text}
-
-
-def expect_error(rule, call, code, message, exact=True):
-    try:
-        call()
-    except ClientError as error:
-        got_code = error.response["Error"]["Code"]
-        got = error.response["Error"]["Message"]
-        if got_code != code or (got != message if exact else message not in got):
-            broken.append(f"{rule}: got {got_code} {got!r}, want {code} {message!r}")
-        return error.response
-    broken.append(f"{rule}: no error, want {code} {message!r}")
-    return None
-
-
-def expect(rule, condition, detail=""):
-    if not condition:
-        broken.append(f"{rule}: {detail}")
 
 
 ddb.create_table(
@@ -400,6 +365,4 @@ expect(
     endpoints,
 )
 
-for line in broken:
-    print(line)
-sys.exit(1 if broken else 0)
+finish()

@@ -186,7 +186,7 @@ async fn deeply_nested_json_bodies_are_refused_cleanly() {
         assert_eq!(reply.status, 400, "{depth}: {}", reply.body);
         assert_eq!(
             reply.json()["message"],
-            "Nesting Levels have exceeded supported limits",
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
             "{depth}"
         );
         assert_alive(&sandbox, &format!("an item nested {depth} deep")).await;

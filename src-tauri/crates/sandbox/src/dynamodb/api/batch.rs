@@ -3,12 +3,15 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 use super::items::projection;
 use rusqlite::Connection;
 
-use super::{ArrayText, ObjectText, Tables, check_item_size, table, write_units};
+use super::{
+    ArrayText, CapacityReport, Consumed, ObjectText, Tables, check_item_size, read_units, table,
+    write_units,
+};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::input::{Input, null_member, table_name_of};
 use crate::dynamodb::key::PrimaryKey;
@@ -38,7 +41,13 @@ pub fn batch_write_item(
         .values()
         .map(|r| r.as_array().map_or(0, Vec::len))
         .sum();
-    if requests.is_empty() || total == 0 || total > 25 {
+    if requests.is_empty()
+        || total == 0
+        || total > 25
+        || requests
+            .values()
+            .any(|writes| writes.as_array().is_some_and(Vec::is_empty))
+    {
         return Err(validation(format!(
             "1 validation error detected: Value '{{{}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
             requests.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -74,35 +83,31 @@ pub fn batch_write_item(
             plan.push((name.clone(), write));
         }
     }
-    let mut consumed: Map<String, Json> = Map::new();
+    let capacity = CapacityReport::from_input(input)?;
+    let mut consumed: Vec<(String, Consumed)> = Vec::new();
     for (name, write) in plan {
         let table = table(tables, &name)?;
-        let units = match write {
+        let spent = match write {
             Write::Put(key, item) => {
-                writer.put_over(table, &key, &item)?;
-                write_units(item_size(&item))
+                let (replaced, indexes) = writer.put_over(table, &key, &item)?;
+                Consumed::write(
+                    write_units(item_size(&item).max(replaced.unwrap_or(0))),
+                    indexes,
+                )
             }
-            Write::Delete(key) => {
-                if let Some(old) = writer.get(table, &key)? {
-                    writer.delete(table, &key, &old)?;
+            Write::Delete(key) => match writer.get(table, &key)? {
+                Some(old) => {
+                    let indexes = writer.delete(table, &key, &old)?;
+                    Consumed::write(write_units(item_size(&old)), indexes)
                 }
-                1.0
-            }
+                None => Consumed::write(write_units(0), Vec::new()),
+            },
         };
-        let entry = consumed.entry(name).or_insert(json!(0.0));
-        *entry = json!(entry.as_f64().unwrap_or_default() + units);
+        add_to(&mut consumed, name, &spent);
     }
     let mut output = json!({ "UnprocessedItems": {} });
-    if input
-        .string("ReturnConsumedCapacity")?
-        .is_some_and(|mode| mode != "NONE")
-    {
-        output["ConsumedCapacity"] = Json::Array(
-            consumed
-                .into_iter()
-                .map(|(table, units)| json!({"TableName": table, "CapacityUnits": units}))
-                .collect(),
-        );
+    if capacity != CapacityReport::None {
+        output["ConsumedCapacity"] = report(tables, capacity, consumed)?;
     }
     Ok(output)
 }
@@ -129,6 +134,8 @@ pub fn batch_get_item(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
+    let capacity = CapacityReport::from_input(input)?;
+    let mut consumed: Vec<(String, Consumed)> = Vec::new();
     let mut responses = ObjectText::default();
     for (name, request) in requests {
         let request = Input::from_json(request.clone())?;
@@ -137,6 +144,8 @@ pub fn batch_get_item(
         placeholders.check_all_used()?;
         let table = table(tables, table_name_of(name, "requestItems")?)?;
         let keys = request.array("Keys")?.ok_or_else(|| null_member("keys"))?;
+        let consistent = request.bool("ConsistentRead")?.unwrap_or(false);
+        let mut units = 0.0;
         let mut seen = HashSet::new();
         let mut found = ArrayText::default();
         for key in keys {
@@ -144,7 +153,9 @@ pub fn batch_get_item(
             if !seen.insert(key.clone()) {
                 return Err(duplicates());
             }
-            if let Some((text, _)) = storage::get_text(items, table, &key)? {
+            let stored = storage::get_text(items, table, &key)?;
+            units += read_units(stored.as_ref().map_or(0, |(_, size)| *size), consistent);
+            if let Some((text, _)) = stored {
                 match &paths {
                     Some(paths) => found.push_raw(
                         &item_to_json(&crate::dynamodb::expr::project(
@@ -158,9 +169,35 @@ pub fn batch_get_item(
             }
         }
         responses.raw(name, &found.finish());
+        add_to(&mut consumed, name.clone(), &Consumed::table(units));
     }
     let mut output = ObjectText::default();
     output.raw("Responses", &responses.finish());
     output.value("UnprocessedKeys", &json!({}));
+    if capacity != CapacityReport::None {
+        output.value("ConsumedCapacity", &report(tables, capacity, consumed)?);
+    }
     Ok(output.finish())
+}
+
+/// Adds what one request spent on table `name` to the batch's spending per table.
+fn add_to(consumed: &mut Vec<(String, Consumed)>, name: String, spent: &Consumed) {
+    match consumed.iter_mut().find(|(table, _)| *table == name) {
+        Some((_, total)) => total.add(spent),
+        None => consumed.push((name, spent.clone())),
+    }
+}
+
+/// A batch's `ConsumedCapacity`: one entry per table, in the order the tables came.
+fn report(
+    tables: &Tables,
+    capacity: CapacityReport,
+    consumed: Vec<(String, Consumed)>,
+) -> Result<Json, AwsError> {
+    let mut entries = Vec::with_capacity(consumed.len());
+    for (name, spent) in consumed {
+        let table = table(tables, &name)?;
+        entries.extend(capacity.consumed(&table.definition, &spent));
+    }
+    Ok(Json::Array(entries))
 }

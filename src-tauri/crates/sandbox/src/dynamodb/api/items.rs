@@ -5,13 +5,14 @@ use serde_json::{Map, Value as Json};
 use rusqlite::Connection;
 
 use super::{
-    CapacityReport, ObjectText, Tables, check_item_size, check_write_condition, read_units,
-    reject_key_updates, table, write_units,
+    CapacityReport, Consumed, ObjectText, Tables, check_item_size, check_write_condition,
+    read_units, reject_key_updates, table, write_units,
 };
 use crate::dynamodb::error::validation;
+use crate::dynamodb::expr::ast::Update;
 use crate::dynamodb::expr::{
-    Condition, ExprKind, Path, Placeholders, apply_update, parse_condition, parse_projection,
-    parse_update, project,
+    Condition, ExprKind, INCORRECT_OPERAND, Path, Placeholders, apply_update, parse_condition,
+    parse_projection, parse_update, project,
 };
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::legacy;
@@ -40,7 +41,7 @@ pub fn write_condition(
     input: &Input,
     placeholders: &mut Placeholders,
 ) -> Result<Option<Condition>, AwsError> {
-    legacy::reject_mixed(input, &["Expected"], &["ConditionExpression"])?;
+    legacy::reject_mixed(input)?;
     if let Some(expression) = input.string("ConditionExpression")? {
         return parse_condition(expression, ExprKind::Condition, placeholders).map(Some);
     }
@@ -52,7 +53,7 @@ pub fn projection(
     input: &Input,
     placeholders: &mut Placeholders,
 ) -> Result<Option<Vec<Path>>, AwsError> {
-    legacy::reject_mixed(input, &["AttributesToGet"], &["ProjectionExpression"])?;
+    legacy::reject_mixed(input)?;
     if let Some(expression) = input.string("ProjectionExpression")? {
         return parse_projection(expression, placeholders).map(Some);
     }
@@ -81,19 +82,27 @@ pub fn put_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> Writ
     let mut output = Map::new();
     if condition.is_none() && returning == "NONE" {
         // What the item replaces matters only for its size.
-        let replaced = writer.put_over(table, &key, &item)?;
+        let (replaced, indexes) = writer.put_over(table, &key, &item)?;
         let units = write_units(item_size(&item).max(replaced.unwrap_or(0)));
-        capacity.report(&mut output, name, units);
+        capacity.report(
+            &mut output,
+            &table.definition,
+            &Consumed::write(units, indexes),
+        );
         return Ok(Json::Object(output));
     }
     let existing = writer.get(table, &key)?;
     check_write_condition(input, condition.as_ref(), existing.as_ref())?;
     let units = write_units(item_size(&item).max(existing.as_ref().map_or(0, item_size)));
-    writer.put(table, &key, &item, existing.as_ref())?;
+    let indexes = writer.put(table, &key, &item, existing.as_ref())?;
     if returning == "ALL_OLD" {
         with_attributes(&mut output, existing);
     }
-    capacity.report(&mut output, name, units);
+    capacity.report(
+        &mut output,
+        &table.definition,
+        &Consumed::write(units, indexes),
+    );
     Ok(Json::Object(output))
 }
 
@@ -120,7 +129,7 @@ pub fn get_item(tables: &Tables, items: &Connection, input: &Input) -> Result<St
             None => output.raw("Item", &text),
         }
     }
-    if let Some(consumed) = capacity.consumed(name, units) {
+    if let Some(consumed) = capacity.consumed(&table.definition, &Consumed::table(units)) {
         output.value("ConsumedCapacity", &consumed);
     }
     Ok(output.finish())
@@ -140,14 +149,19 @@ pub fn delete_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> W
     let existing = writer.get(table, &key)?;
     check_write_condition(input, condition.as_ref(), existing.as_ref())?;
     let units = write_units(existing.as_ref().map_or(0, item_size));
-    if let Some(old) = &existing {
-        writer.delete(table, &key, old)?;
-    }
+    let indexes = match &existing {
+        Some(old) => writer.delete(table, &key, old)?,
+        None => Vec::new(),
+    };
     let mut output = Map::new();
     if returning == "ALL_OLD" {
         with_attributes(&mut output, existing);
     }
-    capacity.report(&mut output, name, units);
+    capacity.report(
+        &mut output,
+        &table.definition,
+        &Consumed::write(units, indexes),
+    );
     Ok(Json::Object(output))
 }
 
@@ -157,10 +171,10 @@ pub fn update_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> W
     let returning = return_values(input, &RETURN_VALUES)?;
     let capacity = CapacityReport::from_input(input)?;
     let mut placeholders = input.placeholders()?;
-    legacy::reject_mixed(input, &["AttributeUpdates"], &["UpdateExpression"])?;
-    let update = match input.string("UpdateExpression")? {
-        Some(expression) => Some(parse_update(expression, &mut placeholders)?),
-        None => legacy::attribute_updates(input)?,
+    legacy::reject_mixed(input)?;
+    let (update, legacy_update) = match input.string("UpdateExpression")? {
+        Some(expression) => (Some(parse_update(expression, &mut placeholders)?), false),
+        None => (legacy::attribute_updates(input)?, true),
     };
     let condition = write_condition(input, &mut placeholders)?;
     placeholders.check_all_used()?;
@@ -174,9 +188,27 @@ pub fn update_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> W
         .clone()
         .unwrap_or_else(|| table.definition.key.key_item(&key));
     let new = match &update {
-        Some(update) => apply_update(update, &base)?,
+        Some(update) => apply_update(update, &base).map_err(|error| {
+            if legacy_update && error.message == INCORRECT_OPERAND {
+                validation(
+                    "One or more parameter values were invalid: Type mismatch for attribute to update",
+                )
+            } else {
+                error
+            }
+        })?,
         None => base,
     };
+    // Removing attributes from an item that is not there does not create it.
+    if existing.is_none() && update.as_ref().is_some_and(Update::only_removes) {
+        let mut output = Map::new();
+        capacity.report(
+            &mut output,
+            &table.definition,
+            &Consumed::table(write_units(0)),
+        );
+        return Ok(Json::Object(output));
+    }
     check_item_size(
         &new,
         "Item size to update has exceeded the maximum allowed size",
@@ -187,7 +219,7 @@ pub fn update_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> W
         .as_ref()
         .map(|update| update.targets().cloned().collect())
         .unwrap_or_default();
-    writer.put(table, &key, &new, existing.as_ref())?;
+    let indexes = writer.put(table, &key, &new, existing.as_ref())?;
     let old = existing;
     let attributes = match returning {
         "ALL_OLD" => old,
@@ -198,6 +230,10 @@ pub fn update_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> W
     };
     let mut output = Map::new();
     with_attributes(&mut output, attributes);
-    capacity.report(&mut output, name, units);
+    capacity.report(
+        &mut output,
+        &table.definition,
+        &Consumed::write(units, indexes),
+    );
     Ok(Json::Object(output))
 }

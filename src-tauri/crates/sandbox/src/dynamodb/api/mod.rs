@@ -9,7 +9,9 @@ pub mod read;
 pub mod tables;
 pub mod transact;
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::Value as Json;
+
+pub use super::capacity::{CapacityReport, Consumed, read_units, write_units};
 
 use super::error::{resource_not_found, validation};
 use super::input::Input;
@@ -57,50 +59,6 @@ pub fn check_item_size(item: &Item, message: &str) -> Result<(), AwsError> {
         return Err(validation(message));
     }
     Ok(())
-}
-
-/// `ReturnConsumedCapacity`: how capacity is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CapacityReport {
-    None,
-    Total,
-    Indexes,
-}
-
-impl CapacityReport {
-    pub fn from_input(input: &Input) -> Result<Self, AwsError> {
-        Ok(
-            match input.enumerated(
-                "ReturnConsumedCapacity",
-                "returnConsumedCapacity",
-                &["INDEXES", "TOTAL", "NONE"],
-            )? {
-                Some("TOTAL") => Self::Total,
-                Some("INDEXES") => Self::Indexes,
-                _ => Self::None,
-            },
-        )
-    }
-
-    /// Adds `ConsumedCapacity` to `output` when asked for.
-    pub fn report(self, output: &mut Map<String, Json>, table: &str, units: f64) {
-        if let Some(consumed) = self.consumed(table, units) {
-            output.insert("ConsumedCapacity".into(), consumed);
-        }
-    }
-
-    /// The `ConsumedCapacity` to report, if asked for.
-    pub fn consumed(self, table: &str, units: f64) -> Option<Json> {
-        match self {
-            Self::None => None,
-            Self::Total => Some(json!({"TableName": table, "CapacityUnits": units})),
-            Self::Indexes => Some(json!({
-                "TableName": table,
-                "CapacityUnits": units,
-                "Table": {"CapacityUnits": units},
-            })),
-        }
-    }
 }
 
 /// A JSON object written as text member by member, so that items read from disk go into an
@@ -169,17 +127,6 @@ impl ArrayText {
         self.0.push(']');
         self.0
     }
-}
-
-/// Write capacity: one unit per KB started, at least one.
-pub fn write_units(size: usize) -> f64 {
-    size.div_ceil(1024).max(1) as f64
-}
-
-/// Read capacity: one unit per 4 KB started (half for eventually consistent reads).
-pub fn read_units(size: usize, consistent: bool) -> f64 {
-    let units = size.div_ceil(4096).max(1) as f64;
-    if consistent { units } else { units / 2.0 }
 }
 
 /// Fails with `ConditionalCheckFailedException` when `condition` does not hold for `existing`.

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::items::projection;
-use super::{ArrayText, CapacityReport, ObjectText, Tables, read_units, table};
+use super::{ArrayText, CapacityReport, Consumed, ObjectText, Tables, read_units, table};
 use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::ast::{Comparator, Operand};
 use crate::dynamodb::expr::{Condition, ExprKind, Path, evaluate, parse_condition, project};
@@ -27,7 +27,8 @@ const PAGE_BYTES: usize = 1024 * 1024;
 struct Source<'a> {
     table: &'a Table,
     index: Option<&'a IndexDefinition>,
-    /// `Select=ALL_ATTRIBUTES` on a local index: each item is fetched whole from the table.
+    /// `Select=ALL_ATTRIBUTES` on a local index, or a read of attributes it does not project:
+    /// each item is fetched whole from the table.
     whole_items: bool,
 }
 
@@ -205,7 +206,7 @@ impl<'a> Reader<'a> {
         let mut source = Source::open(tables, input)?;
         let mut placeholders = input.placeholders()?;
         let key_condition = key_condition(&mut placeholders)?;
-        legacy::reject_mixed(input, &[legacy_filter], &[filter_parameter])?;
+        legacy::reject_mixed(input)?;
         let filter = match input.string(filter_parameter)? {
             Some(expression) => Some(parse_condition(
                 expression,
@@ -229,7 +230,18 @@ impl<'a> Reader<'a> {
             ],
         )?;
         check_select(select, input, &source)?;
-        source.whole_items = select == Some("ALL_ATTRIBUTES");
+        // A local index fetches from the table what it does not project but the read needs.
+        let needs_table = source.index.is_some_and(|index| {
+            let mut paths: Vec<&Path> = projection.iter().flatten().collect();
+            if let Some(filter) = &filter {
+                collect_paths(filter, &mut paths);
+            }
+            !index.global
+                && paths
+                    .iter()
+                    .any(|path| !storage::keeps(&source.table.definition, index, path.root()))
+        });
+        source.whole_items = select == Some("ALL_ATTRIBUTES") || needs_table;
         let limit = match input.integer("Limit")? {
             Some(limit) if limit < 1 => {
                 return Err(validation(format!(
@@ -335,10 +347,19 @@ impl<'a> Reader<'a> {
         if let Some(key) = last {
             output.value("LastEvaluatedKey", &item_to_json(&key));
         }
-        if let Some(consumed) = self.capacity.consumed(
-            &self.source.table.definition.name,
-            read_units(bytes, self.consistent),
-        ) {
+        let units = read_units(bytes, self.consistent);
+        let definition = &self.source.table.definition;
+        let position = self.source.index.and_then(|index| {
+            definition
+                .indexes
+                .iter()
+                .position(|candidate| candidate.name == index.name)
+        });
+        let spent = match position {
+            Some(position) => Consumed::index(position, units),
+            None => Consumed::table(units),
+        };
+        if let Some(consumed) = self.capacity.consumed(definition, &spent) {
             output.value("ConsumedCapacity", &consumed);
         }
         Ok(output.finish())
@@ -364,7 +385,7 @@ impl<'a> Reader<'a> {
 }
 
 pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<String, AwsError> {
-    legacy::reject_mixed(input, &["KeyConditions"], &["KeyConditionExpression"])?;
+    legacy::reject_mixed(input)?;
     let (reader, key_condition) = Reader::open(
         tables,
         input,
@@ -372,7 +393,9 @@ pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<Strin
         "QueryFilter",
         |placeholders| match input.string("KeyConditionExpression")? {
             Some(expression) => {
-                parse_condition(expression, ExprKind::KeyCondition, placeholders).map(Some)
+                let condition = parse_condition(expression, ExprKind::KeyCondition, placeholders)?;
+                check_key_condition_expression(&condition)?;
+                Ok(Some(condition))
             }
             None => legacy::conditions(input, "KeyConditions", false),
         },
@@ -490,6 +513,13 @@ pub fn scan(tables: &Tables, items: &Connection, input: &Input) -> Result<String
             ));
         }
     };
+    if let (Some((segment, total)), Some(start)) = (segments, &reader.start)
+        && segment_of(&start.table_key.columns().0, total) != segment
+    {
+        return Err(validation(format!(
+            "The provided Exclusive start key does not map to the provided Segment: {segment} and TotalSegments: {total}"
+        )));
+    }
     let range = reader.range(None, true);
     reader.read(items, &range, |row| {
         segments.is_none_or(|(segment, total)| segment_of(row.table_pk, total) == segment)
@@ -515,6 +545,44 @@ fn segment_of(hash: &[u8], total: u64) -> u64 {
     let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
     hasher.write(hash);
     hasher.finish() % total
+}
+
+/// Refuses what a condition may say but a key condition may not: `OR`, `NOT`, `<>`, `IN`,
+/// functions other than `begins_with`, and nested attributes.
+fn check_key_condition_expression(condition: &Condition) -> Result<(), AwsError> {
+    let invalid = |operator: &str| {
+        Err(validation(format!(
+            "Invalid operator used in KeyConditionExpression: {operator}"
+        )))
+    };
+    let operands: Vec<&Operand> = match condition {
+        Condition::And(a, b) => {
+            check_key_condition_expression(a)?;
+            return check_key_condition_expression(b);
+        }
+        Condition::Or(..) => return invalid("OR"),
+        Condition::Not(..) => return invalid("NOT"),
+        Condition::In(..) => return invalid("IN"),
+        Condition::Compare(_, Comparator::Ne, _) => return invalid("<>"),
+        Condition::AttributeExists(_) => return invalid("attribute_exists"),
+        Condition::AttributeNotExists(_) => return invalid("attribute_not_exists"),
+        Condition::AttributeType(..) => return invalid("attribute_type"),
+        Condition::Contains(..) => return invalid("contains"),
+        Condition::Compare(a, _, b) | Condition::BeginsWith(a, b) => vec![a, b],
+        Condition::Between(a, b, c) => vec![a, b, c],
+    };
+    for operand in operands {
+        match operand {
+            Operand::Size(_) => return invalid("size"),
+            Operand::Path(path) if path.segments.len() > 1 => {
+                return Err(validation(
+                    "KeyConditionExpressions cannot have conditions on nested attributes",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn not_supported() -> AwsError {
@@ -656,10 +724,13 @@ fn reject_key_attributes_in_filter(filter: &Condition, schema: &KeySchema) -> Re
 }
 
 fn collect_paths<'a>(condition: &'a Condition, out: &mut Vec<&'a Path>) {
-    let operand = |operand: &'a Operand, out: &mut Vec<&'a Path>| match operand {
-        Operand::Path(path) | Operand::Size(path) => out.push(path),
-        Operand::Value(_) => {}
-    };
+    fn operand<'a>(operand_: &'a Operand, out: &mut Vec<&'a Path>) {
+        match operand_ {
+            Operand::Path(path) => out.push(path),
+            Operand::Size(inner) => operand(inner, out),
+            Operand::Value(_) => {}
+        }
+    }
     match condition {
         Condition::Compare(a, _, b) | Condition::BeginsWith(a, b) | Condition::Contains(a, b) => {
             operand(a, out);
@@ -677,8 +748,8 @@ fn collect_paths<'a>(condition: &'a Condition, out: &mut Vec<&'a Path>) {
             }
         }
         Condition::AttributeExists(path) | Condition::AttributeNotExists(path) => out.push(path),
-        Condition::AttributeType(path, type_name) => {
-            out.push(path);
+        Condition::AttributeType(subject, type_name) => {
+            operand(subject, out);
             operand(type_name, out);
         }
         Condition::And(a, b) | Condition::Or(a, b) => {

@@ -8,7 +8,9 @@ use super::{Context, Tables};
 use crate::dynamodb::error::{resource_in_use, resource_not_found, validation};
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::storage::{Counts, TableCounts, Writer};
-use crate::dynamodb::table::{Table, TableDefinition, parse_tags};
+use crate::dynamodb::table::{
+    Table, TableDefinition, check_key_name_length, check_tag_count, parse_tags,
+};
 use crate::wire::AwsError;
 
 /// Table operations change `tables` (a copy the caller keeps only once `writer` commits).
@@ -110,7 +112,7 @@ pub fn delete_table(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input)
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
     }
-    let description = table.description("DELETING");
+    let description = table.deleted_description();
     writer.drop_table(table.id)?;
     tables.remove(name);
     Ok(json!({ "TableDescription": description }))
@@ -161,17 +163,52 @@ pub fn update_table(
         let Some(Json::Array(existing)) = fields.get_mut("AttributeDefinitions") else {
             return Err(validation("table has no attribute definitions"));
         };
-        for definition in definitions {
-            if !existing.contains(definition) {
-                existing.push(definition.clone());
+        for (i, definition) in definitions.iter().enumerate() {
+            let name = definition.get("AttributeName");
+            if let Some(name) = name.and_then(Json::as_str) {
+                check_key_name_length(name, &format!("attributeDefinitions.{}", i + 1))?;
+            }
+            match existing
+                .iter()
+                .find(|known| known.get("AttributeName") == name)
+            {
+                Some(known) if known != definition => {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Attribute {} cannot be redefined with another type",
+                        name.and_then(Json::as_str).unwrap_or_default()
+                    )));
+                }
+                Some(_) => {}
+                None => existing.push(definition.clone()),
             }
         }
     }
-    for update in input
+    let index_updates = input
         .array("GlobalSecondaryIndexUpdates")?
-        .into_iter()
-        .flatten()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for update in index_updates {
+        let actions = ["Create", "Update", "Delete"]
+            .iter()
+            .filter(|action| update.get(**action).is_some())
+            .count();
+        if actions != 1 || update.as_object().is_some_and(|update| update.len() != 1) {
+            return Err(validation(
+                "One or more parameter values were invalid: Each GlobalSecondaryIndexUpdate must name exactly one of Create, Update or Delete",
+            ));
+        }
+    }
+    if index_updates
+        .iter()
+        .filter(|update| update.get("Create").is_some() || update.get("Delete").is_some())
+        .count()
+        > 1
     {
+        return Err(crate::dynamodb::error::limit_exceeded(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        ));
+    }
+    for update in index_updates {
         let indexes = fields
             .entry("GlobalSecondaryIndexes")
             .or_insert_with(|| json!([]));
@@ -179,6 +216,43 @@ pub fn update_table(
             return Err(validation("table indexes are not a list"));
         };
         if let Some(create) = update.get("Create") {
+            let index_name = create.get("IndexName");
+            if indexes
+                .iter()
+                .any(|index| index.get("IndexName") == index_name)
+                || current
+                    .definition
+                    .indexes
+                    .iter()
+                    .any(|index| Some(&Json::String(index.name.clone())) == index_name)
+            {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Attempting to create an index which already exists: {}",
+                    index_name.and_then(Json::as_str).unwrap_or_default()
+                )));
+            }
+            // The request itself must define the new index's key attributes.
+            let given: Vec<&str> = input
+                .array("AttributeDefinitions")?
+                .into_iter()
+                .flatten()
+                .filter_map(|definition| definition.get("AttributeName").and_then(Json::as_str))
+                .collect();
+            let missing: Vec<&str> = create
+                .get("KeySchema")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|element| element.get("AttributeName").and_then(Json::as_str))
+                .filter(|name| !given.contains(name))
+                .collect();
+            if !missing.is_empty() {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+                    missing.join(", "),
+                    given.join(", ")
+                )));
+            }
             indexes.push(create.clone());
         } else if let Some(delete) = update.get("Delete") {
             let index_name = delete
@@ -219,6 +293,7 @@ pub fn update_table(
     {
         fields.remove("GlobalSecondaryIndexes");
     }
+    forget_unused_attribute_definitions(fields);
     if !changed {
         return Err(validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
@@ -231,10 +306,48 @@ pub fn update_table(
     Ok(json!({ "TableDescription": table.description("UPDATING") }))
 }
 
+/// Drops the attribute definitions no key of the table or its indexes uses any more (those of
+/// a deleted index), as DynamoDB does.
+fn forget_unused_attribute_definitions(fields: &mut serde_json::Map<String, Json>) {
+    let mut used: Vec<Json> = Vec::new();
+    let mut collect = |schema: Option<&Json>| {
+        for element in schema.and_then(Json::as_array).into_iter().flatten() {
+            if let Some(name) = element.get("AttributeName") {
+                used.push(name.clone());
+            }
+        }
+    };
+    collect(fields.get("KeySchema"));
+    for parameter in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+        for index in fields
+            .get(parameter)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            collect(index.get("KeySchema"));
+        }
+    }
+    if let Some(Json::Array(definitions)) = fields.get_mut("AttributeDefinitions") {
+        definitions.retain(|definition| {
+            definition
+                .get("AttributeName")
+                .is_some_and(|name| used.contains(name))
+        });
+    }
+}
+
 /// The table a resource ARN names.
 fn table_by_arn<'a>(tables: &'a Tables, input: &Input) -> Result<&'a Table, AwsError> {
     let arn = input.required_string("ResourceArn", "resourceArn")?;
-    if !arn.starts_with("arn:aws:dynamodb:") || !arn.contains(":table/") {
+    if !arn.starts_with("arn:") {
+        return Err(validation(format!(
+            "Invalid TableArn: Invalid ResourceArn provided as input {arn}: ARNs must start with 'arn:'"
+        )));
+    }
+    // Indexes, streams and backups have ARNs of their own, but no tags.
+    if !arn.starts_with("arn:aws:dynamodb:") || !arn.contains(":table/") || arn.contains("/index/")
+    {
         return Err(validation(format!(
             "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
         )));
@@ -250,7 +363,13 @@ fn table_by_arn<'a>(tables: &'a Tables, input: &Input) -> Result<&'a Table, AwsE
 }
 
 pub fn tag_resource(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input) -> Written {
-    let tags = parse_tags(input.array("Tags")?.ok_or_else(|| null_member("tags"))?)?;
+    let tags = input.array("Tags")?.ok_or_else(|| null_member("tags"))?;
+    if tags.is_empty() {
+        return Err(validation(
+            "1 validation error detected: Value '[]' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    let tags = parse_tags(tags)?;
     let table = table_by_arn(tables, input)?.clone();
     let mut definition = table.definition.clone();
     for (key, value) in tags {
@@ -263,6 +382,7 @@ pub fn tag_resource(tables: &mut Tables, writer: &mut Writer<'_>, input: &Input)
             None => definition.tags.push((key, value)),
         }
     }
+    check_tag_count(definition.tags.len())?;
     redefine(tables, writer, &table, definition)?;
     Ok(json!({}))
 }
@@ -316,10 +436,26 @@ pub fn update_time_to_live(tables: &mut Tables, writer: &mut Writer<'_>, input: 
         .get("AttributeName")
         .and_then(Json::as_str)
         .ok_or_else(|| null_member("timeToLiveSpecification.attributeName"))?;
+    let length = attribute.len();
+    if !(1..=255).contains(&length) {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{attribute}' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length {}",
+            if length == 0 {
+                "greater than or equal to 1"
+            } else {
+                "less than or equal to 255"
+            }
+        )));
+    }
     let table = tables.get(name).ok_or_else(|| not_found(name))?.clone();
     match (&table.definition.ttl_attribute, enabled) {
         (Some(_), true) => return Err(validation("TimeToLive is already enabled")),
         (None, false) => return Err(validation("TimeToLive is already disabled")),
+        (Some(current), false) if current != attribute => {
+            return Err(validation(format!(
+                "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+            )));
+        }
         _ => {}
     }
     let mut definition = table.definition.clone();

@@ -216,8 +216,12 @@ pub fn transact_write_items(
         let table = table(tables, &name)?;
         match (outcome, existing) {
             (Outcome::Keep, _) | (Outcome::Delete, None) => {}
-            (Outcome::Put(item), existing) => writer.put(table, &key, &item, existing.as_ref())?,
-            (Outcome::Delete, Some(old)) => writer.delete(table, &key, &old)?,
+            (Outcome::Put(item), existing) => {
+                writer.put(table, &key, &item, existing.as_ref())?;
+            }
+            (Outcome::Delete, Some(old)) => {
+                writer.delete(table, &key, &old)?;
+            }
         }
     }
     Ok(json!({}))

@@ -35,6 +35,21 @@ impl Path {
             .all(|(a, b)| a == b)
     }
 
+    /// True when the paths agree up to a step where one names a map key and the other a list
+    /// index: they cannot both describe the same document.
+    pub fn conflicts(&self, other: &Path) -> bool {
+        self.segments
+            .iter()
+            .zip(&other.segments)
+            .find(|(a, b)| a != b)
+            .is_some_and(|pair| {
+                matches!(
+                    pair,
+                    (Segment::Attr(_), Segment::Index(_)) | (Segment::Index(_), Segment::Attr(_))
+                )
+            })
+    }
+
     /// The path as DynamoDB lists it in overlap errors: `[a, b, [2]]`.
     pub fn listed(&self) -> String {
         let parts: Vec<String> = self
@@ -67,7 +82,8 @@ impl fmt::Display for Path {
 pub enum Operand {
     Path(Path),
     Value(Value),
-    Size(Path),
+    /// `size(…)` of a path or of a value.
+    Size(Box<Operand>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +128,7 @@ pub enum Condition {
     In(Operand, Vec<Operand>),
     AttributeExists(Path),
     AttributeNotExists(Path),
-    AttributeType(Path, Operand),
+    AttributeType(Operand, Operand),
     BeginsWith(Operand, Operand),
     Contains(Operand, Operand),
     And(Box<Condition>, Box<Condition>),
@@ -146,6 +162,13 @@ pub struct Update {
 }
 
 impl Update {
+    /// Whether the update only takes attributes or set members away.
+    pub fn only_removes(&self) -> bool {
+        self.set.is_empty()
+            && self.add.is_empty()
+            && (!self.remove.is_empty() || !self.delete.is_empty())
+    }
+
     /// Every path the update writes, in clause order.
     pub fn targets(&self) -> impl Iterator<Item = &Path> {
         self.set

@@ -71,12 +71,12 @@ fn holds(condition: &Condition, item: &Item) -> bool {
             options
                 .iter()
                 .filter_map(|option| operand(option, item))
-                .any(|option| option == subject)
+                .any(|option| same_value(&option, &subject))
         }),
         Condition::AttributeExists(path) => resolve(item, path).is_some(),
         Condition::AttributeNotExists(path) => resolve(item, path).is_none(),
-        Condition::AttributeType(path, type_name) => {
-            match (resolve(item, path), operand(type_name, item)) {
+        Condition::AttributeType(subject, type_name) => {
+            match (operand(subject, item), operand(type_name, item)) {
                 (Some(value), Some(Value::S(name))) => value.type_name() == name,
                 _ => false,
             }
@@ -97,7 +97,7 @@ fn holds(condition: &Condition, item: &Item) -> bool {
                 (Some(Value::Ss(set)), Some(Value::S(n))) => set.contains(&n),
                 (Some(Value::Ns(set)), Some(Value::N(n))) => set.contains(&n),
                 (Some(Value::Bs(set)), Some(Value::B(n))) => set.contains(&n),
-                (Some(Value::L(list)), Some(n)) => list.contains(&n),
+                (Some(Value::L(list)), Some(n)) => list.iter().any(|member| same_value(member, &n)),
                 _ => false,
             }
         }
@@ -107,10 +107,36 @@ fn holds(condition: &Condition, item: &Item) -> bool {
     }
 }
 
+/// Equality as conditions see it: sets are equal when they hold the same members in any
+/// order, numbers when they are the same number, maps and lists member by member.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    fn same_set<T>(a: &[T], b: &[T], equal: impl Fn(&T, &T) -> bool) -> bool {
+        a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| equal(x, y)))
+    }
+    match (a, b) {
+        (Value::N(x), Value::N(y)) => x.cmp(y) == Ordering::Equal,
+        (Value::Ss(x), Value::Ss(y)) => same_set(x, y, |a, b| a == b),
+        (Value::Ns(x), Value::Ns(y)) => same_set(x, y, |a, b| a.cmp(b) == Ordering::Equal),
+        (Value::Bs(x), Value::Bs(y)) => same_set(x, y, |a, b| a == b),
+        (Value::L(x), Value::L(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(a, b)| with_stack(|| same_value(a, b)))
+        }
+        (Value::M(x), Value::M(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(name, a)| y.get(name).is_some_and(|b| with_stack(|| same_value(a, b))))
+        }
+        _ => a == b,
+    }
+}
+
 fn compare(left: &Value, comparator: Comparator, right: &Value) -> bool {
     match comparator {
-        Comparator::Eq => left == right,
-        Comparator::Ne => left != right,
+        Comparator::Eq => same_value(left, right),
+        Comparator::Ne => !same_value(left, right),
         ordering => match compare_values(left, right) {
             Some(order) => match ordering {
                 Comparator::Lt => order == Ordering::Less,
@@ -123,12 +149,12 @@ fn compare(left: &Value, comparator: Comparator, right: &Value) -> bool {
     }
 }
 
-fn operand(operand: &Operand, item: &Item) -> Option<Value> {
-    match operand {
+fn operand(subject: &Operand, item: &Item) -> Option<Value> {
+    match subject {
         Operand::Value(value) => Some(value.clone()),
         Operand::Path(path) => resolve(item, path).cloned(),
-        Operand::Size(path) => {
-            let size = match resolve(item, path)? {
+        Operand::Size(inner) => {
+            let size = match &with_stack(|| operand(inner, item))? {
                 Value::S(s) => s.chars().count(),
                 Value::B(b) => b.len(),
                 Value::Ss(set) => set.len(),
@@ -143,8 +169,12 @@ fn operand(operand: &Operand, item: &Item) -> Option<Value> {
     }
 }
 
+/// What DynamoDB answers when an update meets a value of the wrong type in the item.
+pub const INCORRECT_OPERAND: &str =
+    "An operand in the update expression has an incorrect data type";
+
 fn incorrect_type() -> AwsError {
-    validation("An operand in the update expression has an incorrect data type")
+    validation(INCORRECT_OPERAND)
 }
 
 fn invalid_path() -> AwsError {
@@ -158,6 +188,11 @@ pub fn apply_update(update: &Update, item: &Item) -> Result<Item, AwsError> {
     for (path, value) in &update.set {
         assignments.push((path, set_value(value, item)?));
     }
+    // Indexes past the end of a list append, lowest index first, whatever their order.
+    assignments.sort_by_key(|(path, _)| match path.segments.last() {
+        Some(Segment::Index(index)) => *index,
+        _ => 0,
+    });
     let mut new = item.clone();
     for (path, value) in assignments {
         write(&mut new, path, value)?;
@@ -303,7 +338,8 @@ fn write(item: &mut Item, path: &Path, value: Value) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Removes what `path` names; a path that leads nowhere removes nothing.
+/// Removes what `path` names. Everything above it must exist and be a map or list as the path
+/// says; a missing map key or an index past the end of a list removes nothing.
 fn remove(item: &mut Item, path: &Path) -> Result<(), AwsError> {
     let (root, middle, last) = match path.segments.as_slice() {
         [Segment::Attr(name)] => {
@@ -313,14 +349,9 @@ fn remove(item: &mut Item, path: &Path) -> Result<(), AwsError> {
         [Segment::Attr(root), middle @ .., last] => (root, middle, last),
         _ => return Err(invalid_path()),
     };
-    let Some(mut container) = item.get_mut(root) else {
-        return Ok(());
-    };
+    let mut container = item.get_mut(root).ok_or_else(invalid_path)?;
     for segment in middle {
-        match step_mut(container, segment) {
-            Some(next) => container = next,
-            None => return Ok(()),
-        }
+        container = step_mut(container, segment).ok_or_else(invalid_path)?;
     }
     match (last, container) {
         (Segment::Attr(name), Value::M(map)) => {

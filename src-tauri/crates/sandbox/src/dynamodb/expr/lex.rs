@@ -94,7 +94,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, BadChar> {
                 }
                 TokenKind::Integer(source[start..i].to_owned())
             }
-            b if b.is_ascii_alphabetic() || b == b'_' => {
+            b if b.is_ascii_alphabetic() => {
                 take_word(bytes, &mut i);
                 TokenKind::Ident(source[start..i].to_owned())
             }

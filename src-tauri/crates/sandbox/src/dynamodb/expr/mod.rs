@@ -9,7 +9,7 @@ mod lex;
 pub mod parse;
 
 pub use ast::{Condition, Path, Update};
-pub use eval::{apply_update, compare_values, evaluate, project, resolve};
+pub use eval::{INCORRECT_OPERAND, apply_update, compare_values, evaluate, project, resolve};
 pub use parse::{ExprKind, Placeholders, parse_condition, parse_projection, parse_update};
 
 #[cfg(test)]

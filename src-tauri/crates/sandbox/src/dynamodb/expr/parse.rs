@@ -149,17 +149,24 @@ pub fn parse_projection(
     Ok(paths)
 }
 
+/// Two paths may neither name the same place (one a prefix of the other: they overlap) nor
+/// disagree on whether a step is a map key or a list index (they conflict).
 fn check_overlaps(kind: ExprKind, paths: Vec<&Path>) -> Result<(), AwsError> {
     for (i, first) in paths.iter().enumerate() {
         for second in &paths[i + 1..] {
-            if first.overlaps(second) {
-                return Err(validation(format!(
-                    "Invalid {}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
-                    kind.parameter(),
-                    first.listed(),
-                    second.listed()
-                )));
-            }
+            let relation = if first.conflicts(second) {
+                "conflict"
+            } else if first.overlaps(second) {
+                "overlap"
+            } else {
+                continue;
+            };
+            return Err(validation(format!(
+                "Invalid {}: Two document paths {relation} with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
+                kind.parameter(),
+                first.listed(),
+                second.listed()
+            )));
         }
     }
     Ok(())
@@ -426,33 +433,9 @@ impl<'a> Parser<'a> {
     }
 
     fn function_condition(&mut self, name: &str) -> Result<Condition, AwsError> {
-        self.pos += 2; // the name and `(`
-        let condition = match name {
-            "attribute_exists" => Condition::AttributeExists(self.path()?),
-            "attribute_not_exists" => Condition::AttributeNotExists(self.path()?),
-            "attribute_type" => {
-                let path = self.path()?;
-                self.expect(&TokenKind::Comma)?;
-                let type_name = self.operand()?;
-                if let Operand::Value(value) = &type_name {
-                    check_type_name(self, value)?;
-                }
-                Condition::AttributeType(path, type_name)
-            }
-            "begins_with" => {
-                let subject = self.operand()?;
-                self.expect(&TokenKind::Comma)?;
-                let prefix = self.operand()?;
-                for operand in [&subject, &prefix] {
-                    self.check_operand_type(operand, "begins_with", &["S", "B"])?;
-                }
-                Condition::BeginsWith(subject, prefix)
-            }
-            "contains" => {
-                let subject = self.operand()?;
-                self.expect(&TokenKind::Comma)?;
-                Condition::Contains(subject, self.operand()?)
-            }
+        let arity = match name {
+            "attribute_exists" | "attribute_not_exists" => 1,
+            "attribute_type" | "begins_with" | "contains" => 2,
             "if_not_exists" | "list_append" => {
                 return Err(self.error(format_args!(
                     "The function is not allowed in a condition expression; function: {name}"
@@ -462,8 +445,64 @@ impl<'a> Parser<'a> {
                 return Err(self.error(format_args!("Invalid function name; function: {other}")));
             }
         };
+        let mut arguments = self.arguments(name, arity, Self::operand)?.into_iter();
+        let (Some(first), second) = (arguments.next(), arguments.next()) else {
+            return Err(self.syntax_error());
+        };
+        let path_of = |operand: Operand| match operand {
+            Operand::Path(path) => Ok(path),
+            _ => Err(self.error(format_args!(
+                "Operator or function requires a document path; operator or function: {name}"
+            ))),
+        };
+        let second = || second.ok_or_else(|| self.syntax_error());
+        Ok(match name {
+            "attribute_exists" => Condition::AttributeExists(path_of(first)?),
+            "attribute_not_exists" => Condition::AttributeNotExists(path_of(first)?),
+            "attribute_type" => {
+                let type_name = second()?;
+                match &type_name {
+                    Operand::Value(value) => check_type_name(self, value)?,
+                    _ => {
+                        return Err(self.error(
+                            "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: PATH",
+                        ));
+                    }
+                }
+                Condition::AttributeType(first, type_name)
+            }
+            "begins_with" => {
+                let prefix = second()?;
+                for operand in [&first, &prefix] {
+                    self.check_operand_type(operand, "begins_with", &["S", "B"])?;
+                }
+                Condition::BeginsWith(first, prefix)
+            }
+            _ => Condition::Contains(first, second()?),
+        })
+    }
+
+    /// The arguments of a call to `name`, from its name on: `name ( argument, … )`; there must
+    /// be `arity` of them.
+    fn arguments(
+        &mut self,
+        name: &str,
+        arity: usize,
+        mut argument: impl FnMut(&mut Self) -> Result<Operand, AwsError>,
+    ) -> Result<Vec<Operand>, AwsError> {
+        self.pos += 2; // the name and `(`
+        let mut arguments = vec![argument(self)?];
+        while self.eat(&TokenKind::Comma) {
+            arguments.push(argument(self)?);
+        }
         self.expect(&TokenKind::RParen)?;
-        Ok(condition)
+        if arguments.len() != arity {
+            return Err(self.error(format_args!(
+                "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {}",
+                arguments.len()
+            )));
+        }
+        Ok(arguments)
     }
 
     fn comparison(&mut self, left: Operand) -> Result<Condition, AwsError> {
@@ -483,6 +522,15 @@ impl<'a> Parser<'a> {
                 let high = self.operand()?;
                 for operand in [&left, &low, &high] {
                     self.check_operand_type(operand, "BETWEEN", &["S", "N", "B"])?;
+                }
+                if let (Operand::Value(low_value), Operand::Value(high_value)) = (&low, &high)
+                    && low_value.type_name() != high_value.type_name()
+                {
+                    return Err(self.error(format_args!(
+                        "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                        describe(low_value),
+                        describe(high_value)
+                    )));
                 }
                 if let (Operand::Value(low_value), Operand::Value(high_value)) = (&low, &high)
                     && super::eval::compare_values(low_value, high_value)
@@ -543,17 +591,23 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// A path, a value or `size(…)`.
     fn operand(&mut self) -> Result<Operand, AwsError> {
+        if matches!(
+            (self.peek(), self.peek_at(1)),
+            (Some(TokenKind::Ident(name)), Some(TokenKind::LParen)) if name == "size"
+        ) {
+            return self.size();
+        }
+        self.plain_operand()
+    }
+
+    /// A path or a value; a function call is refused.
+    fn plain_operand(&mut self) -> Result<Operand, AwsError> {
         match self.peek() {
             Some(TokenKind::Value(_)) => Ok(Operand::Value(self.value()?)),
             Some(TokenKind::Ident(name)) if self.peek_at(1) == Some(&TokenKind::LParen) => {
-                let name = name.clone();
-                if name == "size" {
-                    self.pos += 2;
-                    let path = self.path()?;
-                    self.expect(&TokenKind::RParen)?;
-                    Ok(Operand::Size(path))
-                } else if is_function(&name) {
+                if is_function(name) {
                     Err(self.error(format_args!(
                         "The function is not allowed to be used this way in an expression; function: {name}"
                     )))
@@ -563,6 +617,31 @@ impl<'a> Parser<'a> {
             }
             _ => Ok(Operand::Path(self.path()?)),
         }
+    }
+
+    /// `size(path)`, or `size(:value)` of a value that has a size.
+    fn size(&mut self) -> Result<Operand, AwsError> {
+        let Some(subject) = self.arguments("size", 1, Self::plain_operand)?.pop() else {
+            return Err(self.syntax_error());
+        };
+        if let Operand::Value(value) = &subject
+            && !matches!(
+                value,
+                Value::S(_)
+                    | Value::B(_)
+                    | Value::Ss(_)
+                    | Value::Ns(_)
+                    | Value::Bs(_)
+                    | Value::L(_)
+                    | Value::M(_)
+            )
+        {
+            return Err(self.error(format_args!(
+                "Incorrect operand type for operator or function; operator or function: size, operand type: {}",
+                value.type_name()
+            )));
+        }
+        Ok(Operand::Size(Box::new(subject)))
     }
 
     fn value(&mut self) -> Result<Value, AwsError> {
@@ -591,7 +670,16 @@ impl<'a> Parser<'a> {
                 let Some(TokenKind::Integer(digits)) = self.peek() else {
                     return Err(self.syntax_error());
                 };
-                let index = digits.parse::<usize>().map_err(|_| self.syntax_error())?;
+                let index = digits
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|index| i32::try_from(*index).is_ok())
+                    .map(|index| index as usize)
+                    .ok_or_else(|| {
+                        self.error(format_args!(
+                            "List index is not within the allowable range; index: [{digits}]"
+                        ))
+                    })?;
                 self.pos += 1;
                 self.expect(&TokenKind::RBracket)?;
                 segments.push(Segment::Index(index));

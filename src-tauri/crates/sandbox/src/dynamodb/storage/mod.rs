@@ -391,7 +391,7 @@ pub fn get(
 }
 
 /// The size of `item` as `index` holds it (its projection), counted as DynamoDB counts items.
-fn projected_size(table: &TableDefinition, index: &IndexDefinition, item: &Item) -> usize {
+pub fn projected_size(table: &TableDefinition, index: &IndexDefinition, item: &Item) -> usize {
     item.iter()
         .filter(|(name, _)| keeps(table, index, name))
         .map(|(name, value)| name.len() + value.size())

@@ -13,6 +13,7 @@ use super::{
     Change, Counts, TableCounts, corrupt, expiry, get, parse_item, projected_size, same_entries,
     storage_failure,
 };
+use crate::dynamodb::capacity::{IndexUnits, index_write_units};
 use crate::dynamodb::error::internal;
 use crate::dynamodb::key::PrimaryKey;
 use crate::dynamodb::table::{IndexDefinition, Table, TableDefinition, index_key};
@@ -53,31 +54,32 @@ impl Writer<'_> {
         get(self.connection, table, key)
     }
 
-    /// Stores `item` under `key`, replacing `old` (what [`get`](Self::get) returned).
+    /// Stores `item` under `key`, replacing `old` (what [`get`](Self::get) returned); returns
+    /// the write units its indexes spent.
     pub fn put(
         &mut self,
         table: &Table,
         key: &PrimaryKey,
         item: &Item,
         old: Option<&Item>,
-    ) -> Result<(), AwsError> {
+    ) -> Result<IndexUnits, AwsError> {
         let old_size = old.map(|old| item_size(old) as i64);
         self.store(table, key, item, old_size, old)
     }
 
     /// Stores `item` under `key` over whatever is there, which the caller does not need to
     /// see (it is read only as far as the table's indexes require); returns the replaced
-    /// item's size, if there was one.
+    /// item's size, if there was one, and the write units its indexes spent.
     pub fn put_over(
         &mut self,
         table: &Table,
         key: &PrimaryKey,
         item: &Item,
-    ) -> Result<Option<usize>, AwsError> {
+    ) -> Result<(Option<usize>, IndexUnits), AwsError> {
         if !table.definition.indexes.is_empty() {
             let old = self.get(table, key)?;
-            self.put(table, key, item, old.as_ref())?;
-            return Ok(old.as_ref().map(item_size));
+            let spent = self.put(table, key, item, old.as_ref())?;
+            return Ok((old.as_ref().map(item_size), spent));
         }
         let (pk, sk) = key.columns();
         let old_size: Option<i64> = self
@@ -89,11 +91,15 @@ impl Writer<'_> {
                     .optional()
             })
             .map_err(storage_failure)?;
-        self.store(table, key, item, old_size, None)?;
-        Ok(old_size.map(|size| usize::try_from(size).unwrap_or_default()))
+        let spent = self.store(table, key, item, old_size, None)?;
+        Ok((
+            old_size.map(|size| usize::try_from(size).unwrap_or_default()),
+            spent,
+        ))
     }
 
-    /// Writes the item's row, its index entries (replacing `old`'s) and the count changes.
+    /// Writes the item's row, its index entries (replacing `old`'s) and the count changes;
+    /// returns the write units its indexes spent.
     fn store(
         &mut self,
         table: &Table,
@@ -101,7 +107,7 @@ impl Writer<'_> {
         item: &Item,
         old_size: Option<i64>,
         old: Option<&Item>,
-    ) -> Result<(), AwsError> {
+    ) -> Result<IndexUnits, AwsError> {
         let (pk, sk) = key.columns();
         let text = item_to_json(item).to_string();
         let size = item_size(item) as i64;
@@ -138,11 +144,16 @@ impl Writer<'_> {
                 item: Some(Json::String(text)),
             });
         }
-        Ok(())
+        Ok(index_write_units(&table.definition, old, Some(item)))
     }
 
-    /// Deletes the item `old` stored under `key`.
-    pub fn delete(&mut self, table: &Table, key: &PrimaryKey, old: &Item) -> Result<(), AwsError> {
+    /// Deletes the item `old` stored under `key`; returns the write units its indexes spent.
+    pub fn delete(
+        &mut self,
+        table: &Table,
+        key: &PrimaryKey,
+        old: &Item,
+    ) -> Result<IndexUnits, AwsError> {
         let (pk, sk) = key.columns();
         self.connection
             .prepare_cached("DELETE FROM items WHERE table_id = ?1 AND pk = ?2 AND sk = ?3")
@@ -158,7 +169,7 @@ impl Writer<'_> {
                 item: None,
             });
         }
-        Ok(())
+        Ok(index_write_units(&table.definition, Some(old), None))
     }
 
     /// Adds the index entries of `item` (stored under `pk`, `sk`).
