@@ -266,6 +266,12 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
             Err(rejection) => rejection.into_response(),
         };
     }
+    if method == axum::http::Method::GET
+        && uri.path() == "/"
+        && !headers.contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return endpoint_health(&headers);
+    }
     // Read the body here, not in an extractor, so an oversized one gets AWS's answer.
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return too_large(uri.path(), &headers);
@@ -357,6 +363,10 @@ async fn service_request(
     match &protocol {
         Protocol::AwsJson { version } => {
             if let Some(operation) = operation.strip_prefix(dynamodb::TARGET_PREFIX) {
+                let body = match wire::encoding::decode_request(&headers, body, MAX_BODY_BYTES) {
+                    Ok(body) => body,
+                    Err(error) => return wire::render_error(&protocol, &error, &request_id),
+                };
                 let result = if operation == "DescribeEndpoints" {
                     // The address the client reached (the guard has checked the Host).
                     let host = headers
@@ -367,11 +377,12 @@ async fn service_request(
                 } else {
                     state.inner.dynamodb.handle(&scope, operation, &body).await
                 };
-                return json_response(version, result, &request_id, true);
+                let packing = wire::encoding::preferred(&headers);
+                return json_response(version, result, &request_id, true, packing);
             }
             if let Some(operation) = operation.strip_prefix(logs::TARGET_PREFIX) {
                 let result = state.inner.logs.handle(&scope, operation, &body).await;
-                return json_response(version, as_text(result), &request_id, false);
+                return json_response(version, as_text(result), &request_id, false, None);
             }
             if let Some(operation) = operation.strip_prefix(tagging::TARGET_PREFIX) {
                 let inner = &state.inner;
@@ -380,7 +391,7 @@ async fn service_request(
                 resources.extend(inner.apigw.tagged(&scope));
                 resources.extend(inner.logs.tagged(&scope));
                 let result = tagging::handle(operation, &body, resources);
-                return json_response(version, as_text(result), &request_id, false);
+                return json_response(version, as_text(result), &request_id, false, None);
             }
             wire::render_error(
                 &protocol,
@@ -446,6 +457,15 @@ async fn service_request(
             }
         }
     }
+}
+
+/// An unsigned `GET /`: DynamoDB's endpoint health check, which names the host it was asked as.
+fn endpoint_health(headers: &HeaderMap) -> Response {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or_default();
+    (StatusCode::OK, format!("healthy: {host}")).into_response()
 }
 
 /// Whether a request asks to become a WebSocket (`Upgrade: websocket`).
@@ -516,6 +536,7 @@ fn json_response(
     result: Result<String, AwsError>,
     request_id: &str,
     with_crc32: bool,
+    packing: Option<wire::encoding::Coding>,
 ) -> Response {
     let (status, content_type, body) = match result {
         Ok(output) => (
@@ -525,12 +546,34 @@ fn json_response(
         ),
         Err(error) => wire::error_body(&Protocol::AwsJson { version }, &error, request_id),
     };
-    let crc32 = crc32fast::hash(body.as_bytes());
-    let mut response = wire::respond(status, &content_type, body, request_id);
+    // An answer over the threshold goes packed when the client accepts it; the CRC32 is then
+    // that of the packed bytes, which are what the client receives.
+    let packed = packing
+        .filter(|_| body.len() > wire::encoding::COMPRESSION_THRESHOLD)
+        .and_then(|coding| Some((coding, wire::encoding::pack(coding, body.as_bytes()).ok()?)));
+    let crc32 = match &packed {
+        Some((_, bytes)) => crc32fast::hash(bytes),
+        None => crc32fast::hash(body.as_bytes()),
+    };
+    let mut response = match packed {
+        Some((coding, bytes)) => {
+            let mut response = wire::respond_bytes(status, &content_type, bytes, request_id);
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_ENCODING,
+                HeaderValue::from_static(coding.name()),
+            );
+            response
+        }
+        None => wire::respond(status, &content_type, body, request_id),
+    };
     if with_crc32 {
-        response
-            .headers_mut()
-            .insert("x-amz-crc32", HeaderValue::from(crc32));
+        let headers = response.headers_mut();
+        headers.insert("x-amz-crc32", HeaderValue::from(crc32));
+        // DynamoDB names itself so.
+        headers.insert(
+            axum::http::header::SERVER,
+            HeaderValue::from_static("Server"),
+        );
     }
     response
 }

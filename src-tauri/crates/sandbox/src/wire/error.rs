@@ -125,6 +125,16 @@ impl AwsError {
 
 /// A response with the content type and request id header every AWS answer carries.
 pub fn respond(status: StatusCode, content_type: &str, body: String, request_id: &str) -> Response {
+    respond_bytes(status, content_type, body.into_bytes(), request_id)
+}
+
+/// Like [`respond`], for a body that is not text (a packed one).
+pub fn respond_bytes(
+    status: StatusCode,
+    content_type: &str,
+    body: Vec<u8>,
+    request_id: &str,
+) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(content_type) {

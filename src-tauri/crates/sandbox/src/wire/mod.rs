@@ -1,6 +1,7 @@
 //! The wire layer: recognising which AWS protocol a request speaks, and rendering [`AwsError`]s
 //! the way that protocol's clients expect. Service logic never builds HTTP responses itself.
 
+pub mod encoding;
 mod error;
 mod json_body;
 pub mod json_syntax;
@@ -8,7 +9,7 @@ mod protocol;
 mod query;
 mod sigv4;
 
-pub use error::{AwsError, error_body, render_error, respond};
+pub use error::{AwsError, error_body, render_error, respond, respond_bytes};
 pub use json_body::{BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body};
 pub use protocol::Protocol;
 pub use query::{QueryParams, Xml, xml_escape};

@@ -1,12 +1,19 @@
 """What DynamoDB's operations mean, as boto3 meets them, checked against a sandbox: condition and
 update semantics, the legacy parameters, key conditions, consumed capacity, UpdateTable's index
-rules, tags and time to live.
+rules, tags and time to live; and, through plain HTTP, compressed bodies and the endpoint's
+health check.
 
 Usage: python3 dynamodb_semantics.py ENDPOINT. Prints each broken rule and exits 1 if any is
 broken. The expected codes and messages are AWS's own.
 """
 
-from dynamodb_checks import ddb, expect, expect_error, finish, n, s
+import gzip
+import json
+import urllib.error
+import urllib.request
+import zlib
+
+from dynamodb_checks import ENDPOINT, ddb, expect, expect_error, finish, n, s
 
 VALIDATION = "ValidationException"
 FAILED = "ConditionalCheckFailedException"
@@ -356,5 +363,44 @@ expect_error(
     VALIDATION,
     "TimeToLive is active on a different AttributeName: current AttributeName is expires",
 )
+
+# Compressed bodies: requests are unpacked, answers over 4 KB packed as the client asks.
+def raw(operation, body, **headers):
+    """POSTs `body` as `operation`; returns the status, the headers and the body as received."""
+    request = urllib.request.Request(
+        ENDPOINT + "/",
+        data=body,
+        method="POST",
+        headers={"X-Amz-Target": f"DynamoDB_20120810.{operation}", "Content-Type": "application/x-amz-json-1.0", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+put = json.dumps({"TableName": "sem", "Item": {"p": s("packed"), "a": s("a" * 5000)}}).encode()
+status, _, body = raw("PutItem", gzip.compress(put), **{"Content-Encoding": "gzip"})
+expect("a gzip request is unpacked", status == 200 and item("packed") is not None, (status, body))
+garbage = json.dumps({"TableName": "sem", "Item": {"p": s("garbage")}}).encode()
+status, _, _ = raw("PutItem", garbage, **{"Content-Encoding": "gzip"})
+expect("a body that is not gzip is a 500 and changes nothing", status == 500 and item("garbage") is None, status)
+status, _, _ = raw("PutItem", garbage, **{"Content-Encoding": "garbage"})
+expect("an unknown encoding is a 500", status == 500, status)
+get = json.dumps({"TableName": "sem", "Key": {"p": s("packed")}}).encode()
+status, headers, body = raw("GetItem", get, **{"Accept-Encoding": "br, deflate;q=0.5, gzip;q=0.2"})
+expect(
+    "a large answer comes in the preferred encoding with the CRC32 of what was sent",
+    headers.get("Content-Encoding") == "deflate"
+    and json.loads(zlib.decompress(body))["Item"]["a"] == s("a" * 5000)
+    and headers.get("x-amz-crc32") == str(zlib.crc32(body)),
+    (status, dict(headers)),
+)
+status, headers, body = raw("GetItem", json.dumps({"TableName": "sem", "Key": {"p": s("set")}}).encode(), **{"Accept-Encoding": "gzip"})
+expect("a small answer is not packed", "Content-Encoding" not in headers and json.loads(body)["Item"], dict(headers))
+with urllib.request.urlopen(ENDPOINT + "/") as response:
+    health = response.read().decode()
+expect("GET / is the endpoint's health check", health == "healthy: " + ENDPOINT.split("://", 1)[1], health)
 
 finish()

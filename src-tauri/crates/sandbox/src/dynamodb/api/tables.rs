@@ -238,12 +238,24 @@ pub fn update_table(
                 .flatten()
                 .filter_map(|definition| definition.get("AttributeName").and_then(Json::as_str))
                 .collect();
-            let missing: Vec<&str> = create
+            let key_names: Vec<&str> = create
                 .get("KeySchema")
                 .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
                 .filter_map(|element| element.get("AttributeName").and_then(Json::as_str))
+                .collect();
+            for (i, name) in key_names.iter().enumerate() {
+                check_key_name_length(
+                    name,
+                    &format!(
+                        "globalSecondaryIndexUpdates.1.member.create.keySchema.{}",
+                        i + 1
+                    ),
+                )?;
+            }
+            let missing: Vec<&str> = key_names
+                .into_iter()
                 .filter(|name| !given.contains(name))
                 .collect();
             if !missing.is_empty() {
