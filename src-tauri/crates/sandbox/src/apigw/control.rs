@@ -16,6 +16,9 @@ use super::{ApiGateway, bad_request, conflict, not_found};
 use crate::store::Scope;
 use crate::wire::{AwsError, BodyError, json_created, json_ok, no_content, parse_json_body};
 
+/// A WebSocket integration's timeout when none is given, which is also its longest.
+const WEBSOCKET_TIMEOUT_MILLIS: u32 = 29_000;
+
 type Answer = Result<Response, AwsError>;
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
@@ -149,10 +152,16 @@ fn check_integration(
         integration.payload_format_version = version.clone();
     }
     if let Some(timeout) = input.timeout_in_millis {
-        if !(50..=30_000).contains(&timeout) {
-            return Err(bad_request(
-                "Timeout must be between 50 milliseconds and 30 seconds.",
-            ));
+        // WebSocket integrations may wait 29 seconds at most, HTTP API ones 30.
+        let (longest, seconds) = if websocket {
+            (i64::from(WEBSOCKET_TIMEOUT_MILLIS), 29)
+        } else {
+            (30_000, 30)
+        };
+        if !(50..=longest).contains(&timeout) {
+            return Err(bad_request(format!(
+                "Timeout must be between 50 milliseconds and {seconds} seconds."
+            )));
         }
         integration.timeout_millis = timeout as u32;
     }
@@ -664,6 +673,9 @@ impl ApiGateway {
             responses: BTreeMap::new(),
         };
         self.change(scope, id, |api| {
+            if api.is_websocket() {
+                integration.timeout_millis = WEBSOCKET_TIMEOUT_MILLIS;
+            }
             check_integration(&input, &mut integration, api.is_websocket())?;
             if (integration.integration_type == "HTTP_PROXY" || api.is_websocket())
                 && input.payload_format_version.is_none()

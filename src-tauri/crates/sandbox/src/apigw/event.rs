@@ -63,7 +63,7 @@ pub(crate) fn now() -> (String, i64) {
 
 /// Lower-cased header names; repeated values joined with commas (`cookie` excepted: 2.0 moves
 /// cookies to their own list).
-fn joined_headers(headers: &HeaderMap, request: &Request<'_>) -> Map<String, Json> {
+fn joined_headers(headers: &HeaderMap) -> Map<String, Json> {
     let mut out: Map<String, Json> = Map::new();
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -85,14 +85,8 @@ fn joined_headers(headers: &HeaderMap, request: &Request<'_>) -> Map<String, Jso
         .and_then(|h| h.rsplit_once(':'))
         .map_or("80".to_owned(), |(_, port)| port.to_owned());
     out.entry("x-forwarded-port").or_insert(json!(port));
-    out.entry("x-amzn-trace-id").or_insert(json!(format!(
-        "Root=1-{:08x}-{}",
-        now().1 / 1000,
-        &request
-            .request_id
-            .replace(['=', '+', '/'], "0")
-            .to_lowercase()
-    )));
+    out.entry("x-amzn-trace-id")
+        .or_insert(json!(format!("Root={}", crate::wire::new_trace_root())));
     out
 }
 
@@ -135,7 +129,7 @@ fn domain(request: &Request<'_>) -> String {
 /// Payload format 2.0.
 pub fn version_2(request: &Request<'_>) -> Json {
     let (time, epoch) = now();
-    let mut headers = joined_headers(request.headers, request);
+    let mut headers = joined_headers(request.headers);
     let cookies: Vec<String> = headers
         .remove("cookie")
         .and_then(|c| {

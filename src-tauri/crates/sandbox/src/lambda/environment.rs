@@ -534,9 +534,8 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     };
     lock(&shared.pending).insert(invocation.request_id.clone(), invocation.done);
     let trace = format!(
-        "Root=1-{:08x}-{};Parent={};Sampled=0",
-        crate::clock::now_millis() / 1000,
-        &uuid::Uuid::new_v4().simple().to_string()[..24],
+        "Root={};Parent={};Sampled=0",
+        crate::wire::new_trace_root(),
         &uuid::Uuid::new_v4().simple().to_string()[..16]
     );
     (

@@ -47,6 +47,8 @@ async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
         .await
         .unwrap();
     assert_eq!(integration.payload_format_version(), Some("1.0"));
+    // A WebSocket integration waits 29 seconds unless told otherwise.
+    assert_eq!(integration.timeout_in_millis(), Some(29_000));
     let integration_id = integration.integration_id().unwrap();
     let target = format!("integrations/{integration_id}");
 
@@ -164,18 +166,22 @@ async fn websocket_apis_refuse_what_aws_refuses() {
         .await
         .unwrap();
     let api_id = api.api_id().unwrap();
-    let (code, message) = error_of(
+    let integration = || {
         apigw
             .create_integration()
             .api_id(api_id)
             .integration_type(IntegrationType::AwsProxy)
             .integration_uri(FUNCTION_ARN)
-            .payload_format_version("2.0")
-            .send()
-            .await,
-    );
+    };
+    let (code, message) = error_of(integration().payload_format_version("2.0").send().await);
     assert_eq!(code, "BadRequestException");
     assert!(message.contains("only 1.0"), "{message}");
+    let (code, message) = error_of(integration().timeout_in_millis(30_000).send().await);
+    assert_eq!(code, "BadRequestException");
+    assert_eq!(
+        message,
+        "Timeout must be between 50 milliseconds and 29 seconds."
+    );
 
     let route = apigw
         .create_route()
