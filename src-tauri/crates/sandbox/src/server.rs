@@ -365,7 +365,14 @@ async fn service_request(
             if let Some(operation) = operation.strip_prefix(dynamodb::TARGET_PREFIX) {
                 let body = match wire::encoding::decode_request(&headers, body, MAX_BODY_BYTES) {
                     Ok(body) => body,
-                    Err(error) => return wire::render_error(&protocol, &error, &request_id),
+                    Err(wire::encoding::DecodeError::TooLarge) => {
+                        return too_large(uri.path(), &headers);
+                    }
+                    // DynamoDB answers a body it cannot unpack with a 500 and does nothing.
+                    Err(error) => {
+                        let error = dynamodb::error::internal(error.to_string());
+                        return wire::render_error(&protocol, &error, &request_id);
+                    }
                 };
                 let result = if operation == "DescribeEndpoints" {
                     // The address the client reached (the guard has checked the Host).

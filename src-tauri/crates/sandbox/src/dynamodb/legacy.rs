@@ -31,7 +31,8 @@ const EXPRESSION_PARAMETERS: [&str; 5] = [
     "UpdateExpression",
 ];
 
-/// Rejects requests that mix legacy and expression parameters, as DynamoDB does.
+/// Rejects requests that mix legacy and expression parameters, as DynamoDB does; checked once
+/// per input, where it comes in (a request, a batch's table, a transaction's action).
 pub fn reject_mixed(input: &Input) -> Result<(), AwsError> {
     reject_mixed_among(input, &LEGACY_PARAMETERS, &EXPRESSION_PARAMETERS)?;
     reject_mixed_among(input, &["KeyConditions"], &["KeyConditionExpression"])

@@ -250,6 +250,7 @@ impl DynamoDb {
 
     async fn serve(&self, scope: &Scope, operation: &str, body: &[u8]) -> Result<String, AwsError> {
         let input = Input::parse(body)?;
+        legacy::reject_mixed(&input)?;
         let region = self.regions.get(scope);
         let tables = region_tables(&region);
         let read =

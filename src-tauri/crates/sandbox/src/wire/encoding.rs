@@ -5,9 +5,7 @@
 
 use std::io::{Read, Write};
 
-use axum::http::{HeaderMap, StatusCode, header};
-
-use super::AwsError;
+use axum::http::{HeaderMap, header};
 
 /// Answers up to this size go uncompressed.
 pub const COMPRESSION_THRESHOLD: usize = 4096;
@@ -38,14 +36,16 @@ impl Coding {
     }
 }
 
-/// DynamoDB answers a body it cannot unpack with a 500 and nothing done.
-fn undecodable(message: &str) -> AwsError {
-    AwsError::new(
-        "com.amazonaws.dynamodb.v20120810",
-        "InternalServerError",
-        StatusCode::INTERNAL_SERVER_ERROR,
-        message,
-    )
+/// Why a request body could not be unpacked; the service answering says how (DynamoDB: a 500,
+/// and a body over the limit as any oversized body).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("Unsupported Content-Encoding: {0}")]
+    Unsupported(String),
+    #[error("The request body could not be decompressed")]
+    Corrupt,
+    #[error("the request body is too large once decompressed")]
+    TooLarge,
 }
 
 /// The request body with every coding of its `Content-Encoding` undone (last applied, first
@@ -54,7 +54,7 @@ pub fn decode_request(
     headers: &HeaderMap,
     body: axum::body::Bytes,
     limit: usize,
-) -> Result<axum::body::Bytes, AwsError> {
+) -> Result<axum::body::Bytes, DecodeError> {
     let codings: Vec<&str> = headers
         .get_all(header::CONTENT_ENCODING)
         .iter()
@@ -65,15 +65,15 @@ pub fn decode_request(
         .collect();
     let mut body = body;
     for coding in codings.into_iter().rev() {
-        let coding = Coding::parse(coding)
-            .ok_or_else(|| undecodable(&format!("Unsupported Content-Encoding: {coding}")))?;
+        let coding =
+            Coding::parse(coding).ok_or_else(|| DecodeError::Unsupported(coding.to_owned()))?;
         body = unpack(coding, &body, limit)?.into();
     }
     Ok(body)
 }
 
 /// Unpacks `packed` (gzip members one after another, or one zlib stream), stopping at `limit`.
-fn unpack(coding: Coding, packed: &[u8], limit: usize) -> Result<Vec<u8>, AwsError> {
+fn unpack(coding: Coding, packed: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     let reader: Box<dyn Read + '_> = match coding {
         Coding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(packed)),
         Coding::Deflate => Box::new(flate2::read::ZlibDecoder::new(packed)),
@@ -83,14 +83,9 @@ fn unpack(coding: Coding, packed: &[u8], limit: usize) -> Result<Vec<u8>, AwsErr
     let read = reader
         .take(limit as u64 + 1)
         .read_to_end(&mut unpacked)
-        .map_err(|_| undecodable("The request body could not be decompressed"))?;
+        .map_err(|_| DecodeError::Corrupt)?;
     if read > limit {
-        return Err(AwsError::new(
-            "com.amazonaws.dynamodb.v20120810",
-            "RequestEntityTooLarge",
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request Entity Too Large",
-        ));
+        return Err(DecodeError::TooLarge);
     }
     Ok(unpacked)
 }
@@ -226,10 +221,8 @@ mod tests {
             let packed = pack(coding, &body).expect("packs");
             assert_eq!(unpack(coding, &packed, body.len()).expect("unpacks"), body);
             assert_eq!(
-                unpack(coding, &packed, body.len() - 1)
-                    .expect_err("over the limit")
-                    .status,
-                StatusCode::PAYLOAD_TOO_LARGE
+                unpack(coding, &packed, body.len() - 1).expect_err("over the limit"),
+                DecodeError::TooLarge
             );
         }
         let twice = [
@@ -239,8 +232,8 @@ mod tests {
         .concat();
         assert_eq!(unpack(Coding::Gzip, &twice, 10).unwrap(), b"abcd");
         assert_eq!(
-            unpack(Coding::Gzip, b"not gzip", 10).unwrap_err().status,
-            StatusCode::INTERNAL_SERVER_ERROR
+            unpack(Coding::Gzip, b"not gzip", 10).unwrap_err(),
+            DecodeError::Corrupt
         );
     }
 }

@@ -15,6 +15,7 @@ use super::{
 use crate::dynamodb::error::validation;
 use crate::dynamodb::input::{Input, null_member, table_name_of};
 use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::legacy;
 use crate::dynamodb::storage::{self, Writer};
 use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_from_json, item_size, item_to_json};
@@ -139,6 +140,7 @@ pub fn batch_get_item(
     let mut responses = ObjectText::default();
     for (name, request) in requests {
         let request = Input::from_json(request.clone())?;
+        legacy::reject_mixed(&request)?;
         let mut placeholders = request.placeholders()?;
         let paths = projection(&request, &mut placeholders)?;
         placeholders.check_all_used()?;

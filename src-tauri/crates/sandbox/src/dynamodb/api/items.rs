@@ -41,7 +41,6 @@ pub fn write_condition(
     input: &Input,
     placeholders: &mut Placeholders,
 ) -> Result<Option<Condition>, AwsError> {
-    legacy::reject_mixed(input)?;
     if let Some(expression) = input.string("ConditionExpression")? {
         return parse_condition(expression, ExprKind::Condition, placeholders).map(Some);
     }
@@ -53,7 +52,6 @@ pub fn projection(
     input: &Input,
     placeholders: &mut Placeholders,
 ) -> Result<Option<Vec<Path>>, AwsError> {
-    legacy::reject_mixed(input)?;
     if let Some(expression) = input.string("ProjectionExpression")? {
         return parse_projection(expression, placeholders).map(Some);
     }
@@ -171,7 +169,6 @@ pub fn update_item(tables: &Tables, writer: &mut Writer<'_>, input: &Input) -> W
     let returning = return_values(input, &RETURN_VALUES)?;
     let capacity = CapacityReport::from_input(input)?;
     let mut placeholders = input.placeholders()?;
-    legacy::reject_mixed(input)?;
     let (update, legacy_update) = match input.string("UpdateExpression")? {
         Some(expression) => (Some(parse_update(expression, &mut placeholders)?), false),
         None => (legacy::attribute_updates(input)?, true),

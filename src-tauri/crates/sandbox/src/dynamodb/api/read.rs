@@ -206,7 +206,6 @@ impl<'a> Reader<'a> {
         let mut source = Source::open(tables, input)?;
         let mut placeholders = input.placeholders()?;
         let key_condition = key_condition(&mut placeholders)?;
-        legacy::reject_mixed(input)?;
         let filter = match input.string(filter_parameter)? {
             Some(expression) => Some(parse_condition(
                 expression,
@@ -385,7 +384,6 @@ impl<'a> Reader<'a> {
 }
 
 pub fn query(tables: &Tables, items: &Connection, input: &Input) -> Result<String, AwsError> {
-    legacy::reject_mixed(input)?;
     let (reader, key_condition) = Reader::open(
         tables,
         input,

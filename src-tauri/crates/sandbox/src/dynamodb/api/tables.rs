@@ -217,14 +217,12 @@ pub fn update_table(
         };
         if let Some(create) = update.get("Create") {
             let index_name = create.get("IndexName");
-            if indexes
+            // Local indexes count: a global one may not take the name of one.
+            if current
+                .definition
+                .indexes
                 .iter()
-                .any(|index| index.get("IndexName") == index_name)
-                || current
-                    .definition
-                    .indexes
-                    .iter()
-                    .any(|index| Some(&Json::String(index.name.clone())) == index_name)
+                .any(|index| index_name.and_then(Json::as_str) == Some(index.name.as_str()))
             {
                 return Err(validation(format!(
                     "One or more parameter values were invalid: Attempting to create an index which already exists: {}",

@@ -14,6 +14,7 @@ use crate::dynamodb::error::validation;
 use crate::dynamodb::expr::{apply_update, evaluate, parse_update, project};
 use crate::dynamodb::input::{Input, null_member};
 use crate::dynamodb::key::PrimaryKey;
+use crate::dynamodb::legacy;
 use crate::dynamodb::storage::{self, Writer};
 use crate::dynamodb::table::WrittenBy;
 use crate::dynamodb::value::{Item, item_from_json, item_size, item_to_json};
@@ -118,6 +119,7 @@ pub fn transact_write_items(
                 validation("TransactItems can only contain one of Check, Put, Update or Delete")
             })?;
         let request = Input::from_json(body.clone())?;
+        legacy::reject_mixed(&request)?;
         let name = request.table_name()?.to_owned();
         let table = table(tables, &name)?;
         let mut placeholders = request.placeholders()?;
@@ -246,6 +248,7 @@ pub fn transact_get_items(
             .get("Get")
             .ok_or_else(|| null_member("transactItems.member.get"))?;
         let request = Input::from_json(get.clone())?;
+        legacy::reject_mixed(&request)?;
         let table = table(tables, request.table_name()?)?;
         let mut placeholders = request.placeholders()?;
         let paths = projection(&request, &mut placeholders)?;
