@@ -302,7 +302,8 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
             )
             .await;
     }
-    if body.len() > HEAVY_BODY_BYTES {
+    // A compressed body may unpack to many times its size: it is served off the runtime too.
+    if body.len() > HEAVY_BODY_BYTES || headers.contains_key(axum::http::header::CONTENT_ENCODING) {
         return on_blocking_pool(state, method, uri, headers, body).await;
     }
     service_request(state, method, uri, headers, body).await
