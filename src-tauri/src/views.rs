@@ -8,7 +8,7 @@ use lab_engine::check;
 use lab_engine::journal::Resource;
 use lab_engine::lesson::action::Action;
 use lab_engine::lesson::{Lesson, Vars};
-use lab_engine::teardown::{Outcome, Planned, Removal};
+use lab_engine::teardown::{Kept, Outcome, Planned, Removal};
 use lab_engine::traffic::{Exchange, Origin};
 use serde_json::Value;
 
@@ -208,6 +208,7 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
                 .collect()
         })
         .unwrap_or_default();
+    let error = text("error").filter(|_| service == "apigateway");
     Some(ServerRecord {
         id: record.get("id").and_then(Value::as_u64).unwrap_or_default(),
         service,
@@ -227,6 +228,7 @@ pub fn server_record(record: &Value) -> Option<ServerRecord> {
             .get("status")
             .and_then(Value::as_u64)
             .and_then(|status| u16::try_from(status).ok()),
+        error,
         duration_ms: record
             .get("durationMs")
             .or_else(|| record.get("latencyMs"))
@@ -266,11 +268,21 @@ pub fn resource(resource: &Resource, journaled: bool) -> ResourceView {
         step: resource.step.clone(),
         state: resource.state.as_str().to_owned(),
         journaled,
+        kept: false,
+        holds: None,
     }
 }
 
 pub fn planned(planned: &Planned) -> ResourceView {
     resource(&planned.resource, planned.journaled)
+}
+
+pub fn kept(kept: &Kept) -> ResourceView {
+    ResourceView {
+        kept: true,
+        holds: kept.holds.clone(),
+        ..resource(&kept.resource, true)
+    }
 }
 
 pub fn removal(removal: &Removal) -> RemovalView {

@@ -169,11 +169,16 @@ async fn run_one(
                     LessonEvent::StepStarted { lesson, id, title }
                 }
                 Event::Commands { .. } => return,
-                Event::ActionDone { summary, performed } => LessonEvent::ActionDone {
+                Event::ActionDone {
+                    summary,
+                    performed,
+                    adopted,
+                } => LessonEvent::ActionDone {
                     lesson,
                     id: current.clone(),
                     summary,
                     performed,
+                    adopted,
                 },
                 Event::Captured { name, value } => LessonEvent::Captured {
                     lesson,
@@ -214,10 +219,10 @@ async fn run_one(
 /// A failed step in plain words, and what to do about it.
 fn explain(error: &RunError) -> (String, Option<String>) {
     match error {
-        RunError::Action { source, .. } => (
-            source.message.clone(),
-            source.hint().map(str::to_owned).or_else(|| {
-                source.message.contains("make lambdas").then(|| {
+        RunError::Action { error, .. } => (
+            error.message.clone(),
+            error.hint().map(str::to_owned).or_else(|| {
+                error.message.contains("make lambdas").then(|| {
                     "The lab's functions are not packaged yet: run `make lambdas` in the \
                      project, then run the step again."
                         .to_owned()

@@ -7,7 +7,8 @@ use tauri::{AppHandle, Emitter};
 use crate::state::AppState;
 use crate::views;
 
-/// What teardown would remove: the journal's resources and lab resources found by their tags.
+/// What teardown would remove (the journal's resources and lab resources found by their tags),
+/// then what it keeps (resources that existed before the lessons).
 #[tauri::command]
 pub async fn resources(
     app: AppHandle,
@@ -17,29 +18,38 @@ pub async fn resources(
     let plan = teardown::plan(&session.cloud, &session.journal, &session.cloud.scope())
         .await
         .map_err(|error| teardown_error(&error))?;
-    Ok(plan.iter().map(views::planned).collect())
+    Ok(plan
+        .removals
+        .iter()
+        .map(views::planned)
+        .chain(plan.kept.iter().map(views::kept))
+        .collect())
 }
 
-/// Removes everything, sending each removal as a `teardown-progress` event.
+/// Removes everything the lab created, and the kept resources named in `delete_adopted` (the
+/// student confirmed each), sending each removal as a `teardown-progress` event.
 #[tauri::command]
 pub async fn tear_down(
     app: AppHandle,
     state: tauri::State<'_, AppState>,
+    delete_adopted: Vec<String>,
 ) -> Result<TeardownView, ErrorDto> {
     let session = state.session(&app).await?;
-    let report = teardown::teardown(
-        &session.cloud,
-        &session.journal,
-        &session.cloud.scope(),
-        |removal| {
-            let _ = app.emit("teardown-progress", views::removal(removal));
-        },
-    )
+    let scope = session.cloud.scope();
+    let mut plan = teardown::plan(&session.cloud, &session.journal, &scope)
+        .await
+        .map_err(|error| teardown_error(&error))?;
+    plan.delete_adopted(&delete_adopted)
+        .map_err(|error| teardown_error(&error))?;
+    let report = teardown::teardown(&session.cloud, &session.journal, &scope, plan, |removal| {
+        let _ = app.emit("teardown-progress", views::removal(removal));
+    })
     .await
     .map_err(|error| teardown_error(&error))?;
     Ok(TeardownView {
         complete: report.complete(),
         removals: report.removals.iter().map(views::removal).collect(),
+        kept: report.kept.iter().map(views::kept).collect(),
         leftovers: report.leftovers,
     })
 }
@@ -47,6 +57,7 @@ pub async fn tear_down(
 fn teardown_error(error: &TeardownError) -> ErrorDto {
     match error {
         TeardownError::Sweep(_) => ErrorDto::new(ErrorCode::TargetUnavailable, error.to_string()),
+        TeardownError::NotKept { .. } => ErrorDto::new(ErrorCode::InvalidInput, error.to_string()),
         TeardownError::Journal(_) => ErrorDto::internal(error),
     }
 }

@@ -73,7 +73,9 @@ export const answer = (lesson: string, question: string, text: string): Promise<
 export const sendRequest = (request: TryItRequest): Promise<ExchangeView> =>
   call("send_request", { request });
 export const resources = (): Promise<ResourceView[]> => call("resources");
-export const tearDown = (): Promise<TeardownView> => call("tear_down");
+/** Tears down what the lab created, and the kept (adopted) resources named in `deleteAdopted`. */
+export const tearDown = (deleteAdopted: string[] = []): Promise<TeardownView> =>
+  call("tear_down", { deleteAdopted });
 export const functionSources = (name: string): Promise<FunctionSources> =>
   call("function_sources", { name });
 

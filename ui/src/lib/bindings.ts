@@ -139,7 +139,12 @@ export type LessonEvent = { "event": "step_started", lesson: string, id: string,
 /**
  * AWS CLI commands for what the action did beyond its usual equivalent.
  */
-performed: Array<string>, } | { "event": "captured", lesson: string, name: string, value: string, } | { "event": "checked", lesson: string, id: string, description: string, passed: boolean, detail: string | null, } | { "event": "step_done", lesson: string, id: string, } | { "event": "step_failed", lesson: string, id: string, 
+performed: Array<string>, 
+/**
+ * What the action found already there, made before the lesson, and used as it is
+ * (`table ccbda-lambda-first`): teardown keeps it.
+ */
+adopted: string | null, } | { "event": "captured", lesson: string, name: string, value: string, } | { "event": "checked", lesson: string, id: string, description: string, passed: boolean, detail: string | null, } | { "event": "step_done", lesson: string, id: string, } | { "event": "step_failed", lesson: string, id: string, 
 /**
  * What went wrong, in plain words.
  */
@@ -227,7 +232,12 @@ answer: string | null,
 /**
  * The function's log lines (START/END/REPORT and its own).
  */
-log: Array<string>, status: number | null, duration_ms: number | null, 
+log: Array<string>, status: number | null, 
+/**
+ * Why it failed, when it did: what API Gateway noted for a 5xx (the access log's
+ * `$context.integrationErrorMessage`), a WebSocket route's failure.
+ */
+error: string | null, duration_ms: number | null, 
 /**
  * The whole record, pretty JSON.
  */
@@ -308,7 +318,16 @@ state: string,
 /**
  * False for a lab resource found by its tags that the journal does not know.
  */
-journaled: boolean, };
+journaled: boolean, 
+/**
+ * True when it existed before the lesson (adopted): teardown keeps it unless asked for it
+ * by name.
+ */
+kept: boolean, 
+/**
+ * For a kept resource, what deleting it would also delete (`3 items`).
+ */
+holds: string | null, };
 
 /**
  * One resource's removal, sent as the `teardown-progress` event while teardown runs.
@@ -323,6 +342,10 @@ outcome: string, reason: string | null, };
  * The whole teardown.
  */
 export type TeardownView = { removals: Array<RemovalView>, 
+/**
+ * What it kept: resources that existed before the lessons.
+ */
+kept: Array<ResourceView>, 
 /**
  * Lab resources still on the target afterwards.
  */

@@ -15,6 +15,7 @@ function record(id: number, raw: Record<string, unknown>, extra: Partial<ServerR
     answer: null,
     log: [],
     status: null,
+    error: null,
     duration_ms: null,
     raw: JSON.stringify(raw),
     ...extra,

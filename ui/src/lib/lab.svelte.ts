@@ -25,6 +25,8 @@ export interface StepProgress {
   finishedAt: number | null;
   summary: string | null;
   performed: string[];
+  /** What the step found already there and used as it was (teardown keeps it). */
+  adopted: string | null;
   checks: CheckResult[];
   failure: { message: string; hint: string | null } | null;
 }
@@ -38,6 +40,7 @@ const fresh = (status: StepStatus): StepProgress => ({
   finishedAt: null,
   summary: null,
   performed: [],
+  adopted: null,
   checks: [],
   failure: null,
 });
@@ -220,7 +223,7 @@ class Lab {
         this.selected = event.id;
         break;
       case "action_done":
-        this.update(event.id, { summary: event.summary, performed: event.performed });
+        this.update(event.id, { summary: event.summary, performed: event.performed, adopted: event.adopted });
         break;
       case "captured":
         if (this.lesson) {

@@ -56,7 +56,8 @@ async fn main() -> anyhow::Result<()> {
         provision_calls = drained(&mut exchanges);
 
         let started = Instant::now();
-        let report = teardown::teardown(&cloud, &journal, &scope, |_| {}).await?;
+        let plan = teardown::plan(&cloud, &journal, &scope).await?;
+        let report = teardown::teardown(&cloud, &journal, &scope, plan, |_| {}).await?;
         removal.push(started.elapsed());
         removal_calls = drained(&mut exchanges);
         anyhow::ensure!(report.complete(), "teardown left {:?}", report.leftovers);

@@ -70,6 +70,9 @@ pub struct ServerRecord {
     /// The function's log lines (START/END/REPORT and its own).
     pub log: Vec<String>,
     pub status: Option<u16>,
+    /// Why it failed, when it did: what API Gateway noted for a 5xx (the access log's
+    /// `$context.integrationErrorMessage`), a WebSocket route's failure.
+    pub error: Option<String>,
     pub duration_ms: Option<f64>,
     /// The whole record, pretty JSON.
     pub raw: String,

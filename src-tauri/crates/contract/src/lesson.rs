@@ -106,6 +106,9 @@ pub enum LessonEvent {
         summary: String,
         /// AWS CLI commands for what the action did beyond its usual equivalent.
         performed: Vec<String>,
+        /// What the action found already there, made before the lesson, and used as it is
+        /// (`table ccbda-lambda-first`): teardown keeps it.
+        adopted: Option<String>,
     },
     Captured {
         lesson: String,

@@ -15,6 +15,11 @@ pub struct ResourceView {
     pub state: String,
     /// False for a lab resource found by its tags that the journal does not know.
     pub journaled: bool,
+    /// True when it existed before the lesson (adopted): teardown keeps it unless asked for it
+    /// by name.
+    pub kept: bool,
+    /// For a kept resource, what deleting it would also delete (`3 items`).
+    pub holds: Option<String>,
 }
 
 /// One resource's removal, sent as the `teardown-progress` event while teardown runs.
@@ -30,6 +35,8 @@ pub struct RemovalView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TeardownView {
     pub removals: Vec<RemovalView>,
+    /// What it kept: resources that existed before the lessons.
+    pub kept: Vec<ResourceView>,
     /// Lab resources still on the target afterwards.
     pub leftovers: Vec<String>,
     pub complete: bool,

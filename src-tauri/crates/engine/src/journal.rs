@@ -78,7 +78,8 @@ pub enum State {
     /// The create was about to be sent; its outcome is unknown.
     Intent,
     Created,
-    /// It existed already with the expected configuration.
+    /// It existed before the lesson (the student's own, not tagged by the lab) and the lesson
+    /// uses it as it is: teardown keeps it unless asked by name to delete it.
     Adopted,
     Deleted,
 }
@@ -446,10 +447,20 @@ impl Journal {
         kind: Kind,
         physical_id: &str,
     ) -> Result<bool, JournalError> {
+        Ok(self.live_state(scope, kind, physical_id)?.is_some())
+    }
+
+    /// The state of `scope`'s live resource of `kind` called `physical_id`, if there is one.
+    pub fn live_state(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        physical_id: &str,
+    ) -> Result<Option<State>, JournalError> {
         self.with(|db| {
             db.query_row(
-                "SELECT 1 FROM resources WHERE target = ?1 AND account = ?2 AND region = ?3 AND \
-                 kind = ?4 AND physical_id = ?5 AND state != 'deleted' LIMIT 1",
+                "SELECT state FROM resources WHERE target = ?1 AND account = ?2 AND region = ?3 \
+                 AND kind = ?4 AND physical_id = ?5 AND state != 'deleted' ORDER BY id DESC LIMIT 1",
                 params![
                     scope.target,
                     scope.account,
@@ -457,10 +468,10 @@ impl Journal {
                     kind.as_str(),
                     physical_id
                 ],
-                |_| Ok(()),
+                |row| row.get::<_, String>(0),
             )
             .optional()
-            .map(|found| found.is_some())
+            .map(|state| state.as_deref().map(State::parse))
         })
     }
 }

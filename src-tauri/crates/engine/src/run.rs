@@ -28,6 +28,10 @@ pub enum Event {
         summary: String,
         /// AWS CLI commands for what the action did beyond its usual equivalent.
         performed: Vec<String>,
+        /// What the action found already there, made before the lesson, and used as it is
+        /// (`table ccbda-lambda-first`): teardown keeps it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        adopted: Option<String>,
     },
     Captured {
         name: String,
@@ -44,12 +48,10 @@ pub enum Event {
 /// A step failed; the lesson stops there.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("step \"{step}\": {source}")]
-    Action {
-        step: String,
-        #[source]
-        source: ProvisionError,
-    },
+    /// The message includes the action's error, which is therefore not also its `source`:
+    /// printed as a chain, it would say the same thing twice.
+    #[error("step \"{step}\": {error}")]
+    Action { step: String, error: ProvisionError },
     #[error("step \"{step}\": the check \"{check}\" failed: {detail}")]
     Check {
         step: String,
@@ -203,13 +205,14 @@ impl Runner<'_> {
             };
             let done = provision::perform(&context, action, vars)
                 .await
-                .map_err(|source| RunError::Action {
+                .map_err(|error| RunError::Action {
                     step: step.id.clone(),
-                    source,
+                    error,
                 })?;
             on_event(Event::ActionDone {
                 summary: done.summary.clone(),
                 performed: done.commands.clone(),
+                adopted: done.adopted.clone(),
             });
             for (name, field) in &step.outputs {
                 let pointer = format!("/{}", field.replace('.', "/"));

@@ -1,10 +1,12 @@
-//! Removes everything the journal holds for a target, in dependency order: APIs (with their
+//! Removes everything the lab created on a target, in dependency order: APIs (with their
 //! stages, routes and integrations) → permissions → functions → their log groups → tables → an
 //! execution role the engine created (its policies first).
 //!
-//! Throttling is retried with backoff; "already gone" counts as done; a failure is reported
-//! and the rest goes on; a second run finishes what the first could not. Afterwards each
-//! removed resource is looked up again to verify it is gone.
+//! What a lesson found already there and used as it was (journaled as *adopted*: the student
+//! made it before the lesson) is kept, listed with what it holds; it goes only when asked for by
+//! name. Throttling is retried with backoff; "already gone" counts as done; a failure is
+//! reported and the rest goes on; a second run finishes what the first could not. Afterwards
+//! each removed resource is looked up again to verify it is gone.
 
 use std::time::Duration;
 
@@ -16,6 +18,9 @@ use crate::provision::{LESSON_TAG, ROLE_PATH, TARGET_TAG};
 
 /// How many times a throttled call is tried.
 const ATTEMPTS: u32 = 5;
+
+/// How many pages of a kept table are counted before its count is given as "at least".
+const COUNTED_PAGES: usize = 20;
 
 /// What happened to one resource.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +39,64 @@ pub struct Planned {
     pub journaled: bool,
 }
 
+/// A resource that existed before the lesson, which teardown keeps.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Kept {
+    pub resource: Resource,
+    /// What deleting it would also delete, for a second thought (`3 items`).
+    pub holds: Option<String>,
+}
+
+impl Kept {
+    /// Its name on the target, as `--delete-adopted` takes it.
+    pub fn name(&self) -> &str {
+        self.resource
+            .physical_id
+            .as_deref()
+            .unwrap_or(&self.resource.label)
+    }
+}
+
+/// What teardown would do.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Plan {
+    /// What it removes, in order.
+    pub removals: Vec<Planned>,
+    /// What it keeps: resources the lessons adopted.
+    pub kept: Vec<Kept>,
+}
+
+impl Plan {
+    /// Moves the kept resources named in `names` into the removals (in teardown order); a name
+    /// no kept resource has is refused.
+    pub fn delete_adopted(&mut self, names: &[String]) -> Result<(), TeardownError> {
+        if let Some(unknown) = names
+            .iter()
+            .find(|name| !self.kept.iter().any(|kept| kept.name() == name.as_str()))
+        {
+            return Err(TeardownError::NotKept {
+                name: unknown.clone(),
+                kept: self
+                    .kept
+                    .iter()
+                    .map(|kept| kept.name().to_owned())
+                    .collect(),
+            });
+        }
+        let (chosen, kept) = std::mem::take(&mut self.kept)
+            .into_iter()
+            .partition(|kept| names.iter().any(|name| name == kept.name()));
+        self.kept = kept;
+        self.removals
+            .extend(chosen.into_iter().map(|kept: Kept| Planned {
+                resource: kept.resource,
+                journaled: true,
+            }));
+        self.removals.sort_by_key(|p| p.resource.kind);
+        Ok(())
+    }
+}
+
 /// One resource and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Removal {
@@ -45,6 +108,8 @@ pub struct Removal {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     pub removals: Vec<Removal>,
+    /// What it kept (adopted resources not asked for).
+    pub kept: Vec<Kept>,
     /// Lab resources still found on the target afterwards.
     pub leftovers: Vec<String>,
 }
@@ -59,35 +124,99 @@ impl Report {
     }
 }
 
-/// What teardown would remove, in order: the journal's live resources, then lab resources found
-/// by their `serverless-lab:target` tag that the journal does not know.
-pub async fn plan(
-    cloud: &Cloud,
-    journal: &Journal,
-    scope: &Scope,
-) -> Result<Vec<Planned>, TeardownError> {
-    let mut planned: Vec<Planned> = journal
+/// What teardown would remove, in order — the journal's live resources, then lab resources
+/// found by their `serverless-lab:target` tag that the journal does not know — and what it
+/// keeps: adopted resources, unless the lab's tags say an earlier run made them, and the
+/// permissions on a function that stays.
+pub async fn plan(cloud: &Cloud, journal: &Journal, scope: &Scope) -> Result<Plan, TeardownError> {
+    let tagged = sweep(cloud).await.map_err(TeardownError::Sweep)?;
+    let is_tagged = |resource: &Resource| {
+        tagged
+            .iter()
+            .any(|found| found.kind == resource.kind && found.physical_id == resource.physical_id)
+    };
+    let (adopted, journaled): (Vec<Resource>, Vec<Resource>) = journal
         .live(scope)?
+        .into_iter()
+        .partition(|resource| resource.state == State::Adopted && !is_tagged(resource));
+    let mut removals: Vec<Planned> = journaled
         .into_iter()
         .map(|resource| Planned {
             resource,
             journaled: true,
         })
         .collect();
-    for resource in sweep(cloud).await.map_err(TeardownError::Sweep)? {
-        let known = planned.iter().any(|p| {
-            p.resource.kind == resource.kind
-                && p.resource.physical_id.as_deref() == resource.physical_id.as_deref()
+    for resource in tagged {
+        let known = removals.iter().any(|p| {
+            p.resource.kind == resource.kind && p.resource.physical_id == resource.physical_id
         });
         if !known {
-            planned.push(Planned {
+            removals.push(Planned {
                 resource,
                 journaled: false,
             });
         }
     }
-    planned.sort_by_key(|p| p.resource.kind);
-    Ok(planned)
+    // A statement goes with its function: one on a function teardown removes is removed first.
+    let (with_their_function, adopted): (Vec<Resource>, Vec<Resource>) =
+        adopted.into_iter().partition(|resource| {
+            resource.kind == Kind::Permission
+                && removals.iter().any(|p| {
+                    p.resource.kind == Kind::Function
+                        && p.resource.physical_id.as_deref() == permission_function(resource)
+                })
+        });
+    removals.extend(with_their_function.into_iter().map(|resource| Planned {
+        resource,
+        journaled: true,
+    }));
+    removals.sort_by_key(|p| p.resource.kind);
+    let mut kept = Vec::new();
+    for resource in adopted {
+        let holds = holdings(cloud, &resource).await;
+        kept.push(Kept { resource, holds });
+    }
+    Ok(Plan { removals, kept })
+}
+
+/// The function a permission's id (`function/statement`) names.
+fn permission_function(resource: &Resource) -> Option<&str> {
+    resource
+        .physical_id
+        .as_deref()
+        .and_then(|id| id.split_once('/'))
+        .map(|(function, _)| function)
+}
+
+/// What deleting `resource` would also delete, when that is data: a table's items, counted.
+async fn holdings(cloud: &Cloud, resource: &Resource) -> Option<String> {
+    if resource.kind != Kind::Table {
+        return None;
+    }
+    let name = resource.physical_id.as_deref()?;
+    let mut count: i64 = 0;
+    let mut start = None;
+    for _ in 0..COUNTED_PAGES {
+        let page = cloud
+            .dynamodb
+            .scan()
+            .table_name(name)
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .set_exclusive_start_key(start)
+            .send()
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => return Some(format!("items not counted: {}", describe_error(&error))),
+        };
+        count += i64::from(page.count());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            let noun = if count == 1 { "item" } else { "items" };
+            return Some(format!("{count} {noun}"));
+        }
+    }
+    Some(format!("at least {count} items"))
 }
 
 /// Teardown could not start.
@@ -97,17 +226,21 @@ pub enum TeardownError {
     Journal(#[from] JournalError),
     #[error("listing the lab's tagged resources failed: {0}")]
     Sweep(String),
+    #[error("{name} is not among what teardown keeps ({})", if kept.is_empty() { "it keeps nothing".to_owned() } else { kept.join(", ") })]
+    NotKept { name: String, kept: Vec<String> },
 }
 
-/// Removes everything [`plan`] lists, reporting each removal as it goes.
+/// Carries out `plan` (from [`plan`], with the adopted resources asked for moved into its
+/// removals), reporting each removal as it goes.
 pub async fn teardown(
     cloud: &Cloud,
     journal: &Journal,
     scope: &Scope,
+    plan: Plan,
     mut on_removal: impl FnMut(&Removal),
 ) -> Result<Report, TeardownError> {
     let mut removals = Vec::new();
-    for planned in plan(cloud, journal, scope).await? {
+    for planned in plan.removals {
         let outcome = remove(cloud, &planned.resource).await;
         if planned.journaled && !matches!(outcome, Outcome::Failed(_)) {
             journal.complete(planned.resource.id, State::Deleted, None)?;
@@ -133,6 +266,7 @@ pub async fn teardown(
     }
     Ok(Report {
         removals,
+        kept: plan.kept,
         leftovers,
     })
 }

@@ -129,7 +129,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Err(error) => Err(anyhow::Error::new(error).context(
-            "the lesson stopped; fix the cause and run it again (done steps are adopted)",
+            "the lesson stopped; fix the cause and run it again (the steps done are not redone)",
         )),
     };
     connected.close().await;
@@ -202,8 +202,18 @@ fn print_event(event: &Event) {
             title,
         } => println!("[{number}/{total}] {title}  ({id})"),
         Event::Commands { commands } => print_commands(commands),
-        Event::ActionDone { summary, performed } => {
-            println!("  done: {summary}");
+        Event::ActionDone {
+            summary,
+            performed,
+            adopted,
+        } => {
+            match adopted {
+                Some(what) => {
+                    println!("  adopted: {what} (existed before; teardown keeps it)");
+                    println!("  uses: {summary}");
+                }
+                None => println!("  done: {summary}"),
+            }
             if !performed.is_empty() {
                 println!("  which took, by hand:");
                 print_commands(performed);

@@ -57,11 +57,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 let state = match resource.state {
                     State::Intent => "intent (outcome unknown)",
                     State::Created => "created",
-                    State::Adopted => "adopted",
+                    State::Adopted => "adopted (teardown keeps it)",
                     State::Deleted => "deleted",
                 };
                 println!(
-                    "  {:<10} {:<40} {:<24} {} / {}",
+                    "  {:<10} {:<40} {:<28} {} / {}",
                     resource.kind.as_str(),
                     resource.physical_id.as_deref().unwrap_or(&resource.label),
                     state,

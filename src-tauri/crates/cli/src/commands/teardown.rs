@@ -1,7 +1,8 @@
 //! `lab teardown`: removes everything the lessons created on a target, in dependency order,
-//! then checks nothing is left.
+//! then checks nothing is left. What a lesson found already there (adopted) is kept, unless
+//! named with `--delete-adopted` and confirmed.
 
-use lab_engine::teardown::{self, Outcome};
+use lab_engine::teardown::{self, Kept, Outcome};
 
 use super::target::{self, TargetArgs};
 
@@ -15,6 +16,10 @@ pub struct Args {
     /// Print one JSON document instead of text (for scripts).
     #[arg(long)]
     json: bool,
+    /// Also delete this resource, which existed before the lesson and is otherwise kept (its
+    /// name as the plan lists it; repeatable). Asks first, unless --yes.
+    #[arg(long, value_name = "NAME")]
+    delete_adopted: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -22,29 +27,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let connected = target::connect(&args.target).await?;
         let cloud = &connected.cloud;
         let scope = cloud.scope();
-        let plan = teardown::plan(cloud, &connected.journal, &scope).await?;
-        if args.json && (args.dry_run || plan.is_empty()) {
+        let mut plan = teardown::plan(cloud, &connected.journal, &scope).await?;
+        let chosen: Vec<Kept> = plan
+            .kept
+            .iter()
+            .filter(|kept| args.delete_adopted.iter().any(|name| name == kept.name()))
+            .cloned()
+            .collect();
+        plan.delete_adopted(&args.delete_adopted)?;
+        if args.json && (args.dry_run || plan.removals.is_empty()) {
             println!("{}", serde_json::json!({"target": scope, "plan": plan}));
             connected.close().await;
             return Ok(());
         }
-        if plan.is_empty() {
+        if !args.json {
+            print_kept(&plan.kept);
+        }
+        if plan.removals.is_empty() {
             println!("Nothing to remove on {}.", scope.target);
             connected.close().await;
             return Ok(());
         }
         if !args.json {
-            println!("Plan ({} resources, in this order):", plan.len());
+            println!("Plan ({} resources, in this order):", plan.removals.len());
         }
-        for planned in plan.iter().filter(|_| !args.json) {
+        for planned in plan.removals.iter().filter(|_| !args.json) {
             let resource = &planned.resource;
-            let found = if planned.journaled {
-                ""
-            } else {
+            let note = if !planned.journaled {
                 "  (found by its tags)"
+            } else if resource.state == lab_engine::journal::State::Adopted {
+                "  (existed before the lesson: deleted as asked)"
+            } else {
+                ""
             };
             println!(
-                "  {:<10} {}{found}",
+                "  {:<10} {}{note}",
                 resource.kind.as_str(),
                 resource.physical_id.as_deref().unwrap_or(&resource.label)
             );
@@ -61,11 +78,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             connected.close().await;
             anyhow::bail!("stopped: nothing was removed");
         }
+        for kept in &chosen {
+            let holds = kept
+                .holds
+                .as_deref()
+                .map(|holds| format!(" with its {holds}"))
+                .unwrap_or_default();
+            let question = format!(
+                "{} {}{holds} existed before the lesson. Delete it for good?",
+                kept.resource.kind.as_str(),
+                kept.name()
+            );
+            if !target::confirm(&question, args.target.yes)? {
+                connected.close().await;
+                anyhow::bail!("stopped: nothing was removed");
+            }
+        }
         if !args.json {
             println!();
         }
         let json = args.json;
-        let report = teardown::teardown(cloud, &connected.journal, &scope, |removal| {
+        let report = teardown::teardown(cloud, &connected.journal, &scope, plan, |removal| {
             if json {
                 return;
             }
@@ -84,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             println!(
                 "{}",
                 serde_json::json!({
-                    "target": scope, "removals": report.removals,
+                    "target": scope, "removals": report.removals, "kept": report.kept,
                     "leftovers": report.leftovers, "complete": report.complete()
                 })
             );
@@ -92,10 +125,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if report.complete() && json {
             Ok(())
         } else if report.complete() {
-            println!(
-                "\nVerified: nothing of the lab is left on {}.",
-                scope.target
-            );
+            if report.kept.is_empty() {
+                println!(
+                    "\nVerified: nothing of the lab is left on {}.",
+                    scope.target
+                );
+            } else {
+                let kept: Vec<String> = report
+                    .kept
+                    .iter()
+                    .map(|kept| format!("{} {}", kept.resource.kind.as_str(), kept.name()))
+                    .collect();
+                println!(
+                    "\nVerified: nothing the lab created is left on {}; kept, as they existed \
+                     before the lessons: {}.",
+                    scope.target,
+                    kept.join(", ")
+                );
+            }
             Ok(())
         } else {
             for leftover in report.leftovers.iter().filter(|_| !json) {
@@ -104,4 +151,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             anyhow::bail!("teardown is incomplete; run `lab teardown` again to finish")
         }
     })
+}
+
+/// Lists what teardown keeps and how to delete it anyway.
+fn print_kept(kept: &[Kept]) {
+    if kept.is_empty() {
+        return;
+    }
+    println!("Kept: existed before the lesson ({}):", kept.len());
+    for kept in kept {
+        let holds = kept
+            .holds
+            .as_deref()
+            .map(|holds| format!(", {holds}"))
+            .unwrap_or_default();
+        println!(
+            "  {:<10} {}  (adopted by {} / {}{holds})",
+            kept.resource.kind.as_str(),
+            kept.name(),
+            kept.resource.lesson,
+            kept.resource.step
+        );
+    }
+    println!("  To delete one as well: lab teardown --delete-adopted NAME\n");
 }

@@ -99,7 +99,7 @@ async fn a_web_page_cannot_drive_the_sandbox_but_can_call_an_invoke_url() {
         .await
         .unwrap();
     let api_url = format!("{}/hello", api.api_endpoint().unwrap());
-    crate::lesson_run::create_table_by_hand(&endpoint, "secrets", &[]).await;
+    crate::lesson_run::create_table_by_hand(&endpoint, "secrets", "id", &[]).await;
 
     let zip = lab_sandbox::lambda::package::zip_files(&[(
         "app.py",

@@ -85,8 +85,8 @@ fn curl(args: &[&str]) -> String {
     stdout(&output)
 }
 
-/// A table keyed by `id`, made outside the lab, with `tags`.
-pub async fn create_table_by_hand(endpoint: &str, name: &str, tags: &[(&str, &str)]) {
+/// A table keyed by the string `key`, made outside the lab, with `tags`.
+pub async fn create_table_by_hand(endpoint: &str, name: &str, key: &str, tags: &[(&str, &str)]) {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Tag,
     };
@@ -99,14 +99,14 @@ pub async fn create_table_by_hand(endpoint: &str, name: &str, tags: &[(&str, &st
         .table_name(name)
         .attribute_definitions(
             AttributeDefinition::builder()
-                .attribute_name("id")
+                .attribute_name(key)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
                 .unwrap(),
         )
         .key_schema(
             KeySchemaElement::builder()
-                .attribute_name("id")
+                .attribute_name(key)
                 .key_type(KeyType::Hash)
                 .build()
                 .unwrap(),
@@ -443,7 +443,7 @@ async fn lab_resources_missing_from_the_journal_are_found_by_their_tags() {
         ("serverless-lab:lesson", "crud-http-api"),
         ("serverless-lab:target", "sandbox"),
     ];
-    create_table_by_hand(&lab.sandbox.endpoint, "made-elsewhere", &tags).await;
+    create_table_by_hand(&lab.sandbox.endpoint, "made-elsewhere", "id", &tags).await;
 
     let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
     assert!(
@@ -587,7 +587,7 @@ async fn a_failed_removal_is_reported_and_a_second_teardown_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conflicting_resource_is_reported_not_adopted() {
     let lab = Lab::start();
-    create_table_by_hand(&lab.sandbox.endpoint, "ccbda-lambda-first", &[]).await;
+    create_table_by_hand(&lab.sandbox.endpoint, "ccbda-lambda-first", "id", &[]).await;
     let output = lab.lab(&["run", "crud-http-api"]);
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stderr);
@@ -595,9 +595,119 @@ async fn a_conflicting_resource_is_reported_not_adopted() {
         text.contains("step \"table\": a table named ccbda-lambda-first exists already with the key (id), not (thingID)"),
         "{text}"
     );
+    assert_eq!(
+        text.matches("exists already").count(),
+        1,
+        "the error is printed once: {text}"
+    );
     // Not the lab's: teardown leaves it alone.
     let status = succeeded(&lab.lab(&["status"]));
     assert!(status.contains("No lab resources."), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_made_before_the_lesson_is_adopted_and_kept_by_teardown() {
+    let lab = Lab::start();
+    // Task 8.1 done by hand first: the lesson's table, with three items, without the lab's tags.
+    let endpoint = &lab.sandbox.endpoint;
+    create_table_by_hand(endpoint, "ccbda-lambda-first", "thingID", &[]).await;
+    let dynamodb = client!(aws_sdk_dynamodb, endpoint);
+    for thing in ["lamp", "desk", "chair"] {
+        dynamodb
+            .put_item()
+            .table_name("ccbda-lambda-first")
+            .item(
+                "thingID",
+                aws_sdk_dynamodb::types::AttributeValue::S(thing.into()),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let items = || async {
+        dynamodb
+            .scan()
+            .table_name("ccbda-lambda-first")
+            .send()
+            .await
+            .map(|scan| scan.count())
+    };
+
+    let ran = succeeded(&lab.lab(&["run", "crud-http-api"]));
+    assert!(
+        ran.contains("  adopted: table ccbda-lambda-first (existed before; teardown keeps it)\n"),
+        "{ran}"
+    );
+    assert!(!ran.contains("  done: table ccbda-lambda-first"), "{ran}");
+    let status = succeeded(&lab.lab(&["status"]));
+    assert!(status.contains("adopted (teardown keeps it)"), "{status}");
+
+    let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
+    assert!(
+        plan.starts_with(
+            "Kept: existed before the lesson (1):\n  table      ccbda-lambda-first  \
+             (adopted by crud-http-api / table, 3 items)\n"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan (4 resources, in this order):"),
+        "{plan}"
+    );
+    let removed = succeeded(&lab.lab(&["teardown", "--yes"]));
+    assert!(
+        !removed.contains("ccbda-lambda-first: deleted"),
+        "{removed}"
+    );
+    assert!(
+        removed.contains("Verified: nothing the lab created is left on sandbox http://127.0.0.1:")
+            && removed
+                .contains("kept, as they existed before the lessons: table ccbda-lambda-first."),
+        "{removed}"
+    );
+    assert_eq!(
+        items().await.unwrap(),
+        3,
+        "the student's items are all there"
+    );
+    assert_eq!(
+        everything_left(endpoint).await,
+        ["table ccbda-lambda-first"]
+    );
+
+    // Deleting it takes its name and a confirmation that says what it holds.
+    let unknown = lab.lab(&["teardown", "--delete-adopted", "ccbda-lambda"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("ccbda-lambda is not among what teardown keeps (ccbda-lambda-first)"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    let unconfirmed = lab.lab(&["teardown", "--delete-adopted", "ccbda-lambda-first"]);
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    let asked = String::from_utf8_lossy(&unconfirmed.stderr);
+    assert!(
+        asked.contains(
+            "table ccbda-lambda-first with its 3 items existed before the lesson. Delete it for good? [y/N]"
+        ) && asked.contains("stopped: nothing was removed"),
+        "{asked}"
+    );
+    assert_eq!(items().await.unwrap(), 3);
+    let deleted = succeeded(&lab.lab(&[
+        "teardown",
+        "--delete-adopted",
+        "ccbda-lambda-first",
+        "--yes",
+    ]));
+    assert!(
+        deleted.contains(
+            "table      ccbda-lambda-first  (existed before the lesson: deleted as asked)"
+        ) && deleted.contains("table      ccbda-lambda-first: deleted")
+            && deleted.contains("Verified: nothing of the lab is left"),
+        "{deleted}"
+    );
+    assert_eq!(everything_left(endpoint).await, Vec::<String>::new());
 }
 
 #[test]

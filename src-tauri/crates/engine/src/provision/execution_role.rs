@@ -156,7 +156,7 @@ pub(super) async fn ensure(
                     wanted.create
                 )));
             }
-            context.adopt(Kind::Role, &wanted.create, &wanted.create)?;
+            context.reclaim(Kind::Role, &wanted.create, &wanted.create)?;
             role.map(|role| role.arn().to_owned()).unwrap_or_default()
         }
         Err(error) if code_of(&error) == Some("NoSuchEntity") => {
@@ -218,6 +218,7 @@ fn done(name: &str, arn: &str, summary: String, commands: Vec<String>) -> Done {
         summary,
         response: json!({"Role": {"Arn": arn, "RoleName": name}}),
         commands,
+        adopted: None,
     }
 }
 

@@ -1,8 +1,10 @@
 //! Performs a step's action through the AWS SDK, journaling what it creates.
 //!
-//! Every action is idempotent: a resource that exists already with the expected configuration
-//! is adopted (and journaled as such), a conflicting one is reported, and a create is journaled
-//! as an intent before the call so a crash cannot hide it from teardown.
+//! Every action is idempotent. A resource that exists already with the expected configuration
+//! is used as it is: when it carries the lab's tags an earlier run made it and it is journaled
+//! as created (teardown removes it); otherwise the student made it before the lesson and it is
+//! journaled as *adopted* (teardown keeps it). A conflicting one is reported, and a create is
+//! journaled as an intent before the call so a crash cannot hide it from teardown.
 
 mod execution_role;
 
@@ -56,6 +58,9 @@ pub struct Done {
     /// AWS CLI commands for what the action did beyond its usual equivalent (creating a role
     /// where `LabRole` is missing), as a student would type them.
     pub commands: Vec<String>,
+    /// What the action found already there, made before the lesson, and uses as it is
+    /// (`table ccbda-lambda-first`): teardown keeps it.
+    pub adopted: Option<String>,
 }
 
 /// An action failed: the AWS error code when there is one, and what to do.
@@ -244,14 +249,27 @@ impl Context<'_> {
         }
     }
 
-    /// Journals a resource found existing, unless the journal already holds it.
+    /// Journals a resource the student made before the lesson (it does not carry the lab's
+    /// tags), which the lesson uses as it is: teardown keeps it. Answers what the run reports.
     pub(crate) fn adopt(
         &self,
         kind: Kind,
         label: &str,
         physical_id: &str,
+    ) -> Result<String, ProvisionError> {
+        self.record(kind, label, physical_id, State::Adopted)?;
+        Ok(format!("{} {physical_id}", kind.as_str()))
+    }
+
+    /// Journals a resource an earlier run of the lab made (it carries the lab's tags or the
+    /// engine's role path) that the journal does not hold: it is the lab's, teardown removes it.
+    pub(crate) fn reclaim(
+        &self,
+        kind: Kind,
+        label: &str,
+        physical_id: &str,
     ) -> Result<(), ProvisionError> {
-        self.record(kind, label, physical_id, State::Adopted)
+        self.record(kind, label, physical_id, State::Created)
     }
 
     /// Journals a resource in `state`, unless the journal already holds it.
@@ -304,6 +322,7 @@ async fn create_table(
 ) -> Result<Done, ProvisionError> {
     let dynamodb = &context.cloud.dynamodb;
     let existing = dynamodb.describe_table().table_name(table).send().await;
+    let mut adopted = None;
     let arn = match existing {
         Ok(found) => {
             let description = found.table;
@@ -321,12 +340,17 @@ async fn create_table(
                     keys.join(", ")
                 )));
             }
-            context.adopt(Kind::Table, table, table)?;
-            description
+            let arn = description
                 .as_ref()
                 .and_then(|table| table.table_arn())
                 .unwrap_or_default()
-                .to_owned()
+                .to_owned();
+            if table_is_the_labs(dynamodb, &arn).await {
+                context.reclaim(Kind::Table, table, table)?;
+            } else {
+                adopted = Some(context.adopt(Kind::Table, table, table)?);
+            }
+            arn
         }
         Err(error) if code_of(&error) == Some("ResourceNotFoundException") => {
             let created = context
@@ -374,7 +398,25 @@ async fn create_table(
         summary: format!("table {table} is ACTIVE ({arn})"),
         response: json!({"TableDescription": {"TableArn": arn, "TableName": table}}),
         commands: Vec::new(),
+        adopted,
     })
+}
+
+/// Whether the table at `arn` carries the lab's lesson tag. A table whose tags cannot be read
+/// counts as the student's: keeping it is the safe side.
+async fn table_is_the_labs(dynamodb: &aws_sdk_dynamodb::Client, arn: &str) -> bool {
+    match dynamodb
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+    {
+        Ok(listed) => listed.tags().iter().any(|tag| tag.key() == LESSON_TAG),
+        Err(error) => {
+            tracing::debug!(%arn, error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "the table's tags could not be read");
+            false
+        }
+    }
 }
 
 async fn wait_for_table(cloud: &Cloud, table: &str) -> Result<(), ProvisionError> {
@@ -430,6 +472,7 @@ async fn create_function(
         names.role.as_str(),
     );
     let lambda = &context.cloud.lambda;
+    let mut adopted = None;
     let arn = match lambda
         .get_function_configuration()
         .function_name(name)
@@ -448,8 +491,13 @@ async fn create_function(
                     action.runtime
                 )));
             }
-            context.adopt(Kind::Function, name, name)?;
-            existing.function_arn().unwrap_or_default().to_owned()
+            let arn = existing.function_arn().unwrap_or_default().to_owned();
+            if function_is_the_labs(lambda, &arn).await {
+                context.reclaim(Kind::Function, name, name)?;
+            } else {
+                adopted = Some(context.adopt(Kind::Function, name, name)?);
+            }
+            arn
         }
         Err(error) if code_of(&error) == Some("ResourceNotFoundException") => {
             let package = context
@@ -508,7 +556,21 @@ async fn create_function(
         summary: format!("function {name} is Active ({arn})"),
         response: json!({"FunctionArn": arn, "FunctionName": name}),
         commands: Vec::new(),
+        adopted,
     })
+}
+
+/// Whether the function at `arn` carries the lab's lesson tag (unreadable tags: the student's).
+async fn function_is_the_labs(lambda: &aws_sdk_lambda::Client, arn: &str) -> bool {
+    match lambda.list_tags().resource(arn).send().await {
+        Ok(listed) => listed
+            .tags()
+            .is_some_and(|tags| tags.contains_key(LESSON_TAG)),
+        Err(error) => {
+            tracing::debug!(%arn, error = %aws_sdk_lambda::error::DisplayErrorContext(&error), "the function's tags could not be read");
+            false
+        }
+    }
 }
 
 /// How long a new role may take to reach Lambda: AWS's IAM is eventually consistent, and until
@@ -582,13 +644,24 @@ async fn add_permission(
         .set_source_arn(source_arn)
         .send()
         .await;
+    let mut adopted = None;
     let statement = match sent {
         Ok(output) => {
             context.record(Kind::Permission, &physical_id, &physical_id, State::Created)?;
             output.statement().unwrap_or_default().to_owned()
         }
+        // The statement is there already: the lab's when the function is (an earlier run
+        // added it), else the student's along with their function.
         Err(error) if code_of(&error) == Some("ResourceConflictException") => {
-            context.adopt(Kind::Permission, &physical_id, &physical_id)?;
+            let functions = context
+                .journal
+                .live_state(context.scope, Kind::Function, function)
+                .map_err(|error| ProvisionError::new(error.to_string()))?;
+            if functions == Some(State::Created) {
+                context.reclaim(Kind::Permission, &physical_id, &physical_id)?;
+            } else {
+                adopted = Some(context.adopt(Kind::Permission, &physical_id, &physical_id)?);
+            }
             String::new()
         }
         Err(error) => return Err(aws_error("AddPermission", error.into_service_error())),
@@ -600,6 +673,7 @@ async fn add_permission(
         ),
         response: json!({"Statement": statement}),
         commands: Vec::new(),
+        adopted,
     })
 }
 
@@ -625,7 +699,7 @@ async fn create_api(
     let (api_id, endpoint) = match ours {
         Some(api) => {
             let id = api.api_id().unwrap_or_default().to_owned();
-            context.adopt(Kind::Api, name, &id)?;
+            context.reclaim(Kind::Api, name, &id)?;
             (id, api.api_endpoint().unwrap_or_default().to_owned())
         }
         None => {
@@ -654,6 +728,7 @@ async fn create_api(
         summary: format!("{} API {name} is {api_id} at {endpoint}", action.protocol),
         response: json!({"ApiId": api_id, "ApiEndpoint": endpoint}),
         commands: Vec::new(),
+        adopted: None,
     })
 }
 
@@ -695,6 +770,7 @@ async fn create_integration(
         summary: format!("integration {id}: {} → {uri}", action.integration_type),
         response: json!({"IntegrationId": id}),
         commands: Vec::new(),
+        adopted: None,
     })
 }
 
@@ -740,6 +816,7 @@ async fn create_routes(
         summary: format!("routes {} → {target}", route_keys.join(", ")),
         response: json!({}),
         commands: Vec::new(),
+        adopted: None,
     })
 }
 
@@ -784,6 +861,7 @@ async fn create_stage(
         summary: format!("stage {stage} {deploys}"),
         response: json!({"StageName": stage}),
         commands: Vec::new(),
+        adopted: None,
     })
 }
 
@@ -807,5 +885,6 @@ async fn create_deployment(
         summary: format!("deployment {id} is live on stage {stage}"),
         response: json!({"DeploymentId": id}),
         commands: Vec::new(),
+        adopted: None,
     })
 }

@@ -12,7 +12,7 @@ use super::model::{
     Api, Deployment, Integration, IntegrationResponse, Route, RouteResponse, Stage, new_id, now_iso,
 };
 use super::routing::RouteKey;
-use super::{ApiGateway, bad_request, conflict, not_found};
+use super::{ApiGateway, bad_request, conflict, integration_uri, not_found};
 use crate::store::Scope;
 use crate::wire::{AwsError, BodyError, json_created, json_ok, no_content, parse_json_body};
 
@@ -177,6 +177,11 @@ fn check_integration(
         return Err(bad_request(
             "IntegrationUri is required for AWS_PROXY and HTTP_PROXY integrations.",
         ));
+    }
+    if let Some(uri) = &integration.integration_uri
+        && !integration_uri::is_valid(&integration.integration_type, uri)
+    {
+        return Err(bad_request(integration_uri::INVALID));
     }
     Ok(())
 }

@@ -297,22 +297,42 @@ fn status_of(value: &Json) -> Option<StatusCode> {
     StatusCode::from_u16(u16::try_from(code).ok()?).ok()
 }
 
+/// A function's answer API Gateway cannot turn into a response: the status it answers instead,
+/// and why (for the access log's `$context.integrationErrorMessage` and the inspector).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub status: StatusCode,
+    pub reason: String,
+}
+
+impl Malformed {
+    fn bad_gateway(reason: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_GATEWAY,
+            reason: reason.into(),
+        }
+    }
+}
+
 fn build(
     status: StatusCode,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
-) -> Result<Response, StatusCode> {
+) -> Result<Response, Malformed> {
     let mut response = (status, body).into_response();
     let map = response.headers_mut();
     // Only the function's headers count; the default below applies when it sets none.
     map.remove("content-type");
     for (name, value) in headers {
-        let (Ok(name), Ok(value)) = (
+        let (Ok(header), Ok(value)) = (
             HeaderName::try_from(name.as_str()),
             HeaderValue::from_str(&value),
         ) else {
-            return Err(StatusCode::BAD_GATEWAY);
+            return Err(Malformed::bad_gateway(format!(
+                "the function's answer has a header API Gateway cannot send: {name:?}"
+            )));
         };
+        let name = header;
         map.append(name, value);
     }
     if !map.contains_key("content-type") {
@@ -355,14 +375,18 @@ fn multi_map(value: Option<&Json>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn decoded_body(response: &Map<String, Json>) -> Result<Vec<u8>, StatusCode> {
+fn decoded_body(response: &Map<String, Json>) -> Result<Vec<u8>, Malformed> {
     let body = match response.get("body") {
         None | Some(Json::Null) => String::new(),
         Some(Json::String(text)) => text.clone(),
         Some(other) => other.to_string(),
     };
     if response.get("isBase64Encoded").and_then(Json::as_bool) == Some(true) {
-        BASE64.decode(body).map_err(|_| StatusCode::BAD_GATEWAY)
+        BASE64.decode(body).map_err(|_| {
+            Malformed::bad_gateway(
+                "the function's answer says isBase64Encoded but its body is not base64",
+            )
+        })
     } else {
         Ok(body.into_bytes())
     }
@@ -370,12 +394,16 @@ fn decoded_body(response: &Map<String, Json>) -> Result<Vec<u8>, StatusCode> {
 
 /// Maps a 2.0 answer: a response object, or — without `statusCode` — any JSON, returned as the
 /// body of a 200 with `application/json`. A function that returns nothing gets a 500.
-pub fn response_2(answer: &[u8]) -> Result<Response, StatusCode> {
-    let value: Json = serde_json::from_slice(answer).map_err(|_| StatusCode::BAD_GATEWAY)?;
+pub fn response_2(answer: &[u8]) -> Result<Response, Malformed> {
+    let value: Json = serde_json::from_slice(answer).map_err(|_| not_json(answer))?;
     match &value {
-        Json::Null => Err(StatusCode::INTERNAL_SERVER_ERROR),
+        Json::Null => Err(Malformed {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            reason: "the function returned nothing (null)".to_owned(),
+        }),
         Json::Object(fields) if fields.contains_key("statusCode") => {
-            let status = status_of(&fields["statusCode"]).ok_or(StatusCode::BAD_GATEWAY)?;
+            let status = status_of(&fields["statusCode"])
+                .ok_or_else(|| invalid_status(&fields["statusCode"]))?;
             let mut headers = string_map(fields.get("headers"));
             headers.extend(multi_map(fields.get("multiValueHeaders")));
             for cookie in fields
@@ -396,18 +424,31 @@ pub fn response_2(answer: &[u8]) -> Result<Response, StatusCode> {
 }
 
 /// Maps a 1.0 answer, which must be a response object with a `statusCode`.
-pub fn response_1(answer: &[u8]) -> Result<Response, StatusCode> {
-    let value: Json = serde_json::from_slice(answer).map_err(|_| StatusCode::BAD_GATEWAY)?;
-    let Json::Object(fields) = &value else {
-        return Err(StatusCode::BAD_GATEWAY);
+pub fn response_1(answer: &[u8]) -> Result<Response, Malformed> {
+    let value: Json = serde_json::from_slice(answer).map_err(|_| not_json(answer))?;
+    let Some(code) = value.get("statusCode") else {
+        return Err(Malformed::bad_gateway(
+            "payload format 1.0 needs an answer object with a statusCode, and the function's has none",
+        ));
     };
-    let status = fields
-        .get("statusCode")
-        .and_then(status_of)
-        .ok_or(StatusCode::BAD_GATEWAY)?;
+    let status = status_of(code).ok_or_else(|| invalid_status(code))?;
+    let Json::Object(fields) = &value else {
+        unreachable!("only an object has a statusCode");
+    };
     let mut headers = string_map(fields.get("headers"));
     headers.extend(multi_map(fields.get("multiValueHeaders")));
     build(status, headers, decoded_body(fields)?)
+}
+
+fn not_json(answer: &[u8]) -> Malformed {
+    let start = String::from_utf8_lossy(&answer[..answer.len().min(80)]).into_owned();
+    Malformed::bad_gateway(format!("the function's answer is not JSON: {start:?}"))
+}
+
+fn invalid_status(code: &Json) -> Malformed {
+    Malformed::bad_gateway(format!(
+        "the function's answer has statusCode {code}, which is not an HTTP status (100-599)"
+    ))
 }
 
 #[cfg(test)]
@@ -434,16 +475,23 @@ mod tests {
         assert_eq!(inferred.status(), StatusCode::OK);
         assert_eq!(inferred.headers()["content-type"], "application/json");
         assert_eq!(
-            response_2(b"null").unwrap_err(),
+            response_2(b"null").unwrap_err().status,
             StatusCode::INTERNAL_SERVER_ERROR
         );
+        let not_json = response_2(b"not json").unwrap_err();
+        assert_eq!(not_json.status, StatusCode::BAD_GATEWAY);
         assert_eq!(
-            response_2(b"not json").unwrap_err(),
-            StatusCode::BAD_GATEWAY
+            not_json.reason,
+            "the function's answer is not JSON: \"not json\""
         );
-        assert_eq!(
-            response_1(br#"{"body": "x"}"#).unwrap_err(),
-            StatusCode::BAD_GATEWAY
+        let no_status = response_1(br#"{"body": "x"}"#).unwrap_err();
+        assert_eq!(no_status.status, StatusCode::BAD_GATEWAY);
+        assert!(no_status.reason.contains("has none"), "{no_status:?}");
+        assert!(
+            response_2(br#"{"statusCode": 1000}"#)
+                .unwrap_err()
+                .reason
+                .contains("statusCode 1000")
         );
     }
 }

@@ -7,9 +7,11 @@
 mod control;
 pub mod event;
 pub mod export;
+pub mod integration_uri;
 pub mod model;
 mod proxy;
 pub mod routing;
+pub mod stage_variables;
 pub mod websocket;
 
 use std::collections::{BTreeMap, HashMap};
@@ -303,6 +305,16 @@ impl ApiGateway {
         latency: Duration,
     ) {
         let stage = trace.stage.clone().unwrap_or_default();
+        if status >= 500 {
+            tracing::warn!(
+                api = %api_id,
+                %stage,
+                route = trace.route_key.as_deref().unwrap_or("-"),
+                status,
+                reason = trace.error.as_deref().unwrap_or("no reason was recorded"),
+                "API Gateway answered a server error"
+            );
+        }
         let metrics = {
             let mut all = self.metrics.lock().unwrap_or_else(|p| p.into_inner());
             let metrics = all.entry((api_id.to_owned(), stage.clone())).or_default();
@@ -540,13 +552,34 @@ impl ApiGateway {
         }
         let Some(integration) = &selected.integration else {
             // A route without a target (or whose integration was deleted) has nothing to call.
-            return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            let reason = match &selected.route.target {
+                None => format!(
+                    "route {} has no target: attach an integration (Target integrations/ID) and deploy",
+                    selected.route.route_key
+                ),
+                Some(target) => format!(
+                    "route {}'s target {target} is not an integration of the deployment stage {} serves",
+                    selected.route.route_key, selected.stage
+                ),
+            };
+            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
         };
         trace.integration = Some(integration.to_json());
+        let uri = match stage_variables::substitute(
+            integration.integration_uri.as_deref().unwrap_or_default(),
+            &selected.stage,
+            &selected.stage_variables,
+        ) {
+            Ok(uri) => uri,
+            Err(unresolved) => {
+                return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, unresolved.to_string());
+            }
+        };
         if integration.integration_type == "HTTP_PROXY" {
             let invoked = std::time::Instant::now();
-            let response = proxy::forward(
+            let forwarded = proxy::forward(
                 integration,
+                &uri,
                 &selected.parameters,
                 method,
                 query,
@@ -555,14 +588,22 @@ impl ApiGateway {
             )
             .await;
             trace.integration_latency = Some(invoked.elapsed());
-            trace.integration_status = Some(response.status().as_u16());
-            return response;
+            return match forwarded {
+                Ok(response) => {
+                    trace.integration_status = Some(response.status().as_u16());
+                    response
+                }
+                Err(failed) => trace.failure(failed.status, failed.reason),
+            };
         }
         if integration.integration_type != "AWS_PROXY" {
-            return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            let reason = format!(
+                "{} integrations are not served by the sandbox's HTTP APIs",
+                integration.integration_type
+            );
+            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
         }
-        let uri = integration.integration_uri.clone().unwrap_or_default();
-        let function = function_of(&uri);
+        let function = integration_uri::function_of(&uri).to_owned();
         let source_arn = format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{}",
             scope.region,
@@ -578,11 +619,16 @@ impl ApiGateway {
             .lambda
             .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
         {
-            tracing::info!(%function, %source_arn, "API Gateway may not invoke the function: no permission");
-            trace.error = Some(format!(
-                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission"
-            ));
-            return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            // `arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}`
+            let qualified = if function.split(':').count() == 8 {
+                " (a version or alias has a policy of its own: add the permission with its Qualifier)"
+            } else {
+                ""
+            };
+            let reason = format!(
+                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission{qualified}"
+            );
+            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
         }
         let request = event::Request {
             scope,
@@ -617,29 +663,48 @@ impl ApiGateway {
             Ok(Err(error)) => error.status.as_u16(),
             Err(_) => 504,
         });
-        if let Ok(Ok((answer, failed))) = &result {
+        if let Ok(Ok((answer, _))) = &result {
             trace.answer = Some(
                 serde_json::from_slice(answer)
                     .unwrap_or_else(|_| json!(String::from_utf8_lossy(answer))),
             );
-            if *failed {
-                trace.error = Some(String::from_utf8_lossy(answer).into_owned());
-            }
         }
         match result {
-            Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+            Err(_) => trace.failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "{function} did not answer within the integration's timeout of {} ms",
+                    integration.timeout_millis
+                ),
+            ),
             Ok(Err(error)) if error.code == "TooManyRequestsException" => {
+                trace.error = Some(format!(
+                    "Lambda throttled the invocation: {}",
+                    error.message
+                ));
                 message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")
             }
-            Ok(Err(_)) => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
-            Ok(Ok((_, true))) => message(StatusCode::BAD_GATEWAY, "Internal Server Error"),
+            Ok(Err(error)) => trace.failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(
+                    "invoking {function} failed: {}: {}",
+                    error.code, error.message
+                ),
+            ),
+            Ok(Ok((answer, true))) => trace.failure(
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "{function} failed: {}",
+                    String::from_utf8_lossy(&answer[..answer.len().min(1024)])
+                ),
+            ),
             Ok(Ok((answer, false))) => {
                 let mapped = if integration.payload_format_version == "1.0" {
                     event::response_1(&answer)
                 } else {
                     event::response_2(&answer)
                 };
-                mapped.unwrap_or_else(|status| message(status, "Internal Server Error"))
+                mapped.unwrap_or_else(|malformed| trace.failure(malformed.status, malformed.reason))
             }
         }
     }
@@ -658,6 +723,20 @@ struct Trace {
     error: Option<String>,
     integration: Option<serde_json::Value>,
     answer: Option<serde_json::Value>,
+}
+
+impl Trace {
+    /// API Gateway's answer for a failed integration, with `reason` kept for the access log's
+    /// `$context.integrationErrorMessage` and the inspector.
+    fn failure(&mut self, status: StatusCode, reason: String) -> Response {
+        self.error = Some(reason);
+        let text = match status {
+            StatusCode::SERVICE_UNAVAILABLE => "Service Unavailable",
+            StatusCode::GATEWAY_TIMEOUT => "Gateway Timeout",
+            _ => "Internal Server Error",
+        };
+        message(status, text)
+    }
 }
 
 /// A token bucket for a stage's throttling settings.
@@ -698,17 +777,6 @@ struct Selected {
     parameters: BTreeMap<String, String>,
     integration: Option<Integration>,
     route_path: String,
-}
-
-/// The function an AWS_PROXY integration URI names: a function ARN (possibly qualified) or
-/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
-pub fn function_of(uri: &str) -> String {
-    match uri.split_once("/functions/") {
-        Some((_, rest)) if uri.starts_with("arn:aws:apigateway:") => {
-            rest.trim_end_matches("/invocations").to_owned()
-        }
-        _ => uri.to_owned(),
-    }
 }
 
 /// The `Access-Control-Allow-Origin` value for `origin` under `cors`, if it is allowed.

@@ -11,7 +11,6 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::message;
 use super::model::Integration;
 
 /// Headers that belong to one hop, not to the forwarded request.
@@ -24,15 +23,26 @@ const HOP_BY_HOP: [&str; 6] = [
     "content-length",
 ];
 
+/// Why a forwarded request got no answer: API Gateway's status and the reason.
+#[derive(Debug)]
+pub struct Failed {
+    pub status: StatusCode,
+    pub reason: String,
+}
+
+/// Sends the request on to `uri` (the integration's URL with stage variables resolved) and
+/// brings its answer back.
 pub async fn forward(
     integration: &Integration,
+    uri: &str,
     parameters: &BTreeMap<String, String>,
     method: &Method,
     query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
-) -> Response {
-    let mut url = integration.integration_uri.clone().unwrap_or_default();
+) -> Result<Response, Failed> {
+    let failed = |status, reason: String| Failed { status, reason };
+    let mut url = uri.to_owned();
     for (name, value) in parameters {
         url = url
             .replace(&format!("{{{name}}}"), value)
@@ -52,28 +62,48 @@ pub async fn forward(
             request = request.header(name, value);
         }
     }
-    let Ok(request) = request.body(Full::new(body)) else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-    };
+    let request = request.body(Full::new(body)).map_err(|error| {
+        failed(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the integration's URL {url:?} is not usable: {error}"),
+        )
+    })?;
     let client = Client::builder(TokioExecutor::new()).build_http();
     let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
     let response = match tokio::time::timeout(timeout, client.request(request)).await {
-        Err(_) => return message(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout"),
+        Err(_) => {
+            return Err(failed(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "{url} did not answer within the integration's timeout of {} ms",
+                    integration.timeout_millis
+                ),
+            ));
+        }
         Ok(Err(error)) => {
-            tracing::info!(%url, %error, "HTTP_PROXY integration unreachable");
-            return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            return Err(failed(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("{url} could not be reached: {error}"),
+            ));
         }
         Ok(Ok(response)) => response,
     };
     let (parts, body) = response.into_parts();
-    let Ok(body) = body.collect().await.map(|collected| collected.to_bytes()) else {
-        return message(StatusCode::BAD_GATEWAY, "Internal Server Error");
-    };
+    let body = body
+        .collect()
+        .await
+        .map(|collected| collected.to_bytes())
+        .map_err(|error| {
+            failed(
+                StatusCode::BAD_GATEWAY,
+                format!("{url}'s answer broke off: {error}"),
+            )
+        })?;
     let mut answer = (parts.status, body).into_response();
     for (name, value) in &parts.headers {
         if !HOP_BY_HOP.contains(&name.as_str()) {
             answer.headers_mut().append(name, value.clone());
         }
     }
-    answer
+    Ok(answer)
 }

@@ -628,19 +628,26 @@ impl Lambda {
                 input.action
             )));
         }
-        let qualifier = query.get("Qualifier").cloned();
+        let (_, qualifier) = super::split_qualifier(reference, query.get("Qualifier"));
         let answer = self.change(scope, reference, |function| {
-            if function.policy.iter().any(|s| s.sid == input.statement_id) {
+            if let Some(qualifier) = &qualifier {
+                deployed_for(function, scope, reference, Some(qualifier))?;
+            }
+            let resource = policy::resource_of(
+                &function.latest.configuration.arn,
+                qualifier.as_deref(),
+            );
+            if function
+                .policy
+                .iter()
+                .any(|s| s.sid == input.statement_id && s.resource == resource)
+            {
                 return Err(error(
                     StatusCode::CONFLICT,
                     "ResourceConflictException",
                     "The statement id (sid) provided already exists. Please choose a new statement id, or remove the existing statement.",
                 ));
             }
-            let resource = match &qualifier {
-                Some(q) => format!("{}:{q}", function.latest.configuration.arn),
-                None => function.latest.configuration.arn.clone(),
-            };
             let statement = Statement::new(&input, resource);
             let answer = json!({ "Statement": statement.to_json().to_string() });
             function.policy.push(statement);
@@ -649,9 +656,25 @@ impl Lambda {
         Ok(json_created(answer))
     }
 
-    pub(super) fn get_policy(&self, scope: &Scope, reference: &str) -> Answer {
+    /// The policy of the function, or of the version or alias `Qualifier` names: each has its
+    /// own, as on AWS.
+    pub(super) fn get_policy(
+        &self,
+        scope: &Scope,
+        reference: &str,
+        query: &HashMap<String, String>,
+    ) -> Answer {
+        let (_, qualifier) = super::split_qualifier(reference, query.get("Qualifier"));
         let answer = self.read(scope, reference, |function| {
-            if function.policy.is_empty() {
+            let resource =
+                policy::resource_of(&function.latest.configuration.arn, qualifier.as_deref());
+            let statements: Vec<Statement> = function
+                .policy
+                .iter()
+                .filter(|s| s.resource == resource)
+                .cloned()
+                .collect();
+            if statements.is_empty() {
                 return Err(error(
                     StatusCode::NOT_FOUND,
                     "ResourceNotFoundException",
@@ -659,17 +682,28 @@ impl Lambda {
                 ));
             }
             Ok(json!({
-                "Policy": policy::document(&function.policy),
+                "Policy": policy::document(&statements),
                 "RevisionId": function.latest.configuration.revision_id,
             }))
         })??;
         Ok(json_ok(answer))
     }
 
-    pub(super) fn remove_permission(&self, scope: &Scope, reference: &str, sid: &str) -> Answer {
+    pub(super) fn remove_permission(
+        &self,
+        scope: &Scope,
+        reference: &str,
+        sid: &str,
+        query: &HashMap<String, String>,
+    ) -> Answer {
+        let (_, qualifier) = super::split_qualifier(reference, query.get("Qualifier"));
         self.change(scope, reference, |function| {
+            let resource =
+                policy::resource_of(&function.latest.configuration.arn, qualifier.as_deref());
             let before = function.policy.len();
-            function.policy.retain(|s| s.sid != sid);
+            function
+                .policy
+                .retain(|s| s.sid != sid || s.resource != resource);
             if function.policy.len() == before {
                 return Err(error(
                     StatusCode::NOT_FOUND,

@@ -74,9 +74,14 @@ pub enum Outcome {
 struct Invocation {
     request_id: String,
     payload: Bytes,
-    deadline_ms: u128,
+    /// The function's timeout: the deadline is set when the process takes the event.
+    timeout: Duration,
     done: oneshot::Sender<Outcome>,
 }
+
+/// How long an init phase may run (AWS's 10 seconds), apart from the function's timeout. Past
+/// it, as with AWS's suppressed init, the rest of init counts against the invocation.
+pub const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// State shared between the Runtime API handlers and the environment's owner.
 struct Shared {
@@ -283,6 +288,11 @@ impl Environment {
         !self.dead && self.exit.borrow().is_none()
     }
 
+    /// When the process finished its init phase (first asked for an event), if it has.
+    pub fn ready_at(&self) -> Option<Instant> {
+        *self.shared.ready.borrow()
+    }
+
     /// The init duration, once known, for the first invocation's REPORT line.
     pub fn take_init_duration(&mut self) -> Option<Duration> {
         self.init_duration.take()
@@ -310,13 +320,10 @@ impl Environment {
         timeout: Duration,
     ) -> Result<Outcome, EnvironmentFailure> {
         let (done, mut outcome) = oneshot::channel();
-        let deadline = SystemTime::now() + timeout;
         let invocation = Invocation {
             request_id: request_id.to_owned(),
             payload,
-            deadline_ms: deadline
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis()),
+            timeout,
             done,
         };
         if self.sender.send(invocation).await.is_err() {
@@ -327,7 +334,14 @@ impl Environment {
         }
         let mut exit = self.exit.clone();
         let mut ready = self.shared.ready.subscribe();
-        let sleep = tokio::time::sleep(timeout);
+        // A new process first has its init phase, with a limit of its own; the function's
+        // timeout runs from when the process takes the event.
+        let mut initialising = ready.borrow().is_none();
+        let sleep = tokio::time::sleep_until(if initialising {
+            (self.started + INIT_LIMIT).into()
+        } else {
+            (Instant::now() + timeout).into()
+        });
         tokio::pin!(sleep);
         loop {
             tokio::select! {
@@ -344,6 +358,10 @@ impl Environment {
                 changed = ready.changed(), if ready.borrow().is_none() => {
                     if changed.is_ok() {
                         self.note_ready();
+                        if initialising {
+                            initialising = false;
+                            sleep.as_mut().reset((Instant::now() + timeout).into());
+                        }
                     }
                 }
                 changed = exit.changed() => {
@@ -371,8 +389,17 @@ impl Environment {
                     });
                 }
                 () = &mut sleep => {
-                    self.stop();
-                    return Err(EnvironmentFailure::TimedOut);
+                    if !initialising {
+                        self.stop();
+                        return Err(EnvironmentFailure::TimedOut);
+                    }
+                    // Init ran past its limit: what is left of it counts against the invocation.
+                    initialising = false;
+                    self.shared.record(&format!(
+                        "INIT_REPORT Init Duration: {} ms\tPhase: init\tStatus: timeout",
+                        process::millis(INIT_LIMIT)
+                    ));
+                    sleep.as_mut().reset((Instant::now() + timeout).into());
                 }
             }
         }
@@ -533,6 +560,9 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         return (StatusCode::GONE, "the environment is shutting down").into_response();
     };
     lock(&shared.pending).insert(invocation.request_id.clone(), invocation.done);
+    let deadline_ms = (SystemTime::now() + invocation.timeout)
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let trace = format!(
         "Root={};Parent={};Sampled=0",
         crate::wire::new_trace_root(),
@@ -543,10 +573,7 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         [
             ("content-type", "application/json".to_owned()),
             ("lambda-runtime-aws-request-id", invocation.request_id),
-            (
-                "lambda-runtime-deadline-ms",
-                invocation.deadline_ms.to_string(),
-            ),
+            ("lambda-runtime-deadline-ms", deadline_ms.to_string()),
             (
                 "lambda-runtime-invoked-function-arn",
                 shared.launch.function_arn.clone(),

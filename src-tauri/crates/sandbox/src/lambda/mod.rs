@@ -276,13 +276,17 @@ impl Lambda {
         principal: &str,
         source_arn: &str,
     ) -> bool {
+        let (name, qualifier) = split_qualifier(reference, None);
         let region = self.regions.get(scope);
         let functions = region.read().unwrap_or_else(|p| p.into_inner());
-        functions.get(name_of(reference)).is_some_and(|function| {
-            function
-                .policy
-                .iter()
-                .any(|statement| statement.allows_invoke(principal, source_arn))
+        functions.get(&name).is_some_and(|function| {
+            // A version or alias has a policy of its own: the unqualified function's does not
+            // let anyone invoke it.
+            let resource =
+                policy::resource_of(&function.latest.configuration.arn, qualifier.as_deref());
+            function.policy.iter().any(|statement| {
+                statement.resource == resource && statement.allows_invoke(principal, source_arn)
+            })
         })
     }
 
@@ -377,10 +381,10 @@ impl Lambda {
                 self.add_permission(scope, name, query, body)
             }
             (Method::GET, ["2015-03-31", "functions", name, "policy"]) => {
-                self.get_policy(scope, name)
+                self.get_policy(scope, name, query)
             }
             (Method::DELETE, ["2015-03-31", "functions", name, "policy", sid]) => {
-                self.remove_permission(scope, name, sid)
+                self.remove_permission(scope, name, sid, query)
             }
             (Method::PUT, ["2017-10-31", "functions", name, "concurrency"]) => {
                 self.put_concurrency(scope, name, body)
@@ -763,7 +767,11 @@ impl Run {
         let started = Instant::now();
         let event = payload.clone();
         let result = environment.invoke(&request_id, payload, self.timeout).await;
-        let duration = started.elapsed();
+        // The invoke phase starts once init is over: a cold start's init is reported apart.
+        let invoked = environment
+            .ready_at()
+            .map_or(started, |ready| ready.max(started));
+        let duration = invoked.elapsed();
         let answer = match result {
             Ok(Outcome::Response(body)) => Answer {
                 payload: body,

@@ -19,6 +19,15 @@ pub struct AddPermissionInput {
     pub function_url_auth_type: Option<String>,
 }
 
+/// The `Resource` of a statement in the policy of the function at `function_arn`, or of its
+/// version or alias `qualifier` (`$LATEST` is the function's own).
+pub fn resource_of(function_arn: &str, qualifier: Option<&str>) -> String {
+    match qualifier.filter(|q| *q != "$LATEST") {
+        Some(qualifier) => format!("{function_arn}:{qualifier}"),
+        None => function_arn.to_owned(),
+    }
+}
+
 /// One statement of a function's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {

@@ -2,23 +2,71 @@
 
 It speaks the Lambda Runtime API exactly as AWS's Python runtime does: imports the handler named
 by _HANDLER ("module.function") from LAMBDA_TASK_ROOT, then forever asks /next for an event,
-calls the handler with the event and a context object, and posts the result or the error.
+calls the handler with the event and a context object, and posts the result or the error. The
+result is encoded as AWS's runtime encodes it (a Decimal as the number it holds; on python3.12
+and later non-ASCII text as it is), and errors are shaped and logged as AWS's are, with the
+handler's frames only.
 """
 
+import decimal
 import importlib
 import json
 import logging
+import math
 import os
 import sys
 import time
 import traceback
 import urllib.request
+import uuid
 
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
 
+# AWS's runtime writes an error's lines as one log event: joined by carriage returns, the
+# traceback's indentation in no-break spaces.
+ERROR_LINE_SEPARATOR = "\r"
+ERROR_INDENT = "\u00a0"
+
+# From python3.12 on, AWS's runtime leaves non-ASCII characters unescaped.
+KEEPS_UNICODE = os.environ.get("AWS_EXECUTION_ENV") in {
+    "AWS_Lambda_python3.12",
+    "AWS_Lambda_python3.13",
+    "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15",
+}
+
+
+class RuntimeFault(Exception):
+    """A failure of the runtime itself, reported with one of AWS's Runtime.* error types."""
+
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+def to_json(value):
+    """Encodes `value` as AWS's runtime does. The standard encoder cannot write a Decimal's
+    digits as they are, so each Decimal goes in as a unique placeholder that is then replaced."""
+    marker = "__lab_decimal_" + uuid.uuid4().hex + "_"
+    numbers = []
+
+    def default(obj):
+        if isinstance(obj, decimal.Decimal):
+            if obj.is_nan():
+                return math.nan
+            numbers.append(str(obj))
+            return marker + str(len(numbers) - 1)
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+    text = json.dumps(value, default=default, ensure_ascii=not KEEPS_UNICODE, allow_nan=True)
+    for index, number in enumerate(numbers):
+        text = text.replace(f'"{marker}{index}"', number, 1)
+    return text
+
 
 def post(path, payload, error_type=None):
-    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    data = payload if isinstance(payload, bytes) else to_json(payload).encode()
     request = urllib.request.Request(API + path, data=data, method="POST")
     if error_type:
         request.add_header("Lambda-Runtime-Function-Error-Type", error_type)
@@ -26,15 +74,33 @@ def post(path, payload, error_type=None):
         response.read()
 
 
-def error_object(error, request_id=None):
-    body = {
-        "errorMessage": str(error),
-        "errorType": type(error).__name__,
-        "stackTrace": traceback.format_tb(error.__traceback__),
+def handler_frames(error):
+    """The traceback from the first frame outside this runtime: the function's own."""
+    frames = traceback.extract_tb(error.__traceback__)
+    for index, frame in enumerate(frames):
+        if frame.filename != __file__:
+            return frames[index:]
+    return frames
+
+
+def error_object(error_message, error_type, stack_trace, request_id):
+    return {
+        "errorMessage": error_message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": stack_trace,
     }
-    if request_id:
-        body["requestId"] = request_id
-    return body
+
+
+def log_error(body):
+    lines = [f"[ERROR] {body['errorType']}: {body['errorMessage']}"]
+    lines.append("Traceback (most recent call last):")
+    for element in body["stackTrace"]:
+        for line in element.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append(ERROR_INDENT * (len(line) - len(stripped)) + stripped)
+    sys.stdout.write(ERROR_LINE_SEPARATOR.join(lines) + "\n")
+    sys.stdout.flush()
 
 
 class LambdaContext:
@@ -94,7 +160,7 @@ def load_handler():
             "errorType": "Runtime.ImportModuleError",
             "stackTrace": [],
         }
-        print(f"[ERROR] Runtime.ImportModuleError: {body['errorMessage']}", flush=True)
+        log_error({**body, "stackTrace": []})
         post("/init/error", body, "Runtime.ImportModuleError")
         sys.exit(1)
     handler = getattr(module, function_name, None)
@@ -104,7 +170,7 @@ def load_handler():
             "errorType": "Runtime.HandlerNotFound",
             "stackTrace": [],
         }
-        print(f"[ERROR] Runtime.HandlerNotFound: {body['errorMessage']}", flush=True)
+        log_error({**body, "stackTrace": []})
         post("/init/error", body, "Runtime.HandlerNotFound")
         sys.exit(1)
     return handler
@@ -122,16 +188,28 @@ def main():
         context = LambdaContext(request_id, deadline_ms, function_arn)
         RequestIdFilter.request_id = request_id
         try:
-            event = json.loads(raw) if raw else None
+            try:
+                event = json.loads(raw) if raw else None
+            except ValueError as error:
+                raise RuntimeFault("Runtime.UnmarshalError", f"Unable to unmarshal input: {error}")
             result = handler(event, context)
-            body = json.dumps(result).encode()
-        except Exception as error:
-            body = error_object(error, request_id)
-            lines = traceback.format_exception(type(error), error, error.__traceback__)
-            print(f"[ERROR] {type(error).__name__}: {error}\n" + "".join(lines), end="", flush=True)
-            post(f"/invocation/{request_id}/error", body, "Unhandled")
+            if isinstance(result, bytes):
+                body = result
+            else:
+                try:
+                    body = to_json(result).encode()
+                except Exception as error:
+                    raise RuntimeFault("Runtime.MarshalError", f"Unable to marshal response: {error}")
+        except RuntimeFault as fault:
+            error = error_object(fault.message, fault.error_type, [], request_id)
+        except Exception as failure:
+            stack = traceback.format_list(handler_frames(failure))
+            error = error_object(str(failure), type(failure).__name__, stack, request_id)
+        else:
+            post(f"/invocation/{request_id}/response", body)
             continue
-        post(f"/invocation/{request_id}/response", body)
+        log_error(error)
+        post(f"/invocation/{request_id}/error", error, "Unhandled")
 
 
 if __name__ == "__main__":

@@ -293,6 +293,137 @@ async fn errors_timeouts_crashes_and_init_failures_answer_as_aws_does() {
     );
 }
 
+/// What DynamoDB's boto3 resource hands a function: numbers as Decimal.
+const MARSHALLING: &str = r#"
+from decimal import Decimal
+
+def handler(event, context):
+    if event.get("set"):
+        return {"tags": {"a"}}
+    if event.get("fail"):
+        return {}["missing"]
+    if event.get("bytes"):
+        return b"raw bytes"
+    return {"price": Decimal("1.50"), "count": Decimal("12345678901234567890"), "name": "café"}
+"#;
+
+fn tail_of(output: &aws_sdk_lambda::operation::invoke::InvokeOutput) -> String {
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(output.log_result().unwrap())
+        .unwrap();
+    String::from_utf8(tail).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_answers_marshal_and_fail_as_aws_runtime_does() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "marshal", MARSHALLING, 3).await;
+    let invoke = |payload: &'static str| {
+        client
+            .invoke()
+            .function_name("marshal")
+            .log_type(LogType::Tail)
+            .payload(Blob::new(payload))
+            .send()
+    };
+
+    let numbers = invoke("{}").await.unwrap();
+    assert_eq!(numbers.function_error(), None);
+    assert_eq!(
+        std::str::from_utf8(numbers.payload().unwrap().as_ref()).unwrap(),
+        r#"{"price": 1.50, "count": 12345678901234567890, "name": "café"}"#,
+        "a Decimal is the number it holds; python3.12 keeps non-ASCII text as it is"
+    );
+    let raw = invoke(r#"{"bytes": true}"#).await.unwrap();
+    assert_eq!(raw.payload().unwrap().as_ref(), b"raw bytes");
+
+    let unmarshallable = invoke(r#"{"set": true}"#).await.unwrap();
+    assert_eq!(unmarshallable.function_error(), Some("Unhandled"));
+    let error = payload_json(&unmarshallable);
+    assert_eq!(error["errorType"], "Runtime.MarshalError");
+    assert_eq!(
+        error["errorMessage"],
+        "Unable to marshal response: Object of type set is not JSON serializable"
+    );
+    assert_eq!(error["stackTrace"], serde_json::json!([]));
+    assert!(
+        error["requestId"].as_str().is_some_and(|id| id.len() == 36),
+        "{error}"
+    );
+    assert!(
+        tail_of(&unmarshallable).contains(
+            "[ERROR] Runtime.MarshalError: Unable to marshal response: Object of type set is not JSON serializable\rTraceback (most recent call last):\n"
+        ),
+        "{}",
+        tail_of(&unmarshallable)
+    );
+
+    // A handler's exception: its own frames only, logged as one event.
+    let failed = invoke(r#"{"fail": true}"#).await.unwrap();
+    let error = payload_json(&failed);
+    assert_eq!(error["errorType"], "KeyError");
+    assert_eq!(error["errorMessage"], "'missing'");
+    let stack = error["stackTrace"].as_array().unwrap();
+    assert_eq!(stack.len(), 1, "{error}");
+    let frame = stack[0].as_str().unwrap();
+    assert!(
+        frame.starts_with("  File \"")
+            && frame
+                .contains("lambda_function.py\", line 8, in handler\n    return {}[\"missing\"]"),
+        "{error}"
+    );
+    let tail = tail_of(&failed);
+    assert!(
+        tail.contains(
+            "[ERROR] KeyError: 'missing'\rTraceback (most recent call last):\r\u{a0}\u{a0}File "
+        ),
+        "{tail}"
+    );
+    assert!(!tail.contains("python_runtime"), "{tail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_has_its_own_limit_outside_the_function_timeout() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    // Two seconds of imports, a one-second timeout: on AWS the invocation succeeds.
+    create_python(
+        &client,
+        "slow-start",
+        "import time\ntime.sleep(2)\n\ndef handler(event, context):\n    return {\"remaining\": context.get_remaining_time_in_millis()}\n",
+        1,
+    )
+    .await;
+    let first = client
+        .invoke()
+        .function_name("slow-start")
+        .log_type(LogType::Tail)
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.function_error(), None, "{:?}", first.payload());
+    assert!(
+        payload_json(&first)["remaining"].as_i64().unwrap() > 500,
+        "the deadline starts after init"
+    );
+    let tail = tail_of(&first);
+    let report = tail
+        .lines()
+        .find(|line| line.starts_with("REPORT"))
+        .unwrap_or_else(|| panic!("{tail}"));
+    let field = |name: &str| -> f64 {
+        report
+            .split('\t')
+            .find_map(|part| part.strip_prefix(&format!("{name}: ")))
+            .and_then(|value| value.trim_end_matches(" ms").parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+    };
+    assert!(field("Init Duration") >= 2000.0, "{report}");
+    assert!(field("Duration") < 1000.0, "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provided_runtimes_run_their_bootstrap() {
     let sandbox = Sandbox::start().await;

@@ -22,7 +22,7 @@ use super::events::{self, Body, Close};
 use super::selection;
 use super::{Connection, Live, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, OUTBOUND_QUEUE, Outbound};
 use crate::apigw::model::{Integration, Route, Snapshot};
-use crate::apigw::{ApiGateway, event, function_of, message};
+use crate::apigw::{ApiGateway, event, integration_uri, message, stage_variables};
 use crate::store::Scope;
 
 /// The handshake request, after the API id.
@@ -167,11 +167,13 @@ impl ApiGateway {
                         self.record(record);
                         return refused;
                     }
-                    Err(status) => {
+                    Err(malformed) => {
+                        let status = malformed.status;
                         record["status"] = json!(status.as_u16());
-                        record["error"] = json!(
-                            "$connect's answer is not a valid proxy response (it needs a statusCode)"
-                        );
+                        record["error"] = json!(format!(
+                            "$connect's answer is not a valid proxy response: {}",
+                            malformed.reason
+                        ));
                         self.record(record);
                         return message(status, "Internal server error");
                     }
@@ -371,8 +373,33 @@ impl ApiGateway {
         self.record(record);
     }
 
-    /// Calls the route's integration with `event`, noting in `record` what happened.
+    /// Calls the route's integration with `event`, noting in `record` what happened; a failure
+    /// is also logged with its reason.
     async fn invoke_route(
+        &self,
+        connection: &Connection,
+        target: &Target,
+        route: &Route,
+        event: Json,
+        record: &mut Json,
+    ) -> Outcome {
+        let outcome = self
+            .call_integration(connection, target, route, event, record)
+            .await;
+        if let Outcome::Failed(status) = &outcome {
+            tracing::warn!(
+                api = %connection.api_id,
+                stage = %connection.stage,
+                route = %route.route_key,
+                status = status.as_u16(),
+                reason = record["error"].as_str().unwrap_or("no reason was recorded"),
+                "a WebSocket route's integration failed"
+            );
+        }
+        outcome
+    }
+
+    async fn call_integration(
         &self,
         connection: &Connection,
         target: &Target,
@@ -399,7 +426,18 @@ impl ApiGateway {
             }
         }
         let scope = &connection.scope;
-        let function = function_of(integration.integration_uri.as_deref().unwrap_or_default());
+        let uri = match stage_variables::substitute(
+            integration.integration_uri.as_deref().unwrap_or_default(),
+            &connection.stage,
+            &connection.stage_variables,
+        ) {
+            Ok(uri) => uri,
+            Err(unresolved) => {
+                record["error"] = json!(unresolved.to_string());
+                return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        };
+        let function = integration_uri::function_of(&uri).to_owned();
         let source_arn = format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{}",
             scope.region, scope.account, connection.api_id, connection.stage, route.route_key
