@@ -309,6 +309,19 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
     service_request(state, method, uri, headers, body).await
 }
 
+/// The SigV4 signing names of the services the sandbox serves (DynamoDB, Lambda, API Gateway
+/// and its management API, CloudWatch Logs, the Tagging API, IAM, STS).
+const SIGNING_NAMES: [&str; 8] = [
+    "dynamodb",
+    "lambda",
+    "apigateway",
+    "execute-api",
+    "logs",
+    "tagging",
+    "iam",
+    "sts",
+];
+
 /// Bodies above this are parsed and served on the blocking pool (see [`on_blocking_pool`]).
 const HEAVY_BODY_BYTES: usize = 256 * 1024;
 
@@ -348,9 +361,21 @@ async fn service_request(
 ) -> Response {
     let request_id = wire::new_request_id();
     let protocol = Protocol::detect(&headers, uri.query(), &body);
+    let credential = wire::credential_scope(&headers);
+    if let Some(service) = credential
+        .as_ref()
+        .map(|scope| scope.service.as_str())
+        .filter(|service| !SIGNING_NAMES.contains(service))
+    {
+        let error = AwsError::unserved_service(service);
+        return if service == "s3" {
+            wire::render_s3_error(&error, &request_id)
+        } else {
+            wire::render_error(&protocol, &error, &request_id)
+        };
+    }
     let operation = protocol.operation_name(&method, &uri, &headers, uri.query(), &body);
-    let region = wire::credential_scope(&headers)
-        .map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region);
+    let region = credential.map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region);
     if !names::is_region(&region) {
         // The region keys the state and names directories: nothing else may pass.
         let error = AwsError::invalid_region_scope(&protocol, &region);

@@ -540,8 +540,11 @@ impl ApiGateway {
                     "Invalid input: routeSelectionExpression is required for WebSocket APIs",
                 ));
             };
-            if !(expression.starts_with("$request.body")
-                || expression.starts_with("${request.body"))
+            // Text without a `$` is static (what a shell leaves of "$request.body.action":
+            // `.body.action`, which AWS accepts too); a reference must read the body.
+            if expression.contains('$')
+                && !(expression.starts_with("$request.body")
+                    || expression.starts_with("${request.body"))
             {
                 return Err(bad_request(format!(
                     "Invalid route selection expression specified: {expression}. A WebSocket \

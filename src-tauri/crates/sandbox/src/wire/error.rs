@@ -57,6 +57,21 @@ impl AwsError {
         )
     }
 
+    /// A call signed for an AWS service the sandbox does not have (`service` is its signing
+    /// name): said plainly rather than as an unknown operation of another service.
+    pub fn unserved_service(service: &str) -> Self {
+        Self::new(
+            CORAL_NAMESPACE,
+            "NotImplemented",
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "The sandbox has no {service} service: it serves DynamoDB, Lambda, API Gateway \
+                 (HTTP and WebSocket APIs), CloudWatch Logs, IAM, STS and the Resource Groups \
+                 Tagging API. Run this against AWS instead."
+            ),
+        )
+    }
+
     /// A request the sandbox refuses to serve (a web page's, or one addressed to a foreign
     /// host), coded as `protocol`'s services code access denials.
     pub fn access_denied(protocol: &Protocol, message: impl Into<String>) -> Self {
@@ -184,6 +199,17 @@ pub fn error_body(
 }
 
 /// Renders `error` as `protocol`'s clients parse it, with the request id header AWS sends.
+/// `error` as S3 writes errors (`<Error><Code>…`), for a client speaking S3's REST-XML.
+pub fn render_s3_error(error: &AwsError, request_id: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>\
+         <RequestId>{request_id}</RequestId></Error>",
+        error.code,
+        xml_escape(&error.message)
+    );
+    respond(error.status, "application/xml", body, request_id)
+}
+
 pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> Response {
     let (status, content_type, body) = error_body(protocol, error, request_id);
     let mut response = respond(status, &content_type, body, request_id);

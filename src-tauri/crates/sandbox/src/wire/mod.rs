@@ -9,7 +9,7 @@ mod protocol;
 mod query;
 mod sigv4;
 
-pub use error::{AwsError, error_body, render_error, respond, respond_bytes};
+pub use error::{AwsError, error_body, render_error, render_s3_error, respond, respond_bytes};
 pub use json_body::{BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body};
 pub use protocol::Protocol;
 pub use query::{QueryParams, Xml, xml_escape};

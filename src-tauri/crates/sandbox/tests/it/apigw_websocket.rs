@@ -156,6 +156,16 @@ async fn websocket_apis_refuse_what_aws_refuses() {
     );
     assert_eq!(code, "BadRequestException");
     assert!(message.contains("routeSelectionExpression"), "{message}");
+    // The seed's command in bash: `$request` expands to nothing, and AWS keeps what is left.
+    let expanded = apigw
+        .create_api()
+        .name("Expanded")
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression(".body.action")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expanded.route_selection_expression(), Some(".body.action"));
 
     let api = apigw
         .create_api()

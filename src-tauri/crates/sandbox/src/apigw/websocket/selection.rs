@@ -62,6 +62,11 @@ fn evaluate(expression: &str, message: &str) -> Result<String, String> {
         .and_then(|rest| rest.strip_suffix('}'))
         .map(|inner| format!("${inner}"));
     let expression = path.as_deref().unwrap_or(expression);
+    if !expression.contains('$') {
+        // A static expression (such as `.body.action`, when a shell expanded `$request`) names
+        // the same route for every message.
+        return Ok(expression.to_owned());
+    }
     let Some(path) = expression.strip_prefix("$request.body") else {
         return Err(format!("{expression} does not read the message body"));
     };
@@ -86,6 +91,18 @@ mod tests {
     use super::*;
 
     const ROUTES: &[&str] = &["$connect", "$disconnect", "$default", "sendmessage"];
+
+    #[test]
+    fn a_static_expression_names_one_route_for_every_message() {
+        // What `--route-selection-expression "$request.body.action"` becomes in a shell.
+        let selection = select(".body.action", Some(r#"{"action":"sendmessage"}"#), ROUTES);
+        assert_eq!(selection.route_key.as_deref(), Some("$default"));
+        assert_eq!(selection.value.as_deref(), Some(".body.action"));
+        assert_eq!(
+            selection.reason,
+            ".body.action is \".body.action\", which no route has: sent to $default"
+        );
+    }
 
     #[test]
     fn a_matching_action_selects_its_route() {
