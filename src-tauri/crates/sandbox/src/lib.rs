@@ -18,11 +18,13 @@ pub mod lambda;
 pub mod logs;
 mod names;
 mod regional;
+mod serve;
 mod server;
 pub mod store;
 mod sts;
 pub mod supervisor;
 mod tagging;
+pub mod tls;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -110,6 +112,8 @@ pub enum Error {
     Apis(#[from] apigw::LoadError),
     #[error("reading the sandbox's saved roles")]
     Roles(#[from] iam::LoadError),
+    #[error("preparing the sandbox's TLS")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A sandbox that accepts connections. Dropping it stops the server too.
@@ -228,6 +232,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             (temporary.path().to_path_buf(), Some(temporary))
         }
     };
+    let tls = tls::Tls::load_or_create(&data_dir)?;
     let (store, stored, store_thread) = store::Store::open(Some(&data_dir))?;
     let logs = Arc::new(logs::Logs::load(store.clone(), stored.log_groups)?);
     let iam = Arc::new(iam::Iam::load(
@@ -260,6 +265,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     apigw.set_websocket_limits(config.websocket_limits);
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));
+    lambda.set_trusted_roots(tls.bundle().to_path_buf());
     if let Some(python) = &config.python {
         lambda.set_python(python.clone());
     }
@@ -277,15 +283,10 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         services,
         guard::Guard::new(local_addr.port(), &config.access),
     ));
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-            // A dropped sender means the `Running` handle is gone: stop as well.
-            let _ = signal.await;
-        });
-        if let Err(error) = serve.await {
-            tracing::error!(%error, "sandbox server stopped with an error");
-        }
-    });
+    let task = tokio::spawn(serve::serve(listener, router, tls, async {
+        // A dropped sender means the `Running` handle is gone: stop as well.
+        let _ = signal.await;
+    }));
     tracing::info!(endpoint = %format!("http://{local_addr}"), "sandbox listening");
     Ok(Running {
         local_addr,

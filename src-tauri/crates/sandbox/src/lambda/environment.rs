@@ -43,6 +43,9 @@ pub struct Launch {
     pub python_loop: PathBuf,
     /// The interpreter that runs it.
     pub python: PathBuf,
+    /// Roots that include the sandbox's certificate authority, so that code calling the
+    /// sandbox over https (as code written for AWS does) trusts it.
+    pub trusted_roots: Option<PathBuf>,
 }
 
 /// An error a function (or its runtime) reported, as AWS returns it to the caller.
@@ -517,6 +520,14 @@ fn command(launch: &Launch, api_address: &str, log_stream: &str) -> tokio::proce
     ];
     for (key, value) in fixed {
         command.env(key, value);
+    }
+    // Unless the function names roots of its own.
+    if let Some(roots) = &launch.trusted_roots {
+        for variable in crate::tls::TRUST_VARIABLES {
+            if !launch.variables.contains_key(variable) {
+                command.env(variable, roots);
+            }
+        }
     }
     command
 }

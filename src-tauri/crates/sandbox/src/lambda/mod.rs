@@ -122,6 +122,8 @@ pub struct Lambda {
     store: Store,
     code: CodeRoot,
     endpoint: Mutex<String>,
+    /// The roots function processes trust (the system's and the sandbox's authority).
+    trusted_roots: Mutex<Option<PathBuf>>,
     busy: Arc<AtomicUsize>,
     concurrency_limit: AtomicUsize,
     /// Commits queued by control-plane changes, awaited before their answers go out.
@@ -201,6 +203,7 @@ impl Lambda {
             store,
             code,
             endpoint: Mutex::new(String::new()),
+            trusted_roots: Mutex::new(None),
             busy: Arc::new(AtomicUsize::new(0)),
             concurrency_limit: AtomicUsize::new(DEFAULT_CONCURRENCY),
             python: Mutex::new(PathBuf::from("python3")),
@@ -211,6 +214,11 @@ impl Lambda {
     /// The sandbox's own endpoint, given to functions as `AWS_ENDPOINT_URL`.
     pub fn set_endpoint(&self, endpoint: String) {
         *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
+    }
+
+    /// The roots function processes are told to trust, so https to the sandbox works.
+    pub fn set_trusted_roots(&self, roots: PathBuf) {
+        *self.trusted_roots.lock().unwrap_or_else(|p| p.into_inner()) = Some(roots);
     }
 
     /// The account's limit on concurrent executions.
@@ -464,6 +472,11 @@ impl Lambda {
             python_loop: self.code.dir.join("python_runtime.py"),
             python: self
                 .python
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            trusted_roots: self
+                .trusted_roots
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),

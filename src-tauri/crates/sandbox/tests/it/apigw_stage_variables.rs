@@ -90,26 +90,7 @@ async fn api_with_stages(
         .await
         .unwrap();
     let api_id = api.api_id().unwrap();
-    let mut integration = apigw
-        .create_integration()
-        .api_id(api_id)
-        .integration_type(kind.clone())
-        .integration_uri(uri);
-    if kind == IntegrationType::HttpProxy {
-        integration = integration.integration_method("GET");
-    }
-    let integration = integration.send().await.unwrap();
-    apigw
-        .create_route()
-        .api_id(api_id)
-        .route_key(route_key)
-        .target(format!(
-            "integrations/{}",
-            integration.integration_id().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
+    sandbox.route_to(api_id, route_key, kind, uri).await;
     for (stage, value) in stages {
         let mut request = apigw
             .create_stage()

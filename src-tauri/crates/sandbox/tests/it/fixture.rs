@@ -138,6 +138,38 @@ impl Sandbox {
         request.send().await.expect("the permission is added");
     }
 
+    /// Routes `route_key` of API `api_id` to a new proxy integration: `kind` to `uri`
+    /// (HTTP_PROXY integrations forward GETs).
+    pub async fn route_to(
+        &self,
+        api_id: &str,
+        route_key: &str,
+        kind: aws_sdk_apigatewayv2::types::IntegrationType,
+        uri: &str,
+    ) {
+        let apigw = self.apigw();
+        let mut integration = apigw
+            .create_integration()
+            .api_id(api_id)
+            .integration_type(kind.clone())
+            .integration_uri(uri);
+        if kind == aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy {
+            integration = integration.integration_method("GET");
+        }
+        let integration = integration.send().await.expect("the integration is made");
+        apigw
+            .create_route()
+            .api_id(api_id)
+            .route_key(route_key)
+            .target(format!(
+                "integrations/{}",
+                integration.integration_id().unwrap_or_default()
+            ))
+            .send()
+            .await
+            .expect("the route is made");
+    }
+
     pub fn iam(&self) -> aws_sdk_iam::Client {
         client!(aws_sdk_iam, self.running.endpoint(), "us-east-1")
     }
@@ -204,4 +236,25 @@ where
         meta.code().unwrap_or_default().to_owned(),
         meta.message().unwrap_or_default().to_owned(),
     )
+}
+
+/// A binary of `lab-test-function` (lambda_runtime), built on demand with the cargo running us
+/// and zipped as a `provided` runtime's `bootstrap`.
+pub fn rust_function_zip(binary: &str) -> aws_sdk_lambda::primitives::Blob {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "lab-test-function"])
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building lab-test-function failed");
+    let code = std::fs::read(target.join("debug").join(binary)).expect("the function is built");
+    aws_sdk_lambda::primitives::Blob::new(lab_sandbox::lambda::package::zip_files(&[(
+        "bootstrap",
+        &code,
+        0o755,
+    )]))
 }

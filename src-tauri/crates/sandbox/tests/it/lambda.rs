@@ -920,23 +920,6 @@ async fn functions_survive_a_restart() {
     sandbox.running.shutdown().await;
 }
 
-/// The `lab-test-function` binary (lambda_runtime), built on demand with the cargo running us.
-fn rust_function_zip() -> Blob {
-    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lab-test-function"])
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building lab-test-function failed");
-    let binary =
-        std::fs::read(target.join("debug/test-function")).expect("the test function is built");
-    Blob::new(zip_files(&[("bootstrap", &binary, 0o755)]))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rust_lambda_runtime_function_runs_natively() {
     let sandbox = Sandbox::start().await;
@@ -949,7 +932,7 @@ async fn a_rust_lambda_runtime_function_runs_natively() {
         .handler("bootstrap")
         .code(
             FunctionCode::builder()
-                .zip_file(rust_function_zip())
+                .zip_file(crate::fixture::rust_function_zip("test-function"))
                 .build(),
         )
         .send()

@@ -26,3 +26,4 @@ mod store_failure;
 mod sts;
 mod survival;
 mod websocket;
+mod websocket_callbacks;

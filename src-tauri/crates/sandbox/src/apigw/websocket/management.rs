@@ -1,7 +1,9 @@
 //! The `@connections` management API (API Gateway Management API, restJson): a backend posts to,
 //! describes or disconnects a client by connection id — under the invoke URL
-//! (`…/{stage}/@connections/{id}`) or, for an SDK client whose endpoint is the sandbox itself, at
-//! `/@connections/{id}`. A connection that is unknown, closed or not yet connected is gone (410).
+//! (`…/{stage}/@connections/{id}`), at the sandbox's root as code written for AWS reaches it from
+//! the event (`https://{domainName}/{stage}/@connections/{id}`, the API found by the
+//! connection), or at `/@connections/{id}` for an SDK client whose endpoint is the sandbox
+//! itself. A connection that is unknown, closed or not yet connected is gone (410).
 
 use axum::body::Bytes;
 use axum::extract::ws::Message;
@@ -20,8 +22,10 @@ const NAMESPACE: &str = "com.amazonaws.apigatewaymanagementapi";
 /// Where a management request was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionPath {
-    /// The API and stage, when the request came through an invoke URL.
-    pub api: Option<(String, String)>,
+    /// The API, when the request came through its invoke URL.
+    pub api_id: Option<String>,
+    /// The stage, when the path names one.
+    pub stage: Option<String>,
     pub connection_id: String,
 }
 
@@ -31,16 +35,27 @@ impl ConnectionPath {
         let (stage, rest) = path.trim_start_matches('/').split_once('/')?;
         let id = rest.strip_prefix("@connections/")?;
         Some(Self {
-            api: Some((api_id.to_owned(), stage.to_owned())),
+            api_id: Some(api_id.to_owned()),
+            stage: Some(stage.to_owned()),
             connection_id: decode_id(id)?,
         })
     }
 
-    /// `/@connections/{id}` at the sandbox's root.
+    /// `/{stage}/@connections/{id}` or `/@connections/{id}` at the sandbox's root.
     pub fn at_root(path: &str) -> Option<Self> {
-        let id = path.strip_prefix("/@connections/")?;
+        if let Some(id) = path.strip_prefix("/@connections/") {
+            return Some(Self {
+                api_id: None,
+                stage: None,
+                connection_id: decode_id(id)?,
+            });
+        }
+        let (stage, rest) = path.strip_prefix('/')?.split_once('/')?;
+        let id = rest.strip_prefix("@connections/")?;
+        (!stage.is_empty()).then_some(())?;
         Some(Self {
-            api: None,
+            api_id: None,
+            stage: Some(stage.to_owned()),
             connection_id: decode_id(id)?,
         })
     }
@@ -66,9 +81,14 @@ impl ApiGateway {
             }
         };
         let live = self.connections.get(&target.connection_id).filter(|live| {
-            target.api.as_ref().is_none_or(|(api, stage)| {
-                live.connection.api_id == *api && live.connection.stage == *stage
-            })
+            target
+                .api_id
+                .as_ref()
+                .is_none_or(|api| live.connection.api_id == *api)
+                && target
+                    .stage
+                    .as_ref()
+                    .is_none_or(|stage| live.connection.stage == *stage)
         });
         let mut record = json!({
             "service": "apigateway",
@@ -168,10 +188,21 @@ mod tests {
         assert_eq!(
             ConnectionPath::under_api("abc", "/prod/@connections/Sn0tGdAjIAMCJ3A%3D"),
             Some(ConnectionPath {
-                api: Some(("abc".to_owned(), "prod".to_owned())),
+                api_id: Some("abc".to_owned()),
+                stage: Some("prod".to_owned()),
                 connection_id: "Sn0tGdAjIAMCJ3A=".to_owned(),
             })
         );
+        // `https://{domainName}/{stage}` from the event, as AWS's examples build it.
+        assert_eq!(
+            ConnectionPath::at_root("/prod/@connections/Sn0tGdAjIAMCJ3A%3D"),
+            Some(ConnectionPath {
+                api_id: None,
+                stage: Some("prod".to_owned()),
+                connection_id: "Sn0tGdAjIAMCJ3A=".to_owned(),
+            })
+        );
+        assert_eq!(ConnectionPath::at_root("//@connections/a"), None);
         assert_eq!(
             ConnectionPath::at_root("/@connections/abc=").map(|p| p.connection_id),
             Some("abc=".to_owned())
