@@ -12,7 +12,7 @@ use super::model::{
     Api, Deployment, Integration, IntegrationResponse, Route, RouteResponse, Stage, new_id, now_iso,
 };
 use super::routing::RouteKey;
-use super::{ApiGateway, bad_request, conflict, integration_uri, not_found};
+use super::{ApiGateway, bad_request, conflict, integration_uri, not_found, parameter_mapping};
 use crate::store::Scope;
 use crate::wire::{AwsError, BodyError, json_created, json_ok, no_content, parse_json_body};
 
@@ -53,6 +53,7 @@ struct IntegrationInput {
     payload_format_version: Option<String>,
     timeout_in_millis: Option<i64>,
     description: Option<String>,
+    request_parameters: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +183,21 @@ fn check_integration(
         && !integration_uri::is_valid(&integration.integration_type, uri)
     {
         return Err(bad_request(integration_uri::INVALID));
+    }
+    if let Some(parameters) = &input.request_parameters {
+        integration.request_parameters = parameters.clone();
+    }
+    if !integration.request_parameters.is_empty() {
+        if websocket || integration.integration_type != "HTTP_PROXY" {
+            return Err(bad_request(
+                "requestParameters are served by the sandbox for HTTP API HTTP_PROXY \
+                 integrations only (AWS_PROXY takes them with an integrationSubtype, which the \
+                 sandbox does not serve)",
+            ));
+        }
+        for (key, value) in &integration.request_parameters {
+            parameter_mapping::parse(key, value).map_err(bad_request)?;
+        }
     }
     Ok(())
 }
@@ -599,6 +615,7 @@ impl ApiGateway {
                 timeout_millis: 30_000,
                 description: None,
                 responses: BTreeMap::new(),
+                request_parameters: BTreeMap::new(),
             };
             let route = Route {
                 id: new_id(7),
@@ -679,6 +696,7 @@ impl ApiGateway {
             timeout_millis: 30_000,
             description: None,
             responses: BTreeMap::new(),
+            request_parameters: BTreeMap::new(),
         };
         self.change(scope, id, |api| {
             if api.is_websocket() {

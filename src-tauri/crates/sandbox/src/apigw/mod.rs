@@ -9,6 +9,7 @@ pub mod event;
 pub mod export;
 pub mod integration_uri;
 pub mod model;
+pub mod parameter_mapping;
 mod proxy;
 pub mod routing;
 pub mod stage_variables;
@@ -576,6 +577,10 @@ impl ApiGateway {
             }
         };
         if integration.integration_type == "HTTP_PROXY" {
+            let outgoing = match self.map_parameters(integration, &selected, incoming, request_id) {
+                Ok(outgoing) => outgoing,
+                Err(reason) => return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason),
+            };
             let invoked = std::time::Instant::now();
             let forwarded = proxy::forward(
                 integration,
@@ -583,7 +588,7 @@ impl ApiGateway {
                 &selected.parameters,
                 method,
                 query,
-                headers,
+                outgoing,
                 body.clone(),
             )
             .await;
@@ -723,6 +728,61 @@ struct Trace {
     error: Option<String>,
     integration: Option<serde_json::Value>,
     answer: Option<serde_json::Value>,
+}
+
+impl ApiGateway {
+    /// The request as an HTTP_PROXY integration's parameter mappings change it.
+    fn map_parameters(
+        &self,
+        integration: &Integration,
+        selected: &Selected,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+    ) -> Result<parameter_mapping::Outgoing, String> {
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(incoming.query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let mappings = integration
+            .request_parameters
+            .iter()
+            .map(|(key, value)| parameter_mapping::parse(key, value))
+            .collect::<Result<Vec<_>, _>>()?;
+        let header = |name: &str| {
+            incoming
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let context = |name: &str| match name {
+            "requestId" => request_id.to_owned(),
+            "apiId" => selected.api_id.clone(),
+            "stage" => selected.stage.clone(),
+            "routeKey" => selected.route.route_key.clone(),
+            "httpMethod" => incoming.method.to_string(),
+            "path" => incoming.path.to_owned(),
+            "domainName" => header("host"),
+            "protocol" => "HTTP/1.1".to_owned(),
+            "identity.sourceIp" => "127.0.0.1".to_owned(),
+            "identity.userAgent" => header("user-agent"),
+            _ => String::new(),
+        };
+        parameter_mapping::apply(
+            &mappings,
+            &parameter_mapping::Request {
+                headers: incoming.headers,
+                query: &query,
+                body: &incoming.body,
+                path: &selected.route_path,
+                path_parameters: &selected.parameters,
+                stage: &selected.stage,
+                stage_variables: &selected.stage_variables,
+                context: &context,
+            },
+        )
+    }
 }
 
 impl Trace {

@@ -18,6 +18,9 @@ pub struct Integration {
     /// WebSocket APIs: how the integration's answer becomes the route's (by response key).
     #[serde(default)]
     pub responses: BTreeMap<String, IntegrationResponse>,
+    /// HTTP_PROXY integrations: how the request is changed on its way (parameter mapping).
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, String>,
 }
 
 /// A WebSocket integration response (`$default`, or a status pattern like `/2\d\d/`).
@@ -91,6 +94,9 @@ impl Integration {
         }
         if let Some(description) = &self.description {
             out["description"] = json!(description);
+        }
+        if !self.request_parameters.is_empty() {
+            out["requestParameters"] = json!(self.request_parameters);
         }
         out
     }

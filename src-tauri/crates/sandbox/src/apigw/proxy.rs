@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::model::Integration;
+use super::parameter_mapping;
 
 /// Headers that belong to one hop, not to the forwarded request.
 const HOP_BY_HOP: [&str; 6] = [
@@ -30,15 +31,15 @@ pub struct Failed {
     pub reason: String,
 }
 
-/// Sends the request on to `uri` (the integration's URL with stage variables resolved) and
-/// brings its answer back.
+/// Sends the request on to `uri` (the integration's URL with stage variables resolved), as
+/// parameter mapping left it (`outgoing`), and brings its answer back.
 pub async fn forward(
     integration: &Integration,
     uri: &str,
     parameters: &BTreeMap<String, String>,
     method: &Method,
     query: Option<&str>,
-    headers: &HeaderMap,
+    outgoing: parameter_mapping::Outgoing,
     body: Bytes,
 ) -> Result<Response, Failed> {
     let failed = |status, reason: String| Failed { status, reason };
@@ -48,10 +49,23 @@ pub async fn forward(
             .replace(&format!("{{{name}}}"), value)
             .replace(&format!("{{{name}+}}"), value);
     }
+    if let Some(path) = &outgoing.path {
+        url = with_path(&url, path);
+    }
+    let query = if outgoing.query_changed {
+        Some(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&outgoing.query)
+                .finish(),
+        )
+    } else {
+        query.map(str::to_owned)
+    };
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(query);
+        url.push_str(&query);
     }
+    let headers = &outgoing.headers;
     let method = match integration.integration_method.as_deref() {
         None | Some("ANY") => method.clone(),
         Some(other) => other.parse().unwrap_or_else(|_| method.clone()),
@@ -106,4 +120,33 @@ pub async fn forward(
         }
     }
     Ok(answer)
+}
+
+/// `url` with its path replaced by `path` (what `overwrite:path` does), scheme and host kept.
+fn with_path(url: &str, path: &str) -> String {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let end = url[start..].find('/').map_or(url.len(), |at| start + at);
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    format!("{}{path}", &url[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overwritten_path_keeps_the_scheme_and_host() {
+        assert_eq!(
+            with_path("http://127.0.0.1:9/a/b?c=1", "/v2/x"),
+            "http://127.0.0.1:9/v2/x"
+        );
+        assert_eq!(
+            with_path("https://example.com", "x"),
+            "https://example.com/x"
+        );
+    }
 }

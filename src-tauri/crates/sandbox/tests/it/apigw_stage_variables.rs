@@ -280,3 +280,124 @@ async fn http_proxy_urls_take_stage_variables() {
         assert_eq!((reply.status, reply.body.as_str()), (200, path), "{stage}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameter_mappings_take_stage_variables_request_data_and_context() {
+    let backend = axum::Router::new().fallback(
+        |uri: axum::http::Uri, headers: axum::http::HeaderMap| async move {
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned()
+            };
+            format!("{uri} {} {}", header("x-version"), header("x-caller"))
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, backend).await.unwrap() });
+
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = apigw
+        .create_api()
+        .name("mapped")
+        .protocol_type(ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
+    let integration = apigw
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(IntegrationType::HttpProxy)
+        .integration_method("GET")
+        .integration_uri(format!("http://127.0.0.1:{port}/items"))
+        .request_parameters("overwrite:header.x-version", "$stageVariables.version")
+        .request_parameters("append:header.x-caller", "caller ${request.header.x-user}")
+        .request_parameters("overwrite:querystring.stage", "$context.stage")
+        .request_parameters(
+            "overwrite:path",
+            "/${stageVariables.version}/items/${request.path.id}",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        integration.request_parameters().unwrap()["overwrite:header.x-version"],
+        "$stageVariables.version"
+    );
+    apigw
+        .create_route()
+        .api_id(api_id)
+        .route_key("GET /items/{id}")
+        .target(format!(
+            "integrations/{}",
+            integration.integration_id().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    for (stage, version) in [("dev", "v2"), ("prod", "v1")] {
+        apigw
+            .create_stage()
+            .api_id(api_id)
+            .stage_name(stage)
+            .auto_deploy(true)
+            .stage_variables("version", version)
+            .send()
+            .await
+            .unwrap();
+    }
+    let endpoint = api.api_endpoint().unwrap();
+    for (stage, expected) in [
+        ("dev", "/v2/items/7?stage=dev v2 caller ana"),
+        ("prod", "/v1/items/7?stage=prod v1 caller ana"),
+    ] {
+        let reply = send(
+            "GET",
+            &format!("{endpoint}/{stage}/items/7"),
+            &[("x-user", "ana")],
+            "",
+        )
+        .await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, expected),
+            "{stage}"
+        );
+    }
+
+    // Mappings AWS would not accept, and ones the sandbox does not serve, are refused.
+    for (kind, key, value) in [
+        (IntegrationType::HttpProxy, "replace:header.x", "a"),
+        (
+            IntegrationType::HttpProxy,
+            "overwrite:header.x",
+            "$context.nothing",
+        ),
+        (IntegrationType::AwsProxy, "overwrite:header.x", "a"),
+    ] {
+        let uri = if kind == IntegrationType::HttpProxy {
+            "http://127.0.0.1:9/".to_owned()
+        } else {
+            ARN.to_owned()
+        };
+        let refused = apigw
+            .create_integration()
+            .api_id(api_id)
+            .integration_type(kind)
+            .integration_method("GET")
+            .integration_uri(uri)
+            .request_parameters(key, value)
+            .send()
+            .await;
+        assert_eq!(
+            error_of(refused).0,
+            "BadRequestException",
+            "{key} = {value}"
+        );
+    }
+}
