@@ -558,9 +558,7 @@ async fn http_proxy_integrations_forward_the_request() {
             ([("x-backend", "yes")], format!("{method} {uri} {body}"))
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let backend_port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, backend).await.unwrap() });
+    let backend_port = crate::fixture::spawn_backend(backend).await;
 
     let sandbox = Sandbox::start().await;
     let apigw = sandbox.apigw();

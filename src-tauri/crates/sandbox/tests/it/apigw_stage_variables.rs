@@ -261,9 +261,7 @@ async fn uris_api_gateway_refuses_are_refused_when_the_integration_is_made() {
 async fn http_proxy_urls_take_stage_variables() {
     let backend =
         axum::Router::new().fallback(|uri: axum::http::Uri| async move { uri.to_string() });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, backend).await.unwrap() });
+    let port = crate::fixture::spawn_backend(backend).await;
 
     let sandbox = Sandbox::start().await;
     let uri = format!("http://127.0.0.1:{port}/${{stageVariables.version}}/items");
@@ -295,9 +293,7 @@ async fn parameter_mappings_take_stage_variables_request_data_and_context() {
             format!("{uri} {} {}", header("x-version"), header("x-caller"))
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, backend).await.unwrap() });
+    let port = crate::fixture::spawn_backend(backend).await;
 
     let sandbox = Sandbox::start().await;
     let apigw = sandbox.apigw();

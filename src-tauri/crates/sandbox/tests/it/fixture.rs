@@ -258,3 +258,14 @@ pub fn rust_function_zip(binary: &str) -> aws_sdk_lambda::primitives::Blob {
         0o755,
     )]))
 }
+
+/// Serves `backend` on a loopback port in the background (an HTTP_PROXY integration's target):
+/// its port.
+pub async fn spawn_backend(backend: axum::Router) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    tokio::spawn(async move { axum::serve(listener, backend).await });
+    port
+}
