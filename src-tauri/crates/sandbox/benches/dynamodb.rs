@@ -4,7 +4,9 @@
 //! `target/bench-peers`; `BENCH_PEERS` points elsewhere).
 //!
 //! Every server runs as a child process, so its CPU time and memory can be read from /proc apart
-//! from the load generator's. For each operation: p50/p99 latency at concurrency 1, throughput
+//! from the load generator's, and every request goes through the same lean client
+//! (`common::wire`), so that on a small machine the generator takes as little CPU as it can
+//! from the servers it measures. For each operation: p50/p99 latency at concurrency 1, throughput
 //! and p99 at concurrency 16, and server CPU per request — on a table of 3,000 items for every
 //! server, then, for the sandbox, on the same table grown to 300,000 items, with the sandbox's
 //! resident memory at each size. The targets are printed beside the figures.

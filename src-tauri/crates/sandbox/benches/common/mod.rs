@@ -1,7 +1,10 @@
 //! What the benchmarks share: the servers they measure (this binary re-executed as a child
-//! process, so its CPU time can be read apart from the load generator's) and an HTTP client.
+//! process, so its CPU time can be read apart from the load generator's) and HTTP clients — a
+//! general one, and a lean one for DynamoDB calls ([`wire`]).
 
 #![allow(dead_code)]
+
+pub mod wire;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -193,11 +196,12 @@ fn clock_ticks_per_second() -> u64 {
         .unwrap_or(100)
 }
 
-/// An HTTP/1.1 client with a keep-alive pool, aimed at one server.
+/// HTTP/1.1 clients with keep-alive pools, aimed at one server.
 #[derive(Clone)]
 pub struct Target {
     client: Client<HttpConnector, Full<Bytes>>,
     url: String,
+    lean: wire::Pool,
 }
 
 impl Target {
@@ -208,6 +212,7 @@ impl Target {
         Self {
             client,
             url: format!("http://127.0.0.1:{port}/"),
+            lean: wire::Pool::new(port),
         }
     }
 
@@ -251,7 +256,7 @@ impl Target {
         self.send(hyper::Method::GET, path, &[], Vec::new()).await
     }
 
-    /// A DynamoDB operation.
+    /// A DynamoDB operation, through the lean client.
     pub async fn call(&self, operation: &str, body: &str) -> (u16, Bytes) {
         let target = format!("DynamoDB_20120810.{operation}");
         let headers = [
@@ -263,7 +268,7 @@ impl Target {
                 "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
             ),
         ];
-        self.post("/", &headers, body.as_bytes().to_vec()).await
+        self.lean.post(&headers, body.as_bytes()).await
     }
 }
 

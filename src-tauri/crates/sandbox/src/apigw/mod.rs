@@ -620,6 +620,10 @@ impl ApiGateway {
                 None => selected.route.route_key.clone(),
             }
         );
+        if !self.lambda.has_function(scope, &function) {
+            let reason = format!("the integration's function {function} does not exist");
+            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
+        }
         if !self
             .lambda
             .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)

@@ -298,6 +298,25 @@ impl Lambda {
         })
     }
 
+    /// Whether `reference` (a name or ARN, possibly qualified) names a function of `scope`,
+    /// and its version or alias if it has one.
+    pub fn has_function(&self, scope: &Scope, reference: &str) -> bool {
+        let (name, qualifier) = split_qualifier(reference, None);
+        let region = self.regions.get(scope);
+        let functions = region.read().unwrap_or_else(|p| p.into_inner());
+        functions
+            .get(&name)
+            .is_some_and(|function| match &qualifier {
+                None => true,
+                Some(qualifier) => {
+                    function.aliases.contains_key(qualifier)
+                        || qualifier
+                            .parse::<u32>()
+                            .is_ok_and(|number| function.versions.contains_key(&number))
+                }
+            })
+    }
+
     /// Handles a restJson request; `None` if the path is not Lambda's.
     pub async fn handle(
         &self,

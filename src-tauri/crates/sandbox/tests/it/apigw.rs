@@ -16,6 +16,8 @@ def handler(event, context):
         time.sleep(2)
     if mode == "plain":
         return {"plain": True}
+    if mode == "badstatus":
+        return {"statusCode": 1000}
     return {"statusCode": 200, "headers": {"x-echo": "yes"}, "cookies": ["seen=1"], "body": json.dumps(event)}
 "#;
 
@@ -163,6 +165,50 @@ async fn answers_and_errors_map_as_on_aws() {
     );
     let missing_stage = send("GET", &format!("{}/nostage/x", setup.endpoint), &[], "").await;
     assert_eq!(missing_stage.status, 404);
+    let malformed = send("GET", &url("badstatus"), &[], "").await;
+    assert_eq!(malformed.status, 502);
+    setup
+        .sandbox
+        .lambda()
+        .delete_function()
+        .function_name("echo")
+        .send()
+        .await
+        .unwrap();
+    let gone = send("GET", &url("plain"), &[], "").await;
+    assert_eq!(gone.status, 500);
+
+    // Each server error says why on the feed.
+    let records = setup.sandbox.inspect_history().await;
+    let reasons: Vec<(u64, String)> = records
+        .iter()
+        .filter(|r| r["service"] == "apigateway" && r["status"].as_u64() >= Some(500))
+        .map(|r| {
+            (
+                r["status"].as_u64().unwrap(),
+                r["error"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:echo";
+    assert!(
+        reasons[0].1.starts_with(&format!("{arn} failed: "))
+            && reasons[0].1.contains("asked to fail"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons[1].1,
+        format!("{arn} did not answer within the integration's timeout of 1000 ms")
+    );
+    assert_eq!(
+        reasons[2].1,
+        "the function's answer has statusCode 1000, which is not an HTTP status (100-599)"
+    );
+    assert_eq!(
+        reasons[3].1,
+        format!("the integration's function {arn} does not exist")
+    );
 
     // A route behind an authorizer is refused rather than let through.
     let apigw = setup.sandbox.apigw();

@@ -442,6 +442,12 @@ impl ApiGateway {
             "arn:aws:execute-api:{}:{}:{}/{}/{}",
             scope.region, scope.account, connection.api_id, connection.stage, route.route_key
         );
+        if !self.lambda.has_function(scope, &function) {
+            record["error"] = json!(format!(
+                "the integration's function {function} does not exist"
+            ));
+            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
+        }
         if !self
             .lambda
             .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
