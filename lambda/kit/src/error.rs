@@ -45,6 +45,13 @@ impl CallError {
     }
 }
 
+/// A value written against its notation is the caller's mistake, as DynamoDB calls it.
+impl From<attribute_notation::NotationError> for CallError {
+    fn from(error: attribute_notation::NotationError) -> Self {
+        Self::validation(error.0)
+    }
+}
+
 impl<E> From<SdkError<E, HttpResponse>> for CallError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,

@@ -6,7 +6,8 @@
 //! `crud` writes attribute values in DynamoDB JSON (`{"S": "lamp"}`), `ddb-manager` in plain JSON
 //! (`"lamp"`); [`Notation`] converts either way.
 //!
-//! - [`notation`]: attribute values ↔ JSON, in both notations.
+//! - [`notation`]: attribute values ↔ JSON, in both notations (the `attribute-notation` crate,
+//!   which the app uses too).
 //! - [`params`]: the accepted parameters of each call, checked before anything is sent.
 //! - [`table`]: runs the calls and shapes their responses.
 //! - [`error`]: one error type with the AWS error code, for every way a call can fail.
@@ -14,7 +15,7 @@
 
 pub mod error;
 pub mod http;
-pub mod notation;
+pub use attribute_notation as notation;
 pub mod params;
 mod response;
 pub mod table;

@@ -201,6 +201,7 @@ impl Dynamo {
     fn item(&self, name: &str, json: Option<JsonItem>) -> Result<Option<Item>, CallError> {
         json.map(|json| self.notation.item_from_json(name, json))
             .transpose()
+            .map_err(CallError::from)
     }
 }
 

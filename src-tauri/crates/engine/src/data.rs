@@ -1,7 +1,7 @@
 //! The lab's DynamoDB data as the console's item explorer shows it: the target's tables and a
 //! table's items a page at a time, in DynamoDB JSON and in plain JSON.
 
-use lambda_kit::Notation;
+use attribute_notation::Notation;
 use serde_json::Value;
 
 use crate::cloud::{Cloud, describe_error};
@@ -53,7 +53,7 @@ pub async fn scan(
         Some(Value::Object(key)) => Some(
             Notation::DynamoDbJson
                 .item_from_json("ExclusiveStartKey", key.clone())
-                .map_err(|error| error.message)?,
+                .map_err(|error| error.to_string())?,
         ),
         Some(other) => return Err(format!("a start key is a JSON object, not {other}")),
         None => None,

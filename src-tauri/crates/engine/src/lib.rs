@@ -36,3 +36,36 @@ pub enum Error {
         source: std::io::Error,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    /// The engine reads attribute values with the lab's notation crate alone: nothing of the
+    /// Lambda functions' runtime comes into the app and the CLI through it.
+    #[test]
+    fn no_lambda_runtime_among_the_dependencies() {
+        let output = std::process::Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "--quiet",
+                "-p",
+                "lab-engine",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let tree = String::from_utf8_lossy(&output.stdout);
+        assert!(tree.contains("attribute-notation"), "{tree}");
+        for unwanted in ["lambda_runtime ", "lambda-kit "] {
+            assert!(!tree.contains(unwanted), "{unwanted}in:\n{tree}");
+        }
+    }
+}

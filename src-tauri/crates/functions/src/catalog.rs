@@ -71,28 +71,39 @@ impl Function {
         self.sources.description
     }
 
-    /// Its crate's files, then those of the shared libraries it depends on, each in path order.
+    /// Its crate's files, then those of the shared libraries it depends on (directly or
+    /// through another of them), each crate's in path order.
     pub fn sources(&self) -> Vec<SourceFile> {
-        let manifest = self
-            .sources
-            .files
-            .iter()
-            .find(|file| file.path.ends_with("/Cargo.toml"))
-            .map_or("", |file| file.text);
-        let depends_on = |library: &str| {
-            manifest.lines().any(|line| {
-                line.trim_start().starts_with(&format!("{library}."))
-                    || line.trim_start().starts_with(&format!("{library} ="))
-            })
-        };
-        let libraries = CRATES
-            .iter()
-            .filter(|sources| sources.kind == CrateKind::Library && depends_on(sources.name));
-        std::iter::once(self.sources)
-            .chain(libraries)
+        let mut crates = vec![self.sources];
+        let mut next = 0;
+        while let Some(current) = crates.get(next).copied() {
+            next += 1;
+            for library in CRATES.iter().filter(|sources| {
+                sources.kind == CrateKind::Library && depends_on(current, sources.name)
+            }) {
+                if !crates.iter().any(|listed| listed.name == library.name) {
+                    crates.push(library);
+                }
+            }
+        }
+        crates
+            .into_iter()
             .flat_map(|sources| sources.files.iter().copied())
             .collect()
     }
+}
+
+/// Whether the crate's manifest names `library` among its dependencies.
+fn depends_on(sources: &CrateSources, library: &str) -> bool {
+    let manifest = sources
+        .files
+        .iter()
+        .find(|file| file.path.ends_with("/Cargo.toml"))
+        .map_or("", |file| file.text);
+    manifest.lines().any(|line| {
+        line.trim_start().starts_with(&format!("{library}."))
+            || line.trim_start().starts_with(&format!("{library} ="))
+    })
 }
 
 #[cfg(test)]
@@ -123,7 +134,11 @@ mod tests {
         let paths: Vec<_> = sources.iter().map(|file| file.path).collect();
         assert!(paths.contains(&"lambda/crud/Cargo.toml"));
         assert!(paths.contains(&"lambda/crud/src/handler.rs"));
-        assert!(paths.contains(&"lambda/kit/src/notation.rs"));
+        assert!(paths.contains(&"lambda/kit/src/table.rs"));
+        assert!(
+            paths.contains(&"lambda/notation/src/lib.rs"),
+            "the library the kit builds on is shown too"
+        );
         assert!(
             !paths.iter().any(
                 |path| path.starts_with("lambda/ddb-manager") || path.starts_with("lambda/ws-")
@@ -142,7 +157,8 @@ mod tests {
         let paths: Vec<_> = sources.iter().map(|file| file.path).collect();
         assert!(paths.contains(&"lambda/ws-default/src/handler.rs"));
         assert!(paths.contains(&"lambda/ws-kit/src/push.rs"));
-        assert!(!paths.iter().any(|path| path.starts_with("lambda/kit/")));
+        assert!(!paths.iter().any(|path| path.starts_with("lambda/kit/")
+            || path.starts_with("lambda/notation/")));
     }
 
     #[test]
