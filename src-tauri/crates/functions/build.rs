@@ -10,7 +10,9 @@ fn main() -> io::Result<()> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(io::Error::other)?);
     let root = manifest_dir.join("../../..").canonicalize()?;
     let lambda_dir = root.join("lambda");
-    println!("cargo:rerun-if-changed={}", lambda_dir.display());
+    // Relative to this package: a checkout elsewhere sharing the target directory is then
+    // compared with its own sources, not with those of the checkout that built it last.
+    println!("cargo:rerun-if-changed=../../../lambda");
 
     let mut crates = Vec::new();
     for entry in fs::read_dir(&lambda_dir)? {
