@@ -16,6 +16,7 @@ use rcgen::{
 };
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The names the sandbox's certificate is good for.
@@ -94,7 +95,8 @@ impl Tls {
         let issuer = Issuer::new(authority_params(), authority_key);
         let leaf_key = KeyPair::generate()?;
         let leaf = leaf_params()?.signed_by(&leaf_key, &issuer)?;
-        let authority_der = pem_to_der(&authority_pem)?;
+        let authority_der = CertificateDer::from_pem_slice(authority_pem.as_bytes())
+            .map_err(|_| rcgen::Error::CouldNotParseCertificate)?;
         let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
@@ -160,18 +162,6 @@ fn leaf_params() -> Result<CertificateParams, rcgen::Error> {
     params.not_before = rcgen::date_time_ymd(this_year(), month, 1);
     params.not_after = rcgen::date_time_ymd(this_year() + 1, month, 1);
     Ok(params)
-}
-
-fn pem_to_der(pem: &str) -> Result<CertificateDer<'static>, rcgen::Error> {
-    use base64::Engine as _;
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map(CertificateDer::from)
-        .map_err(|_| rcgen::Error::CouldNotParseCertificate)
 }
 
 /// Writes a file only its owner may read.

@@ -328,16 +328,16 @@ impl ApiGateway {
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
             metrics.clone()
         };
+        let request = RequestContext {
+            request_id,
+            api_id,
+            stage: &stage,
+            route_key: trace.route_key.as_deref(),
+            incoming,
+        };
         let variables = |name: &str| -> String {
             match name {
-                "requestId" | "extendedRequestId" => request_id.to_owned(),
-                "apiId" => api_id.to_owned(),
-                "stage" => stage.clone(),
-                "httpMethod" => incoming.method.to_string(),
-                "path" => incoming.path.to_owned(),
-                "routeKey" => trace.route_key.clone().unwrap_or_else(|| "-".to_owned()),
                 "status" => status.to_string(),
-                "protocol" => "HTTP/1.1".to_owned(),
                 "responseLength" => length.clone(),
                 "responseLatency" => latency.as_millis().to_string(),
                 "integrationLatency" => trace
@@ -347,25 +347,12 @@ impl ApiGateway {
                     .integration_status
                     .map_or_else(|| "-".to_owned(), |s| s.to_string()),
                 "integrationErrorMessage" => trace.error.clone().unwrap_or_else(|| "-".to_owned()),
-                "identity.sourceIp" => "127.0.0.1".to_owned(),
-                "identity.userAgent" => incoming
-                    .headers
-                    .get("user-agent")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-")
-                    .to_owned(),
                 "requestTime" => event::request_time(),
                 "requestTimeEpoch" => (std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs()))
                 .to_string(),
-                "domainName" => incoming
-                    .headers
-                    .get("host")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-")
-                    .to_owned(),
-                _ => "-".to_owned(),
+                _ => request.variable(name).unwrap_or_else(|| "-".to_owned()),
             }
         };
         let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -752,27 +739,14 @@ impl ApiGateway {
             .iter()
             .map(|(key, value)| parameter_mapping::parse(key, value))
             .collect::<Result<Vec<_>, _>>()?;
-        let header = |name: &str| {
-            incoming
-                .headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
+        let request = RequestContext {
+            request_id,
+            api_id: &selected.api_id,
+            stage: &selected.stage,
+            route_key: Some(&selected.route.route_key),
+            incoming,
         };
-        let context = |name: &str| match name {
-            "requestId" => request_id.to_owned(),
-            "apiId" => selected.api_id.clone(),
-            "stage" => selected.stage.clone(),
-            "routeKey" => selected.route.route_key.clone(),
-            "httpMethod" => incoming.method.to_string(),
-            "path" => incoming.path.to_owned(),
-            "domainName" => header("host"),
-            "protocol" => "HTTP/1.1".to_owned(),
-            "identity.sourceIp" => "127.0.0.1".to_owned(),
-            "identity.userAgent" => header("user-agent"),
-            _ => String::new(),
-        };
+        let context = |name: &str| request.variable(name).unwrap_or_default();
         parameter_mapping::apply(
             &mappings,
             &parameter_mapping::Request {
@@ -786,6 +760,42 @@ impl ApiGateway {
                 context: &context,
             },
         )
+    }
+}
+
+/// What `$context` variables about the request read: for access log formats and parameter
+/// mappings alike.
+struct RequestContext<'a> {
+    request_id: &'a str,
+    api_id: &'a str,
+    stage: &'a str,
+    route_key: Option<&'a str>,
+    incoming: &'a Incoming<'a>,
+}
+
+impl RequestContext<'_> {
+    /// The value of `$context.{name}`, when the request has one.
+    fn variable(&self, name: &str) -> Option<String> {
+        let header = |name: &str| {
+            self.incoming
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        Some(match name {
+            "requestId" | "extendedRequestId" => self.request_id.to_owned(),
+            "apiId" => self.api_id.to_owned(),
+            "stage" => self.stage.to_owned(),
+            "routeKey" => self.route_key?.to_owned(),
+            "httpMethod" => self.incoming.method.to_string(),
+            "path" => self.incoming.path.to_owned(),
+            "protocol" => "HTTP/1.1".to_owned(),
+            "domainName" => header("host")?,
+            "identity.sourceIp" => "127.0.0.1".to_owned(),
+            "identity.userAgent" => header("user-agent")?,
+            _ => return None,
+        })
     }
 }
 

@@ -183,8 +183,10 @@ pub fn apply(mappings: &[Mapping], request: &Request<'_>) -> Result<Outgoing, St
         query_changed: false,
         path: None,
     };
+    // The body is read as JSON once, and only if a mapping reads it.
+    let body = std::cell::OnceCell::new();
     for mapping in mappings {
-        let value = evaluate(&mapping.value, request)?;
+        let value = evaluate(&mapping.value, request, &body)?;
         match (&mapping.parameter, mapping.action) {
             (Parameter::Header(name), action) => {
                 let header = HeaderName::try_from(name.as_str())
@@ -214,7 +216,11 @@ pub fn apply(mappings: &[Mapping], request: &Request<'_>) -> Result<Outgoing, St
     Ok(outgoing)
 }
 
-fn evaluate(parts: &[Part], request: &Request<'_>) -> Result<String, String> {
+fn evaluate(
+    parts: &[Part],
+    request: &Request<'_>,
+    body: &std::cell::OnceCell<Json>,
+) -> Result<String, String> {
     let mut out = String::new();
     for part in parts {
         match part {
@@ -238,8 +244,9 @@ fn evaluate(parts: &[Part], request: &Request<'_>) -> Result<String, String> {
                 out.push_str(&values.join(","));
             }
             Part::Body(path) => {
-                let body: Json = serde_json::from_slice(request.body).unwrap_or(Json::Null);
-                let found = path.iter().try_fold(&body, |value, key| value.get(key));
+                let body =
+                    body.get_or_init(|| serde_json::from_slice(request.body).unwrap_or(Json::Null));
+                let found = path.iter().try_fold(body, |value, key| value.get(key));
                 match found {
                     Some(Json::String(text)) => out.push_str(text),
                     Some(other) => out.push_str(&other.to_string()),

@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -60,9 +61,11 @@ def to_json(value):
         raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
     text = json.dumps(value, default=default, ensure_ascii=not KEEPS_UNICODE, allow_nan=True)
-    for index, number in enumerate(numbers):
-        text = text.replace(f'"{marker}{index}"', number, 1)
-    return text
+    if not numbers:
+        return text
+    # One pass over the text, however many Decimals a scan's items hold.
+    placeholder = re.compile('"' + marker + r'(\d+)"')
+    return placeholder.sub(lambda found: numbers[int(found.group(1))], text)
 
 
 def post(path, payload, error_type=None):

@@ -32,12 +32,11 @@ pub struct ConnectionPath {
 impl ConnectionPath {
     /// `/{stage}/@connections/{id}` after an invoke URL's API id.
     pub fn under_api(api_id: &str, path: &str) -> Option<Self> {
-        let (stage, rest) = path.trim_start_matches('/').split_once('/')?;
-        let id = rest.strip_prefix("@connections/")?;
+        let (stage, connection_id) = staged(path)?;
         Some(Self {
             api_id: Some(api_id.to_owned()),
-            stage: Some(stage.to_owned()),
-            connection_id: decode_id(id)?,
+            stage: Some(stage),
+            connection_id,
         })
     }
 
@@ -50,15 +49,20 @@ impl ConnectionPath {
                 connection_id: decode_id(id)?,
             });
         }
-        let (stage, rest) = path.strip_prefix('/')?.split_once('/')?;
-        let id = rest.strip_prefix("@connections/")?;
-        (!stage.is_empty()).then_some(())?;
+        let (stage, connection_id) = staged(path)?;
         Some(Self {
             api_id: None,
-            stage: Some(stage.to_owned()),
-            connection_id: decode_id(id)?,
+            stage: Some(stage),
+            connection_id,
         })
     }
+}
+
+/// The stage and the connection id of `/{stage}/@connections/{id}`.
+fn staged(path: &str) -> Option<(String, String)> {
+    let (stage, rest) = path.trim_start_matches('/').split_once('/')?;
+    let id = rest.strip_prefix("@connections/")?;
+    Some((stage.to_owned(), decode_id(id)?))
 }
 
 fn decode_id(id: &str) -> Option<String> {
