@@ -48,10 +48,12 @@ fn main() -> io::Result<()> {
                 .map_err(io::Error::other)?
                 .to_string_lossy()
                 .into_owned();
+            // Found from this package's directory when the crate compiles, never by an
+            // absolute path: a generated file left by another checkout still reads this one.
             writeln!(
                 generated,
-                "        SourceFile {{ path: {relative:?}, text: include_str!({:?}) }},",
-                file.display().to_string()
+                "        SourceFile {{ path: {relative:?}, text: include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?})) }},",
+                format!("/../../../{relative}")
             )
             .map_err(io::Error::other)?;
         }

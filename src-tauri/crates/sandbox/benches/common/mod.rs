@@ -289,3 +289,8 @@ pub fn function_zip(binary: &str) -> String {
     let zip = lab_sandbox::lambda::package::zip_files(&[("bootstrap", &code, 0o755)]);
     base64::engine::general_purpose::STANDARD.encode(zip)
 }
+
+/// The allocator the app and the `lab` CLI run the sandbox with, so that what is measured here
+/// is what they serve.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
