@@ -12,18 +12,19 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::apigw::ApiGateway;
 use crate::apigw::websocket::{ConnectionPath, Handshake};
+use crate::apigw::{self, ApiGateway};
 use crate::dynamodb::{self, DynamoDb};
 use crate::guard::{self, Decision, Guard, Surface};
 use crate::iam::{self, Iam};
 use crate::inspect::Inspector;
-use crate::lambda::Lambda;
+use crate::lambda::{self, Lambda};
 use crate::logs::{self, Logs};
 use crate::names;
 use crate::store::{Scope, Store};
 use crate::sts;
 use crate::tagging;
+use crate::wire::rest::{self, Call, Route};
 use crate::wire::{self, AwsError, Protocol};
 
 /// The region used when a request carries no SigV4 credential scope.
@@ -456,41 +457,57 @@ async fn service_request(
             ),
         },
         Protocol::RestJson => {
-            let handled = match state
-                .inner
-                .apigw
-                .handle(&scope, &method, uri.path(), uri.query(), &body)
-                .await
-            {
-                Some(answer) => Some(answer),
-                None => {
-                    state
-                        .inner
-                        .lambda
-                        .handle(&scope, &method, uri.path(), uri.query(), &headers, body)
-                        .await
+            let Some((operation, labels)) = REST_OPERATIONS.find(&method, uri.path()) else {
+                let error = if uri.path().starts_with("/v2/") {
+                    apigw::routes::unserved(&method, uri.path())
+                } else {
+                    AwsError::unknown_rest_operation(&method, uri.path())
+                };
+                return wire::render_error(&protocol, &error, &request_id);
+            };
+            let call = Call::new(labels, uri.query(), headers, body);
+            let reply = match operation {
+                RestOperation::Lambda(route) => {
+                    rest::serve(&*state.inner.lambda, route, &scope, &call).await
+                }
+                RestOperation::ApiGateway(route) => {
+                    rest::serve(&*state.inner.apigw, route, &scope, &call).await
                 }
             };
-            match handled {
-                Some(Ok(mut response)) => {
-                    if let Ok(value) = HeaderValue::from_str(&request_id) {
-                        response
-                            .headers_mut()
-                            .entry("x-amzn-requestid")
-                            .or_insert(value);
-                    }
-                    response
-                }
-                Some(Err(error)) => wire::render_error(&protocol, &error, &request_id),
-                None => wire::render_error(
-                    &protocol,
-                    &AwsError::unknown_rest_operation(&method, uri.path()),
-                    &request_id,
-                ),
+            match reply {
+                Ok(reply) => reply.into_response(&request_id),
+                Err(error) => wire::render_error(&protocol, &error, &request_id),
             }
         }
     }
 }
+
+/// A restJson operation, of whichever service serves it.
+enum RestOperation {
+    Lambda(&'static Route<Lambda>),
+    ApiGateway(&'static Route<ApiGateway>),
+}
+
+/// Every restJson operation of every service, on AWS's request URIs: one router.
+static REST_OPERATIONS: std::sync::LazyLock<rest::Router<RestOperation>> =
+    std::sync::LazyLock::new(|| {
+        let mut router = rest::Router::default();
+        for route in lambda::routes::ROUTES {
+            router.add(
+                route.method.clone(),
+                route.path,
+                RestOperation::Lambda(route),
+            );
+        }
+        for route in apigw::routes::ROUTES {
+            router.add(
+                route.method.clone(),
+                route.path,
+                RestOperation::ApiGateway(route),
+            );
+        }
+        router
+    });
 
 /// An unsigned `GET /`: DynamoDB's endpoint health check, which names the host it was asked as.
 fn endpoint_health(headers: &HeaderMap) -> Response {

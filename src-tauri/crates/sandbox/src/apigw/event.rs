@@ -91,18 +91,7 @@ fn joined_headers(headers: &HeaderMap) -> Map<String, Json> {
 }
 
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                crate::lambda::percent_decode(k),
-                crate::lambda::percent_decode(v),
-            )
-        })
-        .collect()
+    crate::wire::percent::query_pairs(query).collect()
 }
 
 /// The body and whether it is base64-encoded: text stays text, anything else is encoded.

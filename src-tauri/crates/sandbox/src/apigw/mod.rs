@@ -4,13 +4,14 @@
 //! builds (payload 2.0 or 1.0), goes to the function through the Lambda service, and the answer
 //! is mapped back as AWS maps it, with AWS's error statuses.
 
-mod control;
+mod api;
 pub mod event;
 pub mod export;
 pub mod integration_uri;
 pub mod model;
 pub mod parameter_mapping;
 mod proxy;
+pub mod routes;
 pub mod routing;
 pub mod stage_variables;
 pub mod websocket;
@@ -28,7 +29,7 @@ use self::model::{Api, Integration, Route};
 use self::routing::RouteKey;
 use crate::lambda::Lambda;
 use crate::regional::Regional;
-use crate::store::{Commit, Mutation, Scope, Store, StoredDefinition};
+use crate::store::{Mutation, Scope, Store, StoredDefinition};
 use crate::wire::AwsError;
 
 const NAMESPACE: &str = "com.amazonaws.apigatewayv2";
@@ -193,18 +194,6 @@ impl ApiGateway {
             scope: scope.clone(),
             id: id.to_owned(),
         }]);
-    }
-
-    /// Waits for one request's changes to be saved.
-    async fn settle(commits: Vec<Commit>) -> Result<(), AwsError> {
-        crate::store::all_durable(commits).await.map_err(|error| {
-            AwsError::new(
-                NAMESPACE,
-                "InternalServerErrorException",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("The change could not be saved: {error}"),
-            )
-        })
     }
 
     /// Every API of `scope` with its ARN and tags (for the tagging API).
@@ -964,4 +953,15 @@ pub fn message(status: StatusCode, text: &str) -> Response {
         json!({ "message": text }).to_string(),
     )
         .into_response()
+}
+
+impl crate::wire::rest::Service for ApiGateway {
+    fn unsaved(&self, reason: String) -> AwsError {
+        AwsError::new(
+            NAMESPACE,
+            "InternalServerErrorException",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            reason,
+        )
+    }
 }

@@ -29,24 +29,6 @@ pub fn parse_json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T,
     })
 }
 
-/// A `201 Created` with a JSON body.
-pub fn json_created(body: serde_json::Value) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (axum::http::StatusCode::CREATED, axum::Json(body)).into_response()
-}
-
-/// A `200 OK` with a JSON body.
-pub fn json_ok(body: serde_json::Value) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    axum::Json(body).into_response()
-}
-
-/// A `204 No Content`.
-pub fn no_content() -> axum::response::Response {
-    use axum::response::IntoResponse;
-    axum::http::StatusCode::NO_CONTENT.into_response()
-}
-
 /// `FunctionName` → `functionName`: how AWS names members in validation messages.
 pub fn lower_camel(name: &str) -> String {
     let mut chars = name.chars();

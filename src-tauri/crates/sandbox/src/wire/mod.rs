@@ -5,14 +5,17 @@ pub mod encoding;
 mod error;
 mod json_body;
 pub mod json_syntax;
+pub mod percent;
 mod protocol;
 mod query;
+pub mod rest;
 mod sigv4;
 
 pub use error::{AwsError, error_body, render_error, render_s3_error, respond, respond_bytes};
-pub use json_body::{BodyError, json_created, json_ok, lower_camel, no_content, parse_json_body};
+pub use json_body::{BodyError, lower_camel, parse_json_body};
 pub use protocol::Protocol;
 pub use query::{QueryParams, Xml, xml_escape};
+pub use rest::Reply;
 pub use sigv4::{CredentialScope, credential_scope};
 
 /// A fresh request id, sent back as `x-amzn-RequestId`.

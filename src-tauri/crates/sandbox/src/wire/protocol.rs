@@ -76,36 +76,7 @@ fn is_form(headers: &HeaderMap) -> bool {
 /// The first value of `key` in an `application/x-www-form-urlencoded` string.
 fn form_value(encoded: &[u8], key: &str) -> Option<String> {
     let text = std::str::from_utf8(encoded).ok()?;
-    text.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        (name == key).then(|| percent_decode(value))
-    })
-}
-
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    super::percent::query_pairs(Some(text)).find_map(|(name, value)| (name == key).then_some(value))
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ fn staged(path: &str) -> Option<(String, String)> {
 }
 
 fn decode_id(id: &str) -> Option<String> {
-    let id = crate::lambda::percent_decode(id);
+    let id = crate::wire::percent::decode(id);
     (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 

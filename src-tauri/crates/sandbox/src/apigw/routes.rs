@@ -1,0 +1,275 @@
+//! API Gateway v2's management operations on the request URIs of AWS's API reference, for the
+//! sandbox's one restJson router.
+
+use axum::http::Method;
+
+use super::ApiGateway;
+use crate::store::Scope;
+use crate::wire::rest::{Call, Handler, Route};
+use crate::wire::{AwsError, Reply};
+
+const fn control(
+    method: Method,
+    path: &'static str,
+    operation: &'static str,
+    handler: fn(&ApiGateway, &Scope, &Call) -> Result<Reply, AwsError>,
+) -> Route<ApiGateway> {
+    Route {
+        method,
+        path,
+        operation,
+        handler: Handler::Control(handler),
+    }
+}
+
+/// Every operation the sandbox's API Gateway v2 serves.
+pub static ROUTES: &[Route<ApiGateway>] = &[
+    control(
+        Method::POST,
+        "/v2/apis",
+        "CreateApi",
+        ApiGateway::create_api,
+    ),
+    control(Method::GET, "/v2/apis", "GetApis", ApiGateway::get_apis),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}",
+        "GetApi",
+        ApiGateway::get_api,
+    ),
+    control(
+        Method::PATCH,
+        "/v2/apis/{apiId}",
+        "UpdateApi",
+        ApiGateway::update_api,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}",
+        "DeleteApi",
+        ApiGateway::delete_api,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/exports/{specification}",
+        "ExportApi",
+        ApiGateway::export_api,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/integrations",
+        "CreateIntegration",
+        ApiGateway::create_integration,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/integrations",
+        "GetIntegrations",
+        ApiGateway::get_integrations,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/integrations/{integrationId}",
+        "GetIntegration",
+        ApiGateway::get_integration,
+    ),
+    control(
+        Method::PATCH,
+        "/v2/apis/{apiId}/integrations/{integrationId}",
+        "UpdateIntegration",
+        ApiGateway::update_integration,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/integrations/{integrationId}",
+        "DeleteIntegration",
+        ApiGateway::delete_integration,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses",
+        "CreateIntegrationResponse",
+        ApiGateway::create_integration_response,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses",
+        "GetIntegrationResponses",
+        ApiGateway::get_integration_responses,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}",
+        "GetIntegrationResponse",
+        ApiGateway::get_integration_response,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}",
+        "DeleteIntegrationResponse",
+        ApiGateway::delete_integration_response,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/routes",
+        "CreateRoute",
+        ApiGateway::create_route,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/routes",
+        "GetRoutes",
+        ApiGateway::get_routes,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/routes/{routeId}",
+        "GetRoute",
+        ApiGateway::get_route,
+    ),
+    control(
+        Method::PATCH,
+        "/v2/apis/{apiId}/routes/{routeId}",
+        "UpdateRoute",
+        ApiGateway::update_route,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/routes/{routeId}",
+        "DeleteRoute",
+        ApiGateway::delete_route,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/routes/{routeId}/routeresponses",
+        "CreateRouteResponse",
+        ApiGateway::create_route_response,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/routes/{routeId}/routeresponses",
+        "GetRouteResponses",
+        ApiGateway::get_route_responses,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}",
+        "GetRouteResponse",
+        ApiGateway::get_route_response,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}",
+        "DeleteRouteResponse",
+        ApiGateway::delete_route_response,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/stages",
+        "CreateStage",
+        ApiGateway::create_stage,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/stages",
+        "GetStages",
+        ApiGateway::get_stages,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/stages/{stageName}",
+        "GetStage",
+        ApiGateway::get_stage,
+    ),
+    control(
+        Method::PATCH,
+        "/v2/apis/{apiId}/stages/{stageName}",
+        "UpdateStage",
+        ApiGateway::update_stage,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/stages/{stageName}",
+        "DeleteStage",
+        ApiGateway::delete_stage,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/deployments",
+        "CreateDeployment",
+        ApiGateway::create_deployment,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/deployments",
+        "GetDeployments",
+        ApiGateway::get_deployments,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/deployments/{deploymentId}",
+        "GetDeployment",
+        ApiGateway::get_deployment,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/deployments/{deploymentId}",
+        "DeleteDeployment",
+        ApiGateway::delete_deployment,
+    ),
+    control(
+        Method::POST,
+        "/v2/apis/{apiId}/authorizers",
+        "CreateAuthorizer",
+        ApiGateway::create_authorizer,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/authorizers",
+        "GetAuthorizers",
+        ApiGateway::get_authorizers,
+    ),
+    control(
+        Method::GET,
+        "/v2/apis/{apiId}/authorizers/{authorizerId}",
+        "GetAuthorizer",
+        ApiGateway::get_authorizer,
+    ),
+    control(
+        Method::PATCH,
+        "/v2/apis/{apiId}/authorizers/{authorizerId}",
+        "UpdateAuthorizer",
+        ApiGateway::update_authorizer,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/apis/{apiId}/authorizers/{authorizerId}",
+        "DeleteAuthorizer",
+        ApiGateway::delete_authorizer,
+    ),
+    control(
+        Method::POST,
+        "/v2/tags/{resource-arn}",
+        "TagResource",
+        ApiGateway::tag,
+    ),
+    control(
+        Method::GET,
+        "/v2/tags/{resource-arn}",
+        "GetTags",
+        ApiGateway::get_tags,
+    ),
+    control(
+        Method::DELETE,
+        "/v2/tags/{resource-arn}",
+        "UntagResource",
+        ApiGateway::untag,
+    ),
+];
+
+/// API Gateway's answer to a `/v2/…` request the sandbox does not serve.
+pub fn unserved(method: &Method, path: &str) -> AwsError {
+    super::bad_request(format!(
+        "The sandbox does not implement {method} {path} of API Gateway v2 yet."
+    ))
+}
