@@ -1,0 +1,354 @@
+//! The HTTP APIs' data plane: a request to an invoke URL finds its stage, the deployment the
+//! stage serves and the route the request matches; CORS preflights are answered here
+//! ([`cors`]), throttling applied ([`throttle`]); the integration is called — an HTTP backend
+//! (`proxy`) or a function ([`lambda_proxy`]); and every request is counted, logged and
+//! reported ([`observe`]).
+
+mod context;
+pub mod cors;
+pub mod lambda_proxy;
+pub mod observe;
+pub mod throttle;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use self::context::RequestContext;
+use super::model::{Integration, Route};
+use super::routing::{self, RouteKey};
+use super::{ApiGateway, event, parameter_mapping, proxy, stage_variables};
+use crate::store::Scope;
+
+/// How much of a response body the inspection feed keeps.
+const RECORDED_BODY_BYTES: usize = 64 * 1024;
+
+/// The most a client may send through the invoke URL (10 MB).
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
+/// A client's request to an invoke URL, after the API id.
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub method: &'a Method,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+}
+
+/// The stage, route and integration a request selected.
+pub(super) struct Selected {
+    api_id: String,
+    stage: String,
+    stage_variables: BTreeMap<String, String>,
+    route: Route,
+    parameters: BTreeMap<String, String>,
+    integration: Option<Integration>,
+    route_path: String,
+}
+
+/// What a request went through, for CORS, throttling, access logs, metrics and the inspector.
+#[derive(Debug, Default)]
+pub(super) struct Trace {
+    stage: Option<String>,
+    route_key: Option<String>,
+    cors: Option<serde_json::Value>,
+    access_log: Option<serde_json::Value>,
+    event: Option<serde_json::Value>,
+    integration_latency: Option<Duration>,
+    integration_status: Option<u16>,
+    error: Option<String>,
+    integration: Option<serde_json::Value>,
+    answer: Option<serde_json::Value>,
+}
+
+impl Trace {
+    /// API Gateway's answer for a failed integration, with `reason` kept for the access log's
+    /// `$context.integrationErrorMessage` and the inspector.
+    fn failure(&mut self, status: StatusCode, reason: String) -> Response {
+        self.error = Some(reason);
+        let text = match status {
+            StatusCode::SERVICE_UNAVAILABLE => "Service Unavailable",
+            StatusCode::GATEWAY_TIMEOUT => "Gateway Timeout",
+            _ => "Internal Server Error",
+        };
+        message(status, text)
+    }
+}
+
+impl ApiGateway {
+    /// Serves a request to an API's invoke URL.
+    pub async fn serve(&self, scope: &Scope, api_id: &str, incoming: Incoming<'_>) -> Response {
+        let request_id = event::request_id();
+        let started = std::time::Instant::now();
+        let mut trace = Trace::default();
+        let mut response = if incoming.body.len() > MAX_REQUEST_BYTES {
+            message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
+        } else {
+            self.route_request(scope, api_id, &incoming, &request_id, &mut trace)
+                .await
+        };
+        let latency = started.elapsed();
+        if let Some(cors) = &trace.cors {
+            cors::add_headers(cors, incoming.headers, response.headers_mut());
+        }
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("apigw-requestid", value);
+        }
+        let (parts, body) = response.into_parts();
+        let body = http_body_util::BodyExt::collect(body)
+            .await
+            .map(|collected| collected.to_bytes())
+            .unwrap_or_default();
+        let status = parts.status.as_u16();
+        let length = body.len().to_string();
+        let response_record = json!({
+            "status": status,
+            "headers": parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), json!(String::from_utf8_lossy(v.as_bytes()))))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
+            "body": String::from_utf8_lossy(&body[..body.len().min(RECORDED_BODY_BYTES)]),
+        });
+        let response = Response::from_parts(parts, axum::body::Body::from(body));
+        self.observe(
+            scope,
+            api_id,
+            &incoming,
+            &request_id,
+            &trace,
+            (status, length, response_record),
+            latency,
+        )
+        .await;
+        response
+    }
+
+    async fn route_request(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+        trace: &mut Trace,
+    ) -> Response {
+        let Incoming {
+            path,
+            query,
+            method,
+            headers,
+            body,
+        } = incoming;
+        let (path, query, method, headers) = (*path, *query, *method, *headers);
+        // Find the stage and the deployment it serves.
+        let selected = {
+            let region = self.regions.get(scope);
+            let apis = region.read().unwrap_or_else(|p| p.into_inner());
+            let Some(api) = apis
+                .get(api_id)
+                .filter(|api| !api.disable_execute_api_endpoint)
+            else {
+                return message(StatusCode::NOT_FOUND, "Not Found");
+            };
+            if api.is_websocket() {
+                // A plain HTTP request to a WebSocket API: only a handshake is accepted here.
+                return message(StatusCode::UPGRADE_REQUIRED, "Upgrade Required");
+            }
+            let first = path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            let (stage, route_path) = match api.stages.get(first) {
+                Some(stage) if first != "$default" => {
+                    let rest = &path.trim_start_matches('/')[first.len()..];
+                    (
+                        stage,
+                        if rest.is_empty() {
+                            "/".to_owned()
+                        } else {
+                            rest.to_owned()
+                        },
+                    )
+                }
+                _ => match api.stages.get("$default") {
+                    Some(stage) => (stage, path.to_owned()),
+                    None => return message(StatusCode::NOT_FOUND, "Not Found"),
+                },
+            };
+            trace.stage = Some(stage.name.clone());
+            trace.cors = api.cors.clone();
+            trace.access_log = stage.access_log_settings.clone();
+            if let Some(cors) = &api.cors
+                && method == Method::OPTIONS
+                && headers.contains_key("access-control-request-method")
+            {
+                // API Gateway answers CORS preflight requests itself.
+                return cors::preflight(cors, headers);
+            }
+            let Some(deployment) = stage
+                .deployment_id
+                .as_ref()
+                .and_then(|id| api.deployments.get(id))
+            else {
+                return message(StatusCode::NOT_FOUND, "Not Found");
+            };
+            let keys: Vec<RouteKey> = deployment
+                .snapshot
+                .routes
+                .iter()
+                .map(|route| RouteKey::parse(&route.route_key).unwrap_or(RouteKey::Default))
+                .collect();
+            let Some((index, parameters)) = routing::select(&keys, method.as_str(), &route_path)
+            else {
+                return message(StatusCode::NOT_FOUND, "Not Found");
+            };
+            let route: Route = deployment.snapshot.routes[index].clone();
+            trace.route_key = Some(route.route_key.clone());
+            if !self.admit(&api.id, stage, &route.route_key) {
+                return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+            }
+            let integration: Option<Integration> = route
+                .target
+                .as_deref()
+                .and_then(|t| t.strip_prefix("integrations/"))
+                .and_then(|id| deployment.snapshot.integrations.get(id))
+                .cloned();
+            Selected {
+                api_id: api.id.clone(),
+                stage: stage.name.clone(),
+                stage_variables: stage.stage_variables.clone(),
+                route,
+                parameters,
+                integration,
+                route_path,
+            }
+        };
+        if selected.route.authorization_type != "NONE" {
+            // Authorizers are stored but not evaluated yet: refuse rather than let requests through.
+            return message(StatusCode::UNAUTHORIZED, "Unauthorized");
+        }
+        let Some(integration) = &selected.integration else {
+            // A route without a target (or whose integration was deleted) has nothing to call.
+            let reason = match &selected.route.target {
+                None => format!(
+                    "route {} has no target: attach an integration (Target integrations/ID) and deploy",
+                    selected.route.route_key
+                ),
+                Some(target) => format!(
+                    "route {}'s target {target} is not an integration of the deployment stage {} serves",
+                    selected.route.route_key, selected.stage
+                ),
+            };
+            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
+        };
+        trace.integration = Some(integration.to_json());
+        let uri = match stage_variables::substitute(
+            integration.integration_uri.as_deref().unwrap_or_default(),
+            &selected.stage,
+            &selected.stage_variables,
+        ) {
+            Ok(uri) => uri,
+            Err(unresolved) => {
+                return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, unresolved.to_string());
+            }
+        };
+        if integration.integration_type == "HTTP_PROXY" {
+            let outgoing = match self.map_parameters(integration, &selected, incoming, request_id) {
+                Ok(outgoing) => outgoing,
+                Err(reason) => return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason),
+            };
+            let invoked = std::time::Instant::now();
+            let forwarded = proxy::forward(
+                integration,
+                &uri,
+                &selected.parameters,
+                method,
+                query,
+                outgoing,
+                body.clone(),
+            )
+            .await;
+            trace.integration_latency = Some(invoked.elapsed());
+            return match forwarded {
+                Ok(response) => {
+                    trace.integration_status = Some(response.status().as_u16());
+                    response
+                }
+                Err(failed) => trace.failure(failed.status, failed.reason),
+            };
+        }
+        if integration.integration_type != "AWS_PROXY" {
+            let reason = format!(
+                "{} integrations are not served by the sandbox's HTTP APIs",
+                integration.integration_type
+            );
+            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
+        }
+        self.invoke_function(
+            scope,
+            &selected,
+            integration,
+            &uri,
+            incoming,
+            request_id,
+            trace,
+        )
+        .await
+    }
+
+    /// The request as an HTTP_PROXY integration's parameter mappings change it.
+    fn map_parameters(
+        &self,
+        integration: &Integration,
+        selected: &Selected,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+    ) -> Result<parameter_mapping::Outgoing, String> {
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(incoming.query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let mappings = integration
+            .request_parameters
+            .iter()
+            .map(|(key, value)| parameter_mapping::parse(key, value))
+            .collect::<Result<Vec<_>, _>>()?;
+        let request = RequestContext {
+            request_id,
+            api_id: &selected.api_id,
+            stage: &selected.stage,
+            route_key: Some(&selected.route.route_key),
+            incoming,
+        };
+        let context = |name: &str| request.variable(name).unwrap_or_default();
+        parameter_mapping::apply(
+            &mappings,
+            &parameter_mapping::Request {
+                headers: incoming.headers,
+                query: &query,
+                body: &incoming.body,
+                path: &selected.route_path,
+                path_parameters: &selected.parameters,
+                stage: &selected.stage,
+                stage_variables: &selected.stage_variables,
+                context: &context,
+            },
+        )
+    }
+}
+
+/// API Gateway's `{"message": …}` answers.
+pub fn message(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({ "message": text }).to_string(),
+    )
+        .into_response()
+}
