@@ -4,49 +4,21 @@
 //! `/next` belongs to the one process it was started for: an event is never handed to a process
 //! that has died. The environment watches its process: an exit before the first `/next` is an
 //! init failure, an exit during an invocation a crash. Timeouts are enforced here (the runtime
-//! never does) by killing the process group.
+//! never does) by killing the process group. [`launch`](super::launch) starts the process and
+//! [`runtime_api`](super::runtime_api) serves it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::process::Stdio;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{mpsc, oneshot, watch};
 
+pub use super::launch::Launch;
+use super::launch::command;
 use super::process;
-use crate::guard::{Access, Decision, Guard, Surface};
-
-/// What a process needs to start: the environment AWS gives a function.
-#[derive(Debug, Clone)]
-pub struct Launch {
-    pub function_name: String,
-    pub function_arn: String,
-    pub version: String,
-    pub runtime: String,
-    pub handler: String,
-    pub memory_mb: u32,
-    pub task_root: PathBuf,
-    pub variables: BTreeMap<String, String>,
-    pub region: String,
-    pub sandbox_endpoint: String,
-    pub log_group: String,
-    /// The Python runtime-interface loop the sandbox ships, for `python3.x` runtimes.
-    pub python_loop: PathBuf,
-    /// The interpreter that runs it.
-    pub python: PathBuf,
-    /// Roots that include the sandbox's certificate authority, so that code calling the
-    /// sandbox over https (as code written for AWS does) trusts it.
-    pub trusted_roots: Option<PathBuf>,
-}
+use super::runtime_api::{Invocation, Shared, lock, runtime_api};
 
 /// An error a function (or its runtime) reported, as AWS returns it to the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,30 +46,9 @@ pub enum Outcome {
     Error(FunctionError),
 }
 
-struct Invocation {
-    request_id: String,
-    payload: Bytes,
-    /// The function's timeout: the deadline is set when the process takes the event.
-    timeout: Duration,
-    done: oneshot::Sender<Outcome>,
-}
-
 /// How long an init phase may run (AWS's 10 seconds), apart from the function's timeout. Past
 /// it, as with AWS's suppressed init, the rest of init counts against the invocation.
 pub const INIT_LIMIT: Duration = Duration::from_secs(10);
-
-/// State shared between the Runtime API handlers and the environment's owner.
-struct Shared {
-    launch: Launch,
-    queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
-    pending: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
-    /// Set once the process first asks for work: the end of its init phase.
-    ready: watch::Sender<Option<Instant>>,
-    init_error: Mutex<Option<FunctionError>>,
-    /// Lines the process wrote during the current invocation (for `LogType: Tail`).
-    current_log: Mutex<String>,
-    log_lines: mpsc::UnboundedSender<(i64, String)>,
-}
 
 /// Why an environment could not serve an invocation; it is finished after any of these.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,23 +389,6 @@ impl Drop for Environment {
     }
 }
 
-impl Shared {
-    fn record(&self, line: &str) {
-        let mut current = lock(&self.current_log);
-        current.push_str(line);
-        current.push('\n');
-        let _ = self
-            .log_lines
-            .send((crate::clock::now_millis(), line.to_owned()));
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 fn signal_name(signal: i32) -> &'static str {
     match signal {
         libc::SIGKILL => "killed",
@@ -463,195 +397,4 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGTERM => "terminated",
         _ => "signal",
     }
-}
-
-/// The process to start, with the environment AWS sets for a function.
-fn command(launch: &Launch, api_address: &str, log_stream: &str) -> tokio::process::Command {
-    let mut command = if launch.runtime.starts_with("python") {
-        let mut command = tokio::process::Command::new(&launch.python);
-        command.arg("-u").arg(&launch.python_loop);
-        command
-    } else {
-        tokio::process::Command::new(launch.task_root.join("bootstrap"))
-    };
-    command
-        .env_clear()
-        .current_dir(&launch.task_root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // The function's own variables first: the reserved ones below cannot be overridden.
-    for (key, value) in &launch.variables {
-        command.env(key, value);
-    }
-    let host_path =
-        std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".to_owned());
-    let fixed = [
-        ("AWS_LAMBDA_RUNTIME_API", api_address.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_NAME", launch.function_name.clone()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", launch.version.clone()),
-        (
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            launch.memory_mb.to_string(),
-        ),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", launch.log_group.clone()),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream.to_owned()),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-        ("AWS_REGION", launch.region.clone()),
-        ("AWS_DEFAULT_REGION", launch.region.clone()),
-        (
-            "AWS_EXECUTION_ENV",
-            format!("AWS_Lambda_{}", launch.runtime),
-        ),
-        ("_HANDLER", launch.handler.clone()),
-        ("LAMBDA_TASK_ROOT", launch.task_root.display().to_string()),
-        ("LAMBDA_RUNTIME_DIR", launch.task_root.display().to_string()),
-        ("AWS_ACCESS_KEY_ID", "ASIASANDBOXFUNCTION0".to_owned()),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            "sandbox-function-secret".to_owned(),
-        ),
-        ("AWS_SESSION_TOKEN", "sandbox-function-session".to_owned()),
-        ("AWS_ENDPOINT_URL", launch.sandbox_endpoint.clone()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-        ("TZ", ":UTC".to_owned()),
-        ("LANG", "en_US.UTF-8".to_owned()),
-        ("PATH", host_path),
-    ];
-    for (key, value) in fixed {
-        command.env(key, value);
-    }
-    // Unless the function names roots of its own.
-    if let Some(roots) = &launch.trusted_roots {
-        for variable in crate::tls::TRUST_VARIABLES {
-            if !launch.variables.contains_key(variable) {
-                command.env(variable, roots);
-            }
-        }
-    }
-    command
-}
-
-/// The Runtime API of one environment on `port`. Only its own process talks to it: a request
-/// from a web page or addressed to another name (DNS rebinding) is refused, as at the front door.
-fn runtime_api(shared: Arc<Shared>, port: u16) -> Router {
-    let guard = Arc::new(Guard::new(port, &Access::default()));
-    let only_the_function = axum::middleware::from_fn(move |request: Request, next: Next| {
-        let guard = guard.clone();
-        async move {
-            match guard.decide(request.method(), request.headers(), Surface::Service) {
-                Decision::Serve => next.run(request).await,
-                _ => StatusCode::FORBIDDEN.into_response(),
-            }
-        }
-    });
-    Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(response),
-        )
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        .layer(only_the_function)
-        .with_state(shared)
-}
-
-async fn next(State(shared): State<Arc<Shared>>) -> Response {
-    shared.ready.send_if_modified(|ready| {
-        if ready.is_none() {
-            *ready = Some(Instant::now());
-            true
-        } else {
-            false
-        }
-    });
-    let invocation = shared.queue.lock().await.recv().await;
-    let Some(invocation) = invocation else {
-        return (StatusCode::GONE, "the environment is shutting down").into_response();
-    };
-    lock(&shared.pending).insert(invocation.request_id.clone(), invocation.done);
-    let deadline_ms = (SystemTime::now() + invocation.timeout)
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let trace = format!(
-        "Root={};Parent={};Sampled=0",
-        crate::wire::new_trace_root(),
-        &uuid::Uuid::new_v4().simple().to_string()[..16]
-    );
-    (
-        StatusCode::OK,
-        [
-            ("content-type", "application/json".to_owned()),
-            ("lambda-runtime-aws-request-id", invocation.request_id),
-            ("lambda-runtime-deadline-ms", deadline_ms.to_string()),
-            (
-                "lambda-runtime-invoked-function-arn",
-                shared.launch.function_arn.clone(),
-            ),
-            ("lambda-runtime-trace-id", trace),
-        ],
-        invocation.payload,
-    )
-        .into_response()
-}
-
-fn finish(shared: &Shared, id: &str, outcome: Outcome) -> Response {
-    match lock(&shared.pending).remove(id) {
-        Some(done) => {
-            let _ = done.send(outcome);
-            (StatusCode::ACCEPTED, axum::Json(serde_json::json!({"status": "OK"}))).into_response()
-        }
-        // Too late (timed out) or never handed out.
-        None => (
-            StatusCode::GONE,
-            axum::Json(serde_json::json!({"errorMessage": format!("Invalid request ID: {id}"), "errorType": "InvalidRequestID"})),
-        )
-            .into_response(),
-    }
-}
-
-async fn response(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    finish(&shared, &id, Outcome::Response(body))
-}
-
-async fn error(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    finish(&shared, &id, Outcome::Error(error_payload(&headers, body)))
-}
-
-async fn init_error(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    *lock(&shared.init_error) = Some(error_payload(&headers, body));
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"status": "OK"})),
-    )
-        .into_response()
-}
-
-/// The error a runtime posted; a body that is not an error object is wrapped in one, with the
-/// type from the `Lambda-Runtime-Function-Error-Type` header.
-fn error_payload(headers: &HeaderMap, body: Bytes) -> FunctionError {
-    let is_error_object = serde_json::from_slice::<serde_json::Value>(&body)
-        .is_ok_and(|value| value.get("errorMessage").is_some() || value.get("errorType").is_some());
-    if is_error_object {
-        return FunctionError { payload: body };
-    }
-    let error_type = headers
-        .get("lambda-runtime-function-error-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("Unhandled");
-    FunctionError::new(error_type, &String::from_utf8_lossy(&body))
 }

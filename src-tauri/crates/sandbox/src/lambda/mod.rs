@@ -4,7 +4,8 @@
 //!
 //! [`routes`] lists the operations on AWS's request paths; `api` is the control plane, one
 //! function per operation; [`invoke`] runs invocations on the warm environments of
-//! [`pool`]; [`environment`] runs one process with its Runtime API, [`process`] keeps processes
+//! [`pool`]; [`environment`] runs one process ([`launch`] starts it) with its
+//! [`runtime_api`], [`process`] keeps processes
 //! contained, [`package`] unpacks zips; [`function`] holds configurations and their checks,
 //! [`model`] functions, versions and aliases, [`policy`] resource policies. This module holds
 //! the service's state and what other services ask of it.
@@ -13,12 +14,14 @@ mod api;
 pub mod environment;
 pub mod function;
 mod invoke;
+mod launch;
 mod model;
 pub mod package;
 pub mod policy;
 mod pool;
 pub(crate) mod process;
 pub mod routes;
+mod runtime_api;
 
 pub use process::processes_under;
 

@@ -9,6 +9,7 @@
 //! `selection` picks routes.
 
 pub mod events;
+mod integration;
 mod management;
 pub mod selection;
 mod session;

@@ -4,12 +4,10 @@
 //! and the connection ends on the client's close, a server-side delete, the idle timeout or the
 //! maximum duration — each reported to `$disconnect` with its code and reason.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,10 +17,10 @@ use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
 
 use super::events::{self, Body, Close};
+use super::integration::{Outcome, Target, reply_of};
 use super::selection;
 use super::{Connection, Live, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, OUTBOUND_QUEUE, Outbound};
-use crate::apigw::model::{Integration, Route, Snapshot};
-use crate::apigw::{ApiGateway, event, integration_uri, message, stage_variables};
+use crate::apigw::{ApiGateway, event, message};
 use crate::store::Scope;
 
 /// The handshake request, after the API id.
@@ -31,42 +29,6 @@ pub struct Handshake<'a> {
     pub path: &'a str,
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
-}
-
-/// What a connection's stage serves: the API's selection expression and the deployed routes.
-#[derive(Debug)]
-struct Target {
-    expression: String,
-    stage_variables: BTreeMap<String, String>,
-    snapshot: Snapshot,
-}
-
-impl Target {
-    fn route(&self, key: &str) -> Option<&Route> {
-        self.snapshot
-            .routes
-            .iter()
-            .find(|route| route.route_key == key)
-    }
-
-    fn integration_of(&self, route: &Route) -> Option<&Integration> {
-        route
-            .target
-            .as_deref()
-            .and_then(|target| target.strip_prefix("integrations/"))
-            .and_then(|id| self.snapshot.integrations.get(id))
-    }
-}
-
-/// How invoking a route's integration went.
-#[derive(Debug)]
-enum Outcome {
-    /// The function answered with this payload.
-    Answered(Bytes),
-    /// A MOCK integration: nothing to call.
-    Mock,
-    /// The integration could not answer; the client sees this status (or an error frame).
-    Failed(StatusCode),
 }
 
 /// How long to wait for the client's reply to a close frame the gateway sent.
@@ -373,123 +335,6 @@ impl ApiGateway {
         self.record(record);
     }
 
-    /// Calls the route's integration with `event`, noting in `record` what happened; a failure
-    /// is also logged with its reason.
-    async fn invoke_route(
-        &self,
-        connection: &Connection,
-        target: &Target,
-        route: &Route,
-        event: Json,
-        record: &mut Json,
-    ) -> Outcome {
-        let outcome = self
-            .call_integration(connection, target, route, event, record)
-            .await;
-        if let Outcome::Failed(status) = &outcome {
-            tracing::warn!(
-                api = %connection.api_id,
-                stage = %connection.stage,
-                route = %route.route_key,
-                status = status.as_u16(),
-                reason = record["error"].as_str().unwrap_or("no reason was recorded"),
-                "a WebSocket route's integration failed"
-            );
-        }
-        outcome
-    }
-
-    async fn call_integration(
-        &self,
-        connection: &Connection,
-        target: &Target,
-        route: &Route,
-        event: Json,
-        record: &mut Json,
-    ) -> Outcome {
-        let Some(integration) = target.integration_of(route) else {
-            record["error"] = json!(format!(
-                "route {} has no integration to call",
-                route.route_key
-            ));
-            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-        };
-        record["integration"] = integration.to_json();
-        match integration.integration_type.as_str() {
-            "MOCK" => return Outcome::Mock,
-            "AWS_PROXY" => {}
-            other => {
-                record["error"] = json!(format!(
-                    "{other} integrations on WebSocket routes are not supported by the sandbox"
-                ));
-                return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-            }
-        }
-        let scope = &connection.scope;
-        let uri = match stage_variables::substitute(
-            integration.integration_uri.as_deref().unwrap_or_default(),
-            &connection.stage,
-            &connection.stage_variables,
-        ) {
-            Ok(uri) => uri,
-            Err(unresolved) => {
-                record["error"] = json!(unresolved.to_string());
-                return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-            }
-        };
-        let function = integration_uri::function_of(&uri).to_owned();
-        let source_arn = format!(
-            "arn:aws:execute-api:{}:{}:{}/{}/{}",
-            scope.region, scope.account, connection.api_id, connection.stage, route.route_key
-        );
-        if !self.lambda.has_function(scope, &function) {
-            record["error"] = json!(format!(
-                "the integration's function {function} does not exist"
-            ));
-            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-        if !self
-            .lambda
-            .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
-        {
-            record["error"] = json!(format!(
-                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission"
-            ));
-            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-        let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
-        let invocation =
-            self.lambda
-                .invoke_direct(scope, &function, Bytes::from(event.to_string()));
-        record["event"] = event;
-        let invoked = Instant::now();
-        let result = tokio::time::timeout(timeout, invocation).await;
-        record["integrationLatencyMs"] = json!(invoked.elapsed().as_secs_f64() * 1000.0);
-        match result {
-            Err(_) => {
-                record["error"] = json!(format!(
-                    "the function did not answer within {} ms",
-                    integration.timeout_millis
-                ));
-                Outcome::Failed(StatusCode::GATEWAY_TIMEOUT)
-            }
-            Ok(Err(error)) => {
-                record["error"] = json!(error.message);
-                Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Ok(Ok((answer, failed))) => {
-                record["answer"] = serde_json::from_slice(&answer)
-                    .unwrap_or_else(|_| json!(String::from_utf8_lossy(&answer)));
-                if failed {
-                    record["error"] = json!(String::from_utf8_lossy(&answer));
-                    Outcome::Failed(StatusCode::BAD_GATEWAY)
-                } else {
-                    Outcome::Answered(answer)
-                }
-            }
-        }
-    }
-
     /// The error frame API Gateway sends a client whose message could not be handled.
     async fn send_error_frame(
         &self,
@@ -525,25 +370,6 @@ impl ApiGateway {
             "eventType": event_type,
             "requestId": request_id,
         })
-    }
-}
-
-/// What a two-way route sends back: the proxy answer's body (decoded when base64), or the whole
-/// answer when it is not a proxy response.
-fn reply_of(answer: &[u8]) -> Option<Body> {
-    match serde_json::from_slice::<Json>(answer) {
-        Ok(Json::Object(response))
-            if response.contains_key("statusCode") || response.contains_key("body") =>
-        {
-            let body = response.get("body")?.as_str()?;
-            if response.get("isBase64Encoded").and_then(Json::as_bool) == Some(true) {
-                BASE64.decode(body).ok().map(Body::Binary)
-            } else {
-                Some(Body::Text(body.to_owned()))
-            }
-        }
-        Ok(Json::Null) => None,
-        _ => Some(Body::Text(String::from_utf8_lossy(answer).into_owned())),
     }
 }
 
@@ -585,17 +411,6 @@ fn is_too_big(error: &axum::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn two_way_replies_are_the_proxy_body() {
-        let reply = reply_of(br#"{"statusCode":200,"body":"hello!"}"#);
-        assert!(matches!(reply, Some(Body::Text(text)) if text == "hello!"));
-        let binary = reply_of(br#"{"statusCode":200,"body":"AAE=","isBase64Encoded":true}"#);
-        assert!(matches!(binary, Some(Body::Binary(bytes)) if bytes == [0, 1]));
-        assert!(reply_of(br#"{"statusCode":200}"#).is_none());
-        assert!(reply_of(b"null").is_none());
-        assert!(matches!(reply_of(br#""plain""#), Some(Body::Text(text)) if text == "\"plain\""));
-    }
 
     #[test]
     fn previews_keep_text_and_count_bytes() {
