@@ -134,8 +134,6 @@ fn forward_frames(app: AppHandle, frames: &tokio::sync::broadcast::Sender<websoc
 fn forward_server_feed(app: AppHandle, endpoint: &str) -> tauri::async_runtime::JoinHandle<()> {
     let feed = ServerFeed::new(endpoint);
     tauri::async_runtime::spawn(feed.follow(move |record| {
-        if let Some(record) = views::server_record(&record) {
-            let _ = app.emit("server", record);
-        }
+        let _ = app.emit("server", views::server_record(&record));
     }))
 }

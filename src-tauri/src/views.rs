@@ -5,6 +5,7 @@ use lab_contract::{
     ServerRecord, StepView, TryItView, Variable,
 };
 use lab_engine::check;
+use lab_engine::feed::{Kind, Numbered, WebSocketEvent};
 use lab_engine::journal::Resource;
 use lab_engine::lesson::action::Action;
 use lab_engine::lesson::{Lesson, Vars};
@@ -141,100 +142,99 @@ pub fn exchange(exchange: &Exchange) -> ExchangeView {
     }
 }
 
-/// A JSON value pretty-printed; JSON carried as text (item changes) is read first.
-fn pretty(value: Option<&Value>) -> Option<String> {
-    let value = value.filter(|value| !value.is_null())?;
-    let parsed = value
-        .as_str()
-        .and_then(|text| serde_json::from_str::<Value>(text).ok());
-    Some(serde_json::to_string_pretty(parsed.as_ref().unwrap_or(value)).unwrap_or_default())
+/// A JSON value pretty-printed.
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// A record of the sandbox's inspection feed, or none when it is of a kind the window does not
-/// show.
-pub fn server_record(record: &Value) -> Option<ServerRecord> {
-    let text = |key: &str| record.get(key).and_then(Value::as_str).map(str::to_owned);
-    let service = text("service")?;
-    let kind = text("kind").unwrap_or_default();
-    let title = match service.as_str() {
-        "lambda" => text("function").unwrap_or_default(),
-        "dynamodb" => format!(
-            "{} {}",
-            text("operation").unwrap_or_default(),
-            text("table").unwrap_or_default()
-        ),
-        "apigateway" if kind == "websocket" => format!(
-            "{} → {}",
-            text("eventType").unwrap_or_default(),
-            text("routeKey").unwrap_or_else(|| "no route".to_owned())
-        ),
-        "apigateway" if kind == "connections" => format!(
-            "{} {}",
-            text("operation").unwrap_or_default(),
-            text("connectionId").unwrap_or_default()
-        ),
-        "apigateway" => {
-            let route = text("routeKey").unwrap_or_else(|| "no route".to_owned());
-            format!(
-                "{} {} → {route}",
-                text("method").unwrap_or_default(),
-                text("path").unwrap_or_default()
-            )
-        }
-        _ => return None,
-    };
-    // An invocation's event names the API Gateway request that caused it.
-    let request_id = match service.as_str() {
-        "apigateway" => text("requestId"),
-        _ => record
-            .pointer("/event/requestContext/requestId")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-    };
-    let connection_id = text("connectionId").or_else(|| {
-        record
-            .pointer("/event/requestContext/connectionId")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    let log = record
-        .get("log")
-        .and_then(Value::as_array)
-        .map(|lines| {
-            lines
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    let error = text("error").filter(|_| service == "apigateway");
-    Some(ServerRecord {
-        id: record.get("id").and_then(Value::as_u64).unwrap_or_default(),
-        service,
-        kind,
-        time: record
-            .get("time")
-            .and_then(Value::as_f64)
+/// A record of the sandbox's inspection feed as the inspector lists it.
+pub fn server_record(numbered: &Numbered) -> ServerRecord {
+    let record = &numbered.record;
+    let mut view = ServerRecord {
+        id: numbered.id,
+        service: serde_json::to_value(record.service)
+            .ok()
+            .and_then(|service| service.as_str().map(str::to_owned))
             .unwrap_or_default(),
-        title,
-        request_id,
-        connection_id,
-        // An item change: the key it touched, and the item as it is now (none once deleted).
-        event: pretty(record.get("event").or_else(|| record.get("key"))),
-        answer: pretty(record.get("answer").or_else(|| record.get("item"))),
-        log,
-        status: record
-            .get("status")
-            .and_then(Value::as_u64)
-            .and_then(|status| u16::try_from(status).ok()),
-        error,
-        duration_ms: record
-            .get("durationMs")
-            .or_else(|| record.get("latencyMs"))
-            .and_then(Value::as_f64),
-        raw: serde_json::to_string_pretty(record).unwrap_or_default(),
-    })
+        kind: String::new(),
+        time: numbered.time as f64,
+        title: String::new(),
+        request_id: None,
+        connection_id: None,
+        event: None,
+        answer: None,
+        log: Vec::new(),
+        status: None,
+        error: None,
+        duration_ms: None,
+        raw: serde_json::to_string_pretty(numbered).unwrap_or_default(),
+    };
+    match &record.kind {
+        Kind::Invocation(invocation) => {
+            view.kind = "invocation".into();
+            view.title = invocation.function.clone();
+            view.request_id = invocation.gateway_request_id().map(str::to_owned);
+            view.connection_id = invocation.connection_id().map(str::to_owned);
+            view.event = Some(pretty(&invocation.event));
+            view.answer = Some(pretty(&invocation.answer));
+            view.log = invocation.log.clone();
+            view.duration_ms = Some(invocation.duration_ms);
+        }
+        Kind::Request(request) => {
+            view.kind = "request".into();
+            let route = request.route_key.as_deref().unwrap_or("no route");
+            view.title = format!("{} {} → {route}", request.method, request.path);
+            view.request_id = Some(request.request_id.clone());
+            view.event = request.event.as_ref().map(pretty);
+            view.answer = request.answer.as_ref().map(pretty);
+            view.status = Some(request.status);
+            view.error = request.error.clone();
+            view.duration_ms = Some(request.latency_ms);
+        }
+        Kind::Websocket(websocket) => {
+            view.kind = "websocket".into();
+            view.request_id = Some(websocket.request_id.clone());
+            view.connection_id = Some(websocket.connection_id.clone());
+            let (event_type, route_key, call, status) = match &websocket.event {
+                WebSocketEvent::Connect(connect) => (
+                    "CONNECT",
+                    &connect.route_key,
+                    &connect.call,
+                    Some(connect.status),
+                ),
+                WebSocketEvent::Message(message) => {
+                    ("MESSAGE", &message.route_key, &message.call, None)
+                }
+                WebSocketEvent::Disconnect(disconnect) => {
+                    ("DISCONNECT", &disconnect.route_key, &disconnect.call, None)
+                }
+            };
+            view.title = format!(
+                "{event_type} → {}",
+                route_key.as_deref().unwrap_or("no route")
+            );
+            view.event = call.event.as_ref().map(pretty);
+            view.answer = call.answer.as_ref().map(pretty);
+            view.error = call.error.clone();
+            view.status = status;
+            view.duration_ms = call.integration_latency_ms;
+        }
+        Kind::Connections(call) => {
+            view.kind = "connections".into();
+            view.title = format!("{} {}", call.operation, call.connection_id);
+            view.request_id = Some(call.request_id.clone());
+            view.connection_id = Some(call.connection_id.clone());
+            view.status = Some(call.status);
+        }
+        Kind::ItemChange(change) => {
+            // The key it touched, and the item as it is now (none once deleted).
+            view.kind = "item-change".into();
+            view.title = format!("{} {}", change.operation, change.table);
+            view.event = Some(pretty(&change.key));
+            view.answer = change.item.as_ref().map(pretty);
+        }
+    }
+    view
 }
 
 pub fn frame(frame: &lab_engine::websocket::Frame) -> lab_contract::WsFrameView {
@@ -302,16 +302,22 @@ pub fn removal(removal: &Removal) -> RemovalView {
 mod tests {
     use super::*;
 
+    fn numbered(record: serde_json::Value) -> Numbered {
+        serde_json::from_value(record).expect("a feed record")
+    }
+
     #[test]
     fn an_invocation_is_linked_to_the_request_that_caused_it() {
-        let record = serde_json::json!({
-            "id": 1_780_000_000_000_001_u64, "time": 1.0, "service": "lambda", "kind": "invocation",
-            "function": "LambdaCRUD", "durationMs": 1.5,
+        let record = numbered(serde_json::json!({
+            "id": 1_780_000_000_000_001_u64, "time": 1, "region": "us-east-1",
+            "service": "lambda", "kind": "invocation", "function": "LambdaCRUD",
+            "version": "$LATEST", "requestId": "i1", "environment": "e1", "coldStart": false,
+            "durationMs": 1.5, "failed": false,
             "event": {"requestContext": {"requestId": "Jq7bYhcZIAMEb8A="}},
             "answer": {"statusCode": 200},
             "log": ["START RequestId: x", "END RequestId: x"],
-        });
-        let view = server_record(&record).unwrap();
+        }));
+        let view = server_record(&record);
         assert_eq!(
             view.id, 1_780_000_000_000_001,
             "feed numbers from the clock are kept whole"
@@ -325,46 +331,46 @@ mod tests {
 
     #[test]
     fn websocket_records_name_their_connection() {
-        let message = serde_json::json!({
-            "id": 3, "time": 1.0, "service": "apigateway", "kind": "websocket",
-            "eventType": "MESSAGE", "routeKey": "$default", "connectionId": "abc=",
-            "requestId": "r1",
-        });
-        let view = server_record(&message).unwrap();
+        let message = numbered(serde_json::json!({
+            "id": 3, "time": 1, "region": "us-east-1", "service": "apigateway",
+            "kind": "websocket", "eventType": "MESSAGE", "routeKey": "$default",
+            "connectionId": "abc=", "requestId": "r1", "apiId": "a1", "stage": "prod",
+            "message": {"text": "hi", "bytes": 2},
+        }));
+        let view = server_record(&message);
         assert_eq!(view.title, "MESSAGE → $default");
         assert_eq!(view.connection_id.as_deref(), Some("abc="));
-        let post = serde_json::json!({
-            "id": 4, "time": 2.0, "service": "apigateway", "kind": "connections",
-            "operation": "PostToConnection", "connectionId": "abc=", "status": 410,
-        });
-        let view = server_record(&post).unwrap();
+        let post = numbered(serde_json::json!({
+            "id": 4, "time": 2, "region": "us-east-1", "service": "apigateway",
+            "kind": "connections", "operation": "PostToConnection", "connectionId": "abc=",
+            "requestId": "r2", "status": 410,
+        }));
+        let view = server_record(&post);
         assert_eq!(view.title, "PostToConnection abc=");
         assert_eq!(view.status, Some(410));
-        let invocation = serde_json::json!({
-            "id": 5, "time": 3.0, "service": "lambda", "kind": "invocation", "function": "WsDefault",
+        let invocation = numbered(serde_json::json!({
+            "id": 5, "time": 3, "region": "us-east-1", "service": "lambda",
+            "kind": "invocation", "function": "WsDefault", "version": "$LATEST",
+            "requestId": "i2", "environment": "e1", "coldStart": true, "durationMs": 2.0,
+            "failed": false, "answer": null, "log": [],
             "event": {"requestContext": {"requestId": "r1", "connectionId": "abc="}},
-        });
+        }));
         assert_eq!(
-            server_record(&invocation).unwrap().connection_id.as_deref(),
+            server_record(&invocation).connection_id.as_deref(),
             Some("abc=")
         );
     }
 
     #[test]
     fn an_item_change_shows_its_key_and_new_image() {
-        let record = serde_json::json!({
-            "id": 9, "time": 2.0, "service": "dynamodb", "kind": "item-change",
-            "operation": "PutItem", "table": "things",
-            "key": r#"{"id":{"S":"lamp"}}"#, "item": r#"{"id":{"S":"lamp"},"watts":{"N":"40"}}"#,
-        });
-        let view = server_record(&record).unwrap();
+        let record = numbered(serde_json::json!({
+            "id": 9, "time": 2, "region": "us-east-1", "service": "dynamodb",
+            "kind": "item-change", "operation": "PutItem", "table": "things",
+            "key": {"id": {"S": "lamp"}}, "item": {"id": {"S": "lamp"}, "watts": {"N": "40"}},
+        }));
+        let view = server_record(&record);
         assert_eq!(view.title, "PutItem things");
         assert!(view.event.unwrap().contains("lamp"));
         assert!(view.answer.unwrap().contains("\"watts\": {"));
-    }
-
-    #[test]
-    fn records_of_unknown_services_are_left_out() {
-        assert!(server_record(&serde_json::json!({"n": 1})).is_none());
     }
 }

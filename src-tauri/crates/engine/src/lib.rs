@@ -22,6 +22,8 @@ pub mod traffic;
 pub mod websocket;
 
 pub use data_dir::{DATA_DIR_ENV, DataDir};
+/// The records of the sandbox's inspection feed, as [`server_feed`] reads them.
+pub use lab_feed as feed;
 pub use target::Target;
 
 /// Everything that can go wrong in the engine, with what a human needs to act on it.

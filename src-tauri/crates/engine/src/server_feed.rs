@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use lab_feed::Numbered;
 use serde_json::Value;
 
 /// How often the feed is read while following it.
@@ -30,8 +31,9 @@ impl ServerFeed {
         }
     }
 
-    /// The records that arrived since the last read, oldest first.
-    pub async fn next_records(&mut self) -> Result<Vec<Value>, String> {
+    /// The records that arrived since the last read, oldest first. A record this build does not
+    /// know (from a newer sandbox) is skipped, and logged.
+    pub async fn next_records(&mut self) -> Result<Vec<Numbered>, String> {
         let url = format!("{}?after={}", self.history_url, self.after);
         let failed = |error: &dyn std::fmt::Display| format!("reading {url}: {error}");
         let body = self
@@ -52,12 +54,21 @@ impl ServerFeed {
         {
             self.after = self.after.max(last);
         }
-        Ok(records)
+        Ok(records
+            .into_iter()
+            .filter_map(|record| match serde_json::from_value(record) {
+                Ok(record) => Some(record),
+                Err(error) => {
+                    tracing::warn!(%error, "a record of the sandbox's feed was not understood");
+                    None
+                }
+            })
+            .collect())
     }
 
     /// Calls `on_record` with every record from now on, until the task is dropped. A sandbox
     /// that stops answering is retried quietly.
-    pub async fn follow(mut self, mut on_record: impl FnMut(Value)) {
+    pub async fn follow(mut self, mut on_record: impl FnMut(Numbered)) {
         loop {
             match self.next_records().await {
                 Ok(records) => records.into_iter().for_each(&mut on_record),

@@ -1,6 +1,6 @@
 //! The inspection feed: what happened on the server side, for the app's inspector. Every record
-//! (today: each Lambda invocation with its event, answer, duration, environment and log lines)
-//! goes into a bounded history and out to live subscribers. Served under `/_sandbox/inspect/`,
+//! (a [`lab_feed::Record`]: each Lambda invocation, API Gateway request, WebSocket event,
+//! `@connections` call and DynamoDB item change) goes into a bounded history and out to live subscribers. Served under `/_sandbox/inspect/`,
 //! never in AWS's namespace, and with every secret hidden (`lab-secrets`).
 
 use std::collections::VecDeque;
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use tokio::sync::broadcast;
 
 /// How many records the history keeps.
@@ -41,23 +41,25 @@ impl Default for Inspector {
 }
 
 impl Inspector {
-    /// Records `record` (an object), numbering and time-stamping it. Secrets are hidden here,
-    /// once for every kind of record: credentials, cookies, API keys and tokens in headers,
-    /// events, answers, query strings and log lines never reach a reader of the feed.
-    pub fn record(&self, mut record: Json) {
+    /// Records `record`, numbering and time-stamping it. Secrets are hidden here, once for
+    /// every kind of record: credentials, cookies, API keys and tokens in headers, events,
+    /// answers, query strings and log lines never reach a reader of the feed.
+    pub fn record(&self, record: lab_feed::Record) {
+        let numbered = lab_feed::Numbered {
+            id: self.next_id.fetch_add(1, Ordering::SeqCst),
+            time: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            record,
+        };
+        let mut record = match serde_json::to_value(&numbered) {
+            Ok(record) => record,
+            Err(error) => {
+                tracing::error!(%error, "an inspection record could not be written as JSON");
+                return;
+            }
+        };
         lab_secrets::redact_json(&mut record);
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        if let Json::Object(fields) = &mut record {
-            fields.insert("id".into(), json!(id));
-            fields.insert(
-                "time".into(),
-                json!(
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_millis() as u64)
-                ),
-            );
-        }
         {
             let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
             if history.len() == HISTORY {
@@ -104,11 +106,19 @@ mod tests {
     fn history_is_bounded_and_numbered() {
         let inspector = Inspector::default();
         for i in 0..HISTORY + 5 {
-            inspector.record(json!({"n": i}));
+            inspector.record(lab_feed::Record::new(
+                "us-east-1",
+                lab_feed::Kind::ItemChange(lab_feed::ItemChange {
+                    operation: "PutItem".into(),
+                    table: "things".into(),
+                    key: serde_json::json!({"n": {"N": i.to_string()}}),
+                    item: None,
+                }),
+            ));
         }
         let all = inspector.history(0);
         assert_eq!(all.len(), HISTORY);
-        assert_eq!(all[0]["n"], 5);
+        assert_eq!(all[0]["key"]["n"]["N"], "5");
         let first = all[0]["id"].as_u64().expect("numbered");
         assert!(
             all.windows(2)

@@ -282,7 +282,16 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
         None => ConnectionPath::at_root(uri.path()),
     };
     if let Some(target) = management {
-        return state.inner.apigw.manage(&target, &method, body).await;
+        let region = match &target.api_id {
+            Some(api_id) => invoke_scope(api_id).region,
+            None => wire::credential_scope(&headers)
+                .map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region),
+        };
+        return state
+            .inner
+            .apigw
+            .manage(&target, &region, &method, body)
+            .await;
     }
     if let Some((api_id, path)) = invoke_target {
         // The invoke URL: a client's request to an API, not an AWS API call.

@@ -74,7 +74,7 @@ pub struct ApiGateway {
     logs: Mutex<Option<Arc<crate::logs::Logs>>>,
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
     buckets: Mutex<HashMap<(String, String, String), http::throttle::Bucket>>,
-    metrics: Mutex<HashMap<(String, String), http::observe::StageMetrics>>,
+    metrics: Mutex<HashMap<(String, String), lab_feed::StageMetrics>>,
     connections: websocket::Connections,
     websocket_limits: Mutex<websocket::Limits>,
 }
@@ -146,7 +146,7 @@ impl ApiGateway {
     }
 
     /// Reports a record to the inspection feed, if the app is watching.
-    fn record(&self, record: serde_json::Value) {
+    fn record(&self, record: lab_feed::Record) {
         let inspector = self
             .inspector
             .lock()

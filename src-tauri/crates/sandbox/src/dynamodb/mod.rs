@@ -211,15 +211,17 @@ impl DynamoDb {
             return;
         };
         for change in changes {
-            inspector.record(serde_json::json!({
-                "service": "dynamodb",
-                "kind": "item-change",
-                "region": scope.region,
-                "operation": operation,
-                "table": change.table,
-                "key": change.key.to_string(),
-                "item": change.item,
-            }));
+            inspector.record(lab_feed::Record::new(
+                scope.region.clone(),
+                lab_feed::Kind::ItemChange(lab_feed::ItemChange {
+                    operation: operation.to_owned(),
+                    table: change.table,
+                    key: change.key,
+                    item: change.item.map(|text| {
+                        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+                    }),
+                }),
+            ));
         }
     }
 

@@ -378,21 +378,21 @@ impl Run {
         environment.record(&report);
         let log = environment.take_log();
         if let Some(inspector) = &self.inspector {
-            inspector.record(json!({
-                "service": "lambda",
-                "kind": "invocation",
-                "region": self.scope.region,
-                "function": self.launch.function_name,
-                "version": self.launch.version,
-                "requestId": request_id,
-                "environment": environment.id,
-                "coldStart": cold_start,
-                "durationMs": duration.as_secs_f64() * 1000.0,
-                "event": as_json(&event),
-                "failed": answer.failed,
-                "answer": as_json(&answer.payload),
-                "log": log.lines().collect::<Vec<_>>(),
-            }));
+            inspector.record(lab_feed::Record::new(
+                self.scope.region.clone(),
+                lab_feed::Kind::Invocation(lab_feed::Invocation {
+                    function: self.launch.function_name.clone(),
+                    version: self.launch.version.clone(),
+                    request_id: request_id.clone(),
+                    environment: environment.id.clone(),
+                    cold_start,
+                    duration_ms: duration.as_secs_f64() * 1000.0,
+                    event: as_json(&event),
+                    failed: answer.failed,
+                    answer: as_json(&answer.payload),
+                    log: log.lines().map(str::to_owned).collect(),
+                }),
+            ));
         }
         let log = tail.then_some(log);
         environment.last_used = Instant::now();

@@ -272,7 +272,10 @@ async fn connect_passes_the_handshake_and_messages_follow_the_selection_expressi
         .find(|r| r["eventType"] == "MESSAGE" && r["routeKey"] == "sendmessage")
         .expect("the one-way message was routed");
     assert_eq!(routed["selection"]["value"], "sendmessage");
-    assert!(routed.get("reply").is_none());
+    assert!(
+        routed["reply"].is_null(),
+        "a one-way route sends nothing back"
+    );
 
     // A failing function: AWS's error frame.
     socket.send(Message::text("fail")).await.unwrap();

@@ -106,15 +106,19 @@ impl ApiGateway {
             .unwrap_or_default();
         let status = parts.status.as_u16();
         let length = body.len().to_string();
-        let response_record = json!({
-            "status": status,
-            "headers": parts
+        let recorded = lab_feed::RecordedResponse {
+            status,
+            headers: parts
                 .headers
                 .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), json!(String::from_utf8_lossy(v.as_bytes()))))
-                .collect::<serde_json::Map<String, serde_json::Value>>(),
-            "body": String::from_utf8_lossy(&body[..body.len().min(RECORDED_BODY_BYTES)]),
-        });
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.as_str().to_owned(), value)
+                })
+                .collect(),
+            body: String::from_utf8_lossy(&body[..body.len().min(RECORDED_BODY_BYTES)])
+                .into_owned(),
+        };
         let response = Response::from_parts(parts, axum::body::Body::from(body));
         self.observe(
             scope,
@@ -122,7 +126,7 @@ impl ApiGateway {
             &incoming,
             &request_id,
             &trace,
-            (status, length, response_record),
+            (length, recorded),
             latency,
         )
         .await;

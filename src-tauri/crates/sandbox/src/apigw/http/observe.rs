@@ -7,20 +7,7 @@ use super::context::RequestContext;
 use super::{Incoming, Trace};
 use crate::apigw::{ApiGateway, event};
 use crate::store::Scope;
-use serde_json::json;
-
-/// Request counts and latencies per stage, as CloudWatch's API Gateway metrics count them.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(in crate::apigw) struct StageMetrics {
-    count: u64,
-    #[serde(rename = "4xx")]
-    client_errors: u64,
-    #[serde(rename = "5xx")]
-    server_errors: u64,
-    latency_ms_total: f64,
-    integration_latency_ms_total: f64,
-}
+use lab_feed::{HttpRequest, Kind, Record, RecordedResponse};
 
 impl ApiGateway {
     /// Counts the request in its stage's metrics, writes the access log line, and reports it.
@@ -32,9 +19,10 @@ impl ApiGateway {
         incoming: &Incoming<'_>,
         request_id: &str,
         trace: &Trace,
-        (status, length, response_record): (u16, String, serde_json::Value),
+        (length, response): (String, RecordedResponse),
         latency: Duration,
     ) {
+        let status = response.status;
         let stage = trace.stage.clone().unwrap_or_default();
         if status >= 500 {
             tracing::warn!(
@@ -104,28 +92,28 @@ impl ApiGateway {
                 .await;
             }
         }
-        self.record(json!({
-                "service": "apigateway",
-                "kind": "request",
-                "region": scope.region,
-                "apiId": api_id,
-                "stage": stage,
-                "requestId": request_id,
-                "method": incoming.method.as_str(),
-                "path": incoming.path,
-                "query": incoming.query,
-                "routeKey": trace.route_key,
-                "status": status,
-                "latencyMs": latency.as_secs_f64() * 1000.0,
-                "integrationLatencyMs": trace.integration_latency.map(|d| d.as_secs_f64() * 1000.0),
-                "integrationStatus": trace.integration_status,
-                "error": trace.error,
-                "integration": trace.integration,
-                "event": trace.event,
-                "answer": trace.answer,
-                "response": response_record,
-                "metrics": metrics,
-        }));
+        self.record(Record::new(
+            scope.region.clone(),
+            Kind::Request(HttpRequest {
+                api_id: api_id.to_owned(),
+                stage,
+                request_id: request_id.to_owned(),
+                method: incoming.method.to_string(),
+                path: incoming.path.to_owned(),
+                query: incoming.query.map(str::to_owned),
+                route_key: trace.route_key.clone(),
+                status,
+                latency_ms: latency.as_secs_f64() * 1000.0,
+                integration_latency_ms: trace.integration_latency.map(|d| d.as_secs_f64() * 1000.0),
+                integration_status: trace.integration_status,
+                error: trace.error.clone(),
+                integration: trace.integration.clone(),
+                event: trace.event.clone(),
+                answer: trace.answer.clone(),
+                response,
+                metrics,
+            }),
+        ));
     }
 }
 

@@ -11,6 +11,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value as Json, json};
 
+use lab_feed::IntegrationCall;
+
 use super::Connection;
 use super::events::Body;
 use crate::apigw::model::{Integration, Route, Snapshot};
@@ -61,10 +63,10 @@ impl ApiGateway {
         target: &Target,
         route: &Route,
         event: Json,
-        record: &mut Json,
+        call: &mut IntegrationCall,
     ) -> Outcome {
         let outcome = self
-            .call_integration(connection, target, route, event, record)
+            .call_integration(connection, target, route, event, call)
             .await;
         if let Outcome::Failed(status) = &outcome {
             tracing::warn!(
@@ -72,7 +74,7 @@ impl ApiGateway {
                 stage = %connection.stage,
                 route = %route.route_key,
                 status = status.as_u16(),
-                reason = record["error"].as_str().unwrap_or("no reason was recorded"),
+                reason = call.error.as_deref().unwrap_or("no reason was recorded"),
                 "a WebSocket route's integration failed"
             );
         }
@@ -85,21 +87,21 @@ impl ApiGateway {
         target: &Target,
         route: &Route,
         event: Json,
-        record: &mut Json,
+        call: &mut IntegrationCall,
     ) -> Outcome {
         let Some(integration) = target.integration_of(route) else {
-            record["error"] = json!(format!(
+            call.error = Some(format!(
                 "route {} has no integration to call",
                 route.route_key
             ));
             return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
         };
-        record["integration"] = integration.to_json();
+        call.integration = Some(integration.to_json());
         match integration.integration_type.as_str() {
             "MOCK" => return Outcome::Mock,
             "AWS_PROXY" => {}
             other => {
-                record["error"] = json!(format!(
+                call.error = Some(format!(
                     "{other} integrations on WebSocket routes are not supported by the sandbox"
                 ));
                 return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
@@ -113,7 +115,7 @@ impl ApiGateway {
         ) {
             Ok(uri) => uri,
             Err(unresolved) => {
-                record["error"] = json!(unresolved.to_string());
+                call.error = Some(unresolved.to_string());
                 return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
             }
         };
@@ -123,7 +125,7 @@ impl ApiGateway {
             scope.region, scope.account, connection.api_id, connection.stage, route.route_key
         );
         if !self.lambda.has_function(scope, &function) {
-            record["error"] = json!(format!(
+            call.error = Some(format!(
                 "the integration's function {function} does not exist"
             ));
             return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
@@ -132,7 +134,7 @@ impl ApiGateway {
             .lambda
             .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
         {
-            record["error"] = json!(format!(
+            call.error = Some(format!(
                 "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission"
             ));
             return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
@@ -141,27 +143,29 @@ impl ApiGateway {
         let invocation =
             self.lambda
                 .invoke_direct(scope, &function, Bytes::from(event.to_string()));
-        record["event"] = event;
+        call.event = Some(event);
         let invoked = Instant::now();
         let result = tokio::time::timeout(timeout, invocation).await;
-        record["integrationLatencyMs"] = json!(invoked.elapsed().as_secs_f64() * 1000.0);
+        call.integration_latency_ms = Some(invoked.elapsed().as_secs_f64() * 1000.0);
         match result {
             Err(_) => {
-                record["error"] = json!(format!(
+                call.error = Some(format!(
                     "the function did not answer within {} ms",
                     integration.timeout_millis
                 ));
                 Outcome::Failed(StatusCode::GATEWAY_TIMEOUT)
             }
             Ok(Err(error)) => {
-                record["error"] = json!(error.message);
+                call.error = Some(error.message);
                 Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR)
             }
             Ok(Ok((answer, failed))) => {
-                record["answer"] = serde_json::from_slice(&answer)
-                    .unwrap_or_else(|_| json!(String::from_utf8_lossy(&answer)));
+                call.answer = Some(
+                    serde_json::from_slice(&answer)
+                        .unwrap_or_else(|_| json!(String::from_utf8_lossy(&answer))),
+                );
                 if failed {
-                    record["error"] = json!(String::from_utf8_lossy(&answer));
+                    call.error = Some(String::from_utf8_lossy(&answer).into_owned());
                     Outcome::Failed(StatusCode::BAD_GATEWAY)
                 } else {
                     Outcome::Answered(answer)

@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::ws::Message;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use lab_feed::{ConnectionsCall, Kind, Record};
 use serde_json::json;
 
 use super::events::{Body, Close};
@@ -72,7 +73,14 @@ fn decode_id(id: &str) -> Option<String> {
 
 impl ApiGateway {
     /// Answers `PostToConnection` (POST), `GetConnection` (GET) and `DeleteConnection` (DELETE).
-    pub async fn manage(&self, target: &ConnectionPath, method: &Method, data: Bytes) -> Response {
+    /// `region` is the one the call was made in, for a connection the sandbox does not know.
+    pub async fn manage(
+        &self,
+        target: &ConnectionPath,
+        region: &str,
+        method: &Method,
+        data: Bytes,
+    ) -> Response {
         let request_id = wire::new_request_id();
         let operation = match *method {
             Method::POST => "PostToConnection",
@@ -94,18 +102,19 @@ impl ApiGateway {
                     .as_ref()
                     .is_none_or(|stage| live.connection.stage == *stage)
         });
-        let mut record = json!({
-            "service": "apigateway",
-            "kind": "connections",
-            "operation": operation,
-            "connectionId": target.connection_id,
-            "requestId": request_id,
-        });
-        if let Some(live) = &live {
-            record["apiId"] = json!(live.connection.api_id);
-            record["stage"] = json!(live.connection.stage);
-            record["region"] = json!(live.connection.scope.region);
-        }
+        let mut record = ConnectionsCall {
+            operation: operation.to_owned(),
+            connection_id: target.connection_id.clone(),
+            request_id: request_id.clone(),
+            api_id: live.as_ref().map(|live| live.connection.api_id.clone()),
+            stage: live.as_ref().map(|live| live.connection.stage.clone()),
+            status: 0,
+            data: None,
+        };
+        let region = live.as_ref().map_or_else(
+            || region.to_owned(),
+            |live| live.connection.scope.region.clone(),
+        );
         let response = match (live, operation) {
             (None, _) => gone(),
             (Some(_), "PostToConnection") if data.len() > MAX_MESSAGE_BYTES => {
@@ -124,7 +133,7 @@ impl ApiGateway {
                     Ok(text) => Body::Text(text),
                     Err(error) => Body::Binary(error.into_bytes()),
                 };
-                record["data"] = super::session::preview(&body);
+                record.data = Some(super::session::preview(&body));
                 let frame = match body {
                     Body::Text(text) => Message::text(text),
                     Body::Binary(bytes) => Message::binary(bytes),
@@ -154,8 +163,8 @@ impl ApiGateway {
                 }
             }
         };
-        record["status"] = json!(response.status().as_u16());
-        self.record(record);
+        record.status = response.status().as_u16();
+        self.record(Record::new(region, Kind::Connections(record)));
         with_request_id(response, &request_id)
     }
 }

@@ -13,8 +13,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use tokio::sync::mpsc;
+
+use lab_feed::{
+    IntegrationCall, Preview, Selection, WebSocketConnect, WebSocketDisconnect, WebSocketEvent,
+    WebSocketMessage, WebSocketRecord,
+};
 
 use super::events::{self, Body, Close};
 use super::integration::{Outcome, Target, reply_of};
@@ -96,24 +101,31 @@ impl ApiGateway {
             connected_at: crate::clock::now_millis(),
             stage_variables: target.stage_variables.clone(),
         });
-        let mut record = self.websocket_record(&connection, "CONNECT", &request_id);
-        record["query"] = json!(handshake.query);
+        let mut record = WebSocketConnect {
+            query: handshake.query.map(str::to_owned),
+            route_key: None,
+            status: 101,
+            call: IntegrationCall::default(),
+        };
+        let report = |record: WebSocketConnect| {
+            self.websocket_record(&connection, &request_id, WebSocketEvent::Connect(record));
+        };
         if let Some(route) = target.route("$connect") {
-            record["routeKey"] = json!("$connect");
+            record.route_key = Some("$connect".to_owned());
             if route.authorization_type != "NONE" {
                 // Authorizers are stored but not evaluated yet: refuse rather than let anyone in.
-                record["status"] = json!(401);
-                record["error"] = json!(format!(
+                record.status = 401;
+                record.call.error = Some(format!(
                     "$connect uses {} authorization, which the sandbox does not evaluate yet: the connection is refused",
                     route.authorization_type
                 ));
-                self.record(record);
+                report(record);
                 return message(StatusCode::UNAUTHORIZED, "Unauthorized");
             }
             let event =
                 events::connect(&connection, handshake.headers, handshake.query, &request_id);
             match self
-                .invoke_route(&connection, &target, route, event, &mut record)
+                .invoke_route(&connection, &target, route, event, &mut record.call)
                 .await
             {
                 Outcome::Answered(answer) => match event::response_1(&answer) {
@@ -123,33 +135,33 @@ impl ApiGateway {
                         }
                     }
                     Ok(refused) => {
-                        record["status"] = json!(refused.status().as_u16());
-                        record["error"] =
-                            json!("$connect answered a non-2xx status: the connection is refused");
-                        self.record(record);
+                        record.status = refused.status().as_u16();
+                        record.call.error = Some(
+                            "$connect answered a non-2xx status: the connection is refused".into(),
+                        );
+                        report(record);
                         return refused;
                     }
                     Err(malformed) => {
                         let status = malformed.status;
-                        record["status"] = json!(status.as_u16());
-                        record["error"] = json!(format!(
+                        record.status = status.as_u16();
+                        record.call.error = Some(format!(
                             "$connect's answer is not a valid proxy response: {}",
                             malformed.reason
                         ));
-                        self.record(record);
+                        report(record);
                         return message(status, "Internal server error");
                     }
                 },
                 Outcome::Mock => {}
                 Outcome::Failed(status) => {
-                    record["status"] = json!(status.as_u16());
-                    self.record(record);
+                    record.status = status.as_u16();
+                    report(record);
                     return message(status, "Internal server error");
                 }
             }
         }
-        record["status"] = json!(101);
-        self.record(record);
+        report(record);
         let gateway = Arc::clone(self);
         upgrade
             .max_frame_size(MAX_FRAME_BYTES)
@@ -246,15 +258,23 @@ impl ApiGateway {
     ) {
         let request_id = event::request_id();
         let message_id = super::new_connection_id();
-        let mut record = self.websocket_record(connection, "MESSAGE", &request_id);
-        record["message"] = preview(&body);
+        let mut record = WebSocketMessage {
+            message: preview(&body),
+            selection: None,
+            route_key: None,
+            reply: None,
+            call: IntegrationCall::default(),
+        };
+        let report = |record: WebSocketMessage| {
+            self.websocket_record(connection, &request_id, WebSocketEvent::Message(record));
+        };
         let Some(target) =
             self.websocket_target(&connection.scope, &connection.api_id, &connection.stage)
         else {
-            record["error"] = json!("the stage no longer serves a deployment");
+            record.call.error = Some("the stage no longer serves a deployment".into());
             self.send_error_frame(connection, "Internal server error", &request_id, outbound)
                 .await;
-            self.record(record);
+            report(record);
             return;
         };
         let keys: Vec<&str> = target
@@ -268,10 +288,10 @@ impl ApiGateway {
             Body::Binary(_) => None,
         };
         let selection = selection::select(&target.expression, text, &keys);
-        record["selection"] = json!({
-            "expression": target.expression,
-            "value": selection.value,
-            "reason": selection.reason,
+        record.selection = Some(Selection {
+            expression: target.expression.clone(),
+            value: selection.value.clone(),
+            reason: selection.reason.clone(),
         });
         let Some(route) = selection
             .route_key
@@ -280,11 +300,11 @@ impl ApiGateway {
         else {
             self.send_error_frame(connection, "Forbidden", &request_id, outbound)
                 .await;
-            record["error"] = json!(selection.reason);
-            self.record(record);
+            record.call.error = Some(selection.reason);
+            report(record);
             return;
         };
-        record["routeKey"] = json!(route.route_key);
+        record.route_key = Some(route.route_key.clone());
         let event = events::message(
             connection,
             &route.route_key,
@@ -293,14 +313,14 @@ impl ApiGateway {
             &request_id,
         );
         match self
-            .invoke_route(connection, &target, route, event, &mut record)
+            .invoke_route(connection, &target, route, event, &mut record.call)
             .await
         {
             Outcome::Answered(answer) => {
                 if route.route_response_selection_expression.is_some()
                     && let Some(reply) = reply_of(&answer)
                 {
-                    record["reply"] = preview(&reply);
+                    record.reply = Some(preview(&reply));
                     let frame = match reply {
                         Body::Text(text) => Message::text(text),
                         Body::Binary(bytes) => Message::binary(bytes),
@@ -314,25 +334,31 @@ impl ApiGateway {
                     .await;
             }
         }
-        self.record(record);
+        report(record);
     }
 
     /// Tells `$disconnect` (if the stage has one) how the connection ended.
     async fn on_disconnect(&self, connection: &Connection, close: Close) {
         let request_id = event::request_id();
-        let mut record = self.websocket_record(connection, "DISCONNECT", &request_id);
-        record["close"] = json!({ "code": close.code, "reason": close.reason });
+        let mut record = WebSocketDisconnect {
+            close: lab_feed::Close {
+                code: close.code,
+                reason: close.reason.clone(),
+            },
+            route_key: None,
+            call: IntegrationCall::default(),
+        };
         if let Some(target) =
             self.websocket_target(&connection.scope, &connection.api_id, &connection.stage)
             && let Some(route) = target.route("$disconnect")
         {
-            record["routeKey"] = json!("$disconnect");
+            record.route_key = Some("$disconnect".to_owned());
             let event = events::disconnect(connection, &close, &request_id);
             let _ = self
-                .invoke_route(connection, &target, route, event, &mut record)
+                .invoke_route(connection, &target, route, event, &mut record.call)
                 .await;
         }
-        self.record(record);
+        self.websocket_record(connection, &request_id, WebSocketEvent::Disconnect(record));
     }
 
     /// The error frame API Gateway sends a client whose message could not be handled.
@@ -353,28 +379,28 @@ impl ApiGateway {
             .await;
     }
 
-    /// The start of an inspection record about `connection`.
+    /// Reports `event` of `connection` to the inspection feed.
     pub(super) fn websocket_record(
         &self,
         connection: &Connection,
-        event_type: &str,
         request_id: &str,
-    ) -> Json {
-        json!({
-            "service": "apigateway",
-            "kind": "websocket",
-            "region": connection.scope.region,
-            "apiId": connection.api_id,
-            "stage": connection.stage,
-            "connectionId": connection.id,
-            "eventType": event_type,
-            "requestId": request_id,
-        })
+        event: WebSocketEvent,
+    ) {
+        self.record(lab_feed::Record::new(
+            connection.scope.region.clone(),
+            lab_feed::Kind::Websocket(WebSocketRecord {
+                api_id: connection.api_id.clone(),
+                stage: connection.stage.clone(),
+                connection_id: connection.id.clone(),
+                request_id: request_id.to_owned(),
+                event,
+            }),
+        ));
     }
 }
 
 /// What the inspector keeps of a frame's body.
-pub(super) fn preview(body: &Body) -> Json {
+pub(super) fn preview(body: &Body) -> Preview {
     const KEPT: usize = 64 * 1024;
     match body {
         Body::Text(text) => {
@@ -382,12 +408,15 @@ pub(super) fn preview(body: &Body) -> Json {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            json!({ "text": &text[..end], "bytes": text.len() })
+            Preview::Text {
+                text: text[..end].to_owned(),
+                bytes: text.len(),
+            }
         }
-        Body::Binary(bytes) => json!({
-            "base64": BASE64.encode(&bytes[..bytes.len().min(KEPT)]),
-            "bytes": bytes.len(),
-        }),
+        Body::Binary(bytes) => Preview::Binary {
+            base64: BASE64.encode(&bytes[..bytes.len().min(KEPT)]),
+            bytes: bytes.len(),
+        },
     }
 }
 
@@ -416,11 +445,17 @@ mod tests {
     fn previews_keep_text_and_count_bytes() {
         assert_eq!(
             preview(&Body::Text("hé".into())),
-            json!({"text": "hé", "bytes": 3})
+            Preview::Text {
+                text: "hé".into(),
+                bytes: 3
+            }
         );
         assert_eq!(
             preview(&Body::Binary(vec![0, 1])),
-            json!({"base64": "AAE=", "bytes": 2})
+            Preview::Binary {
+                base64: "AAE=".into(),
+                bytes: 2
+            }
         );
     }
 }

@@ -158,7 +158,8 @@ impl TableCounts {
 pub struct Change {
     pub table: String,
     pub key: Json,
-    pub item: Option<Json>,
+    /// The item as stored: DynamoDB JSON, as text.
+    pub item: Option<String>,
 }
 
 fn storage_failure(error: rusqlite::Error) -> AwsError {

@@ -7,7 +7,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::Value as Json;
 
 use super::{
     Change, Counts, TableCounts, corrupt, expiry, get, parse_item, projected_size, same_entries,
@@ -141,7 +140,7 @@ impl Writer<'_> {
             self.changes.push(Change {
                 table: table.definition.name.clone(),
                 key: item_to_json(&table.definition.key.key_item(key)),
-                item: Some(Json::String(text)),
+                item: Some(text),
             });
         }
         Ok(index_write_units(&table.definition, old, Some(item)))

@@ -1,0 +1,200 @@
+//! The records of the sandbox's inspection feed: what happened on the server side of a lab.
+//!
+//! The sandbox writes one [`Record`] per event — a Lambda invocation, a request to an HTTP API,
+//! a WebSocket connect, message or disconnect, an `@connections` call, a DynamoDB item change —
+//! and serves them, numbered, at `/_sandbox/inspect/history` (JSON array) and
+//! `/_sandbox/inspect/stream` (server-sent events). Readers (the engine, the app's inspector)
+//! read them back as [`Numbered`] records. This crate owns the shape and nothing else.
+//!
+//! # Wire format
+//! Each record is one JSON object with camelCase members:
+//! - `id` (a number counting up from the sandbox's start time in microseconds, so it keeps
+//!   counting up across restarts), `time` (milliseconds since the epoch), `region`;
+//! - `service` (`lambda`, `apigateway`, `dynamodb`) and `kind` (`invocation`, `request`,
+//!   `websocket`, `connections`, `item-change`) — WebSocket records add `eventType`
+//!   (`CONNECT`, `MESSAGE`, `DISCONNECT`);
+//! - the members of that kind, as the structs below declare them. `event` and `answer` are
+//!   the JSON a function received and answered (text when it was not JSON).
+//!
+//! Secrets (credentials, cookies, tokens) are hidden by the sandbox before a record is kept.
+
+mod http;
+mod websocket;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+pub use http::{HttpRequest, RecordedResponse, StageMetrics};
+pub use websocket::{
+    Close, ConnectionsCall, IntegrationCall, Preview, Selection, WebSocketConnect,
+    WebSocketDisconnect, WebSocketEvent, WebSocketMessage, WebSocketRecord,
+};
+
+/// A record as the feed serves it: numbered and time-stamped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Numbered {
+    pub id: u64,
+    /// Milliseconds since the epoch.
+    pub time: u64,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+/// Something that happened in the sandbox, with the region it happened in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub region: String,
+    /// The service the record is about; it follows from the kind.
+    pub service: Service,
+    #[serde(flatten)]
+    pub kind: Kind,
+}
+
+impl Record {
+    pub fn new(region: impl Into<String>, kind: Kind) -> Self {
+        Self {
+            region: region.into(),
+            service: kind.service(),
+            kind,
+        }
+    }
+}
+
+/// The services that write records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Lambda,
+    #[serde(rename = "apigateway")]
+    ApiGateway,
+    #[serde(rename = "dynamodb")]
+    DynamoDb,
+}
+
+/// What a record is about.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a record is built once and moved into the feed: boxing would save nothing"
+)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Kind {
+    Invocation(Invocation),
+    Request(HttpRequest),
+    Websocket(WebSocketRecord),
+    Connections(ConnectionsCall),
+    ItemChange(ItemChange),
+}
+
+impl Kind {
+    pub fn service(&self) -> Service {
+        match self {
+            Self::Invocation(_) => Service::Lambda,
+            Self::Request(_) | Self::Websocket(_) | Self::Connections(_) => Service::ApiGateway,
+            Self::ItemChange(_) => Service::DynamoDb,
+        }
+    }
+}
+
+/// One invocation of a Lambda function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invocation {
+    pub function: String,
+    /// `$LATEST` or the version number that ran.
+    pub version: String,
+    pub request_id: String,
+    /// The execution environment that ran it.
+    pub environment: String,
+    /// Whether the environment was started for it (its init is in the REPORT line).
+    pub cold_start: bool,
+    pub duration_ms: f64,
+    pub event: Json,
+    /// Whether the function (or the platform: timeout, crash, init) failed.
+    pub failed: bool,
+    pub answer: Json,
+    /// Its log lines, the platform's START, END and REPORT among them.
+    pub log: Vec<String>,
+}
+
+impl Invocation {
+    /// The API Gateway request that caused it (the event's `requestContext.requestId`).
+    pub fn gateway_request_id(&self) -> Option<&str> {
+        self.event.pointer("/requestContext/requestId")?.as_str()
+    }
+
+    /// The WebSocket connection whose event it handled.
+    pub fn connection_id(&self) -> Option<&str> {
+        self.event.pointer("/requestContext/connectionId")?.as_str()
+    }
+}
+
+/// An item written or deleted by a DynamoDB operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemChange {
+    /// `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`, `TransactWriteItems`, …
+    pub operation: String,
+    pub table: String,
+    /// The item's key, in DynamoDB JSON.
+    pub key: Json,
+    /// The item as it is now, in DynamoDB JSON; none once deleted.
+    pub item: Option<Json>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_record_is_one_flat_object_tagged_by_service_and_kind() {
+        let record = Numbered {
+            id: 7,
+            time: 1_000,
+            record: Record::new(
+                "eu-west-1",
+                Kind::ItemChange(ItemChange {
+                    operation: "PutItem".into(),
+                    table: "things".into(),
+                    key: json!({"id": {"S": "lamp"}}),
+                    item: None,
+                }),
+            ),
+        };
+        let wire = serde_json::to_value(&record).unwrap();
+        assert_eq!(
+            wire,
+            json!({
+                "id": 7, "time": 1000, "region": "eu-west-1", "service": "dynamodb",
+                "kind": "item-change", "operation": "PutItem", "table": "things",
+                "key": {"id": {"S": "lamp"}}, "item": null,
+            })
+        );
+        assert_eq!(serde_json::from_value::<Numbered>(wire).unwrap(), record);
+    }
+
+    #[test]
+    fn an_invocation_names_the_request_and_connection_behind_it() {
+        let wire = json!({
+            "id": 1, "time": 1, "region": "us-east-1", "service": "lambda", "kind": "invocation",
+            "function": "WsDefault", "version": "$LATEST", "requestId": "i1",
+            "environment": "e1", "coldStart": true, "durationMs": 1.5, "failed": false,
+            "event": {"requestContext": {"requestId": "r1", "connectionId": "abc="}},
+            "answer": {"statusCode": 200}, "log": ["START RequestId: i1"],
+        });
+        let Numbered { record, .. } = serde_json::from_value(wire).unwrap();
+        let Kind::Invocation(invocation) = record.kind else {
+            panic!("an invocation");
+        };
+        assert_eq!(invocation.gateway_request_id(), Some("r1"));
+        assert_eq!(invocation.connection_id(), Some("abc="));
+    }
+
+    #[test]
+    fn a_record_of_an_unknown_kind_is_an_error_not_a_guess() {
+        let wire = json!({"id": 1, "time": 1, "region": "r", "service": "s3", "kind": "object"});
+        assert!(serde_json::from_value::<Numbered>(wire).is_err());
+    }
+}
