@@ -7,6 +7,7 @@
 //! that the CLI would also need.
 
 mod commands;
+mod errors;
 mod session;
 mod state;
 mod views;

@@ -6,6 +6,7 @@
 //! message saying what to install; nothing is skipped silently.
 
 mod desktop;
+mod failures;
 mod instructor;
 mod sandbox_restart;
 mod settings;

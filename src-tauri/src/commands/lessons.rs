@@ -2,7 +2,7 @@
 
 use lab_contract::{ErrorCode, ErrorDto, LessonEvent, LessonSummary, LessonView};
 use lab_engine::lesson::Lesson;
-use lab_engine::run::{Event, RunError};
+use lab_engine::run::Event;
 use tauri::{AppHandle, Emitter};
 
 use crate::session::Session;
@@ -199,43 +199,16 @@ async fn run_one(
     match outcome {
         Ok(_) => Ok(()),
         Err(error) => {
-            let (message, hint) = explain(&error);
+            let code = crate::errors::run_code(&error);
+            let message = error.detail();
             emit(LessonEvent::StepFailed {
                 lesson: lesson.id.clone(),
                 id: step.to_owned(),
+                code,
                 message: message.clone(),
-                hint: hint.clone(),
+                hint: error.hint().map(str::to_owned),
             });
-            let code = match &error {
-                RunError::UnknownStep(_) => ErrorCode::InvalidInput,
-                RunError::Action { .. } => ErrorCode::TargetUnavailable,
-                _ => ErrorCode::Internal,
-            };
             Err(ErrorDto::new(code, message))
         }
-    }
-}
-
-/// A failed step in plain words, and what to do about it.
-fn explain(error: &RunError) -> (String, Option<String>) {
-    match error {
-        RunError::Action { error, .. } => (
-            error.message.clone(),
-            error.hint().map(str::to_owned).or_else(|| {
-                error.message.contains("make lambdas").then(|| {
-                    "The lab's functions are not packaged yet: run `make lambdas` in the \
-                     project, then run the step again."
-                        .to_owned()
-                })
-            }),
-        ),
-        RunError::Check { check, detail, .. } => (
-            format!("the check \"{check}\" failed: {detail}"),
-            Some(
-                "Run the step again; if it keeps failing, tear the lesson down and start over."
-                    .to_owned(),
-            ),
-        ),
-        other => (other.to_string(), None),
     }
 }

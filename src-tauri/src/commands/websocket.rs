@@ -115,7 +115,7 @@ pub async fn invoke_function(
         .cloud
         .invoke(&request.function, &request.payload)
         .await
-        .map_err(|message| ErrorDto::new(ErrorCode::InvalidInput, message))?;
+        .map_err(|error| crate::errors::provision(&error))?;
     Ok(InvokeResultView {
         function: request.function,
         function_error: invocation.function_error,

@@ -9,6 +9,12 @@ describe("toErrorDto", () => {
     });
   });
 
+  it("keeps every code a remedy is offered for", () => {
+    for (const code of ["artifact_missing", "check_failed", "aws_error", "lesson_problem", "conflict"] as const) {
+      expect(toErrorDto({ code, message: "m" }).code).toBe(code);
+    }
+  });
+
   it("treats an unknown code as internal rather than trusting it", () => {
     expect(toErrorDto({ code: "teapot", message: "short and stout" })).toEqual({
       code: "internal",

@@ -28,7 +28,17 @@ import type {
   WsSendRequest,
 } from "./bindings";
 
-const ERROR_CODES: readonly ErrorCode[] = ["invalid_input", "target_unavailable", "internal"];
+/** Every code a command may fail with; a code the Rust side adds must be added here too. */
+const ERROR_CODES: Record<ErrorCode, true> = {
+  invalid_input: true,
+  target_unavailable: true,
+  aws_error: true,
+  artifact_missing: true,
+  lesson_problem: true,
+  conflict: true,
+  check_failed: true,
+  internal: true,
+};
 
 /** Turns anything a command threw into an `ErrorDto`. */
 export function toErrorDto(thrown: unknown): ErrorDto {
@@ -36,7 +46,7 @@ export function toErrorDto(thrown: unknown): ErrorDto {
     const candidate = thrown as { code?: unknown; message?: unknown };
     if (
       typeof candidate.code === "string" &&
-      (ERROR_CODES as readonly string[]).includes(candidate.code) &&
+      Object.hasOwn(ERROR_CODES, candidate.code) &&
       typeof candidate.message === "string"
     ) {
       return { code: candidate.code as ErrorCode, message: candidate.message };

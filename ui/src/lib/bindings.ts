@@ -41,7 +41,7 @@ export type ErrorDto = { code: ErrorCode, message: string, };
 /**
  * What kind of failure a command met, stable across releases so the UI can react to it.
  */
-export type ErrorCode = "invalid_input" | "target_unavailable" | "internal";
+export type ErrorCode = "invalid_input" | "target_unavailable" | "aws_error" | "artifact_missing" | "lesson_problem" | "conflict" | "check_failed" | "internal";
 
 /**
  * A lesson in the navigator.
@@ -145,6 +145,10 @@ performed: Array<string>,
  * (`table ccbda-lambda-first`): teardown keeps it.
  */
 adopted: string | null, } | { "event": "captured", lesson: string, name: string, value: string, } | { "event": "checked", lesson: string, id: string, description: string, passed: boolean, detail: string | null, } | { "event": "step_done", lesson: string, id: string, } | { "event": "step_failed", lesson: string, id: string, 
+/**
+ * What kind of failure: the window offers a remedy by it.
+ */
+code: ErrorCode, 
 /**
  * What went wrong, in plain words.
  */

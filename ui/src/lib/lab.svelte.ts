@@ -2,6 +2,7 @@
 // exchanges and server records. Components read it; only the functions here change it.
 import * as api from "./api";
 import type {
+  ErrorCode,
   SandboxHealth,
   ErrorDto,
   ExchangeView,
@@ -28,7 +29,7 @@ export interface StepProgress {
   /** What the step found already there and used as it was (teardown keeps it). */
   adopted: string | null;
   checks: CheckResult[];
-  failure: { message: string; hint: string | null } | null;
+  failure: { code: ErrorCode; message: string; hint: string | null } | null;
 }
 
 /** How many exchanges and server records the inspector keeps. */
@@ -158,7 +159,7 @@ class Lab {
       const error = thrown as ErrorDto;
       const known = this.progress[step];
       if (!known || known.status !== "failed") {
-        this.progress[step] = { ...fresh("failed"), failure: { message: error.message, hint: null } };
+        this.progress[step] = { ...fresh("failed"), failure: { code: error.code, message: error.message, hint: null } };
       }
       return false;
     } finally {
@@ -245,7 +246,7 @@ class Lab {
         this.update(event.id, {
           status: "failed",
           finishedAt: now,
-          failure: { message: event.message, hint: event.hint },
+          failure: { code: event.code, message: event.message, hint: event.hint },
         });
         break;
     }

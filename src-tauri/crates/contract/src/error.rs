@@ -13,6 +13,16 @@ pub enum ErrorCode {
     InvalidInput,
     /// The target (sandbox or AWS) could not be reached or is not running.
     TargetUnavailable,
+    /// AWS (or the sandbox) refused the call; the message carries AWS's error code.
+    AwsError,
+    /// A Lambda function's package is not built (`make lambdas`).
+    ArtifactMissing,
+    /// The lesson cannot go on as asked: a step needs what an earlier step makes.
+    LessonProblem,
+    /// Something in the account stands in the way: a resource of the same name, made differently.
+    Conflict,
+    /// A step ran, but its check of the target's state failed.
+    CheckFailed,
     /// Anything the user cannot fix; the message says what happened.
     Internal,
 }

@@ -129,6 +129,8 @@ pub enum LessonEvent {
     StepFailed {
         lesson: String,
         id: String,
+        /// What kind of failure: the window offers a remedy by it.
+        code: crate::ErrorCode,
         /// What went wrong, in plain words.
         message: String,
         /// What to do about it.

@@ -208,7 +208,10 @@ async fn invoke_check(
     payload: &str,
     body_contains: Option<&str>,
 ) -> Result<(), String> {
-    let invocation = cloud.invoke(function, payload).await?;
+    let invocation = cloud
+        .invoke(function, payload)
+        .await
+        .map_err(|error| error.to_string())?;
     let answer = invocation.payload;
     if let Some(kind) = invocation.function_error {
         return Err(format!("the function failed ({kind}): {answer}"));

@@ -196,7 +196,11 @@ pub struct Invocation {
 
 impl Cloud {
     /// Invokes `function` with the event `payload` (synchronously, as `aws lambda invoke`).
-    pub async fn invoke(&self, function: &str, payload: &str) -> Result<Invocation, String> {
+    pub async fn invoke(
+        &self,
+        function: &str,
+        payload: &str,
+    ) -> Result<Invocation, crate::provision::ProvisionError> {
         let output = self
             .lambda
             .invoke()
@@ -204,7 +208,7 @@ impl Cloud {
             .payload(aws_sdk_lambda::primitives::Blob::new(payload))
             .send()
             .await
-            .map_err(|error| describe_error(&error))?;
+            .map_err(|error| crate::provision::aws_error("Invoke", error))?;
         Ok(Invocation {
             function_error: output.function_error().map(str::to_owned),
             payload: output

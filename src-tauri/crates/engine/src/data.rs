@@ -4,7 +4,8 @@
 use attribute_notation::Notation;
 use serde_json::Value;
 
-use crate::cloud::{Cloud, describe_error};
+use crate::cloud::Cloud;
+use crate::provision::{ProvisionError, aws_error};
 
 /// The most items one page holds.
 pub const MAX_PAGE: i32 = 100;
@@ -22,8 +23,18 @@ pub struct Page {
     pub key: Vec<String>,
 }
 
+/// Why a table's items could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    /// The page to start from is not a key.
+    #[error("a start key is a JSON object of DynamoDB JSON attributes: {0}")]
+    BadStartKey(String),
+    #[error(transparent)]
+    Call(#[from] ProvisionError),
+}
+
 /// The tables of the target's account and region.
-pub async fn tables(cloud: &Cloud) -> Result<Vec<String>, String> {
+pub async fn tables(cloud: &Cloud) -> Result<Vec<String>, ProvisionError> {
     let mut names = Vec::new();
     let mut start: Option<String> = None;
     loop {
@@ -33,7 +44,7 @@ pub async fn tables(cloud: &Cloud) -> Result<Vec<String>, String> {
             .set_exclusive_start_table_name(start.clone())
             .send()
             .await
-            .map_err(|error| describe_error(&error))?;
+            .map_err(|error| aws_error("ListTables", error))?;
         names.extend(page.table_names().iter().cloned());
         start = page.last_evaluated_table_name().map(str::to_owned);
         if start.is_none() {
@@ -48,14 +59,14 @@ pub async fn scan(
     table: &str,
     limit: i32,
     start: Option<&Value>,
-) -> Result<Page, String> {
+) -> Result<Page, DataError> {
     let start_key = match start {
         Some(Value::Object(key)) => Some(
             Notation::DynamoDbJson
                 .item_from_json("ExclusiveStartKey", key.clone())
-                .map_err(|error| error.to_string())?,
+                .map_err(|error| DataError::BadStartKey(error.to_string()))?,
         ),
-        Some(other) => return Err(format!("a start key is a JSON object, not {other}")),
+        Some(other) => return Err(DataError::BadStartKey(format!("not {other}"))),
         None => None,
     };
     let description = cloud
@@ -64,7 +75,7 @@ pub async fn scan(
         .table_name(table)
         .send()
         .await
-        .map_err(|error| describe_error(&error))?;
+        .map_err(|error| aws_error("DescribeTable", error))?;
     let key = description
         .table()
         .map(|table| {
@@ -83,7 +94,7 @@ pub async fn scan(
         .set_exclusive_start_key(start_key)
         .send()
         .await
-        .map_err(|error| describe_error(&error))?;
+        .map_err(|error| aws_error("Scan", error))?;
     let items = output.items();
     Ok(Page {
         items: items

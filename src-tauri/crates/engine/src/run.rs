@@ -70,6 +70,28 @@ pub enum RunError {
     Journal(#[from] crate::journal::JournalError),
 }
 
+impl RunError {
+    /// What failed, without the step it failed in.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Action { error, .. } => error.to_string(),
+            Self::Check { check, detail, .. } => format!("the check \"{check}\" failed: {detail}"),
+            other => other.to_string(),
+        }
+    }
+
+    /// What the student can do about it, the same in the window and in `lab`.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Action { error, .. } => error.hint(),
+            Self::Check { .. } => Some(
+                "Run the step again; if it keeps failing, tear the lesson down and start over.",
+            ),
+            Self::MissingOutput { .. } | Self::UnknownStep(_) | Self::Journal(_) => None,
+        }
+    }
+}
+
 /// Runs a lesson.
 #[derive(Debug)]
 pub struct Runner<'a> {

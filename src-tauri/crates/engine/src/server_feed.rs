@@ -10,6 +10,14 @@ use serde_json::Value;
 /// How often the feed is read while following it.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(150);
 
+/// The feed could not be read: the sandbox did not answer, or answered something else.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reading {url}: {reason}")]
+pub struct FeedError {
+    pub url: String,
+    pub reason: String,
+}
+
 /// A reader of one sandbox's feed that remembers what it has seen.
 #[derive(Debug, Clone)]
 pub struct ServerFeed {
@@ -33,9 +41,12 @@ impl ServerFeed {
 
     /// The records that arrived since the last read, oldest first. A record this build does not
     /// know (from a newer sandbox) is skipped, and logged.
-    pub async fn next_records(&mut self) -> Result<Vec<Numbered>, String> {
+    pub async fn next_records(&mut self) -> Result<Vec<Numbered>, FeedError> {
         let url = format!("{}?after={}", self.history_url, self.after);
-        let failed = |error: &dyn std::fmt::Display| format!("reading {url}: {error}");
+        let failed = |error: &dyn std::fmt::Display| FeedError {
+            url: url.clone(),
+            reason: error.to_string(),
+        };
         let body = self
             .client
             .get(&url)

@@ -128,9 +128,15 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             println!("Done. `lab teardown` removes everything this lesson created.");
             Ok(())
         }
-        Err(error) => Err(anyhow::Error::new(error).context(
-            "the lesson stopped; fix the cause and run it again (the steps done are not redone)",
-        )),
+        Err(error) => {
+            // The same advice the window gives beside a failed step.
+            if let Some(hint) = error.hint() {
+                eprintln!("What to do: {hint}");
+            }
+            Err(anyhow::Error::new(error).context(
+                "the lesson stopped; fix the cause and run it again (the steps done are not redone)",
+            ))
+        }
     };
     connected.close().await;
     result

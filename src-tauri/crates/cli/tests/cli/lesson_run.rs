@@ -605,6 +605,30 @@ async fn a_conflicting_resource_is_reported_not_adopted() {
     assert!(status.contains("No lab resources."), "{status}");
 }
 
+#[test]
+fn a_function_that_is_not_packaged_stops_the_lesson_with_the_window_s_advice() {
+    let lab = Lab::start();
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["run", "crud-http-api", "--endpoint", &lab.sandbox.endpoint])
+        .env("SERVERLESS_LAB_DATA_DIR", lab.data.path())
+        .env("SERVERLESS_LAB_LAMBDA_DIR", empty.path())
+        .output()
+        .expect("lab runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("is not built (no crud/bootstrap.zip"),
+        "the cause: {text}"
+    );
+    assert!(
+        text.contains(
+            "What to do: The lab's functions are not packaged yet: run `make lambdas` in the project"
+        ),
+        "the remedy: {text}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_table_made_before_the_lesson_is_adopted_and_kept_by_teardown() {
     let lab = Lab::start();

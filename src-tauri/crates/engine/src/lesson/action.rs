@@ -190,7 +190,7 @@ pub struct CliContext<'a> {
 
 impl Action {
     /// Reads an action from its name and its `params` table.
-    pub fn parse(name: &str, params: toml::Table) -> Result<Self, String> {
+    pub fn parse(name: &str, params: toml::Table) -> Result<Self, InvalidAction> {
         Ok(match name {
             "iam.execution-role" => Self::ExecutionRole(read(params)?),
             "dynamodb.create-table" => Self::CreateTable(read(params)?),
@@ -202,10 +202,10 @@ impl Action {
             "apigatewayv2.create-stage" => Self::CreateStage(read(params)?),
             "apigatewayv2.create-deployment" => Self::CreateDeployment(read(params)?),
             unknown => {
-                return Err(format!(
+                return Err(InvalidAction(format!(
                     "unknown action \"{unknown}\"; the actions are {}",
                     NAMES.join(", ")
-                ));
+                )));
             }
         })
     }
@@ -422,11 +422,16 @@ impl Action {
     }
 }
 
-fn read<T: DeserializeOwned>(params: toml::Table) -> Result<T, String> {
+fn read<T: DeserializeOwned>(params: toml::Table) -> Result<T, InvalidAction> {
     toml::Value::Table(params)
         .try_into()
-        .map_err(|error: toml::de::Error| error.message().to_owned())
+        .map_err(|error: toml::de::Error| InvalidAction(error.message().to_owned()))
 }
+
+/// An action a lesson names that does not exist, or whose parameters are wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidAction(pub String);
 
 #[cfg(test)]
 mod tests {
@@ -497,7 +502,9 @@ target = "integrations/${INTEGRATION_ID}""#,
 
     #[test]
     fn unknown_actions_and_parameters_are_refused() {
-        let error = Action::parse("s3.create-bucket", toml::Table::new()).unwrap_err();
+        let error = Action::parse("s3.create-bucket", toml::Table::new())
+            .unwrap_err()
+            .to_string();
         assert!(error.starts_with(
             "unknown action \"s3.create-bucket\"; the actions are iam.execution-role"
         ));
@@ -509,9 +516,12 @@ partition_key = "k"
 sort_key = "s""#,
             ),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("unknown field `sort_key`"), "{error}");
-        let error = Action::parse("apigatewayv2.create-stage", params(r#"api = "a""#)).unwrap_err();
+        let error = Action::parse("apigatewayv2.create-stage", params(r#"api = "a""#))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("missing field `stage`"), "{error}");
     }
 }

@@ -11,6 +11,13 @@ pub const BUILT_IN: [&str; 2] = ["ACCOUNT_ID", "REGION"];
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vars(BTreeMap<String, String>);
 
+/// A reference to a variable that has no value yet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("${{{name}}} has no value yet")]
+pub struct Unfilled {
+    pub name: String,
+}
+
 impl Vars {
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.0.insert(name.into(), value.into());
@@ -27,7 +34,7 @@ impl Vars {
     }
 
     /// `text` with every reference replaced; the first unknown name is the error.
-    pub fn fill(&self, text: &str) -> Result<String, String> {
+    pub fn fill(&self, text: &str) -> Result<String, Unfilled> {
         let mut missing = None;
         let filled = substitute(text, |name| {
             let value = self.get(name);
@@ -37,7 +44,7 @@ impl Vars {
             value.map(str::to_owned)
         });
         match missing {
-            Some(name) => Err(name),
+            Some(name) => Err(Unfilled { name }),
             None => Ok(filled),
         }
     }
@@ -110,7 +117,7 @@ mod tests {
                 .unwrap(),
             "https://abc123.execute-api.us-east-1.amazonaws.com/"
         );
-        assert_eq!(vars.fill("${API_ID}/${STAGE}").unwrap_err(), "STAGE");
+        assert_eq!(vars.fill("${API_ID}/${STAGE}").unwrap_err().name, "STAGE");
         assert_eq!(vars.fill_known("${API_ID}/${STAGE}"), "abc123/${STAGE}");
     }
 

@@ -136,7 +136,7 @@ pub(super) async fn ensure(
             ));
         }
         Err(error) if code_of(&error) == Some("NoSuchEntity") => {}
-        Err(error) => return Err(aws_error("GetRole", error.into_service_error())),
+        Err(error) => return Err(aws_error("GetRole", error)),
     }
     let policy = access_policy(
         &context.cloud.account,
@@ -150,7 +150,7 @@ pub(super) async fn ensure(
         Ok(found) => {
             let role = found.role();
             if role.map(|role| role.path()) != Some(ROLE_PATH) {
-                return Err(ProvisionError::new(format!(
+                return Err(ProvisionError::Conflict(format!(
                     "a role named {} exists already and was not made by this app (its path is \
                      not {ROLE_PATH}): name another role in the lesson's `create`",
                     wanted.create
@@ -176,13 +176,13 @@ pub(super) async fn ensure(
                             .key(key)
                             .value(value)
                             .build()
-                            .map_err(|error| ProvisionError::new(error.to_string()))?;
+                            .map_err(|error| ProvisionError::Failed(error.to_string()))?;
                         request = request.tags(tag);
                     }
                     let output = request
                         .send()
                         .await
-                        .map_err(|error| aws_error("CreateRole", error.into_service_error()))?;
+                        .map_err(|error| aws_error("CreateRole", error))?;
                     let arn = output
                         .role()
                         .map(|role| role.arn().to_owned())
@@ -191,7 +191,7 @@ pub(super) async fn ensure(
                 })
                 .await?
         }
-        Err(error) => return Err(aws_error("GetRole", error.into_service_error())),
+        Err(error) => return Err(aws_error("GetRole", error)),
     };
     // Written every time, so the policy follows the lesson's tables and functions.
     iam.put_role_policy()
@@ -200,7 +200,7 @@ pub(super) async fn ensure(
         .policy_document(&policy)
         .send()
         .await
-        .map_err(|error| aws_error("PutRolePolicy", error.into_service_error()))?;
+        .map_err(|error| aws_error("PutRolePolicy", error))?;
     let commands = creation_commands(context, wanted, &policy);
     Ok(done(
         &wanted.create,

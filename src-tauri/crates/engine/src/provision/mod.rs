@@ -8,6 +8,10 @@
 
 mod execution_role;
 
+mod error;
+
+pub use error::{ProvisionError, aws_error, service_error};
+
 use std::time::Duration;
 
 use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
@@ -63,74 +67,6 @@ pub struct Done {
     pub adopted: Option<String>,
 }
 
-/// An action failed: the AWS error code when there is one, and what to do.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct ProvisionError {
-    pub code: Option<String>,
-    pub message: String,
-}
-
-impl ProvisionError {
-    /// What the student can do about this error, for the errors a lab meets.
-    pub fn hint(&self) -> Option<&'static str> {
-        Some(match self.code.as_deref()? {
-            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
-                "The credentials may not do this. In AWS Academy, make sure the Learner Lab is \
-                 started and use LabRole; elsewhere, ask for the permission the message names."
-            }
-            "ExpiredToken"
-            | "ExpiredTokenException"
-            | "InvalidClientTokenId"
-            | "UnrecognizedClientException" => {
-                "The credentials have expired: in AWS Academy open the Learner Lab, click \"AWS \
-                 Details\" and paste the new ones in Settings."
-            }
-            "ResourceInUseException" | "ResourceConflictException" | "ConflictException" => {
-                "Something with this name exists or is still changing: wait a few seconds and \
-                 run the step again, or tear the lesson down first."
-            }
-            "ThrottlingException" | "TooManyRequestsException" | "Throttling" => {
-                "AWS is limiting the request rate: wait a moment and run the step again."
-            }
-            "LimitExceededException" => {
-                "An account limit was reached: tear down what earlier lessons left and try again."
-            }
-            "InvalidParameterValueException" | "ValidationException" | "BadRequestException" => {
-                "A parameter was refused: check the lesson's variables (earlier steps may need \
-                 to run again)."
-            }
-            _ => return None,
-        })
-    }
-
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self {
-            code: None,
-            message: message.into(),
-        }
-    }
-}
-
-/// Turns an SDK error into a [`ProvisionError`] naming the operation.
-pub(crate) fn aws_error<E>(operation: &str, error: E) -> ProvisionError
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let code = error.code().map(str::to_owned);
-    let detail = error
-        .message()
-        .map(str::to_owned)
-        .unwrap_or_else(|| aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string());
-    ProvisionError {
-        message: match &code {
-            Some(code) => format!("{operation} failed: {code}: {detail}"),
-            None => format!("{operation} failed: {detail}"),
-        },
-        code,
-    }
-}
-
 pub(crate) fn code_of<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> Option<&str> {
     error.code()
 }
@@ -142,10 +78,8 @@ pub async fn perform(
     vars: &Vars,
 ) -> Result<Done, ProvisionError> {
     let fill = |text: &str| {
-        vars.fill(text).map_err(|name| {
-            ProvisionError::new(format!(
-                "${{{name}}} has no value yet: run the step that defines it first"
-            ))
+        vars.fill(text).map_err(|unfilled| {
+            ProvisionError::Lesson(format!("{unfilled}: run the step that defines it first"))
         })
     };
     match action {
@@ -230,15 +164,12 @@ impl Context<'_> {
         physical_id: Option<&str>,
         create: impl std::future::Future<Output = Result<(T, Option<String>), ProvisionError>>,
     ) -> Result<T, ProvisionError> {
-        let row = self
-            .journal
-            .intent(self.scope, kind, label, physical_id, self.lesson, self.step)
-            .map_err(|error| ProvisionError::new(error.to_string()))?;
+        let row =
+            self.journal
+                .intent(self.scope, kind, label, physical_id, self.lesson, self.step)?;
         match create.await {
             Ok((value, id)) => {
-                self.journal
-                    .complete(row, State::Created, id.as_deref())
-                    .map_err(|error| ProvisionError::new(error.to_string()))?;
+                self.journal.complete(row, State::Created, id.as_deref())?;
                 Ok(value)
             }
             Err(error) => {
@@ -280,8 +211,7 @@ impl Context<'_> {
         physical_id: &str,
         state: State,
     ) -> Result<(), ProvisionError> {
-        let journal_error =
-            |error: crate::journal::JournalError| ProvisionError::new(error.to_string());
+        let journal_error = |error: crate::journal::JournalError| ProvisionError::from(error);
         if !self
             .journal
             .has_live(self.scope, kind, physical_id)
@@ -334,7 +264,7 @@ async fn create_table(
                 .map(|key| key.attribute_name())
                 .collect();
             if keys != [partition_key] {
-                return Err(ProvisionError::new(format!(
+                return Err(ProvisionError::Conflict(format!(
                     "a table named {table} exists already with the key ({}), not ({partition_key}): \
                      delete it or rename the lesson's table",
                     keys.join(", ")
@@ -360,17 +290,17 @@ async fn create_table(
                         .into_iter()
                         .map(|(key, value)| Tag::builder().key(key).value(value).build())
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(|error| ProvisionError::new(error.to_string()))?;
+                        .map_err(|error| ProvisionError::Failed(error.to_string()))?;
                     let attribute = AttributeDefinition::builder()
                         .attribute_name(partition_key)
                         .attribute_type(ScalarAttributeType::from(key_type))
                         .build()
-                        .map_err(|error| ProvisionError::new(error.to_string()))?;
+                        .map_err(|error| ProvisionError::Failed(error.to_string()))?;
                     let key = KeySchemaElement::builder()
                         .attribute_name(partition_key)
                         .key_type(KeyType::Hash)
                         .build()
-                        .map_err(|error| ProvisionError::new(error.to_string()))?;
+                        .map_err(|error| ProvisionError::Failed(error.to_string()))?;
                     let output = dynamodb
                         .create_table()
                         .table_name(table)
@@ -380,7 +310,7 @@ async fn create_table(
                         .set_tags(Some(tags))
                         .send()
                         .await
-                        .map_err(|error| aws_error("CreateTable", error.into_service_error()))?;
+                        .map_err(|error| aws_error("CreateTable", error))?;
                     let arn = output
                         .table_description()
                         .and_then(|description| description.table_arn())
@@ -392,7 +322,7 @@ async fn create_table(
             wait_for_table(context.cloud, table).await?;
             created
         }
-        Err(error) => return Err(aws_error("DescribeTable", error.into_service_error())),
+        Err(error) => return Err(aws_error("DescribeTable", error)),
     };
     Ok(Done {
         summary: format!("table {table} is ACTIVE ({arn})"),
@@ -427,7 +357,7 @@ async fn wait_for_table(cloud: &Cloud, table: &str) -> Result<(), ProvisionError
             .table_name(table)
             .send()
             .await
-            .map_err(|error| aws_error("DescribeTable", error.into_service_error()))?;
+            .map_err(|error| aws_error("DescribeTable", error))?;
         let status = output.table().and_then(|table| table.table_status());
         Ok(status == Some(&TableStatus::Active))
     })
@@ -443,7 +373,7 @@ where
     let deadline = tokio::time::Instant::now() + READY_WITHIN;
     while !ready().await? {
         if tokio::time::Instant::now() > deadline {
-            return Err(ProvisionError::new(format!(
+            return Err(ProvisionError::Failed(format!(
                 "waited {}s for {what}: giving up",
                 READY_WITHIN.as_secs()
             )));
@@ -484,7 +414,7 @@ async fn create_function(
                 .runtime()
                 .map(|runtime| runtime.as_str().to_owned());
             if runtime.as_deref() != Some(action.runtime.as_str()) {
-                return Err(ProvisionError::new(format!(
+                return Err(ProvisionError::Conflict(format!(
                     "a function named {name} exists already with runtime {}, not {}: delete it or \
                      tear the lesson down first",
                     runtime.unwrap_or_default(),
@@ -500,10 +430,7 @@ async fn create_function(
             arn
         }
         Err(error) if code_of(&error) == Some("ResourceNotFoundException") => {
-            let package = context
-                .artifacts
-                .load(code)
-                .map_err(|error| ProvisionError::new(error.to_string()))?;
+            let package = context.artifacts.load(code)?;
             let role_arn = crate::lesson::action::role_arn(role, &context.cloud.account);
             let arn = context
                 .journaled(Kind::Function, name, Some(name), async {
@@ -545,10 +472,7 @@ async fn create_function(
             arn
         }
         Err(error) => {
-            return Err(aws_error(
-                "GetFunctionConfiguration",
-                error.into_service_error(),
-            ));
+            return Err(aws_error("GetFunctionConfiguration", error));
         }
     };
     wait_for_function(context.cloud, name).await?;
@@ -590,7 +514,7 @@ async fn send_while_role_propagates(
                     && aws_sdk_lambda::error::ProvideErrorMetadata::message(&error)
                         .is_some_and(|message| message.contains("cannot be assumed"));
                 if !propagating || tokio::time::Instant::now() > deadline {
-                    return Err(aws_error("CreateFunction", error));
+                    return Err(service_error("CreateFunction", error));
                 }
                 tracing::debug!("the execution role has not reached Lambda yet; retrying");
                 tokio::time::sleep(Duration::from_secs(3)).await;
@@ -607,10 +531,10 @@ async fn wait_for_function(cloud: &Cloud, name: &str) -> Result<(), ProvisionErr
             .function_name(name)
             .send()
             .await
-            .map_err(|error| aws_error("GetFunctionConfiguration", error.into_service_error()))?;
+            .map_err(|error| aws_error("GetFunctionConfiguration", error))?;
         match output.state() {
             Some(FunctionState::Active) | None => Ok(true),
-            Some(FunctionState::Failed) => Err(ProvisionError::new(format!(
+            Some(FunctionState::Failed) => Err(ProvisionError::Failed(format!(
                 "function {name} failed to start: {}",
                 output.state_reason().unwrap_or_default()
             ))),
@@ -629,7 +553,7 @@ async fn add_permission(
 ) -> Result<Done, ProvisionError> {
     let fill = |text: &str| {
         vars.fill(text)
-            .map_err(|name| ProvisionError::new(format!("${{{name}}} has no value yet")))
+            .map_err(|unfilled| ProvisionError::Lesson(unfilled.to_string()))
     };
     let physical_id = format!("{function}/{statement_id}");
     let source_arn = action.source_arn.as_deref().map(fill).transpose()?;
@@ -656,7 +580,7 @@ async fn add_permission(
             let functions = context
                 .journal
                 .live_state(context.scope, Kind::Function, function)
-                .map_err(|error| ProvisionError::new(error.to_string()))?;
+                .map_err(|error| ProvisionError::Failed(error.to_string()))?;
             if functions == Some(State::Created) {
                 context.reclaim(Kind::Permission, &physical_id, &physical_id)?;
             } else {
@@ -664,7 +588,7 @@ async fn add_permission(
             }
             String::new()
         }
-        Err(error) => return Err(aws_error("AddPermission", error.into_service_error())),
+        Err(error) => return Err(aws_error("AddPermission", error)),
     };
     Ok(Done {
         summary: format!(
@@ -687,7 +611,7 @@ async fn create_api(
         .get_apis()
         .send()
         .await
-        .map_err(|error| aws_error("GetApis", error.into_service_error()))?;
+        .map_err(|error| aws_error("GetApis", error))?;
     let ours = apis.items().iter().find(|api| {
         api.name() == Some(name)
             && api
@@ -716,7 +640,7 @@ async fn create_api(
                     let output = request
                         .send()
                         .await
-                        .map_err(|error| aws_error("CreateApi", error.into_service_error()))?;
+                        .map_err(|error| aws_error("CreateApi", error))?;
                     let id = output.api_id().unwrap_or_default().to_owned();
                     let endpoint = output.api_endpoint().unwrap_or_default().to_owned();
                     Ok(((id.clone(), endpoint), Some(id)))
@@ -744,7 +668,7 @@ async fn create_integration(
         .api_id(api)
         .send()
         .await
-        .map_err(|error| aws_error("GetIntegrations", error.into_service_error()))?;
+        .map_err(|error| aws_error("GetIntegrations", error))?;
     let found = existing.items().iter().find(|integration| {
         integration.integration_uri() == Some(uri)
             && integration.integration_type().map(|kind| kind.as_str())
@@ -761,7 +685,7 @@ async fn create_integration(
             .set_payload_format_version(action.payload_format_version.clone())
             .send()
             .await
-            .map_err(|error| aws_error("CreateIntegration", error.into_service_error()))?
+            .map_err(|error| aws_error("CreateIntegration", error))?
             .integration_id()
             .unwrap_or_default()
             .to_owned(),
@@ -786,7 +710,7 @@ async fn create_routes(
         .api_id(api)
         .send()
         .await
-        .map_err(|error| aws_error("GetRoutes", error.into_service_error()))?;
+        .map_err(|error| aws_error("GetRoutes", error))?;
     for route_key in route_keys {
         let present = existing
             .items()
@@ -795,7 +719,7 @@ async fn create_routes(
         match present {
             Some(route) if route.target() == Some(target) => continue,
             Some(route) => {
-                return Err(ProvisionError::new(format!(
+                return Err(ProvisionError::Conflict(format!(
                     "route {route_key} exists already with target {}, not {target}",
                     route.target().unwrap_or("none")
                 )));
@@ -808,7 +732,7 @@ async fn create_routes(
                     .target(target)
                     .send()
                     .await
-                    .map_err(|error| aws_error("CreateRoute", error.into_service_error()))?;
+                    .map_err(|error| aws_error("CreateRoute", error))?;
             }
         }
     }
@@ -832,7 +756,7 @@ async fn create_stage(
             if existing.auto_deploy() == Some(action.auto_deploy)
                 || (existing.auto_deploy().is_none() && !action.auto_deploy) => {}
         Ok(_) => {
-            return Err(ProvisionError::new(format!(
+            return Err(ProvisionError::Conflict(format!(
                 "stage {stage} exists already with a different auto-deploy setting"
             )));
         }
@@ -848,9 +772,9 @@ async fn create_stage(
             request
                 .send()
                 .await
-                .map_err(|error| aws_error("CreateStage", error.into_service_error()))?;
+                .map_err(|error| aws_error("CreateStage", error))?;
         }
-        Err(error) => return Err(aws_error("GetStage", error.into_service_error())),
+        Err(error) => return Err(aws_error("GetStage", error)),
     }
     let deploys = if action.auto_deploy {
         "deploys automatically"
@@ -879,7 +803,7 @@ async fn create_deployment(
         .stage_name(stage)
         .send()
         .await
-        .map_err(|error| aws_error("CreateDeployment", error.into_service_error()))?;
+        .map_err(|error| aws_error("CreateDeployment", error))?;
     let id = output.deployment_id().unwrap_or_default().to_owned();
     Ok(Done {
         summary: format!("deployment {id} is live on stage {stage}"),
