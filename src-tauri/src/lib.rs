@@ -7,10 +7,8 @@
 //! that the CLI would also need.
 
 mod commands;
-mod errors;
 mod session;
 mod state;
-mod views;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

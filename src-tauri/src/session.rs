@@ -17,7 +17,7 @@ use lab_engine::{DataDir, Target};
 use lab_functions::Artifacts;
 use tauri::{AppHandle, Emitter};
 
-use crate::views;
+use lab_engine::views::inspect;
 
 /// The journal's name for the app's embedded sandbox; the CLI uses the same, so both see the
 /// same resources and progress.
@@ -76,9 +76,14 @@ impl Session {
         let journal = Journal::open(data_dir.path()).map_err(|error| ErrorDto::internal(&error))?;
         let library = Library::load(&Library::default_dir())
             .map_err(|error| ErrorDto::new(ErrorCode::Internal, error.to_string()))?;
-        forward_traffic(app.clone(), &recorder);
+        forward(
+            app.clone(),
+            recorder.subscribe(),
+            "traffic",
+            inspect::exchange,
+        );
         let (frames, _) = tokio::sync::broadcast::channel(1024);
-        forward_frames(app.clone(), &frames);
+        forward(app.clone(), frames.subscribe(), "ws-frame", inspect::frame);
         let feed = match target {
             Target::Sandbox { endpoint } => Some(forward_server_feed(app.clone(), endpoint)),
             Target::Aws { .. } => None,
@@ -97,33 +102,25 @@ impl Session {
     }
 }
 
-fn forward_traffic(app: AppHandle, recorder: &Recorder) {
-    let mut exchanges = recorder.subscribe();
+/// Emits every value `stream` carries as the window's `event`, made by `view`, until the
+/// stream closes; a window that falls behind loses the oldest values, and the log says so.
+fn forward<T, V>(
+    app: AppHandle,
+    mut stream: tokio::sync::broadcast::Receiver<T>,
+    event: &'static str,
+    view: fn(&T) -> V,
+) where
+    T: Clone + Send + 'static,
+    V: serde::Serialize + Clone + 'static,
+{
     tauri::async_runtime::spawn(async move {
         loop {
-            match exchanges.recv().await {
-                Ok(exchange) => {
-                    let _ = app.emit("traffic", views::exchange(&exchange));
+            match stream.recv().await {
+                Ok(value) => {
+                    let _ = app.emit(event, view(&value));
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "the inspector fell behind the traffic");
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    });
-}
-
-fn forward_frames(app: AppHandle, frames: &tokio::sync::broadcast::Sender<websocket::Frame>) {
-    let mut frames = frames.subscribe();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match frames.recv().await {
-                Ok(frame) => {
-                    let _ = app.emit("ws-frame", views::frame(&frame));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "the WebSocket inspector fell behind");
+                    tracing::warn!(missed, event, "the window fell behind");
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
@@ -134,6 +131,6 @@ fn forward_frames(app: AppHandle, frames: &tokio::sync::broadcast::Sender<websoc
 fn forward_server_feed(app: AppHandle, endpoint: &str) -> tauri::async_runtime::JoinHandle<()> {
     let feed = ServerFeed::new(endpoint);
     tauri::async_runtime::spawn(feed.follow(move |record| {
-        let _ = app.emit("server", views::server_record(&record));
+        let _ = app.emit("server", inspect::server_record(&record));
     }))
 }

@@ -15,7 +15,7 @@ pub async fn tables(
     let session = state.session(&app).await?;
     data::tables(&session.cloud)
         .await
-        .map_err(|error| crate::errors::provision(&error))
+        .map_err(|error| lab_engine::views::errors::provision(&error))
 }
 
 /// A page of `table`'s items, from `start` (the `next` of the page before).
@@ -40,7 +40,7 @@ pub async fn scan_items(
     let session = state.session(&app).await?;
     let page = data::scan(&session.cloud, &table, limit, start.as_ref())
         .await
-        .map_err(|error| crate::errors::data(&error))?;
+        .map_err(|error| lab_engine::views::errors::data(&error))?;
     let pretty =
         |value: &serde_json::Value| serde_json::to_string_pretty(value).unwrap_or_default();
     Ok(ItemPage {

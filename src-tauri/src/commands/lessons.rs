@@ -1,13 +1,12 @@
 //! Lessons: the navigator, a lesson's steps, running them, answers.
 
-use lab_contract::{ErrorCode, ErrorDto, LessonEvent, LessonSummary, LessonView};
+use lab_contract::{ErrorCode, ErrorDto, LessonSummary, LessonView};
 use lab_engine::lesson::Lesson;
-use lab_engine::run::Event;
+use lab_engine::views::{self, RunEvents, errors};
 use tauri::{AppHandle, Emitter};
 
 use crate::session::Session;
 use crate::state::AppState;
-use crate::views;
 
 /// Every lesson with its progress on the target.
 #[tauri::command]
@@ -60,11 +59,12 @@ pub async fn run_step(
 ) -> Result<LessonView, ErrorDto> {
     let session = state.session(&app).await?;
     let found = find(&session, &lesson)?;
-    run_one(&app, &session, found, &step).await?;
+    run(&app, &session, found, &step, Scope::One).await?;
     view(&session, found)
 }
 
-/// Runs every step not done yet, up to and including `step`.
+/// Runs the lesson up to and including `step`, as the engine does it: the steps before it that
+/// are not done yet, then `step` itself.
 #[tauri::command]
 pub async fn run_until(
     app: AppHandle,
@@ -74,20 +74,13 @@ pub async fn run_until(
 ) -> Result<LessonView, ErrorDto> {
     let session = state.session(&app).await?;
     let found = find(&session, &lesson)?;
-    let last = found
-        .steps
-        .iter()
-        .position(|candidate| candidate.id == step)
-        .ok_or_else(|| ErrorDto::new(ErrorCode::InvalidInput, format!("no step \"{step}\"")))?;
-    let done = session
-        .journal
-        .steps_done(&session.cloud.scope(), &found.id)
-        .map_err(|error| ErrorDto::internal(&error))?;
-    for candidate in &found.steps[..=last] {
-        if !done.contains(&candidate.id) || candidate.id == step {
-            run_one(&app, &session, found, &candidate.id).await?;
-        }
+    if !found.steps.iter().any(|candidate| candidate.id == step) {
+        return Err(ErrorDto::new(
+            ErrorCode::InvalidInput,
+            format!("no step \"{step}\""),
+        ));
     }
+    run(&app, &session, found, &step, Scope::UpTo).await?;
     view(&session, found)
 }
 
@@ -146,69 +139,51 @@ fn view(session: &Session, lesson: &Lesson) -> Result<LessonView, ErrorDto> {
         .journal
         .answers(&lesson.id)
         .map_err(|error| ErrorDto::internal(&error))?;
-    Ok(views::lesson(session, lesson, &vars, &done, &answers))
+    Ok(views::lesson(
+        &session.runner(),
+        lesson,
+        &vars,
+        &done,
+        &answers,
+    ))
 }
 
-async fn run_one(
+/// How much of a lesson a command runs.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// The step alone.
+    One,
+    /// The lesson up to and including the step.
+    UpTo,
+}
+
+/// Runs `step` (or the lesson up to it), forwarding its events as `lesson-event`s; a failure is
+/// a `step_failed` event and the command's error.
+async fn run(
     app: &AppHandle,
     session: &Session,
     lesson: &Lesson,
     step: &str,
+    scope: Scope,
 ) -> Result<(), ErrorDto> {
-    let emit = |event: LessonEvent| {
-        let _ = app.emit("lesson-event", event);
-    };
-    let mut current = step.to_owned();
-    let outcome = session
-        .runner()
-        .run_one(lesson, step, |event| {
-            let lesson = lesson.id.clone();
-            emit(match event {
-                Event::StepStarted { id, title, .. } => {
-                    current.clone_from(&id);
-                    LessonEvent::StepStarted { lesson, id, title }
-                }
-                Event::Commands { .. } => return,
-                Event::ActionDone {
-                    summary,
-                    performed,
-                    adopted,
-                } => LessonEvent::ActionDone {
-                    lesson,
-                    id: current.clone(),
-                    summary,
-                    performed,
-                    adopted,
-                },
-                Event::Captured { name, value } => LessonEvent::Captured {
-                    lesson,
-                    name,
-                    value,
-                },
-                Event::Checked { verdict } => LessonEvent::Checked {
-                    lesson,
-                    id: current.clone(),
-                    description: verdict.description,
-                    passed: verdict.passed,
-                    detail: verdict.detail,
-                },
-                Event::StepDone { id } => LessonEvent::StepDone { lesson, id },
-            });
-        })
-        .await;
-    match outcome {
-        Ok(_) => Ok(()),
-        Err(error) => {
-            let code = crate::errors::run_code(&error);
-            let message = error.detail();
-            emit(LessonEvent::StepFailed {
-                lesson: lesson.id.clone(),
-                id: step.to_owned(),
-                code,
-                message: message.clone(),
-                hint: error.hint().map(str::to_owned),
-            });
-            Err(ErrorDto::new(code, message))
+    let events = std::sync::Mutex::new(RunEvents::new(lesson, step));
+    let forward = |event| {
+        let view = events.lock().unwrap_or_else(|p| p.into_inner()).view(event);
+        if let Some(view) = view {
+            let _ = app.emit("lesson-event", view);
         }
-    }
+    };
+    let runner = session.runner();
+    let outcome = match scope {
+        Scope::One => runner.run_one(lesson, step, forward).await,
+        Scope::UpTo => runner.run(lesson, Some(step), forward).await,
+    };
+    outcome.map(drop).map_err(|error| {
+        let failed = events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failed(&error);
+        let _ = app.emit("lesson-event", failed);
+        ErrorDto::new(errors::run_code(&error), error.detail())
+    })
 }

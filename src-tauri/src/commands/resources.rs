@@ -5,7 +5,7 @@ use lab_engine::teardown::{self, TeardownError};
 use tauri::{AppHandle, Emitter};
 
 use crate::state::AppState;
-use crate::views;
+use lab_engine::views::resources;
 
 /// What teardown would remove (the journal's resources and lab resources found by their tags),
 /// then what it keeps (resources that existed before the lessons).
@@ -21,8 +21,8 @@ pub async fn resources(
     Ok(plan
         .removals
         .iter()
-        .map(views::planned)
-        .chain(plan.kept.iter().map(views::kept))
+        .map(resources::planned)
+        .chain(plan.kept.iter().map(resources::kept))
         .collect())
 }
 
@@ -42,14 +42,14 @@ pub async fn tear_down(
     plan.delete_adopted(&delete_adopted)
         .map_err(|error| teardown_error(&error))?;
     let report = teardown::teardown(&session.cloud, &session.journal, &scope, plan, |removal| {
-        let _ = app.emit("teardown-progress", views::removal(removal));
+        let _ = app.emit("teardown-progress", resources::removal(removal));
     })
     .await
     .map_err(|error| teardown_error(&error))?;
     Ok(TeardownView {
         complete: report.complete(),
-        removals: report.removals.iter().map(views::removal).collect(),
-        kept: report.kept.iter().map(views::kept).collect(),
+        removals: report.removals.iter().map(resources::removal).collect(),
+        kept: report.kept.iter().map(resources::kept).collect(),
         leftovers: report.leftovers,
     })
 }

@@ -4,7 +4,6 @@ use lab_contract::{ErrorCode, ErrorDto, ExchangeView, TryItRequest};
 use tauri::AppHandle;
 
 use crate::state::AppState;
-use crate::views;
 
 /// Sends `request` and answers the recorded exchange (also sent as a `traffic` event).
 #[tauri::command]
@@ -38,7 +37,7 @@ pub async fn send_request(
             body,
         )
         .await;
-    Ok(views::exchange(&exchange))
+    Ok(lab_engine::views::inspect::exchange(&exchange))
 }
 
 /// Saves a HAR file of the captured traffic under `<data dir>/exports/` and answers its path.

@@ -115,7 +115,7 @@ pub async fn invoke_function(
         .cloud
         .invoke(&request.function, &request.payload)
         .await
-        .map_err(|error| crate::errors::provision(&error))?;
+        .map_err(|error| lab_engine::views::errors::provision(&error))?;
     Ok(InvokeResultView {
         function: request.function,
         function_error: invocation.function_error,

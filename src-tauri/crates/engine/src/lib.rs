@@ -19,6 +19,7 @@ pub mod server_feed;
 mod target;
 pub mod teardown;
 pub mod traffic;
+pub mod views;
 pub mod websocket;
 
 pub use data_dir::{DATA_DIR_ENV, DataDir};

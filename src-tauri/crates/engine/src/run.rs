@@ -43,6 +43,13 @@ pub enum Event {
     StepDone {
         id: String,
     },
+    /// A step before the one asked for was done already, and is not run again.
+    StepSkipped {
+        number: usize,
+        total: usize,
+        id: String,
+        title: String,
+    },
 }
 
 /// A step failed; the lesson stops there.
@@ -116,7 +123,9 @@ impl Runner<'_> {
         Ok(vars)
     }
 
-    /// Runs every step, or the steps up to and including `until`.
+    /// Runs the lesson up to and including the step `until` (the last step when there is
+    /// none): each step before it that is not done yet, in order, then that step itself — again,
+    /// if it was done. The same for the window's "Run to here" and `lab run --until`.
     pub async fn run(
         &self,
         lesson: &Lesson,
@@ -131,8 +140,18 @@ impl Runner<'_> {
                 .ok_or_else(|| RunError::UnknownStep(id.to_owned()))?,
             None => lesson.steps.len().saturating_sub(1),
         };
+        let done = self.journal.steps_done(&self.scope(), &lesson.id)?;
         let mut vars = self.variables(lesson)?;
-        for index in 0..=last {
+        for (index, step) in lesson.steps.iter().enumerate().take(last + 1) {
+            if index < last && done.contains(&step.id) {
+                on_event(Event::StepSkipped {
+                    number: index + 1,
+                    total: lesson.steps.len(),
+                    id: step.id.clone(),
+                    title: step.title.clone(),
+                });
+                continue;
+            }
             self.run_announced(lesson, index, &mut vars, &mut on_event)
                 .await?;
         }

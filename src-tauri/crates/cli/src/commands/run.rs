@@ -234,6 +234,12 @@ fn print_event(event: &Event) {
             }
         }
         Event::StepDone { .. } => println!(),
+        Event::StepSkipped {
+            number,
+            total,
+            id,
+            title,
+        } => println!("[{number}/{total}] {title}  ({id}): done before\n"),
     }
 }
 

@@ -1,10 +1,10 @@
 //! The engine's errors as the window receives them: each kind of failure gets its
 //! [`ErrorCode`] here, from the error's variant — never from its message.
 
+use crate::data::DataError;
+use crate::provision::ProvisionError;
+use crate::run::RunError;
 use lab_contract::{ErrorCode, ErrorDto};
-use lab_engine::data::DataError;
-use lab_engine::provision::ProvisionError;
-use lab_engine::run::RunError;
 
 /// The code of a failed call to the target.
 pub fn provision_code(error: &ProvisionError) -> ErrorCode {

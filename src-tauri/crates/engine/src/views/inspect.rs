@@ -1,106 +1,11 @@
-//! The engine's values as the window sees them: `lab-contract` DTOs.
+//! What the inspector shows: the client's exchanges, the sandbox's records, WebSocket frames.
 
-use lab_contract::{
-    ExchangeView, Header, LessonTarget, LessonView, QuestionView, RemovalView, ResourceView,
-    ServerRecord, StepView, TryItView, Variable,
-};
-use lab_engine::check;
-use lab_engine::feed::{Kind, Numbered, WebSocketEvent};
-use lab_engine::journal::Resource;
-use lab_engine::lesson::action::Action;
-use lab_engine::lesson::{Lesson, Vars};
-use lab_engine::teardown::{Kept, Outcome, Planned, Removal};
-use lab_engine::traffic::{Exchange, Origin};
+use lab_contract::{ExchangeView, Header, ServerRecord, WsFrameView};
 use serde_json::Value;
 
-use crate::session::Session;
-
-/// A lesson with its steps rendered for the session's target and the variables so far.
-pub fn lesson(
-    session: &Session,
-    lesson: &Lesson,
-    vars: &Vars,
-    done: &[String],
-    answers: &[(String, String)],
-) -> LessonView {
-    let cloud = &session.cloud;
-    let runner = session.runner();
-    let steps = lesson
-        .steps
-        .iter()
-        .map(|step| StepView {
-            id: step.id.clone(),
-            title: step.title.clone(),
-            prose: step.prose.clone(),
-            action: step.action.as_ref().map(|action| action.name().to_owned()),
-            commands: step
-                .action
-                .as_ref()
-                .map(|action| runner.cli_commands(lesson, action, vars))
-                .unwrap_or_default(),
-            outputs: step.outputs.iter().map(|(name, _)| name.clone()).collect(),
-            checks: step
-                .checks
-                .iter()
-                .map(|one| check::describe(one, vars))
-                .collect(),
-            try_it: step
-                .try_it
-                .iter()
-                .map(|request| TryItView {
-                    title: request.title.clone(),
-                    kind: request.kind.as_str().to_owned(),
-                    method: request.method.clone(),
-                    url: request.url.as_deref().map(|url| vars.fill_known(url)),
-                    body: request.body.as_deref().map(|body| vars.fill_known(body)),
-                    function: request.function.as_deref().map(|f| vars.fill_known(f)),
-                })
-                .collect(),
-            logs: step.logs.as_deref().map(|group| vars.fill_known(group)),
-            questions: step
-                .questions
-                .iter()
-                .map(|question| QuestionView {
-                    id: question.id.clone(),
-                    prompt: question.prompt.clone(),
-                    answer: answers
-                        .iter()
-                        .find(|(id, _)| id == &question.id)
-                        .map(|(_, answer)| answer.clone()),
-                })
-                .collect(),
-            done: done.contains(&step.id),
-        })
-        .collect();
-    let functions = lesson
-        .steps
-        .iter()
-        .filter_map(|step| match &step.action {
-            Some(Action::CreateFunction(function)) => Some(function.code.clone()),
-            _ => None,
-        })
-        .collect();
-    LessonView {
-        id: lesson.id.clone(),
-        title: lesson.title.clone(),
-        summary: lesson.summary.clone(),
-        introduction: lesson.introduction.clone(),
-        steps,
-        variables: vars
-            .iter()
-            .map(|(name, value)| Variable {
-                name: name.to_owned(),
-                value: value.to_owned(),
-            })
-            .collect(),
-        functions,
-        target: LessonTarget {
-            kind: cloud.kind.to_owned(),
-            account: cloud.account.clone(),
-            region: cloud.region.clone(),
-        },
-    }
-}
+use crate::feed::{Kind, Numbered, WebSocketEvent};
+use crate::traffic::{Exchange, Origin};
+use crate::websocket::{Direction, Frame};
 
 fn headers(pairs: &[(String, String)]) -> Vec<Header> {
     pairs
@@ -237,14 +142,14 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
     view
 }
 
-pub fn frame(frame: &lab_engine::websocket::Frame) -> lab_contract::WsFrameView {
+pub fn frame(frame: &Frame) -> WsFrameView {
     let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-    lab_contract::WsFrameView {
+    WsFrameView {
         client: small(frame.client),
         seq: small(frame.seq),
         direction: match frame.direction {
-            lab_engine::websocket::Direction::Sent => "sent",
-            lab_engine::websocket::Direction::Received => "received",
+            Direction::Sent => "sent",
+            Direction::Received => "received",
         }
         .to_owned(),
         at_ms: frame.at_ms as f64,
@@ -254,47 +159,6 @@ pub fn frame(frame: &lab_engine::websocket::Frame) -> lab_contract::WsFrameView 
         base64: frame.base64.clone(),
         close_code: frame.close_code,
         close_reason: frame.close_reason.clone(),
-    }
-}
-
-pub fn resource(resource: &Resource, journaled: bool) -> ResourceView {
-    ResourceView {
-        kind: resource.kind.as_str().to_owned(),
-        name: resource
-            .physical_id
-            .clone()
-            .unwrap_or_else(|| resource.label.clone()),
-        lesson: resource.lesson.clone(),
-        step: resource.step.clone(),
-        state: resource.state.as_str().to_owned(),
-        journaled,
-        kept: false,
-        holds: None,
-    }
-}
-
-pub fn planned(planned: &Planned) -> ResourceView {
-    resource(&planned.resource, planned.journaled)
-}
-
-pub fn kept(kept: &Kept) -> ResourceView {
-    ResourceView {
-        kept: true,
-        holds: kept.holds.clone(),
-        ..resource(&kept.resource, true)
-    }
-}
-
-pub fn removal(removal: &Removal) -> RemovalView {
-    let (outcome, reason) = match &removal.outcome {
-        Outcome::Deleted => ("deleted", None),
-        Outcome::AlreadyGone => ("already-gone", None),
-        Outcome::Failed(reason) => ("failed", Some(reason.clone())),
-    };
-    RemovalView {
-        resource: planned(&removal.planned),
-        outcome: outcome.to_owned(),
-        reason,
     }
 }
 
