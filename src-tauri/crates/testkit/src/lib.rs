@@ -1,5 +1,12 @@
-//! What the test suites share (a dev-dependency only): AWS SDK clients pointed at a sandbox,
-//! and where the outside tools the tests drive it with are installed.
+//! What the test suites share (a dev-dependency only): one sandbox fixture ([`Sandbox`]) with
+//! AWS SDK clients and the set-ups tests keep needing (a function from a package or a Python
+//! handler, an API with a route, the lab's HTTP API), DynamoDB helpers ([`dynamodb`]), and
+//! where the outside tools the tests drive it with are installed.
+
+pub mod dynamodb;
+mod sandbox;
+
+pub use sandbox::{ACCOUNT, Sandbox, spawn_backend};
 
 use std::path::PathBuf;
 
@@ -23,6 +30,28 @@ macro_rules! sandbox_client {
             ))
             .build();
         $sdk::Client::from_conf(config)
+    }};
+}
+
+/// A Rust binary `$binary` of the workspace package `$package`, built (debug) by the cargo
+/// running the tests into their target directory, zipped as a `provided` runtime's
+/// `bootstrap`. Expanded in the test crate, which knows both.
+#[macro_export]
+macro_rules! bootstrap_zip {
+    ($package:expr, $binary:expr) => {{
+        let target = ::std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .expect("the target directory")
+            .to_path_buf();
+        let status = ::std::process::Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", $package])
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building {} failed", $package);
+        let binary =
+            ::std::fs::read(target.join("debug").join($binary)).expect("the function is built");
+        ::lab_sandbox::lambda::package::zip_files(&[("bootstrap", &binary, 0o755)])
     }};
 }
 

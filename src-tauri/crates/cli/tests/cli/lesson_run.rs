@@ -224,7 +224,10 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     // Running again runs only the last step: the steps done are listed, not redone, and
     // nothing is duplicated.
     let again = succeeded(&lab.lab(&["run", "crud-http-api"]));
-    assert!(again.contains("Create the table  (table): done before"), "{again}");
+    assert!(
+        again.contains("Create the table  (table): done before"),
+        "{again}"
+    );
     assert!(!again.contains("done: table"), "{again}");
     let status = succeeded(&lab.lab(&["status"]));
     assert_eq!(status.matches("crud-http-api / ").count(), 5, "{status}");
