@@ -267,6 +267,47 @@ impl Sandbox {
         format!("{}/prod", api.api_endpoint().unwrap_or_default())
     }
 
+    /// A WebSocket API `name` selecting routes by `$request.body.action`, as the lab's does:
+    /// its id and its `wss`-less endpoint (`ws://…/_aws/execute-api/{id}`).
+    pub async fn websocket_api(&self, name: &str) -> (String, String) {
+        let api = self
+            .apigw()
+            .create_api()
+            .name(name)
+            .protocol_type(ProtocolType::Websocket)
+            .route_selection_expression("$request.body.action")
+            .send()
+            .await
+            .expect("the API is made");
+        (
+            api.api_id().unwrap_or_default().to_owned(),
+            api.api_endpoint().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// The Lambda proxy integration URI of `function` (a name or an ARN) in this sandbox.
+    pub fn invocation_uri(function: &str) -> String {
+        let arn = if function.starts_with("arn:") {
+            function.to_owned()
+        } else {
+            format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{function}")
+        };
+        format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations")
+    }
+
+    /// Stage `stage` of API `api_id`, deploying every change by itself; returns its URL.
+    pub async fn auto_deployed_stage(&self, api_id: &str, endpoint: &str, stage: &str) -> String {
+        self.apigw()
+            .create_stage()
+            .api_id(api_id)
+            .stage_name(stage)
+            .auto_deploy(true)
+            .send()
+            .await
+            .expect("the stage is made");
+        format!("{endpoint}/{stage}")
+    }
+
     /// Invokes a function with `event`; returns the function error (if any) and the payload.
     pub async fn invoke(&self, function_name: &str, event: Value) -> (Option<String>, Value) {
         let output = self

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
+use aws_sdk_apigatewayv2::types::IntegrationType;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -36,43 +36,21 @@ async fn lesson() -> (Sandbox, String) {
                 .await,
         );
     }
-    let apigw = sandbox.apigw();
-    let api = apigw
-        .create_api()
-        .name("PositionsWebSocket")
-        .protocol_type(ProtocolType::Websocket)
-        .route_selection_expression("$request.body.action")
-        .send()
-        .await
-        .unwrap();
-    let api_id = api.api_id().unwrap();
+    let (api_id, endpoint) = sandbox.websocket_api("PositionsWebSocket").await;
     for (route_key, arn) in [
         ("$connect", &arns[0]),
         ("$disconnect", &arns[1]),
         ("$default", &arns[2]),
         ("sendmessage", &arns[2]),
     ] {
-        let integration = apigw
-            .create_integration()
-            .api_id(api_id)
-            .integration_type(IntegrationType::AwsProxy)
-            .integration_uri(format!(
-                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
-            ))
-            .send()
-            .await
-            .unwrap();
-        apigw
-            .create_route()
-            .api_id(api_id)
-            .route_key(route_key)
-            .target(format!(
-                "integrations/{}",
-                integration.integration_id().unwrap()
-            ))
-            .send()
-            .await
-            .unwrap();
+        sandbox
+            .route_to(
+                &api_id,
+                route_key,
+                IntegrationType::AwsProxy,
+                &Sandbox::invocation_uri(arn),
+            )
+            .await;
     }
     for (index, arn) in arns[..3].iter().enumerate() {
         let source_arn = format!("arn:aws:execute-api:us-east-1:{ACCOUNT}:{api_id}/*");
@@ -80,15 +58,9 @@ async fn lesson() -> (Sandbox, String) {
             .permit_gateway(arn, &format!("websocket-{index}"), Some(source_arn))
             .await;
     }
-    apigw
-        .create_stage()
-        .api_id(api_id)
-        .stage_name("prod")
-        .auto_deploy(true)
-        .send()
-        .await
-        .unwrap();
-    let url = format!("{}/prod", api.api_endpoint().unwrap());
+    let url = sandbox
+        .auto_deployed_stage(&api_id, &endpoint, "prod")
+        .await;
     (sandbox, url)
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
+use aws_sdk_apigatewayv2::types::IntegrationType;
 use futures_util::{SinkExt, StreamExt};
 use lab_sandbox::Config;
 use lab_sandbox::apigw::websocket::Limits;
@@ -53,15 +53,7 @@ async fn setup_with(config: Config, routes: &[&str], permit: bool) -> Setup {
     let sandbox = Sandbox::start_with(config).await;
     sandbox.create_python_function("ws", HANDLER).await;
     let apigw = sandbox.apigw();
-    let api = apigw
-        .create_api()
-        .name("Positions")
-        .protocol_type(ProtocolType::Websocket)
-        .route_selection_expression("$request.body.action")
-        .send()
-        .await
-        .unwrap();
-    let api_id = api.api_id().unwrap().to_owned();
+    let (api_id, endpoint) = sandbox.websocket_api("Positions").await;
     if permit {
         sandbox.permit_api("ws", Some(&api_id)).await;
     }
@@ -69,9 +61,7 @@ async fn setup_with(config: Config, routes: &[&str], permit: bool) -> Setup {
         .create_integration()
         .api_id(&api_id)
         .integration_type(IntegrationType::AwsProxy)
-        .integration_uri(
-            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:ws/invocations",
-        )
+        .integration_uri(Sandbox::invocation_uri("ws"))
         .send()
         .await
         .unwrap();
@@ -98,15 +88,9 @@ async fn setup_with(config: Config, routes: &[&str], permit: bool) -> Setup {
                 .unwrap();
         }
     }
-    apigw
-        .create_stage()
-        .api_id(&api_id)
-        .stage_name("prod")
-        .auto_deploy(true)
-        .send()
-        .await
-        .unwrap();
-    let url = format!("{}/prod", api.api_endpoint().unwrap());
+    let url = sandbox
+        .auto_deployed_stage(&api_id, &endpoint, "prod")
+        .await;
     Setup {
         sandbox,
         api_id,

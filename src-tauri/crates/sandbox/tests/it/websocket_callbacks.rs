@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
+use aws_sdk_apigatewayv2::types::IntegrationType;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -53,35 +53,22 @@ async fn handlers_reach_the_connection_at_the_https_callback_url() {
         .await
         .unwrap();
 
-    let apigw = sandbox.apigw();
-    let api = apigw
-        .create_api()
-        .name("callbacks")
-        .protocol_type(ProtocolType::Websocket)
-        .route_selection_expression("$request.body.action")
-        .send()
-        .await
-        .unwrap();
-    let api_id = api.api_id().unwrap();
+    let (api_id, endpoint) = sandbox.websocket_api("callbacks").await;
     for (route, function) in [("python", "python-callback"), ("rust", "rust-callback")] {
-        sandbox.permit_api(function, Some(api_id)).await;
-        let uri = format!(
-            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:{function}/invocations"
-        );
+        sandbox.permit_api(function, Some(&api_id)).await;
         sandbox
-            .route_to(api_id, route, IntegrationType::AwsProxy, &uri)
+            .route_to(
+                &api_id,
+                route,
+                IntegrationType::AwsProxy,
+                &Sandbox::invocation_uri(function),
+            )
             .await;
     }
-    apigw
-        .create_stage()
-        .api_id(api_id)
-        .stage_name("prod")
-        .auto_deploy(true)
-        .send()
-        .await
-        .unwrap();
+    let url = sandbox
+        .auto_deployed_stage(&api_id, &endpoint, "prod")
+        .await;
 
-    let url = format!("{}/prod", api.api_endpoint().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
         .unwrap();
