@@ -657,8 +657,9 @@ async fn http_proxy_integrations_forward_the_request() {
     assert_eq!(reply.body, "POST /backend/a/b?c=1 hello");
 }
 
+/// The API is listed, and renaming it changes its name and description.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_control_plane_resource_reads_updates_and_deletes() {
+async fn apis_list_and_update() {
     let setup = setup("2.0", true).await;
     let apigw = setup.sandbox.apigw();
     let id = setup.api_id.as_str();
@@ -677,6 +678,14 @@ async fn every_control_plane_resource_reads_updates_and_deletes() {
         (renamed.name(), renamed.description()),
         (Some("Renamed"), Some("d"))
     );
+}
+
+/// An integration reads back, takes a new timeout, refuses one below 50 ms, and is listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integrations_read_update_and_refuse_a_bad_timeout() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let id = setup.api_id.as_str();
 
     let integration = apigw
         .get_integration()
@@ -716,6 +725,14 @@ async fn every_control_plane_resource_reads_updates_and_deletes() {
             .len(),
         1
     );
+}
+
+/// A route reads back; a second route with its key is a conflict; its key can change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_read_refuse_a_duplicate_key_and_move() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let id = setup.api_id.as_str();
 
     let routes = apigw.get_routes().api_id(id).send().await.unwrap();
     assert_eq!(routes.items().len(), 3);
@@ -745,6 +762,14 @@ async fn every_control_plane_resource_reads_updates_and_deletes() {
         .await
         .unwrap();
     assert_eq!(moved.route_key(), Some("GET /moved"));
+}
+
+/// A stage reads back with its variables; auto-deploy made deployments; the one a stage serves cannot be deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stages_and_deployments_read_and_a_served_deployment_stays() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let id = setup.api_id.as_str();
 
     let stage = apigw
         .get_stage()
@@ -790,6 +815,14 @@ async fn every_control_plane_resource_reads_updates_and_deletes() {
         aws_sdk_apigatewayv2::error::ProvideErrorMetadata::code(&busy),
         Some("BadRequestException")
     );
+}
+
+/// Tags are added and removed by the API's ARN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apis_are_tagged_and_untagged_by_arn() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let id = setup.api_id.as_str();
 
     let arn = format!("arn:aws:apigateway:us-east-1::/apis/{id}");
     apigw
@@ -809,6 +842,14 @@ async fn every_control_plane_resource_reads_updates_and_deletes() {
         .unwrap();
     let tags = apigw.get_tags().resource_arn(&arn).send().await.unwrap();
     assert_eq!(tags.tags().unwrap().len(), 1);
+}
+
+/// Routes, integrations, the stage and the API delete; the API is then unknown, in AWS's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_routes_integrations_stages_and_the_api_leaves_nothing() {
+    let setup = setup("2.0", true).await;
+    let apigw = setup.sandbox.apigw();
+    let id = setup.api_id.as_str();
 
     for route in apigw.get_routes().api_id(id).send().await.unwrap().items() {
         apigw
