@@ -461,8 +461,10 @@ async fn provided_runtimes_run_their_bootstrap() {
     }
 }
 
+/// A second function of the same name, a provided runtime without `bootstrap`, and a role that
+/// is not an ARN are refused with AWS's errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn control_plane_checks_and_errors() {
+async fn creating_a_duplicate_an_entry_point_less_or_a_badly_roled_function_is_refused() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     create_python(&client, "first", HANDLER, 3).await;
@@ -526,6 +528,14 @@ async fn control_plane_checks_and_errors() {
         aws_sdk_lambda::error::ProvideErrorMetadata::code(&bad_role),
         Some("ValidationException")
     );
+}
+
+/// Functions are listed, take a new configuration, and run their new code once it is uploaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_are_listed_reconfigured_and_given_new_code() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "first", HANDLER, 3).await;
 
     let listed = client.list_functions().send().await.unwrap();
     let names: Vec<&str> = listed
@@ -558,6 +568,14 @@ async fn control_plane_checks_and_errors() {
         .unwrap();
     let output = client.invoke().function_name("first").send().await.unwrap();
     assert_eq!(payload_json(&output), serde_json::json!("v2"));
+}
+
+/// GetFunction's code location is served by the sandbox itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_s_code_location_is_the_sandbox_s() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "first", HANDLER, 3).await;
 
     let function = client
         .get_function()
@@ -570,7 +588,16 @@ async fn control_plane_checks_and_errors() {
         location.starts_with(&sandbox.running.endpoint()),
         "{location}"
     );
+}
 
+/// A deleted function is unknown, in AWS's words; its log group stays, as on AWS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_function_is_gone_but_its_log_group_stays() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "first", HANDLER, 3).await;
+
+    client.invoke().function_name("first").send().await.unwrap();
     client
         .delete_function()
         .function_name("first")
