@@ -11,24 +11,15 @@ fn now_millis() -> i64 {
         .as_millis() as i64
 }
 
-#[tokio::test]
-async fn groups_streams_and_events_round_trip() {
-    let sandbox = Sandbox::start().await;
+/// The log group `/aws/lambda/LambdaCRUD` with one stream of a START, an ERROR, an END and a
+/// REPORT line, one millisecond apart from `now`: the lines and `now`.
+async fn crud_log(sandbox: &Sandbox) -> ([&'static str; 4], i64) {
     let logs = sandbox.logs();
     logs.create_log_group()
         .log_group_name("/aws/lambda/LambdaCRUD")
         .send()
         .await
         .unwrap();
-    let error = logs
-        .create_log_group()
-        .log_group_name("/aws/lambda/LambdaCRUD")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(error.is_resource_already_exists_exception(), "{error:?}");
-
     logs.create_log_stream()
         .log_group_name("/aws/lambda/LambdaCRUD")
         .log_stream_name("2026/11/21/[$LATEST]abc")
@@ -36,7 +27,7 @@ async fn groups_streams_and_events_round_trip() {
         .await
         .unwrap();
     let now = now_millis();
-    let lines = [
+    let lines: [&'static str; 4] = [
         "START RequestId: 1 Version: $LATEST",
         "ERROR boom",
         "END RequestId: 1",
@@ -60,7 +51,31 @@ async fn groups_streams_and_events_round_trip() {
         .send()
         .await
         .unwrap();
+    (lines, now)
+}
 
+/// A second group of the same name is refused.
+#[tokio::test]
+async fn a_log_group_is_created_once() {
+    let sandbox = Sandbox::start().await;
+    crud_log(&sandbox).await;
+    let logs = sandbox.logs();
+    let error = logs
+        .create_log_group()
+        .log_group_name("/aws/lambda/LambdaCRUD")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(error.is_resource_already_exists_exception(), "{error:?}");
+}
+
+/// GetLogEvents pages forward with its token.
+#[tokio::test]
+async fn events_read_back_page_by_page() {
+    let sandbox = Sandbox::start().await;
+    let (lines, _) = crud_log(&sandbox).await;
+    let logs = sandbox.logs();
     let page = logs
         .get_log_events()
         .log_group_name("/aws/lambda/LambdaCRUD")
@@ -81,7 +96,14 @@ async fn groups_streams_and_events_round_trip() {
         .await
         .unwrap();
     assert_eq!(rest.events().len(), 1);
+}
 
+/// `?ERROR ?REPORT` keeps the lines with either term.
+#[tokio::test]
+async fn a_filter_pattern_picks_its_events() {
+    let sandbox = Sandbox::start().await;
+    crud_log(&sandbox).await;
+    let logs = sandbox.logs();
     let filtered = logs
         .filter_log_events()
         .log_group_name("/aws/lambda/LambdaCRUD")
@@ -98,7 +120,14 @@ async fn groups_streams_and_events_round_trip() {
         messages,
         ["ERROR boom", "REPORT RequestId: 1\tDuration: 2.00 ms"]
     );
+}
 
+/// A group has its ARN; streams sort by their last event.
+#[tokio::test]
+async fn groups_and_streams_are_described_with_their_arn_and_last_event() {
+    let sandbox = Sandbox::start().await;
+    let (_, now) = crud_log(&sandbox).await;
+    let logs = sandbox.logs();
     let groups = logs
         .describe_log_groups()
         .log_group_name_prefix("/aws/lambda/")
@@ -122,7 +151,14 @@ async fn groups_streams_and_events_round_trip() {
         streams.log_streams()[0].last_event_timestamp(),
         Some(now + 3)
     );
+}
 
+/// 7 days is a retention; 8 is not.
+#[tokio::test]
+async fn retention_takes_only_the_day_counts_aws_offers() {
+    let sandbox = Sandbox::start().await;
+    crud_log(&sandbox).await;
+    let logs = sandbox.logs();
     logs.put_retention_policy()
         .log_group_name("/aws/lambda/LambdaCRUD")
         .retention_in_days(7)
@@ -138,7 +174,14 @@ async fn groups_streams_and_events_round_trip() {
         .unwrap_err()
         .into_service_error();
     assert!(error.is_invalid_parameter_exception(), "{error:?}");
+}
 
+/// Tags go on a group by its ARN and come back.
+#[tokio::test]
+async fn a_log_group_is_tagged_by_its_arn() {
+    let sandbox = Sandbox::start().await;
+    crud_log(&sandbox).await;
+    let logs = sandbox.logs();
     logs.tag_resource()
         .resource_arn("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/LambdaCRUD")
         .tags("lab", "crud")
@@ -152,7 +195,14 @@ async fn groups_streams_and_events_round_trip() {
         .await
         .unwrap();
     assert_eq!(tags.tags().unwrap()["lab"], "crud");
+}
 
+/// A deleted group has no streams to describe, in AWS's words.
+#[tokio::test]
+async fn a_deleted_group_is_gone() {
+    let sandbox = Sandbox::start().await;
+    crud_log(&sandbox).await;
+    let logs = sandbox.logs();
     logs.delete_log_group()
         .log_group_name("/aws/lambda/LambdaCRUD")
         .send()
