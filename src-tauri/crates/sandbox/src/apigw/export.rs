@@ -54,7 +54,7 @@ pub fn openapi(api: &Api, server: Option<String>) -> Json {
         {
             operation["x-amazon-apigateway-integration"] = json!({
                 "payloadFormatVersion": integration.payload_format_version,
-                "type": integration.integration_type.to_lowercase(),
+                "type": integration.integration_type.as_str().to_lowercase(),
                 "httpMethod": integration.integration_method.clone().unwrap_or_else(|| "POST".to_owned()),
                 "uri": integration.integration_uri,
                 "connectionType": "INTERNET",

@@ -3,6 +3,7 @@
 //! AWS_PROXY integration invokes. Stage variable references (`${stageVariables.name}`) may stand
 //! for a function's name or qualifier and for any part of an HTTP URL.
 
+use super::model::IntegrationType;
 use super::stage_variables;
 
 /// API Gateway's answer to a URI it cannot use.
@@ -10,10 +11,10 @@ pub const INVALID: &str = "Invalid integration URI specified";
 
 /// Whether `uri` is one API Gateway accepts for an integration of `kind` (`AWS_PROXY`,
 /// `HTTP_PROXY`); other kinds take no URI of their own.
-pub fn is_valid(kind: &str, uri: &str) -> bool {
+pub fn is_valid(kind: IntegrationType, uri: &str) -> bool {
     match kind {
-        "AWS_PROXY" => is_function_uri(uri),
-        "HTTP_PROXY" => is_http_url(uri),
+        IntegrationType::AwsProxy => is_function_uri(uri),
+        IntegrationType::HttpProxy => is_http_url(uri),
         _ => true,
     }
 }
@@ -123,7 +124,7 @@ mod tests {
                 "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{ARN}:${{stageVariables.lambdaAlias}}/invocations"
             ),
         ] {
-            assert!(is_valid("AWS_PROXY", &uri), "{uri}");
+            assert!(is_valid(IntegrationType::AwsProxy, &uri), "{uri}");
         }
         assert_eq!(
             function_of(&format!(
@@ -145,12 +146,21 @@ mod tests {
             format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{ARN}"),
             String::new(),
         ] {
-            assert!(!is_valid("AWS_PROXY", &uri), "{uri}");
+            assert!(!is_valid(IntegrationType::AwsProxy, &uri), "{uri}");
         }
-        assert!(is_valid("HTTP_PROXY", "http://127.0.0.1:9/a/{proxy}"));
-        assert!(is_valid("HTTP_PROXY", "https://${stageVariables.host}/x"));
-        assert!(!is_valid("HTTP_PROXY", "\"http://example.com\""));
-        assert!(!is_valid("HTTP_PROXY", "example.com/x"));
-        assert!(!is_valid("HTTP_PROXY", "http:///x"));
+        assert!(is_valid(
+            IntegrationType::HttpProxy,
+            "http://127.0.0.1:9/a/{proxy}"
+        ));
+        assert!(is_valid(
+            IntegrationType::HttpProxy,
+            "https://${stageVariables.host}/x"
+        ));
+        assert!(!is_valid(
+            IntegrationType::HttpProxy,
+            "\"http://example.com\""
+        ));
+        assert!(!is_valid(IntegrationType::HttpProxy, "example.com/x"));
+        assert!(!is_valid(IntegrationType::HttpProxy, "http:///x"));
     }
 }

@@ -6,10 +6,65 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
+/// Declares an enum of API Gateway's, written as AWS writes its values (`AWS_PROXY`).
+macro_rules! aws_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// The value AWS writes as `text`.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+aws_enum!(
+    /// An API's protocol.
+    ProtocolType { Http = "HTTP", Websocket = "WEBSOCKET" }
+);
+
+aws_enum!(
+    /// What an integration calls: a function as a proxy (`AWS_PROXY`), an HTTP backend as a
+    /// proxy (`HTTP_PROXY`), nothing (`MOCK`), or with mappings (`AWS`, `HTTP`).
+    IntegrationType {
+        AwsProxy = "AWS_PROXY",
+        HttpProxy = "HTTP_PROXY",
+        Mock = "MOCK",
+        Aws = "AWS",
+        Http = "HTTP",
+    }
+);
+
+aws_enum!(
+    /// Who may call a route.
+    AuthorizationType { None = "NONE", AwsIam = "AWS_IAM", Custom = "CUSTOM", Jwt = "JWT" }
+);
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Integration {
     pub id: String,
-    pub integration_type: String,
+    pub integration_type: IntegrationType,
     pub integration_uri: Option<String>,
     pub integration_method: Option<String>,
     pub payload_format_version: String,
@@ -107,7 +162,7 @@ pub struct Route {
     pub id: String,
     pub route_key: String,
     pub target: Option<String>,
-    pub authorization_type: String,
+    pub authorization_type: AuthorizationType,
     pub authorizer_id: Option<String>,
     /// WebSocket APIs: `$default` makes the route two-way.
     #[serde(default)]
@@ -212,7 +267,7 @@ impl Stage {
 pub struct Api {
     pub id: String,
     pub name: String,
-    pub protocol_type: String,
+    pub protocol_type: ProtocolType,
     pub description: Option<String>,
     pub route_selection_expression: String,
     pub created: String,
@@ -230,7 +285,7 @@ pub struct Api {
 
 impl Api {
     pub fn is_websocket(&self) -> bool {
-        self.protocol_type == "WEBSOCKET"
+        self.protocol_type == ProtocolType::Websocket
     }
 
     /// The API as `endpoint` (the invoke URL's base) serves it; a WebSocket API's endpoint is

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{Answer, items, one, parse, remove, route_of};
-use crate::apigw::model::{Api, Route, RouteResponse, new_id};
+use crate::apigw::model::{Api, AuthorizationType, Route, RouteResponse, new_id};
 use crate::apigw::routing::RouteKey;
 use crate::apigw::{ApiGateway, bad_request, conflict, not_found};
 use crate::store::Scope;
@@ -80,17 +80,13 @@ fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), Aws
             )));
         }
     }
-    if !["NONE", "JWT", "AWS_IAM", "CUSTOM"].contains(&route.authorization_type.as_str()) {
-        return Err(bad_request(format!(
-            "Invalid authorization type: {}",
-            route.authorization_type
-        )));
-    }
-    if matches!(route.authorization_type.as_str(), "JWT" | "CUSTOM")
-        && !route
-            .authorizer_id
-            .as_ref()
-            .is_some_and(|id| api.authorizers.contains_key(id))
+    if matches!(
+        route.authorization_type,
+        AuthorizationType::Jwt | AuthorizationType::Custom
+    ) && !route
+        .authorizer_id
+        .as_ref()
+        .is_some_and(|id| api.authorizers.contains_key(id))
     {
         return Err(bad_request(format!(
             "Invalid authorizer ID specified: {}",
@@ -98,6 +94,15 @@ fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), Aws
         )));
     }
     Ok(())
+}
+
+/// The authorization type a request names, if it names one AWS has.
+fn authorization_type(text: Option<&str>) -> Result<Option<AuthorizationType>, AwsError> {
+    text.map(|text| {
+        AuthorizationType::parse(text)
+            .ok_or_else(|| bad_request(format!("Invalid authorization type: {text}")))
+    })
+    .transpose()
 }
 
 impl ApiGateway {
@@ -113,10 +118,8 @@ impl ApiGateway {
                 id: new_id(7),
                 route_key: key,
                 target: input.target.clone(),
-                authorization_type: input
-                    .authorization_type
-                    .clone()
-                    .unwrap_or_else(|| "NONE".to_owned()),
+                authorization_type: authorization_type(input.authorization_type.as_deref())?
+                    .unwrap_or(AuthorizationType::None),
                 authorizer_id: input.authorizer_id.clone(),
                 route_response_selection_expression: input
                     .route_response_selection_expression
@@ -157,8 +160,8 @@ impl ApiGateway {
             if input.target.is_some() {
                 updated.target = input.target.clone();
             }
-            if let Some(kind) = &input.authorization_type {
-                updated.authorization_type = kind.clone();
+            if let Some(kind) = authorization_type(input.authorization_type.as_deref())? {
+                updated.authorization_type = kind;
             }
             if input.authorizer_id.is_some() {
                 updated.authorizer_id = input.authorizer_id.clone();

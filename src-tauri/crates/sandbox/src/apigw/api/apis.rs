@@ -9,7 +9,9 @@ use serde_json::{Value as Json, json};
 
 use super::stages::new_stage;
 use super::{Answer, api_id_of, api_missing, auto_deploy, parse};
-use crate::apigw::model::{Api, Integration, Route, new_id, now_iso};
+use crate::apigw::model::{
+    Api, AuthorizationType, Integration, IntegrationType, ProtocolType, Route, new_id, now_iso,
+};
 use crate::apigw::routing::RouteKey;
 use crate::apigw::{ApiGateway, bad_request, not_found};
 use crate::store::Scope;
@@ -63,16 +65,16 @@ impl ApiGateway {
             .name
             .clone()
             .ok_or_else(|| bad_request("Invalid input: name is required"))?;
-        let protocol = input
+        let text = input
             .protocol_type
             .clone()
             .ok_or_else(|| bad_request("Invalid input: protocolType is required"))?;
-        if protocol != "HTTP" && protocol != "WEBSOCKET" {
-            return Err(bad_request(format!(
-                "Invalid protocol type: {protocol}. Valid values are HTTP and WEBSOCKET"
-            )));
-        }
-        if protocol == "WEBSOCKET" {
+        let protocol = ProtocolType::parse(&text).ok_or_else(|| {
+            bad_request(format!(
+                "Invalid protocol type: {text}. Valid values are HTTP and WEBSOCKET"
+            ))
+        })?;
+        if protocol == ProtocolType::Websocket {
             let Some(expression) = &input.route_selection_expression else {
                 return Err(bad_request(
                     "Invalid input: routeSelectionExpression is required for WebSocket APIs",
@@ -121,11 +123,10 @@ impl ApiGateway {
             let integration = Integration {
                 id: new_id(7),
                 integration_type: if target.starts_with("http") {
-                    "HTTP_PROXY"
+                    IntegrationType::HttpProxy
                 } else {
-                    "AWS_PROXY"
-                }
-                .to_owned(),
+                    IntegrationType::AwsProxy
+                },
                 integration_uri: Some(target.clone()),
                 integration_method: target.starts_with("http").then(|| "ANY".to_owned()),
                 payload_format_version: if target.starts_with("http") {
@@ -146,7 +147,7 @@ impl ApiGateway {
                     .clone()
                     .unwrap_or_else(|| "$default".to_owned()),
                 target: Some(format!("integrations/{}", integration.id)),
-                authorization_type: "NONE".to_owned(),
+                authorization_type: AuthorizationType::None,
                 authorizer_id: None,
                 route_response_selection_expression: None,
                 responses: BTreeMap::new(),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{Answer, items, one, parse, remove};
-use crate::apigw::model::{Integration, IntegrationResponse, new_id};
+use crate::apigw::model::{Integration, IntegrationResponse, IntegrationType, new_id};
 use crate::apigw::{
     ApiGateway, bad_request, conflict, integration_uri, not_found, parameter_mapping,
 };
@@ -45,20 +45,27 @@ fn check_integration(
     integration: &mut Integration,
     websocket: bool,
 ) -> Result<(), AwsError> {
-    if let Some(kind) = &input.integration_type {
-        if websocket {
-            if !["AWS_PROXY", "HTTP_PROXY", "MOCK"].contains(&kind.as_str()) {
+    if let Some(text) = &input.integration_type {
+        let kind = IntegrationType::parse(text);
+        let served = match kind {
+            Some(IntegrationType::AwsProxy | IntegrationType::HttpProxy) => true,
+            Some(IntegrationType::Mock) => websocket,
+            _ => false,
+        };
+        match kind {
+            Some(kind) if served => integration.integration_type = kind,
+            _ if websocket => {
                 return Err(bad_request(format!(
-                    "Unsupported integration type '{kind}' in the sandbox's WebSocket APIs: use \
+                    "Unsupported integration type '{text}' in the sandbox's WebSocket APIs: use \
                      AWS_PROXY, HTTP_PROXY or MOCK"
                 )));
             }
-        } else if !["AWS_PROXY", "HTTP_PROXY"].contains(&kind.as_str()) {
-            return Err(bad_request(format!(
-                "Unsupported integration type '{kind}' for an HTTP API: use AWS_PROXY or HTTP_PROXY"
-            )));
+            _ => {
+                return Err(bad_request(format!(
+                    "Unsupported integration type '{text}' for an HTTP API: use AWS_PROXY or HTTP_PROXY"
+                )));
+            }
         }
-        integration.integration_type = kind.clone();
     }
     if let Some(uri) = &input.integration_uri {
         integration.integration_uri = Some(uri.clone());
@@ -97,18 +104,22 @@ fn check_integration(
     if input.description.is_some() {
         integration.description = input.description.clone();
     }
-    if integration.integration_type == "HTTP_PROXY" && integration.integration_method.is_none() {
+    if integration.integration_type == IntegrationType::HttpProxy
+        && integration.integration_method.is_none()
+    {
         return Err(bad_request(
             "IntegrationMethod is required for HTTP_PROXY integrations.",
         ));
     }
-    if integration.integration_uri.is_none() && integration.integration_type != "MOCK" {
+    if integration.integration_uri.is_none()
+        && integration.integration_type != IntegrationType::Mock
+    {
         return Err(bad_request(
             "IntegrationUri is required for AWS_PROXY and HTTP_PROXY integrations.",
         ));
     }
     if let Some(uri) = &integration.integration_uri
-        && !integration_uri::is_valid(&integration.integration_type, uri)
+        && !integration_uri::is_valid(integration.integration_type, uri)
     {
         return Err(bad_request(integration_uri::INVALID));
     }
@@ -116,7 +127,7 @@ fn check_integration(
         integration.request_parameters = parameters.clone();
     }
     if !integration.request_parameters.is_empty() {
-        if websocket || integration.integration_type != "HTTP_PROXY" {
+        if websocket || integration.integration_type != IntegrationType::HttpProxy {
             return Err(bad_request(
                 "requestParameters are served by the sandbox for HTTP API HTTP_PROXY \
                  integrations only (AWS_PROXY takes them with an integrationSubtype, which the \
@@ -139,7 +150,8 @@ impl ApiGateway {
         }
         let mut integration = Integration {
             id: new_id(7),
-            integration_type: String::new(),
+            // Replaced by the input's, which `check_integration` reads.
+            integration_type: IntegrationType::AwsProxy,
             integration_uri: None,
             integration_method: None,
             payload_format_version: "2.0".to_owned(),
@@ -153,7 +165,7 @@ impl ApiGateway {
                 integration.timeout_millis = WEBSOCKET_TIMEOUT_MILLIS;
             }
             check_integration(&input, &mut integration, api.is_websocket())?;
-            if (integration.integration_type == "HTTP_PROXY" || api.is_websocket())
+            if (integration.integration_type == IntegrationType::HttpProxy || api.is_websocket())
                 && input.payload_format_version.is_none()
             {
                 integration.payload_format_version = "1.0".to_owned();

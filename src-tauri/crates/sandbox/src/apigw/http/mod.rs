@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use self::context::RequestContext;
-use super::model::{Integration, Route};
+use super::model::{AuthorizationType, Integration, IntegrationType, Route};
 use super::routing::{self, RouteKey};
 use super::{ApiGateway, event, parameter_mapping, proxy, stage_variables};
 use crate::store::Scope;
@@ -233,7 +233,7 @@ impl ApiGateway {
                 route_path,
             }
         };
-        if selected.route.authorization_type != "NONE" {
+        if selected.route.authorization_type != AuthorizationType::None {
             // Authorizers are stored but not evaluated yet: refuse rather than let requests through.
             return message(StatusCode::UNAUTHORIZED, "Unauthorized");
         }
@@ -262,7 +262,7 @@ impl ApiGateway {
                 return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, unresolved.to_string());
             }
         };
-        if integration.integration_type == "HTTP_PROXY" {
+        if integration.integration_type == IntegrationType::HttpProxy {
             let outgoing = match self.map_parameters(integration, &selected, incoming, request_id) {
                 Ok(outgoing) => outgoing,
                 Err(reason) => return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason),
@@ -287,7 +287,7 @@ impl ApiGateway {
                 Err(failed) => trace.failure(failed.status, failed.reason),
             };
         }
-        if integration.integration_type != "AWS_PROXY" {
+        if integration.integration_type != IntegrationType::AwsProxy {
             let reason = format!(
                 "{} integrations are not served by the sandbox's HTTP APIs",
                 integration.integration_type

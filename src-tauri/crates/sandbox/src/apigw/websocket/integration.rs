@@ -15,7 +15,7 @@ use lab_feed::IntegrationCall;
 
 use super::Connection;
 use super::events::Body;
-use crate::apigw::model::{Integration, Route, Snapshot};
+use crate::apigw::model::{Integration, IntegrationType, Route, Snapshot};
 use crate::apigw::{ApiGateway, integration_uri, stage_variables};
 
 /// What a connection's stage serves: the API's selection expression and the deployed routes.
@@ -97,9 +97,9 @@ impl ApiGateway {
             return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
         };
         call.integration = Some(integration.to_json());
-        match integration.integration_type.as_str() {
-            "MOCK" => return Outcome::Mock,
-            "AWS_PROXY" => {}
+        match integration.integration_type {
+            IntegrationType::Mock => return Outcome::Mock,
+            IntegrationType::AwsProxy => {}
             other => {
                 call.error = Some(format!(
                     "{other} integrations on WebSocket routes are not supported by the sandbox"

@@ -25,6 +25,7 @@ use super::events::{self, Body, Close};
 use super::integration::{Outcome, Target, reply_of};
 use super::selection;
 use super::{Connection, Live, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, OUTBOUND_QUEUE, Outbound};
+use crate::apigw::model::AuthorizationType;
 use crate::apigw::{ApiGateway, event, message};
 use crate::store::Scope;
 
@@ -112,7 +113,7 @@ impl ApiGateway {
         };
         if let Some(route) = target.route("$connect") {
             record.route_key = Some("$connect".to_owned());
-            if route.authorization_type != "NONE" {
+            if route.authorization_type != AuthorizationType::None {
                 // Authorizers are stored but not evaluated yet: refuse rather than let anyone in.
                 record.status = 401;
                 record.call.error = Some(format!(
