@@ -82,7 +82,7 @@ pub fn openapi(api: &Api, server: Option<String>) -> Json {
         document["servers"] = json!([{"url": url}]);
     }
     if let Some(cors) = &api.cors {
-        document["x-amazon-apigateway-cors"] = cors.clone();
+        document["x-amazon-apigateway-cors"] = json!(cors);
     }
     document
 }

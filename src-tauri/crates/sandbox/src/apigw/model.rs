@@ -263,6 +263,24 @@ impl Stage {
     }
 }
 
+/// An HTTP API's CORS configuration, which API Gateway applies itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cors {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_credentials: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_headers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_methods: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_origins: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expose_headers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Api {
     pub id: String,
@@ -271,7 +289,7 @@ pub struct Api {
     pub description: Option<String>,
     pub route_selection_expression: String,
     pub created: String,
-    pub cors: Option<Json>,
+    pub cors: Option<Cors>,
     pub disable_execute_api_endpoint: bool,
     pub version: Option<String>,
     pub tags: BTreeMap<String, String>,
@@ -314,7 +332,7 @@ impl Api {
             out["description"] = json!(description);
         }
         if let Some(cors) = &self.cors {
-            out["corsConfiguration"] = cors.clone();
+            out["corsConfiguration"] = json!(cors);
         }
         if let Some(version) = &self.version {
             out["version"] = json!(version);

@@ -10,7 +10,8 @@ use serde_json::{Value as Json, json};
 use super::stages::new_stage;
 use super::{Answer, api_id_of, api_missing, auto_deploy, parse};
 use crate::apigw::model::{
-    Api, AuthorizationType, Integration, IntegrationType, ProtocolType, Route, new_id, now_iso,
+    Api, AuthorizationType, Cors, Integration, IntegrationType, ProtocolType, Route, new_id,
+    now_iso,
 };
 use crate::apigw::routing::RouteKey;
 use crate::apigw::{ApiGateway, bad_request, not_found};
@@ -25,7 +26,7 @@ struct ApiInput {
     protocol_type: Option<String>,
     description: Option<String>,
     route_selection_expression: Option<String>,
-    cors_configuration: Option<Json>,
+    cors_configuration: Option<Cors>,
     disable_execute_api_endpoint: Option<bool>,
     version: Option<String>,
     #[serde(default)]

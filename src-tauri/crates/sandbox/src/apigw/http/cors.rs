@@ -4,30 +4,27 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::apigw::model::Cors;
+
 /// The `Access-Control-Allow-Origin` value for `origin` under `cors`, if it is allowed.
-fn allowed_origin(cors: &serde_json::Value, origin: &str) -> Option<String> {
-    let origins: Vec<&str> = cors["allowOrigins"]
-        .as_array()
-        .map(|list| list.iter().filter_map(serde_json::Value::as_str).collect())
-        .unwrap_or_default();
-    if origins.contains(&"*") {
+fn allowed_origin(cors: &Cors, origin: &str) -> Option<String> {
+    if cors.allow_origins.iter().any(|allowed| allowed == "*") {
         Some("*".to_owned())
     } else {
-        origins.contains(&origin).then(|| origin.to_owned())
+        cors.allow_origins
+            .iter()
+            .any(|allowed| allowed == origin)
+            .then(|| origin.to_owned())
     }
 }
 
-fn joined(cors: &serde_json::Value, key: &str) -> Option<String> {
-    let values: Vec<&str> = cors[key]
-        .as_array()?
-        .iter()
-        .filter_map(serde_json::Value::as_str)
-        .collect();
+/// A list of values as one header value; none when the list is empty.
+fn joined(values: &[String]) -> Option<String> {
     (!values.is_empty()).then(|| values.join(","))
 }
 
 /// The gateway's answer to a CORS preflight request.
-pub fn preflight(cors: &serde_json::Value, headers: &HeaderMap) -> Response {
+pub fn preflight(cors: &Cors, headers: &HeaderMap) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let origin = headers
         .get("origin")
@@ -43,24 +40,24 @@ pub fn preflight(cors: &serde_json::Value, headers: &HeaderMap) -> Response {
         }
     };
     set("access-control-allow-origin", Some(allowed));
-    set("access-control-allow-methods", joined(cors, "allowMethods"));
-    set("access-control-allow-headers", joined(cors, "allowHeaders"));
+    set("access-control-allow-methods", joined(&cors.allow_methods));
+    set("access-control-allow-headers", joined(&cors.allow_headers));
     set(
         "access-control-expose-headers",
-        joined(cors, "exposeHeaders"),
+        joined(&cors.expose_headers),
     );
     set(
         "access-control-max-age",
-        cors["maxAge"].as_i64().map(|n| n.to_string()),
+        cors.max_age.map(|n| n.to_string()),
     );
-    if cors["allowCredentials"].as_bool() == Some(true) {
+    if cors.allow_credentials == Some(true) {
         set("access-control-allow-credentials", Some("true".to_owned()));
     }
     response
 }
 
 /// With CORS configured, the gateway's headers replace whatever CORS headers the function sent.
-pub fn add_headers(cors: &serde_json::Value, request: &HeaderMap, response: &mut HeaderMap) {
+pub fn add_headers(cors: &Cors, request: &HeaderMap, response: &mut HeaderMap) {
     let Some(origin) = request.get("origin").and_then(|v| v.to_str().ok()) else {
         return;
     };
@@ -77,11 +74,10 @@ pub fn add_headers(cors: &serde_json::Value, request: &HeaderMap, response: &mut
     if let Ok(value) = HeaderValue::from_str(&allowed) {
         response.insert("access-control-allow-origin", value);
     }
-    if let Some(value) = joined(cors, "exposeHeaders").and_then(|v| HeaderValue::from_str(&v).ok())
-    {
+    if let Some(value) = joined(&cors.expose_headers).and_then(|v| HeaderValue::from_str(&v).ok()) {
         response.insert("access-control-expose-headers", value);
     }
-    if cors["allowCredentials"].as_bool() == Some(true) {
+    if cors.allow_credentials == Some(true) {
         response.insert(
             "access-control-allow-credentials",
             HeaderValue::from_static("true"),

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use self::context::RequestContext;
-use super::model::{AuthorizationType, Integration, IntegrationType, Route};
+use super::model::{AuthorizationType, Cors, Integration, IntegrationType, Route};
 use super::routing::{self, RouteKey};
 use super::{ApiGateway, event, parameter_mapping, proxy, stage_variables};
 use crate::store::Scope;
@@ -56,7 +56,7 @@ pub(super) struct Selected {
 pub(super) struct Trace {
     stage: Option<String>,
     route_key: Option<String>,
-    cors: Option<serde_json::Value>,
+    cors: Option<Cors>,
     access_log: Option<serde_json::Value>,
     event: Option<serde_json::Value>,
     integration_latency: Option<Duration>,
