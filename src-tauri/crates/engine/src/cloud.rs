@@ -34,6 +34,31 @@ pub struct Cloud {
     pub endpoint_url: Option<String>,
 }
 
+/// AWS's codes for credentials it does not take (expired, unknown, or signed wrongly).
+const CREDENTIALS_REFUSED: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+];
+
+/// Whether the SDK failed because no credentials could be loaded: a credentials provider's
+/// error among the causes.
+fn has_credentials_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error
+            .downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
 /// The target could not be reached or named.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -82,11 +107,8 @@ impl Cloud {
                 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
                 let code = error.code().unwrap_or_default().to_owned();
                 let text = DisplayErrorContext(&error).to_string();
-                let credentials_problem = code.contains("Expired")
-                    || code.contains("InvalidClientTokenId")
-                    || code.contains("SignatureDoesNotMatch")
-                    || text.contains("no providers in chain")
-                    || text.contains("credentials");
+                let credentials_problem =
+                    CREDENTIALS_REFUSED.contains(&code.as_str()) || has_credentials_error(&error);
                 if credentials_problem && matches!(target, Target::Aws { .. }) {
                     ConnectError::Credentials(if code.is_empty() { text } else { code })
                 } else {
