@@ -232,9 +232,9 @@ pub struct Stage {
     pub stage_variables: BTreeMap<String, String>,
     pub created: String,
     pub last_updated: String,
-    pub default_route_settings: Json,
-    pub route_settings: Json,
-    pub access_log_settings: Option<Json>,
+    pub default_route_settings: RouteSettings,
+    pub route_settings: BTreeMap<String, RouteSettings>,
+    pub access_log_settings: Option<AccessLogSettings>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -257,10 +257,50 @@ impl Stage {
             out["description"] = json!(description);
         }
         if let Some(settings) = &self.access_log_settings {
-            out["accessLogSettings"] = settings.clone();
+            out["accessLogSettings"] = json!(settings);
         }
         out
     }
+}
+
+/// A route's settings on a stage, or the stage's defaults for every route.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_trace_enabled: Option<bool>,
+    #[serde(default)]
+    pub detailed_metrics_enabled: bool,
+    /// WebSocket APIs: `ERROR`, `INFO` or `OFF`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttling_burst_limit: Option<i64>,
+    /// Requests per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttling_rate_limit: Option<f64>,
+}
+
+impl RouteSettings {
+    /// The rate and burst, when both are set.
+    pub fn throttling(&self) -> Option<(f64, f64)> {
+        Some((
+            self.throttling_rate_limit?,
+            self.throttling_burst_limit? as f64,
+        ))
+    }
+}
+
+/// Where a stage's access log goes and what each line says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogSettings {
+    /// A CloudWatch Logs group's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_arn: Option<String>,
+    /// `$context` variables in text, JSON, CLF or XML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 /// An HTTP API's CORS configuration, which API Gateway applies itself.

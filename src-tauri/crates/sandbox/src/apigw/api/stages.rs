@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::{Value as Json, json};
 
 use super::{Answer, auto_deploy, items, one, parse};
-use crate::apigw::model::{Deployment, Stage, new_id, now_iso};
+use crate::apigw::model::{AccessLogSettings, Deployment, RouteSettings, Stage, new_id, now_iso};
 use crate::apigw::{ApiGateway, bad_request, conflict, not_found};
 use crate::store::Scope;
 use crate::wire::Reply;
@@ -21,9 +20,9 @@ struct StageInput {
     deployment_id: Option<String>,
     description: Option<String>,
     stage_variables: Option<BTreeMap<String, String>>,
-    default_route_settings: Option<Json>,
-    route_settings: Option<Json>,
-    access_log_settings: Option<Json>,
+    default_route_settings: Option<RouteSettings>,
+    route_settings: Option<BTreeMap<String, RouteSettings>>,
+    access_log_settings: Option<AccessLogSettings>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
 }
@@ -240,8 +239,8 @@ pub(super) fn new_stage(name: &str, auto_deploy: bool, now: &str) -> Stage {
         stage_variables: BTreeMap::new(),
         created: now.to_owned(),
         last_updated: now.to_owned(),
-        default_route_settings: json!({"detailedMetricsEnabled": false}),
-        route_settings: json!({}),
+        default_route_settings: RouteSettings::default(),
+        route_settings: BTreeMap::new(),
         access_log_settings: None,
         tags: BTreeMap::new(),
     }

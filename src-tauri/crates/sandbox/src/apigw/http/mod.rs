@@ -19,7 +19,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use self::context::RequestContext;
-use super::model::{AuthorizationType, Cors, Integration, IntegrationType, Route};
+use super::model::{
+    AccessLogSettings, AuthorizationType, Cors, Integration, IntegrationType, Route,
+};
 use super::routing::{self, RouteKey};
 use super::{ApiGateway, event, parameter_mapping, proxy, stage_variables};
 use crate::store::Scope;
@@ -57,7 +59,7 @@ pub(super) struct Trace {
     stage: Option<String>,
     route_key: Option<String>,
     cors: Option<Cors>,
-    access_log: Option<serde_json::Value>,
+    access_log: Option<AccessLogSettings>,
     event: Option<serde_json::Value>,
     integration_latency: Option<Duration>,
     integration_status: Option<u16>,

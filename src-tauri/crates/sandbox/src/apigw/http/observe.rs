@@ -75,8 +75,8 @@ impl ApiGateway {
         };
         let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let (Some(settings), Some(logs)) = (&trace.access_log, logs) {
-            let destination = settings["destinationArn"].as_str().unwrap_or_default();
-            let format = settings["format"].as_str().unwrap_or("$context.requestId");
+            let destination = settings.destination_arn.as_deref().unwrap_or_default();
+            let format = settings.format.as_deref().unwrap_or("$context.requestId");
             if let Some(group) = destination.split(":log-group:").nth(1) {
                 let group = group.trim_end_matches(":*");
                 let line = access_log_line(format, &variables);

@@ -16,16 +16,9 @@ impl ApiGateway {
         let settings = stage
             .route_settings
             .get(route_key)
-            .filter(|s| s.get("throttlingRateLimit").is_some())
+            .filter(|settings| settings.throttling_rate_limit.is_some())
             .unwrap_or(&stage.default_route_settings);
-        let (Some(rate), Some(burst)) = (
-            settings
-                .get("throttlingRateLimit")
-                .and_then(serde_json::Value::as_f64),
-            settings
-                .get("throttlingBurstLimit")
-                .and_then(serde_json::Value::as_f64),
-        ) else {
+        let Some((rate, burst)) = settings.throttling() else {
             return true;
         };
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
