@@ -44,12 +44,9 @@ async fn every_account_has_a_lab_role_lambda_may_assume() {
     assert!(trust.contains("lambda.amazonaws.com"), "{trust}");
 }
 
-#[tokio::test]
-async fn a_lab_role_lives_with_its_policies_and_tags() {
-    let sandbox = Sandbox::start().await;
-    let iam = sandbox.iam();
-    let created = iam
-        .create_role()
+/// The lab's role `serverless-lab-crud` under `/serverless-lab/`, tagged with its target.
+async fn lab_role(iam: &aws_sdk_iam::Client) -> aws_sdk_iam::types::Role {
+    iam.create_role()
         .role_name("serverless-lab-crud")
         .path("/serverless-lab/")
         .assume_role_policy_document(TRUST)
@@ -65,7 +62,15 @@ async fn a_lab_role_lives_with_its_policies_and_tags() {
         .await
         .unwrap()
         .role
-        .unwrap();
+        .unwrap()
+}
+
+/// A role's ARN includes its path; its trust policy and session limit read back.
+#[tokio::test]
+async fn a_lab_role_is_made_under_its_path_with_its_trust() {
+    let sandbox = Sandbox::start().await;
+    let iam = sandbox.iam();
+    let created = lab_role(&iam).await;
     assert_eq!(
         created.arn(),
         "arn:aws:iam::000000000000:role/serverless-lab/serverless-lab-crud"
@@ -76,7 +81,14 @@ async fn a_lab_role_lives_with_its_policies_and_tags() {
         TRUST
     );
     assert_eq!(created.max_session_duration(), Some(3600));
+}
 
+/// Inline policies read back by name; managed policies are attached by ARN.
+#[tokio::test]
+async fn a_role_keeps_its_inline_and_attached_policies() {
+    let sandbox = Sandbox::start().await;
+    let iam = sandbox.iam();
+    lab_role(&iam).await;
     iam.put_role_policy()
         .role_name("serverless-lab-crud")
         .policy_name("access")
@@ -115,7 +127,14 @@ async fn a_lab_role_lives_with_its_policies_and_tags() {
         attached.attached_policies()[0].policy_name(),
         Some("AWSLambdaBasicExecutionRole")
     );
+}
 
+/// ListRoles filters by path prefix; a role's tags read back.
+#[tokio::test]
+async fn roles_are_listed_by_path_with_their_tags() {
+    let sandbox = Sandbox::start().await;
+    let iam = sandbox.iam();
+    lab_role(&iam).await;
     let listed = iam
         .list_roles()
         .path_prefix("/serverless-lab/")
@@ -131,7 +150,27 @@ async fn a_lab_role_lives_with_its_policies_and_tags() {
         .await
         .unwrap();
     assert_eq!(tags.tags()[0].value(), "sandbox");
+}
 
+/// DeleteRole refuses while inline or attached policies remain, in IAM's words.
+#[tokio::test]
+async fn a_role_goes_only_once_its_policies_have() {
+    let sandbox = Sandbox::start().await;
+    let iam = sandbox.iam();
+    lab_role(&iam).await;
+    iam.put_role_policy()
+        .role_name("serverless-lab-crud")
+        .policy_name("access")
+        .policy_document(ACCESS)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("serverless-lab-crud")
+        .policy_arn("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+        .send()
+        .await
+        .unwrap();
     // A role with policies cannot go until they do.
     let conflict = error_of(
         iam.delete_role()
