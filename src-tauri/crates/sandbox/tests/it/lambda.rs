@@ -75,11 +75,11 @@ fn payload_json(output: &aws_sdk_lambda::operation::invoke::InvokeOutput) -> ser
     serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_functions_run_and_log_like_on_aws() {
-    let sandbox = Sandbox::start().await;
-    let client = sandbox.lambda();
-    let created = client
+/// The course's LambdaCRUD as a Python function ([`HANDLER`]) with `GREETING=hello`.
+async fn python_crud(
+    client: &aws_sdk_lambda::Client,
+) -> aws_sdk_lambda::operation::create_function::CreateFunctionOutput {
+    client
         .create_function()
         .function_name("LambdaCRUD")
         .runtime(Runtime::Python312)
@@ -97,7 +97,15 @@ async fn python_functions_run_and_log_like_on_aws() {
         )
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// CreateFunction answers Pending; the configuration then reads Active, 3 s and 128 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_function_is_pending_then_active_with_aws_defaults() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    let created = python_crud(&client).await;
     assert_eq!(created.state(), Some(&State::Pending));
     assert_eq!(
         created.function_arn(),
@@ -112,7 +120,14 @@ async fn python_functions_run_and_log_like_on_aws() {
     assert_eq!(configuration.state(), Some(&State::Active));
     assert_eq!(configuration.timeout(), Some(3));
     assert_eq!(configuration.memory_size(), Some(128));
+}
 
+/// The handler sees its event, context and variables; the tail log has the platform's lines and the cold start's Init Duration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invocation_answers_with_its_tail_log() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    python_crud(&client).await;
     let output = client
         .invoke()
         .function_name("LambdaCRUD")
@@ -143,7 +158,21 @@ async fn python_functions_run_and_log_like_on_aws() {
         tail.contains("\tBilled Duration: ") && tail.contains("\tInit Duration: "),
         "{tail}"
     );
+}
 
+/// A second invocation reuses the environment: no Init Duration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_invocation_reports_no_init() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    python_crud(&client).await;
+    client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
     // A warm second invocation reuses the environment: no Init Duration.
     let second = client
         .invoke()
@@ -160,7 +189,28 @@ async fn python_functions_run_and_log_like_on_aws() {
     )
     .unwrap();
     assert!(!tail.contains("Init Duration"), "{tail}");
+}
 
+/// Each invocation's lines go to `/aws/lambda/{name}`, in a `[$LATEST]` stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_log_to_the_function_s_group() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    python_crud(&client).await;
+    client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
     // The same lines are in CloudWatch Logs, in the function's group.
     let logs = sandbox.logs();
     let streams = logs
@@ -190,7 +240,14 @@ async fn python_functions_run_and_log_like_on_aws() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(reports, 2);
+}
 
+/// A DryRun answers 204, an Event invocation 202.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_runs_and_events_are_answered_at_once() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    python_crud(&client).await;
     let dry = client
         .invoke()
         .function_name("LambdaCRUD")
