@@ -75,6 +75,17 @@ fn payload_json(output: &aws_sdk_lambda::operation::invoke::InvokeOutput) -> ser
     serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap()
 }
 
+/// Invokes LambdaCRUD with an empty event.
+async fn invoke_crud(client: &aws_sdk_lambda::Client) {
+    client
+        .invoke()
+        .function_name("LambdaCRUD")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The course's LambdaCRUD as a Python function ([`HANDLER`]) with `GREETING=hello`.
 async fn python_crud(
     client: &aws_sdk_lambda::Client,
@@ -166,13 +177,7 @@ async fn a_warm_invocation_reports_no_init() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     python_crud(&client).await;
-    client
-        .invoke()
-        .function_name("LambdaCRUD")
-        .payload(Blob::new("{}"))
-        .send()
-        .await
-        .unwrap();
+    invoke_crud(&client).await;
     // A warm second invocation reuses the environment: no Init Duration.
     let second = client
         .invoke()
@@ -197,20 +202,8 @@ async fn invocations_log_to_the_function_s_group() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     python_crud(&client).await;
-    client
-        .invoke()
-        .function_name("LambdaCRUD")
-        .payload(Blob::new("{}"))
-        .send()
-        .await
-        .unwrap();
-    client
-        .invoke()
-        .function_name("LambdaCRUD")
-        .payload(Blob::new("{}"))
-        .send()
-        .await
-        .unwrap();
+    invoke_crud(&client).await;
+    invoke_crud(&client).await;
     // The same lines are in CloudWatch Logs, in the function's group.
     let logs = sandbox.logs();
     let streams = logs
