@@ -8,18 +8,43 @@ use crate::fixture::{Sandbox, error_of};
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:default";
 
-#[tokio::test]
-async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
-    let sandbox = Sandbox::start().await;
-    let apigw = sandbox.apigw();
-    let api = apigw
+/// The lab's WebSocket API, selecting routes by `$request.body.action`.
+async fn positions_api(
+    apigw: &aws_sdk_apigatewayv2::Client,
+) -> aws_sdk_apigatewayv2::operation::create_api::CreateApiOutput {
+    apigw
         .create_api()
         .name("PositionsWebSocket")
         .protocol_type(ProtocolType::Websocket)
         .route_selection_expression("$request.body.action")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// An AWS_PROXY integration of `api_id` with the lab's function.
+async fn function_integration(
+    apigw: &aws_sdk_apigatewayv2::Client,
+    api_id: &str,
+) -> aws_sdk_apigatewayv2::operation::create_integration::CreateIntegrationOutput {
+    apigw
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(IntegrationType::AwsProxy)
+        .integration_uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
+        ))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A WebSocket API's endpoint is a `ws://` URL under the invoke URL prefix.
+#[tokio::test]
+async fn a_websocket_api_has_a_ws_endpoint_and_its_selection_expression() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = positions_api(&apigw).await;
     let api_id = api.api_id().unwrap();
     assert_eq!(
         api.api_endpoint(),
@@ -35,23 +60,31 @@ async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
         api.route_selection_expression(),
         Some("$request.body.action")
     );
+}
 
-    let integration = apigw
-        .create_integration()
-        .api_id(api_id)
-        .integration_type(IntegrationType::AwsProxy)
-        .integration_uri(format!(
-            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
-        ))
-        .send()
-        .await
-        .unwrap();
+/// A WebSocket integration defaults to payload 1.0 and a 29 s timeout.
+#[tokio::test]
+async fn a_websocket_integration_takes_payload_1_0_and_waits_29_seconds() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = positions_api(&apigw).await;
+    let api_id = api.api_id().unwrap();
+    let integration = function_integration(&apigw, api_id).await;
     assert_eq!(integration.payload_format_version(), Some("1.0"));
     // A WebSocket integration waits 29 seconds unless told otherwise.
     assert_eq!(integration.timeout_in_millis(), Some(29_000));
+}
+
+/// Routes take `$connect`, `$disconnect`, `$default` and custom keys; route and integration responses make a route two-way.
+#[tokio::test]
+async fn websocket_routes_take_any_key_and_two_way_responses() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = positions_api(&apigw).await;
+    let api_id = api.api_id().unwrap();
+    let integration = function_integration(&apigw, api_id).await;
     let integration_id = integration.integration_id().unwrap();
     let target = format!("integrations/{integration_id}");
-
     for key in ["$connect", "$disconnect", "sendmessage"] {
         apigw
             .create_route()
@@ -113,7 +146,15 @@ async fn a_websocket_api_has_routes_integrations_responses_and_a_ws_endpoint() {
         .collect();
     keys.sort_unstable();
     assert_eq!(keys, ["$connect", "$default", "$disconnect", "sendmessage"]);
+}
 
+/// An auto-deploying stage is deployed at once; a plain HTTP request to it is not a handshake (426).
+#[tokio::test]
+async fn an_auto_deployed_websocket_stage_refuses_plain_http() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = positions_api(&apigw).await;
+    let api_id = api.api_id().unwrap();
     let stage = apigw
         .create_stage()
         .api_id(api_id)
