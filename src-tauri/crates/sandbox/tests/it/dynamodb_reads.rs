@@ -324,14 +324,10 @@ async fn legacy_parameters_still_work() {
     assert_eq!(ats(page.items()), ["1", "2", "9"]);
 }
 
-#[tokio::test]
-async fn indexes_added_later_cover_existing_items_and_local_indexes_sort_by_their_key() {
-    use aws_sdk_dynamodb::types::{
-        CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
-        GlobalSecondaryIndexUpdate, LocalSecondaryIndex,
-    };
-    let sandbox = Sandbox::start().await;
-    let client = sandbox.dynamodb();
+/// The table `scores` (player, game) with the local index `by-score` (player, score), and ana's
+/// three games.
+async fn scores_table(client: &aws_sdk_dynamodb::Client) {
+    use aws_sdk_dynamodb::types::LocalSecondaryIndex;
     client
         .create_table()
         .table_name("scores")
@@ -368,22 +364,11 @@ async fn indexes_added_later_cover_existing_items_and_local_indexes_sort_by_thei
             .await
             .unwrap();
     }
-    let by_score = client
-        .query()
-        .table_name("scores")
-        .index_name("by-score")
-        .key_condition_expression("player = :p")
-        .expression_attribute_values(":p", s("ana"))
-        .send()
-        .await
-        .unwrap();
-    let games: Vec<&str> = by_score
-        .items()
-        .iter()
-        .map(|i| i["game"].as_s().unwrap().as_str())
-        .collect();
-    assert_eq!(games, ["go", "tetris", "chess"]);
+}
 
+/// Adds the global index `by-game` (game) to `scores`.
+async fn add_by_game(client: &aws_sdk_dynamodb::Client) {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
     client
         .update_table()
         .table_name("scores")
@@ -407,6 +392,38 @@ async fn indexes_added_later_cover_existing_items_and_local_indexes_sort_by_thei
         .send()
         .await
         .unwrap();
+}
+
+/// A query of `by-score` reads ana's games in score order.
+#[tokio::test]
+async fn a_local_index_sorts_a_partition_by_its_own_key() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    scores_table(&client).await;
+    let by_score = client
+        .query()
+        .table_name("scores")
+        .index_name("by-score")
+        .key_condition_expression("player = :p")
+        .expression_attribute_values(":p", s("ana"))
+        .send()
+        .await
+        .unwrap();
+    let games: Vec<&str> = by_score
+        .items()
+        .iter()
+        .map(|i| i["game"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(games, ["go", "tetris", "chess"]);
+}
+
+/// An index created by UpdateTable holds the items written before it.
+#[tokio::test]
+async fn a_global_index_added_later_covers_existing_items() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    scores_table(&client).await;
+    add_by_game(&client).await;
     let go = client
         .query()
         .table_name("scores")
@@ -421,7 +438,16 @@ async fn indexes_added_later_cover_existing_items_and_local_indexes_sort_by_thei
         1,
         "the new index covers items written before it"
     );
+}
 
+/// After its deletion, a query of the index is refused in DynamoDB's words.
+#[tokio::test]
+async fn a_deleted_global_index_cannot_be_queried() {
+    use aws_sdk_dynamodb::types::{DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    scores_table(&client).await;
+    add_by_game(&client).await;
     client
         .update_table()
         .table_name("scores")
