@@ -835,8 +835,9 @@ async fn versions_and_weighted_aliases_route_invocations() {
     assert!(missing.is_resource_not_found_exception(), "{missing:?}");
 }
 
+/// AddPermission answers the statement it added, with the source ARN as a condition.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn permissions_tags_and_reserved_concurrency() {
+async fn a_permission_is_a_statement_with_its_principal_and_source() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     create_python(&client, "LambdaCRUD", HANDLER, 3).await;
@@ -859,7 +860,24 @@ async fn permissions_tags_and_reserved_concurrency() {
         statement["Condition"]["ArnLike"]["AWS:SourceArn"],
         "arn:aws:execute-api:us-east-1:000000000000:abc123/*"
     );
+}
 
+/// A second statement with the same id is a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_id_is_used_once() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
+    client
+        .add_permission()
+        .function_name("LambdaCRUD")
+        .statement_id("apigateway-crud")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn("arn:aws:execute-api:us-east-1:000000000000:abc123/*")
+        .send()
+        .await
+        .unwrap();
     let again = client
         .add_permission()
         .function_name("LambdaCRUD")
@@ -871,7 +889,24 @@ async fn permissions_tags_and_reserved_concurrency() {
         .unwrap_err()
         .into_service_error();
     assert!(again.is_resource_conflict_exception(), "{again:?}");
+}
 
+/// GetPolicy reads the statements back; once the last is removed there is no policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_lists_its_statements_until_they_are_removed() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
+    client
+        .add_permission()
+        .function_name("LambdaCRUD")
+        .statement_id("apigateway-crud")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn("arn:aws:execute-api:us-east-1:000000000000:abc123/*")
+        .send()
+        .await
+        .unwrap();
     let policy = client
         .get_policy()
         .function_name("LambdaCRUD")
@@ -896,7 +931,14 @@ async fn permissions_tags_and_reserved_concurrency() {
         .unwrap_err()
         .into_service_error();
     assert!(none.is_resource_not_found_exception(), "{none:?}");
+}
 
+/// Tags go on a function by its ARN and come off by key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_are_tagged_and_untagged_by_arn() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
     let arn = "arn:aws:lambda:us-east-1:000000000000:function:LambdaCRUD";
     client
         .tag_resource()
@@ -916,7 +958,14 @@ async fn permissions_tags_and_reserved_concurrency() {
     let tags = client.list_tags().resource(arn).send().await.unwrap();
     assert_eq!(tags.tags().unwrap().len(), 1);
     assert_eq!(tags.tags().unwrap()["lab"], "crud");
+}
 
+/// Reserving 0 throttles every invocation with 429 until the reservation goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_concurrency_of_zero_throttles_until_it_is_deleted() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
     client
         .put_function_concurrency()
         .function_name("LambdaCRUD")
@@ -951,7 +1000,14 @@ async fn permissions_tags_and_reserved_concurrency() {
         .send()
         .await
         .unwrap();
+}
 
+/// GetAccountSettings gives the concurrency limit and the function count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_settings_count_the_functions() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
     let settings = client.get_account_settings().send().await.unwrap();
     assert_eq!(
         settings.account_limit().unwrap().concurrent_executions(),
