@@ -835,13 +835,11 @@ async fn versions_and_weighted_aliases_route_invocations() {
     assert!(missing.is_resource_not_found_exception(), "{missing:?}");
 }
 
-/// AddPermission answers the statement it added, with the source ARN as a condition.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_permission_is_a_statement_with_its_principal_and_source() {
-    let sandbox = Sandbox::start().await;
-    let client = sandbox.lambda();
-    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
-    let added = client
+/// Lets API Gateway's API `abc123` invoke LambdaCRUD (statement `apigateway-crud`).
+async fn permit_crud(
+    client: &aws_sdk_lambda::Client,
+) -> aws_sdk_lambda::operation::add_permission::AddPermissionOutput {
+    client
         .add_permission()
         .function_name("LambdaCRUD")
         .statement_id("apigateway-crud")
@@ -850,7 +848,16 @@ async fn a_permission_is_a_statement_with_its_principal_and_source() {
         .source_arn("arn:aws:execute-api:us-east-1:000000000000:abc123/*")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// AddPermission answers the statement it added, with the source ARN as a condition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permission_is_a_statement_with_its_principal_and_source() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "LambdaCRUD", HANDLER, 3).await;
+    let added = permit_crud(&client).await;
     let statement: serde_json::Value = serde_json::from_str(added.statement().unwrap()).unwrap();
     assert_eq!(
         statement["Principal"]["Service"],
@@ -868,16 +875,7 @@ async fn a_statement_id_is_used_once() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     create_python(&client, "LambdaCRUD", HANDLER, 3).await;
-    client
-        .add_permission()
-        .function_name("LambdaCRUD")
-        .statement_id("apigateway-crud")
-        .action("lambda:InvokeFunction")
-        .principal("apigateway.amazonaws.com")
-        .source_arn("arn:aws:execute-api:us-east-1:000000000000:abc123/*")
-        .send()
-        .await
-        .unwrap();
+    permit_crud(&client).await;
     let again = client
         .add_permission()
         .function_name("LambdaCRUD")
@@ -897,16 +895,7 @@ async fn the_policy_lists_its_statements_until_they_are_removed() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     create_python(&client, "LambdaCRUD", HANDLER, 3).await;
-    client
-        .add_permission()
-        .function_name("LambdaCRUD")
-        .statement_id("apigateway-crud")
-        .action("lambda:InvokeFunction")
-        .principal("apigateway.amazonaws.com")
-        .source_arn("arn:aws:execute-api:us-east-1:000000000000:abc123/*")
-        .send()
-        .await
-        .unwrap();
+    permit_crud(&client).await;
     let policy = client
         .get_policy()
         .function_name("LambdaCRUD")
