@@ -719,22 +719,21 @@ async fn deleting_a_function_and_stopping_the_sandbox_leave_no_process() {
 
 const VERSIONED: &str = "def handler(event, context):\n    return {'version': context.function_version, 'tag': 'TAG'}\n";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn versions_and_weighted_aliases_route_invocations() {
-    let sandbox = Sandbox::start().await;
-    let client = sandbox.lambda();
-    create_python(&client, "canary", &VERSIONED.replace("TAG", "one"), 3).await;
-    let v1 = client
-        .publish_version()
-        .function_name("canary")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(v1.version(), Some("1"));
-    assert_eq!(
-        v1.function_arn(),
-        Some("arn:aws:lambda:us-east-1:000000000000:function:canary:1")
-    );
+/// The function `canary` with version 1 answering `one` and version 2 (and `$LATEST`) `two`:
+/// what each PublishVersion answered.
+async fn two_versions(
+    client: &aws_sdk_lambda::Client,
+) -> [aws_sdk_lambda::operation::publish_version::PublishVersionOutput; 2] {
+    create_python(client, "canary", &VERSIONED.replace("TAG", "one"), 3).await;
+    let publish = || async {
+        client
+            .publish_version()
+            .function_name("canary")
+            .send()
+            .await
+            .unwrap()
+    };
+    let v1 = publish().await;
     client
         .update_function_code()
         .function_name("canary")
@@ -742,12 +741,20 @@ async fn versions_and_weighted_aliases_route_invocations() {
         .send()
         .await
         .unwrap();
-    let v2 = client
-        .publish_version()
-        .function_name("canary")
-        .send()
-        .await
-        .unwrap();
+    [v1, publish().await]
+}
+
+/// Each PublishVersion after a change makes the next number, with its qualified ARN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_numbers_versions_and_lists_them() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    let [v1, v2] = two_versions(&client).await;
+    assert_eq!(v1.version(), Some("1"));
+    assert_eq!(
+        v1.function_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:canary:1")
+    );
     assert_eq!(v2.version(), Some("2"));
     let versions = client
         .list_versions_by_function()
@@ -761,7 +768,14 @@ async fn versions_and_weighted_aliases_route_invocations() {
         .filter_map(|v| v.version())
         .collect();
     assert_eq!(numbers, ["$LATEST", "1", "2"]);
+}
 
+/// Invoking version 1 runs the code it was published with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_runs_its_own_code() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    two_versions(&client).await;
     let first = client
         .invoke()
         .function_name("canary")
@@ -771,7 +785,14 @@ async fn versions_and_weighted_aliases_route_invocations() {
         .unwrap();
     assert_eq!(first.executed_version(), Some("1"));
     assert_eq!(payload_json(&first)["tag"], "one");
+}
 
+/// An alias on 1 with half the weight on 2 runs both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weighted_alias_splits_invocations_between_versions() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    two_versions(&client).await;
     let alias = client
         .create_alias()
         .function_name("canary")
@@ -805,7 +826,22 @@ async fn versions_and_weighted_aliases_route_invocations() {
         seen.get("1").copied().unwrap_or(0) > 5 && seen.get("2").copied().unwrap_or(0) > 5,
         "{seen:?}"
     );
+}
 
+/// UpdateAlias to version 2 (no more weights) runs 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_moved_to_another_version_runs_it() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    two_versions(&client).await;
+    client
+        .create_alias()
+        .function_name("canary")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
     client
         .update_alias()
         .function_name("canary")
@@ -823,7 +859,14 @@ async fn versions_and_weighted_aliases_route_invocations() {
         .await
         .unwrap();
     assert_eq!(promoted.executed_version(), Some("2"));
+}
 
+/// A qualifier no version has is ResourceNotFound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_version_is_not_found() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    two_versions(&client).await;
     let missing = client
         .invoke()
         .function_name("canary")
