@@ -184,10 +184,11 @@ async fn create_table_validates_like_dynamodb() {
     );
 }
 
-#[tokio::test]
-async fn provisioned_tables_gsis_tags_and_ttl() {
-    let sandbox = Sandbox::start().await;
-    let client = sandbox.dynamodb();
+/// The provisioned table `orders` (5/5) with the keys-only index `by-customer` (5/5), tagged
+/// `lab=crud`; its description.
+async fn orders_table(
+    client: &aws_sdk_dynamodb::Client,
+) -> aws_sdk_dynamodb::types::TableDescription {
     let throughput = || {
         ProvisionedThroughput::builder()
             .read_capacity_units(5)
@@ -219,14 +220,22 @@ async fn provisioned_tables_gsis_tags_and_ttl() {
         .send()
         .await
         .unwrap();
-    let table = client
+    client
         .describe_table()
         .table_name("orders")
         .send()
         .await
         .unwrap()
         .table
-        .unwrap();
+        .unwrap()
+}
+
+/// The table's throughput and its index's name and ARN read back.
+#[tokio::test]
+async fn a_provisioned_table_describes_its_throughput_and_index() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    let table = orders_table(&client).await;
     assert_eq!(
         table
             .provisioned_throughput()
@@ -240,7 +249,14 @@ async fn provisioned_tables_gsis_tags_and_ttl() {
         index.index_arn(),
         Some("arn:aws:dynamodb:us-east-1:000000000000:table/orders/index/by-customer")
     );
+}
 
+/// Tags go on and come off a table by its ARN.
+#[tokio::test]
+async fn a_table_is_tagged_and_untagged_by_arn() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    let table = orders_table(&client).await;
     let arn = table.table_arn().unwrap();
     client
         .tag_resource()
@@ -264,7 +280,14 @@ async fn provisioned_tables_gsis_tags_and_ttl() {
         .unwrap();
     let tags: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(tags, [("course", "ccbda")]);
+}
 
+/// UpdateTimeToLive's attribute reads back.
+#[tokio::test]
+async fn time_to_live_names_its_attribute() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    orders_table(&client).await;
     client
         .update_time_to_live()
         .table_name("orders")
