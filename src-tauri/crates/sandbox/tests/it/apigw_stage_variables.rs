@@ -365,8 +365,22 @@ async fn parameter_mappings_take_stage_variables_request_data_and_context() {
             "{stage}"
         );
     }
+}
 
-    // Mappings AWS would not accept, and ones the sandbox does not serve, are refused.
+/// Mappings AWS would not accept, and ones the sandbox does not serve, are refused when the
+/// integration is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameter_mappings_aws_would_refuse_are_refused() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
+    let api = apigw
+        .create_api()
+        .name("mapped")
+        .protocol_type(ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
     for (kind, key, value) in [
         (IntegrationType::HttpProxy, "replace:header.x", "a"),
         (
