@@ -253,7 +253,7 @@ async fn items_over_400_kb_are_refused() {
 }
 
 #[tokio::test]
-async fn batches_write_and_read_many_items() {
+async fn batches_write_delete_and_read_many_items() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.dynamodb();
     create_table(&client, TABLE, "thingID", None).await;
@@ -319,7 +319,14 @@ async fn batches_write_and_read_many_items() {
         .collect();
     found.sort();
     assert_eq!(found, ["thing-01", "thing-24"]);
+}
 
+/// A batch that names the same key twice is refused whole.
+#[tokio::test]
+async fn a_batch_naming_a_key_twice_is_refused() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.dynamodb();
+    create_table(&client, TABLE, "thingID", None).await;
     let (code, message) = error_of(
         client
             .batch_write_item()
