@@ -126,7 +126,7 @@ async fn updates_under_a_condition_and_deletes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failure_is_a_400_naming_the_aws_error() {
-    let (sandbox, url) = lesson().await;
+    let (_sandbox, url) = lesson().await;
     let cases: [(&str, String, Option<Value>, &str, &str); 7] = [
         (
             "GET",
@@ -194,7 +194,12 @@ async fn every_failure_is_a_400_naming_the_aws_error() {
         let text = reply.json()["message"].as_str().unwrap().to_owned();
         assert!(text.contains(message), "{method} {target}: {text}");
     }
+}
 
+/// A body that is not JSON, or none where one is needed, is a 400 too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_or_missing_body_is_a_400() {
+    let (_sandbox, url) = lesson().await;
     let not_json = send("POST", &url, Some("{\"TableName\": ")).await;
     assert_eq!(not_json.status, 400);
     assert_eq!(not_json.json()["error"], "SerializationException");
@@ -206,14 +211,27 @@ async fn every_failure_is_a_400_naming_the_aws_error() {
             .unwrap()
             .contains("needs a JSON body")
     );
+}
 
-    let lines = sandbox.log_lines("LambdaCRUD").await;
-    assert!(
-        lines
+/// The function logs the AWS error it answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_is_in_the_function_s_log() {
+    let (sandbox, url) = lesson().await;
+    let reply = send("GET", &format!("{url}?TableName=no-such-table"), None).await;
+    assert_eq!(reply.status, 400);
+    // Log lines are delivered as they come: give them a moment.
+    let mut lines = Vec::new();
+    for _ in 0..50 {
+        lines = sandbox.log_lines("LambdaCRUD").await;
+        if lines
             .iter()
-            .any(|line| line.contains("ResourceNotFoundException")),
-        "{lines:?}"
-    );
+            .any(|line| line.contains("ResourceNotFoundException"))
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    panic!("the failure is not in the log: {lines:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
