@@ -266,12 +266,13 @@ async fn logs_survive_a_restart() {
     assert_eq!(events.events()[0].message(), Some("hello"));
 }
 
-#[tokio::test]
-async fn events_are_read_from_disk_page_by_page_in_both_directions() {
-    let dir = tempfile::tempdir().unwrap();
+/// A sandbox restarted on a data directory where the group `paged` holds the streams `a` and
+/// `b`, 25 events each, interleaved in time (`a-00 even`, `b-00 even`, `a-01 odd`, …): the
+/// events are read from disk.
+async fn paged_logs(dir: &std::path::Path) -> Sandbox {
     let start = now_millis() - 60_000;
     {
-        let sandbox = Sandbox::start_in(dir.path()).await;
+        let sandbox = Sandbox::start_in(dir).await;
         let logs = sandbox.logs();
         logs.create_log_group()
             .log_group_name("paged")
@@ -306,9 +307,15 @@ async fn events_are_read_from_disk_page_by_page_in_both_directions() {
         }
         sandbox.running.shutdown().await;
     }
-    let sandbox = Sandbox::start_in(dir.path()).await;
-    let logs = sandbox.logs();
+    Sandbox::start_in(dir).await
+}
 
+/// GetLogEvents from the head, 10 at a time, reads the stream in order; the last token repeats.
+#[tokio::test]
+async fn events_page_forward_from_the_head_until_the_token_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = paged_logs(dir.path()).await;
+    let logs = sandbox.logs();
     // Forwards from the head, 10 at a time, until the token repeats.
     let mut forward = Vec::new();
     let mut token: Option<String> = None;
@@ -338,7 +345,17 @@ async fn events_are_read_from_disk_page_by_page_in_both_directions() {
         .map(|i| format!("a-{i:02} {}", if i % 2 == 0 { "even" } else { "odd" }))
         .collect();
     assert_eq!(forward, expected);
+}
 
+/// Without startFromHead the last events come first; the backward token reads the ones before.
+#[tokio::test]
+async fn events_page_backward_from_the_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = paged_logs(dir.path()).await;
+    let logs = sandbox.logs();
+    let expected: Vec<String> = (0..25)
+        .map(|i| format!("a-{i:02} {}", if i % 2 == 0 { "even" } else { "odd" }))
+        .collect();
     // Backwards from the tail.
     let tail = logs
         .get_log_events()
@@ -371,7 +388,14 @@ async fn events_are_read_from_disk_page_by_page_in_both_directions() {
             .map(String::as_str)
             .collect::<Vec<_>>()
     );
+}
 
+/// FilterLogEvents reads both streams' matches in time order, 7 per page.
+#[tokio::test]
+async fn a_filter_pages_across_streams_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = paged_logs(dir.path()).await;
+    let logs = sandbox.logs();
     // Filtered across both streams in time order, 7 per page.
     let mut matched = Vec::new();
     let mut token = None;
@@ -400,6 +424,14 @@ async fn events_are_read_from_disk_page_by_page_in_both_directions() {
         .flat_map(|i| [format!("a-{i:02} even"), format!("b-{i:02} even")])
         .collect();
     assert_eq!(matched, expected);
+}
+
+/// A group's storedBytes is the size of every event it holds.
+#[tokio::test]
+async fn a_group_counts_the_bytes_of_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = paged_logs(dir.path()).await;
+    let logs = sandbox.logs();
     let group = logs
         .describe_log_groups()
         .log_group_name_prefix("paged")
