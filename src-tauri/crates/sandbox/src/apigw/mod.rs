@@ -227,6 +227,40 @@ impl ApiGateway {
     }
 }
 
+impl ApiGateway {
+    /// The function an AWS_PROXY integration's `uri` (stage variables resolved) names, once it
+    /// exists and its policy lets API Gateway invoke it from `source_arn`; otherwise why not, as
+    /// the inspector and the sandbox's log say it.
+    fn invocable_function(
+        &self,
+        scope: &Scope,
+        uri: &str,
+        source_arn: &str,
+    ) -> Result<String, String> {
+        let function = integration_uri::function_of(uri).to_owned();
+        if !self.lambda.has_function(scope, &function) {
+            return Err(format!(
+                "the integration's function {function} does not exist"
+            ));
+        }
+        if !self
+            .lambda
+            .allows_invoke(scope, &function, "apigateway.amazonaws.com", source_arn)
+        {
+            // `arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}`
+            let qualified = if function.split(':').count() == 8 {
+                " (a version or alias has a policy of its own: add the permission with its Qualifier)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission{qualified}"
+            ));
+        }
+        Ok(function)
+    }
+}
+
 impl crate::wire::rest::Service for ApiGateway {
     fn unsaved(&self, reason: String) -> AwsError {
         AwsError::new(

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{Incoming, Selected, Trace, message};
 use crate::apigw::model::Integration;
-use crate::apigw::{ApiGateway, event, integration_uri};
+use crate::apigw::{ApiGateway, event};
 use crate::store::Scope;
 
 impl ApiGateway {
@@ -37,7 +37,6 @@ impl ApiGateway {
             body,
         } = incoming;
         let (path, query, method, headers) = (*path, *query, *method, *headers);
-        let function = integration_uri::function_of(uri).to_owned();
         let source_arn = format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{}",
             scope.region,
@@ -49,25 +48,10 @@ impl ApiGateway {
                 None => selected.route.route_key.clone(),
             }
         );
-        if !self.lambda.has_function(scope, &function) {
-            let reason = format!("the integration's function {function} does not exist");
-            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
-        }
-        if !self
-            .lambda
-            .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
-        {
-            // `arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}`
-            let qualified = if function.split(':').count() == 8 {
-                " (a version or alias has a policy of its own: add the permission with its Qualifier)"
-            } else {
-                ""
-            };
-            let reason = format!(
-                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission{qualified}"
-            );
-            return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
-        }
+        let function = match self.invocable_function(scope, uri, &source_arn) {
+            Ok(function) => function,
+            Err(reason) => return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason),
+        };
         let request = event::Request {
             scope,
             api_id: &selected.api_id,

@@ -16,7 +16,7 @@ use lab_feed::IntegrationCall;
 use super::Connection;
 use super::events::Body;
 use crate::apigw::model::{Integration, IntegrationType, Route, Snapshot};
-use crate::apigw::{ApiGateway, integration_uri, stage_variables};
+use crate::apigw::{ApiGateway, stage_variables};
 
 /// What a connection's stage serves: the API's selection expression and the deployed routes.
 #[derive(Debug)]
@@ -119,26 +119,17 @@ impl ApiGateway {
                 return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
             }
         };
-        let function = integration_uri::function_of(&uri).to_owned();
         let source_arn = format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{}",
             scope.region, scope.account, connection.api_id, connection.stage, route.route_key
         );
-        if !self.lambda.has_function(scope, &function) {
-            call.error = Some(format!(
-                "the integration's function {function} does not exist"
-            ));
-            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-        if !self
-            .lambda
-            .allows_invoke(scope, &function, "apigateway.amazonaws.com", &source_arn)
-        {
-            call.error = Some(format!(
-                "API Gateway has no permission to invoke {function} from {source_arn}: add one with AddPermission"
-            ));
-            return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
-        }
+        let function = match self.invocable_function(scope, &uri, &source_arn) {
+            Ok(function) => function,
+            Err(reason) => {
+                call.error = Some(reason);
+                return Outcome::Failed(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        };
         let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
         let invocation =
             self.lambda
