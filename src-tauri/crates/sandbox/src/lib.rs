@@ -259,6 +259,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         store.clone(),
         lambda.clone(),
         stored.apis,
+        stored.rest_apis,
     )?);
     apigw.set_endpoint(format!("http://{local_addr}"));
     apigw.set_observers(logs.clone(), inspector.clone());

@@ -432,6 +432,7 @@ async fn service_request(
                 let mut resources = inner.dynamodb.tagged(&scope);
                 resources.extend(inner.lambda.tagged(&scope));
                 resources.extend(inner.apigw.tagged(&scope));
+                resources.extend(inner.apigw.rest_tagged(&scope));
                 resources.extend(inner.logs.tagged(&scope));
                 let result = tagging::handle(operation, &body, resources);
                 return json_response(version, as_text(result), &request_id, false, None);
@@ -508,7 +509,7 @@ static REST_OPERATIONS: std::sync::LazyLock<rest::Router<RestOperation>> =
                 RestOperation::Lambda(route),
             );
         }
-        for route in apigw::routes::ROUTES {
+        for route in apigw::routes::ROUTES.iter().chain(apigw::rest::routes::ROUTES) {
             router.add(
                 route.method.clone(),
                 route.path,

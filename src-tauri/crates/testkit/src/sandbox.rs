@@ -83,6 +83,11 @@ impl Sandbox {
         client!(aws_sdk_apigatewayv2, self.endpoint())
     }
 
+    /// API Gateway v1, for REST APIs.
+    pub fn rest(&self) -> aws_sdk_apigateway::Client {
+        client!(aws_sdk_apigateway, self.endpoint())
+    }
+
     pub fn iam(&self) -> aws_sdk_iam::Client {
         client!(aws_sdk_iam, self.endpoint())
     }

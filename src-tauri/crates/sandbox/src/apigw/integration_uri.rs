@@ -21,7 +21,7 @@ pub fn is_valid(kind: IntegrationType, uri: &str) -> bool {
 
 /// A Lambda function ARN (`arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}]`),
 /// bare or wrapped as `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
-fn is_function_uri(uri: &str) -> bool {
+pub fn is_function_uri(uri: &str) -> bool {
     let arn = match uri.strip_prefix("arn:aws:apigateway:") {
         Some(rest) => {
             let Some((region, path)) = rest.split_once(":lambda:path/2015-03-31/functions/") else {
@@ -82,7 +82,7 @@ fn is_region(region: &str) -> bool {
 
 /// An absolute http(s) URL with a host (or a stage variable standing for it), no whitespace or
 /// quotes.
-fn is_http_url(uri: &str) -> bool {
+pub fn is_http_url(uri: &str) -> bool {
     let Some(rest) = uri
         .strip_prefix("http://")
         .or_else(|| uri.strip_prefix("https://"))
@@ -94,6 +94,29 @@ fn is_http_url(uri: &str) -> bool {
         && !uri
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>'))
+}
+
+/// A REST API's Lambda integration URI: only the wrapped form,
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
+pub fn is_lambda_invocation_uri(uri: &str) -> bool {
+    uri.starts_with("arn:aws:apigateway:") && is_function_uri(uri)
+}
+
+/// A REST API's AWS service integration URI: `arn:aws:apigateway:{region}:{service}:path/…`
+/// or `…:{service}:action/{Action}` (a Lambda function is `lambda:path/…/invocations`).
+pub fn is_service_uri(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("arn:aws:apigateway:") else {
+        return false;
+    };
+    let mut parts = rest.splitn(3, ':');
+    let (Some(region), Some(service), Some(target)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    is_region(region)
+        && !service.is_empty()
+        && (target.starts_with("path/") || target.starts_with("action/"))
+        && target.split_once('/').is_some_and(|(_, rest)| !rest.is_empty())
 }
 
 /// The function an AWS_PROXY integration URI names: its (possibly qualified) ARN.

@@ -1,8 +1,9 @@
 //! API Gateway v2: HTTP and WebSocket APIs. [`routes`] lists the management operations on
 //! AWS's request paths and `api` serves them, one function per operation, over [`model`]; the
 //! invoke URL — `/_aws/execute-api/{apiId}/{stage}/{path}` or host
-//! `{apiId}.execute-api.localhost` — is served by `http` (HTTP APIs) and [`websocket`]. This
-//! module holds the service's state, its persistence and its errors.
+//! `{apiId}.execute-api.localhost` — is served by `http` (HTTP APIs) and [`websocket`]. API
+//! Gateway v1's REST APIs are [`rest`], beside them on the same invoke URL. This module holds the
+//! service's state, its persistence and its errors.
 
 mod api;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod integration_uri;
 pub mod model;
 pub mod parameter_mapping;
 mod proxy;
+pub mod rest;
 pub mod routes;
 pub mod routing;
 pub mod stage_variables;
@@ -68,6 +70,7 @@ type Apis = BTreeMap<String, Api>;
 #[derive(Debug)]
 pub struct ApiGateway {
     regions: Regional<Apis>,
+    rest_apis: Regional<rest::RestApis>,
     store: Store,
     lambda: Arc<Lambda>,
     endpoint: Mutex<String>,
@@ -87,22 +90,31 @@ pub struct LoadError {
     message: String,
 }
 
+/// Stored definitions read back, by region and id.
+fn by_region<T: serde::de::DeserializeOwned>(
+    stored: Vec<StoredDefinition>,
+) -> Result<HashMap<Scope, BTreeMap<String, T>>, LoadError> {
+    let mut regions: HashMap<Scope, BTreeMap<String, T>> = HashMap::new();
+    for row in stored {
+        let value: T = serde_json::from_str(&row.definition).map_err(|error| LoadError {
+            id: row.name.clone(),
+            message: error.to_string(),
+        })?;
+        regions.entry(row.scope).or_default().insert(row.name, value);
+    }
+    Ok(regions)
+}
+
 impl ApiGateway {
     pub fn load(
         store: Store,
         lambda: Arc<Lambda>,
         stored: Vec<StoredDefinition>,
+        stored_rest_apis: Vec<StoredDefinition>,
     ) -> Result<Self, LoadError> {
-        let mut regions: HashMap<Scope, Apis> = HashMap::new();
-        for row in stored {
-            let api: Api = serde_json::from_str(&row.definition).map_err(|error| LoadError {
-                id: row.name.clone(),
-                message: error.to_string(),
-            })?;
-            regions.entry(row.scope).or_default().insert(row.name, api);
-        }
         Ok(Self {
-            regions: Regional::new(regions),
+            regions: Regional::new(by_region(stored)?),
+            rest_apis: Regional::new(by_region(stored_rest_apis)?),
             store,
             lambda,
             endpoint: Mutex::new(String::new()),
@@ -202,19 +214,24 @@ impl ApiGateway {
             .collect()
     }
 
-    /// The account and region that hold API `id`.
+    /// The account and region that hold API `id`, an HTTP, WebSocket or REST API.
     pub fn scope_of(&self, id: &str) -> Option<Scope> {
-        self.regions.all().into_iter().find_map(|(scope, apis)| {
+        let v2 = self.regions.all().into_iter().find_map(|(scope, apis)| {
             apis.read()
                 .unwrap_or_else(|p| p.into_inner())
                 .contains_key(id)
                 .then_some(scope)
-        })
+        });
+        v2.or_else(|| self.rest_scope_of(id))
     }
 
     /// Which API an invoke-URL request is for: `(apiId, path after it)`, from the
-    /// `/_aws/execute-api/{apiId}` prefix or the `{apiId}.execute-api.localhost` host.
+    /// `/_aws/execute-api/{apiId}` prefix, the `{apiId}.execute-api.localhost` host, or a REST
+    /// API's `/restapis/{id}/{stage}/_user_request_/…`.
     pub fn target_of(path: &str, headers: &HeaderMap) -> Option<(String, String)> {
+        if let Some(target) = rest::legacy_invoke_target(path) {
+            return Some(target);
+        }
         if let Some(rest) = path.strip_prefix(EXECUTE_API_PREFIX) {
             let (id, rest) = rest.split_once('/').unwrap_or((rest, ""));
             return Some((id.to_owned(), format!("/{rest}")));

@@ -38,6 +38,7 @@ macro_rules! aws_enum {
         }
     };
 }
+pub(crate) use aws_enum;
 
 aws_enum!(
     /// An API's protocol.

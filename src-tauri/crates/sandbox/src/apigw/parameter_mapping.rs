@@ -175,6 +175,18 @@ pub struct Outgoing {
     pub path: Option<String>,
 }
 
+impl Outgoing {
+    /// The request as the client sent it, with no mapping applied.
+    pub fn unchanged(headers: &HeaderMap) -> Self {
+        Self {
+            headers: headers.clone(),
+            query: Vec::new(),
+            query_changed: false,
+            path: None,
+        }
+    }
+}
+
 /// Applies `mappings` to `request`; the error says which one could not be evaluated.
 pub fn apply(mappings: &[Mapping], request: &Request<'_>) -> Result<Outgoing, String> {
     let mut outgoing = Outgoing {

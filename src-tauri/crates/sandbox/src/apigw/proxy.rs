@@ -11,8 +11,15 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::model::Integration;
 use super::parameter_mapping;
+
+/// What a request is forwarded with: the integration's method (`None` or `ANY` keeps the
+/// client's) and its timeout.
+#[derive(Debug, Clone, Copy)]
+pub struct Backend<'a> {
+    pub method: Option<&'a str>,
+    pub timeout_millis: u32,
+}
 
 /// Headers that belong to one hop, not to the forwarded request.
 const HOP_BY_HOP: [&str; 6] = [
@@ -34,7 +41,7 @@ pub struct Failed {
 /// Sends the request on to `uri` (the integration's URL with stage variables resolved), as
 /// parameter mapping left it (`outgoing`), and brings its answer back.
 pub async fn forward(
-    integration: &Integration,
+    integration: Backend<'_>,
     uri: &str,
     parameters: &BTreeMap<String, String>,
     method: &Method,
@@ -66,7 +73,7 @@ pub async fn forward(
         url.push_str(&query);
     }
     let headers = &outgoing.headers;
-    let method = match integration.integration_method.as_deref() {
+    let method = match integration.method {
         None | Some("ANY") => method.clone(),
         Some(other) => other.parse().unwrap_or_else(|_| method.clone()),
     };

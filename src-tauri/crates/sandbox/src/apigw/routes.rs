@@ -8,7 +8,7 @@ use crate::store::Scope;
 use crate::wire::rest::{Call, Handler, Route};
 use crate::wire::{AwsError, Reply};
 
-const fn control(
+pub(super) const fn control(
     method: Method,
     path: &'static str,
     operation: &'static str,

@@ -77,6 +77,14 @@ const MIGRATIONS: &[&str] = &[
     // 6: log events by time, for FilterLogEvents's pages across a group's streams.
     "CREATE INDEX logs_events_by_time
          ON logs_events (account, region, log_group, timestamp, stream, seq);",
+    // 7: API Gateway v1 REST APIs, each with its resources, methods, deployments and stages.
+    "CREATE TABLE apigw_rest_apis (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

@@ -194,6 +194,16 @@ pub enum Mutation {
         scope: Scope,
         id: String,
     },
+    /// Creates or replaces an API Gateway REST API's definition (JSON).
+    PutRestApi {
+        scope: Scope,
+        id: String,
+        definition: String,
+    },
+    DeleteRestApi {
+        scope: Scope,
+        id: String,
+    },
     /// Creates or replaces a Lambda function's definition (JSON).
     PutFunction {
         scope: Scope,
@@ -269,6 +279,7 @@ pub struct Stored {
     pub log_groups: Vec<StoredLogGroup>,
     pub functions: Vec<StoredDefinition>,
     pub apis: Vec<StoredDefinition>,
+    pub rest_apis: Vec<StoredDefinition>,
     /// IAM roles, under the region `aws-global`.
     pub roles: Vec<StoredDefinition>,
 }
@@ -375,6 +386,7 @@ impl Store {
             log_groups: load_logs(&connection)?,
             functions: load_definitions(&connection, "lambda_functions")?,
             apis: load_definitions(&connection, "apigw_apis")?,
+            rest_apis: load_definitions(&connection, "apigw_rest_apis")?,
             roles: load_definitions(&connection, "iam_roles")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();

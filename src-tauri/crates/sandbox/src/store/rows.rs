@@ -75,56 +75,33 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
             scope,
             name,
             definition,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO lambda_functions (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
-                )?
-                .execute(params![scope.account, scope.region, name, definition])?;
-        }
+        } => put_definition(connection, "lambda_functions", &scope.account, &scope.region, name, definition)?,
         Mutation::PutApi {
             scope,
             id,
             definition,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO apigw_apis (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
-                )?
-                .execute(params![scope.account, scope.region, id, definition])?;
-        }
+        } => put_definition(connection, "apigw_apis", &scope.account, &scope.region, id, definition)?,
         Mutation::DeleteApi { scope, id } => {
-            connection
-                .prepare_cached(
-                    "DELETE FROM apigw_apis WHERE account = ?1 AND region = ?2 AND name = ?3",
-                )?
-                .execute(params![scope.account, scope.region, id])?;
+            delete_definition(connection, "apigw_apis", &scope.account, &scope.region, id)?;
+        }
+        Mutation::PutRestApi {
+            scope,
+            id,
+            definition,
+        } => put_definition(connection, "apigw_rest_apis", &scope.account, &scope.region, id, definition)?,
+        Mutation::DeleteRestApi { scope, id } => {
+            delete_definition(connection, "apigw_rest_apis", &scope.account, &scope.region, id)?;
         }
         Mutation::DeleteFunction { scope, name } => {
-            connection
-                .prepare_cached(
-                    "DELETE FROM lambda_functions WHERE account = ?1 AND region = ?2 AND name = ?3",
-                )?
-                .execute(params![scope.account, scope.region, name])?;
+            delete_definition(connection, "lambda_functions", &scope.account, &scope.region, name)?;
         }
         Mutation::PutRole {
             account,
             name,
             definition,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO iam_roles (account, region, name, definition) VALUES (?1, 'aws-global', ?2, ?3)
-                     ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition",
-                )?
-                .execute(params![account, name, definition])?;
-        }
+        } => put_definition(connection, "iam_roles", account, GLOBAL, name, definition)?,
         Mutation::DeleteRole { account, name } => {
-            connection
-                .prepare_cached("DELETE FROM iam_roles WHERE account = ?1 AND name = ?2")?
-                .execute(params![account, name])?;
+            delete_definition(connection, "iam_roles", account, GLOBAL, name)?;
         }
         Mutation::AppendLogEvents {
             scope,
@@ -253,4 +230,41 @@ pub(super) fn load(connection: &Connection) -> Result<Vec<StoredTable>, StoreErr
         });
     }
     Ok(tables)
+}
+
+/// The region IAM's rows are kept under: IAM is global.
+const GLOBAL: &str = "aws-global";
+
+/// Creates or replaces the definition `name` in `table` (one of the definition tables, named
+/// by the store itself: never from a request).
+fn put_definition(
+    connection: &Connection,
+    table: &'static str,
+    account: &str,
+    region: &str,
+    name: &str,
+    definition: &str,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO {table} (account, region, name, definition) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition"
+        ))?
+        .execute(params![account, region, name, definition])?;
+    Ok(())
+}
+
+fn delete_definition(
+    connection: &Connection,
+    table: &'static str,
+    account: &str,
+    region: &str,
+    name: &str,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(&format!(
+            "DELETE FROM {table} WHERE account = ?1 AND region = ?2 AND name = ?3"
+        ))?
+        .execute(params![account, region, name])?;
+    Ok(())
 }

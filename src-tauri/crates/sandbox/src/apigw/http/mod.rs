@@ -55,17 +55,17 @@ pub(super) struct Selected {
 
 /// What a request went through, for CORS, throttling, access logs, metrics and the inspector.
 #[derive(Debug, Default)]
-pub(super) struct Trace {
-    stage: Option<String>,
-    route_key: Option<String>,
-    cors: Option<Cors>,
-    access_log: Option<AccessLogSettings>,
-    event: Option<serde_json::Value>,
-    integration_latency: Option<Duration>,
-    integration_status: Option<u16>,
-    error: Option<String>,
-    integration: Option<serde_json::Value>,
-    answer: Option<serde_json::Value>,
+pub(in crate::apigw) struct Trace {
+    pub stage: Option<String>,
+    pub route_key: Option<String>,
+    pub cors: Option<Cors>,
+    pub access_log: Option<AccessLogSettings>,
+    pub event: Option<serde_json::Value>,
+    pub integration_latency: Option<Duration>,
+    pub integration_status: Option<u16>,
+    pub error: Option<String>,
+    pub integration: Option<serde_json::Value>,
+    pub answer: Option<serde_json::Value>,
 }
 
 impl Trace {
@@ -151,6 +151,11 @@ impl ApiGateway {
             body,
         } = incoming;
         let (path, query, method, headers) = (*path, *query, *method, *headers);
+        if self.is_rest_api(scope, api_id) {
+            return self
+                .route_rest_request(scope, api_id, incoming, request_id, trace)
+                .await;
+        }
         // Find the stage and the deployment it serves.
         let selected = {
             let region = self.regions.get(scope);
@@ -271,7 +276,10 @@ impl ApiGateway {
             };
             let invoked = std::time::Instant::now();
             let forwarded = proxy::forward(
-                integration,
+                proxy::Backend {
+                    method: integration.integration_method.as_deref(),
+                    timeout_millis: integration.timeout_millis,
+                },
                 &uri,
                 &selected.parameters,
                 method,

@@ -1,0 +1,165 @@
+//! API Gateway v1: REST APIs. [`routes`] lists the management operations on AWS's request paths
+//! (`/restapis/{restapi_id}/resources/…`) and `api` serves them, one function per operation,
+//! over [`model`]; `invoke` serves a REST API's invoke URL — the same
+//! `/_aws/execute-api/{restApiId}/{stage}/…` or `{restApiId}.execute-api.localhost` as HTTP APIs,
+//! and LocalStack's `/restapis/{id}/{stage}/_user_request_/…` — matching resources as AWS does
+//! ([`matching`]). This module holds the REST APIs' state and persistence.
+
+mod api;
+mod invoke;
+pub mod matching;
+pub mod model;
+mod patch;
+pub mod routes;
+
+use std::collections::BTreeMap;
+
+use self::model::RestApi;
+use super::{ApiGateway, not_found};
+use crate::store::{Mutation, Scope};
+use crate::wire::{AwsError, Reply};
+
+/// The REST APIs of one account in one region, by id.
+pub type RestApis = BTreeMap<String, RestApi>;
+
+/// What an operation answers.
+type Answer = Result<Reply, AwsError>;
+
+/// API Gateway's answer to an unknown REST API id.
+fn api_missing(scope: &Scope, id: &str) -> AwsError {
+    not_found(format!(
+        "Invalid API identifier specified {}:{id}",
+        scope.account
+    ))
+}
+
+/// API Gateway's answers to ids and names that name nothing.
+mod missing {
+    use crate::apigw::not_found;
+    use crate::wire::AwsError;
+
+    pub fn resource() -> AwsError {
+        not_found("Invalid Resource identifier specified")
+    }
+
+    pub fn method() -> AwsError {
+        not_found("Invalid Method identifier specified")
+    }
+
+    pub fn integration() -> AwsError {
+        not_found("No integration defined for method")
+    }
+
+    /// A method or integration response's status code.
+    pub fn response() -> AwsError {
+        not_found("Invalid Response status code specified")
+    }
+
+    pub fn deployment() -> AwsError {
+        not_found("Invalid Deployment identifier specified")
+    }
+
+    pub fn stage() -> AwsError {
+        not_found("Invalid Stage identifier specified")
+    }
+}
+
+impl ApiGateway {
+    /// The account and region that hold REST API `id`.
+    pub(super) fn rest_scope_of(&self, id: &str) -> Option<Scope> {
+        self.rest_apis.all().into_iter().find_map(|(scope, apis)| {
+            apis.read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(id)
+                .then_some(scope)
+        })
+    }
+
+    /// Whether `id` names a REST API of `scope` (rather than an HTTP or WebSocket API).
+    pub(super) fn is_rest_api(&self, scope: &Scope, id: &str) -> bool {
+        let region = self.rest_apis.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        apis.contains_key(id)
+    }
+
+    /// Reads REST API `id` under the region's lock.
+    fn read_rest_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        read: impl FnOnce(&RestApi) -> Answer,
+    ) -> Answer {
+        let region = self.rest_apis.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        read(apis.get(id).ok_or_else(|| api_missing(scope, id))?)
+    }
+
+    /// Runs `change` on REST API `id` under the region's lock and saves the API. A change that
+    /// fails leaves the API as it was.
+    fn change_rest_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        change: impl FnOnce(&mut RestApi) -> Answer,
+    ) -> Answer {
+        let region = self.rest_apis.get(scope);
+        let mut apis = region.write().unwrap_or_else(|p| p.into_inner());
+        let api = apis.get_mut(id).ok_or_else(|| api_missing(scope, id))?;
+        let mut changed = api.clone();
+        let answer = change(&mut changed)?;
+        self.persist_rest_api(scope, &changed);
+        *api = changed;
+        Ok(answer)
+    }
+
+    fn persist_rest_api(&self, scope: &Scope, api: &RestApi) {
+        if let Ok(definition) = serde_json::to_string(api) {
+            self.store.submit_for_request(vec![Mutation::PutRestApi {
+                scope: scope.clone(),
+                id: api.id.clone(),
+                definition,
+            }]);
+        }
+    }
+
+    fn persist_rest_api_deletion(&self, scope: &Scope, id: &str) {
+        self.store.submit_for_request(vec![Mutation::DeleteRestApi {
+            scope: scope.clone(),
+            id: id.to_owned(),
+        }]);
+    }
+
+    /// Every REST API and stage of `scope` with its ARN and tags (for the tagging API).
+    pub fn rest_tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
+        let region = self.rest_apis.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        let mut tagged = Vec::new();
+        for api in apis.values() {
+            let arn = rest_api_arn(&scope.region, &api.id);
+            for stage in api.stages.values() {
+                let stage_arn = format!("{arn}/stages/{}", stage.stage_name);
+                tagged.push((stage_arn, stage.tags.clone()));
+            }
+            tagged.push((arn, api.tags.clone()));
+        }
+        tagged
+    }
+}
+
+/// LocalStack's invoke URL for REST APIs, which tutorials use:
+/// `/restapis/{id}/{stage}/_user_request_/{path}` → `(id, /{stage}/{path})`.
+pub fn legacy_invoke_target(path: &str) -> Option<(String, String)> {
+    let rest = path.strip_prefix("/restapis/")?;
+    let (id, rest) = rest.split_once('/')?;
+    let (stage, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix("_user_request_")?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    Some((id.to_owned(), format!("/{stage}{rest}")))
+}
+
+/// `arn:aws:apigateway:{region}::/restapis/{id}`.
+pub fn rest_api_arn(region: &str, id: &str) -> String {
+    format!("arn:aws:apigateway:{region}::/restapis/{id}")
+}
