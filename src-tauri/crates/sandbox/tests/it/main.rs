@@ -21,6 +21,7 @@ mod lambda;
 mod logs;
 mod names;
 mod outside_clients;
+mod rest_lab;
 mod server;
 mod starvation;
 mod store_failure;
