@@ -509,7 +509,10 @@ static REST_OPERATIONS: std::sync::LazyLock<rest::Router<RestOperation>> =
                 RestOperation::Lambda(route),
             );
         }
-        for route in apigw::routes::ROUTES.iter().chain(apigw::rest::routes::ROUTES) {
+        for route in apigw::routes::ROUTES
+            .iter()
+            .chain(apigw::rest::routes::ROUTES)
+        {
             router.add(
                 route.method.clone(),
                 route.path,

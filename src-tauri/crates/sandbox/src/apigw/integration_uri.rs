@@ -116,7 +116,9 @@ pub fn is_service_uri(uri: &str) -> bool {
     is_region(region)
         && !service.is_empty()
         && (target.starts_with("path/") || target.starts_with("action/"))
-        && target.split_once('/').is_some_and(|(_, rest)| !rest.is_empty())
+        && target
+            .split_once('/')
+            .is_some_and(|(_, rest)| !rest.is_empty())
 }
 
 /// The function an AWS_PROXY integration URI names: its (possibly qualified) ARN.

@@ -100,7 +100,10 @@ fn by_region<T: serde::de::DeserializeOwned>(
             id: row.name.clone(),
             message: error.to_string(),
         })?;
-        regions.entry(row.scope).or_default().insert(row.name, value);
+        regions
+            .entry(row.scope)
+            .or_default()
+            .insert(row.name, value);
     }
     Ok(regions)
 }

@@ -75,12 +75,26 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
             scope,
             name,
             definition,
-        } => put_definition(connection, "lambda_functions", &scope.account, &scope.region, name, definition)?,
+        } => put_definition(
+            connection,
+            "lambda_functions",
+            &scope.account,
+            &scope.region,
+            name,
+            definition,
+        )?,
         Mutation::PutApi {
             scope,
             id,
             definition,
-        } => put_definition(connection, "apigw_apis", &scope.account, &scope.region, id, definition)?,
+        } => put_definition(
+            connection,
+            "apigw_apis",
+            &scope.account,
+            &scope.region,
+            id,
+            definition,
+        )?,
         Mutation::DeleteApi { scope, id } => {
             delete_definition(connection, "apigw_apis", &scope.account, &scope.region, id)?;
         }
@@ -88,12 +102,31 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
             scope,
             id,
             definition,
-        } => put_definition(connection, "apigw_rest_apis", &scope.account, &scope.region, id, definition)?,
+        } => put_definition(
+            connection,
+            "apigw_rest_apis",
+            &scope.account,
+            &scope.region,
+            id,
+            definition,
+        )?,
         Mutation::DeleteRestApi { scope, id } => {
-            delete_definition(connection, "apigw_rest_apis", &scope.account, &scope.region, id)?;
+            delete_definition(
+                connection,
+                "apigw_rest_apis",
+                &scope.account,
+                &scope.region,
+                id,
+            )?;
         }
         Mutation::DeleteFunction { scope, name } => {
-            delete_definition(connection, "lambda_functions", &scope.account, &scope.region, name)?;
+            delete_definition(
+                connection,
+                "lambda_functions",
+                &scope.account,
+                &scope.region,
+                name,
+            )?;
         }
         Mutation::PutRole {
             account,

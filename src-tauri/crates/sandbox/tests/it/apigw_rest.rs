@@ -46,7 +46,13 @@ struct Api {
 }
 
 async fn rest_api(sandbox: &Sandbox, name: &str) -> Api {
-    let created = sandbox.rest().create_rest_api().name(name).send().await.unwrap();
+    let created = sandbox
+        .rest()
+        .create_rest_api()
+        .name(name)
+        .send()
+        .await
+        .unwrap();
     Api {
         id: created.id().unwrap().to_owned(),
         root: created.root_resource_id().unwrap().to_owned(),
@@ -146,7 +152,10 @@ async fn a_rest_api_starts_with_its_root_and_grows_a_checked_tree() {
         .unwrap_err();
     let (code, message) = failure(&duplicate);
     assert_eq!(code, "ConflictException");
-    assert!(message.contains("already has this name: items"), "{message}");
+    assert!(
+        message.contains("already has this name: items"),
+        "{message}"
+    );
     let second_variable = rest
         .create_resource()
         .rest_api_id(&api.id)
@@ -164,7 +173,11 @@ async fn a_rest_api_starts_with_its_root_and_grows_a_checked_tree() {
         .send()
         .await
         .unwrap_err();
-    assert!(failure(&invalid).1.contains("path part only allow"), "{:?}", failure(&invalid));
+    assert!(
+        failure(&invalid).1.contains("path part only allow"),
+        "{:?}",
+        failure(&invalid)
+    );
 
     method(&sandbox, &api, &item, "GET", IntegrationType::Mock, None).await;
     let listed = rest
@@ -176,7 +189,11 @@ async fn a_rest_api_starts_with_its_root_and_grows_a_checked_tree() {
         .unwrap();
     let paths: Vec<&str> = listed.items().iter().filter_map(|r| r.path()).collect();
     assert_eq!(paths, ["/", "/items", "/items/{id}", "/{proxy+}"]);
-    let with_method = listed.items().iter().find(|r| r.id() == Some(item.as_str())).unwrap();
+    let with_method = listed
+        .items()
+        .iter()
+        .find(|r| r.id() == Some(item.as_str()))
+        .unwrap();
     let get = &with_method.resource_methods().unwrap()["GET"];
     assert_eq!(get.authorization_type(), Some("NONE"));
     assert_eq!(
@@ -197,7 +214,11 @@ async fn a_rest_api_starts_with_its_root_and_grows_a_checked_tree() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&gone).0, "NotFoundException", "a child goes with its parent");
+    assert_eq!(
+        failure(&gone).0,
+        "NotFoundException",
+        "a child goes with its parent"
+    );
 }
 
 #[tokio::test]
@@ -206,7 +227,11 @@ async fn updates_apply_patch_operations_and_refuse_unknown_paths() {
     let api = rest_api(&sandbox, "Before").await;
     let rest = sandbox.rest();
     let patch = |op, path: &str, value: &str| {
-        PatchOperation::builder().op(op).path(path).value(value).build()
+        PatchOperation::builder()
+            .op(op)
+            .path(path)
+            .value(value)
+            .build()
     };
     let updated = rest
         .update_rest_api()
@@ -227,9 +252,21 @@ async fn updates_apply_patch_operations_and_refuse_unknown_paths() {
         .unwrap_err();
     let (code, message) = failure(&refused);
     assert_eq!(code, "BadRequestException");
-    assert!(message.contains("Invalid patch path '/rootResourceId'"), "{message}");
-    let fetched = rest.get_rest_api().rest_api_id(&api.id).send().await.unwrap();
-    assert_eq!(fetched.name(), Some("After"), "a refused update changes nothing");
+    assert!(
+        message.contains("Invalid patch path '/rootResourceId'"),
+        "{message}"
+    );
+    let fetched = rest
+        .get_rest_api()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        fetched.name(),
+        Some("After"),
+        "a refused update changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -237,8 +274,16 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
     let sandbox = Sandbox::start().await;
     let api = rest_api(&sandbox, "Deploys").await;
     let rest = sandbox.rest();
-    let empty = rest.create_deployment().rest_api_id(&api.id).send().await.unwrap_err();
-    assert_eq!(failure(&empty).1, "The REST API doesn't contain any methods");
+    let empty = rest
+        .create_deployment()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(&empty).1,
+        "The REST API doesn't contain any methods"
+    );
     rest.put_method()
         .rest_api_id(&api.id)
         .resource_id(&api.root)
@@ -247,7 +292,12 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .send()
         .await
         .unwrap();
-    let bare = rest.create_deployment().rest_api_id(&api.id).send().await.unwrap_err();
+    let bare = rest
+        .create_deployment()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(failure(&bare).1, "No integration defined for method");
 
     let integration = rest
@@ -268,7 +318,13 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .send()
         .await
         .unwrap();
-    let stage = rest.get_stage().rest_api_id(&api.id).stage_name("prod").send().await.unwrap();
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&api.id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stage.deployment_id(), first.id());
     let in_use = rest
         .delete_deployment()
@@ -277,7 +333,11 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .send()
         .await
         .unwrap_err();
-    assert!(failure(&in_use).1.contains("Active stages"), "{:?}", failure(&in_use));
+    assert!(
+        failure(&in_use).1.contains("Active stages"),
+        "{:?}",
+        failure(&in_use)
+    );
     let duplicate = rest
         .create_stage()
         .rest_api_id(&api.id)
@@ -312,7 +372,12 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
     let settings = &updated.method_settings().unwrap()["*/*"];
     assert_eq!(settings.throttling_rate_limit(), 50.0);
     assert_eq!(updated.variables().unwrap()["lambdaAlias"], "PROD");
-    let listed = rest.get_deployments().rest_api_id(&api.id).send().await.unwrap();
+    let listed = rest
+        .get_deployments()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(listed.items().len(), 1);
 }
 
@@ -324,7 +389,15 @@ async fn lambda_api(sandbox: &Sandbox) -> Api {
     sandbox.permit_api("echo", Some(&api.id)).await;
     let rest = sandbox.rest();
     let manager = resource(sandbox, &api, &api.root, "DynamoDBManager").await;
-    method(sandbox, &api, &manager, "POST", IntegrationType::Aws, Some(function_uri("echo"))).await;
+    method(
+        sandbox,
+        &api,
+        &manager,
+        "POST",
+        IntegrationType::Aws,
+        Some(function_uri("echo")),
+    )
+    .await;
     for (status, pattern) in [("200", None), ("400", Some("Bad operation.*"))] {
         rest.put_method_response()
             .rest_api_id(&api.id)
@@ -348,7 +421,15 @@ async fn lambda_api(sandbox: &Sandbox) -> Api {
     }
     let things = resource(sandbox, &api, &api.root, "things").await;
     let thing = resource(sandbox, &api, &things, "{id}").await;
-    method(sandbox, &api, &thing, "ANY", IntegrationType::AwsProxy, Some(function_uri("echo"))).await;
+    method(
+        sandbox,
+        &api,
+        &thing,
+        "ANY",
+        IntegrationType::AwsProxy,
+        Some(function_uri("echo")),
+    )
+    .await;
     deploy(sandbox, &api, "Prod").await;
     api
 }
@@ -376,7 +457,10 @@ async fn a_lambda_proxy_method_gets_the_rest_event_and_answers_as_the_function_s
     assert_eq!(event["multiValueQueryStringParameters"]["a"][0], "1");
     assert_eq!(event["body"], r#"{"name":"Bob"}"#);
     assert_eq!(event["isBase64Encoded"], false);
-    assert!(event.get("version").is_none(), "REST events carry no version");
+    assert!(
+        event.get("version").is_none(),
+        "REST events carry no version"
+    );
     let context = &event["requestContext"];
     assert_eq!(context["resourcePath"], "/things/{id}");
     assert_eq!(context["path"], "/Prod/things/42");
@@ -386,7 +470,11 @@ async fn a_lambda_proxy_method_gets_the_rest_event_and_answers_as_the_function_s
 
     let legacy = send(
         "GET",
-        &format!("{}/restapis/{}/Prod/_user_request_/things/7", sandbox.endpoint(), api.id),
+        &format!(
+            "{}/restapis/{}/Prod/_user_request_/things/7",
+            sandbox.endpoint(),
+            api.id
+        ),
         &[],
         "",
     )
@@ -401,10 +489,25 @@ async fn api_gateway_answers_for_what_selects_nothing_or_fails() {
     let api = lambda_api(&sandbox).await;
     let cases = [
         ("GET", "/Prod/nothing", 403, "Missing Authentication Token"),
-        ("GET", "/Prod/DynamoDBManager", 403, "Missing Authentication Token"),
+        (
+            "GET",
+            "/Prod/DynamoDBManager",
+            403,
+            "Missing Authentication Token",
+        ),
         ("GET", "/Staging/things/1", 403, "Forbidden"),
-        ("GET", "/Prod/things/1?mode=fail", 502, "Internal server error"),
-        ("GET", "/Prod/things/1?mode=slow", 504, "Endpoint request timed out"),
+        (
+            "GET",
+            "/Prod/things/1?mode=fail",
+            502,
+            "Internal server error",
+        ),
+        (
+            "GET",
+            "/Prod/things/1?mode=slow",
+            504,
+            "Endpoint request timed out",
+        ),
     ];
     for (method, path, status, message) in cases {
         let reply = send(method, &invoke_url(&sandbox, &api, path), &[], "").await;
@@ -498,8 +601,19 @@ async fn rest_apis_survive_a_restart() {
     let listed = rest.get_rest_apis().send().await.unwrap();
     assert_eq!(listed.items().len(), 1);
     assert_eq!(listed.items()[0].id(), Some(api_id.as_str()));
-    let resources = rest.get_resources().rest_api_id(&api_id).send().await.unwrap();
+    let resources = rest
+        .get_resources()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resources.items().len(), 2);
-    let stage = rest.get_stage().rest_api_id(&api_id).stage_name("prod").send().await.unwrap();
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&api_id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stage.variables().unwrap()["color"], "blue");
 }

@@ -68,67 +68,144 @@ async fn the_dynamodb_manager_lab_runs_with_the_aws_cli() {
     };
 
     let role = aws(&[
-        "iam", "create-role", "--role-name", "lambda-apigateway-role",
-        "--assume-role-policy-document", TRUST,
+        "iam",
+        "create-role",
+        "--role-name",
+        "lambda-apigateway-role",
+        "--assume-role-policy-document",
+        TRUST,
     ]);
     let role_arn = role["Role"]["Arn"].as_str().unwrap().to_owned();
     aws(&[
-        "lambda", "create-function", "--function-name", "LambdaFunctionOverHttps",
-        "--runtime", "python3.12", "--handler", "lambda_function.lambda_handler",
-        "--role", &role_arn, "--zip-file", &format!("fileb://{}", zip.display()),
+        "lambda",
+        "create-function",
+        "--function-name",
+        "LambdaFunctionOverHttps",
+        "--runtime",
+        "python3.12",
+        "--handler",
+        "lambda_function.lambda_handler",
+        "--role",
+        &role_arn,
+        "--zip-file",
+        &format!("fileb://{}", zip.display()),
     ]);
-    aws(&["lambda", "wait", "function-active-v2", "--function-name", "LambdaFunctionOverHttps"]);
     aws(&[
-        "dynamodb", "create-table", "--table-name", "lambda-apigateway",
-        "--attribute-definitions", "AttributeName=id,AttributeType=S",
-        "--key-schema", "AttributeName=id,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST",
+        "lambda",
+        "wait",
+        "function-active-v2",
+        "--function-name",
+        "LambdaFunctionOverHttps",
+    ]);
+    aws(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "lambda-apigateway",
+        "--attribute-definitions",
+        "AttributeName=id,AttributeType=S",
+        "--key-schema",
+        "AttributeName=id,KeyType=HASH",
+        "--billing-mode",
+        "PAY_PER_REQUEST",
     ]);
 
-    let api = aws(&["apigateway", "create-rest-api", "--name", "DynamoDBOperations"]);
+    let api = aws(&[
+        "apigateway",
+        "create-rest-api",
+        "--name",
+        "DynamoDBOperations",
+    ]);
     let api_id = api["id"].as_str().unwrap().to_owned();
     let resources = aws(&["apigateway", "get-resources", "--rest-api-id", &api_id]);
     let root = resources["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(resources["items"][0]["path"], "/");
     let manager = aws(&[
-        "apigateway", "create-resource", "--rest-api-id", &api_id, "--parent-id", &root,
-        "--path-part", "DynamoDBManager",
+        "apigateway",
+        "create-resource",
+        "--rest-api-id",
+        &api_id,
+        "--parent-id",
+        &root,
+        "--path-part",
+        "DynamoDBManager",
     ]);
     let manager_id = manager["id"].as_str().unwrap().to_owned();
     assert_eq!(manager["path"], "/DynamoDBManager");
-    let on_post = ["--rest-api-id", api_id.as_str(), "--resource-id", manager_id.as_str(), "--http-method", "POST"];
+    let on_post = [
+        "--rest-api-id",
+        api_id.as_str(),
+        "--resource-id",
+        manager_id.as_str(),
+        "--http-method",
+        "POST",
+    ];
     let with = |extra: &[&str], command: &[&str]| {
         let mut all: Vec<&str> = command.to_vec();
         all.extend_from_slice(&on_post);
         all.extend_from_slice(extra);
         aws(&all)
     };
-    with(&["--authorization-type", "NONE"], &["apigateway", "put-method"]);
+    with(
+        &["--authorization-type", "NONE"],
+        &["apigateway", "put-method"],
+    );
     let function_arn = "arn:aws:lambda:us-east-1:000000000000:function:LambdaFunctionOverHttps";
     let uri = format!(
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     );
     let integration = with(
-        &["--type", "AWS", "--integration-http-method", "POST", "--uri", &uri],
+        &[
+            "--type",
+            "AWS",
+            "--integration-http-method",
+            "POST",
+            "--uri",
+            &uri,
+        ],
         &["apigateway", "put-integration"],
     );
     assert_eq!(integration["type"], "AWS");
     assert_eq!(integration["httpMethod"], "POST");
     with(
-        &["--status-code", "200", "--response-models", "application/json=Empty"],
+        &[
+            "--status-code",
+            "200",
+            "--response-models",
+            "application/json=Empty",
+        ],
         &["apigateway", "put-method-response"],
     );
     with(
-        &["--status-code", "200", "--response-templates", "application/json=\"\""],
+        &[
+            "--status-code",
+            "200",
+            "--response-templates",
+            "application/json=\"\"",
+        ],
         &["apigateway", "put-integration-response"],
     );
     aws(&[
-        "lambda", "add-permission", "--function-name", "LambdaFunctionOverHttps",
-        "--statement-id", "apigateway-post", "--action", "lambda:InvokeFunction",
-        "--principal", "apigateway.amazonaws.com",
-        "--source-arn", &format!("arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/POST/DynamoDBManager"),
+        "lambda",
+        "add-permission",
+        "--function-name",
+        "LambdaFunctionOverHttps",
+        "--statement-id",
+        "apigateway-post",
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        "apigateway.amazonaws.com",
+        "--source-arn",
+        &format!("arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/POST/DynamoDBManager"),
     ]);
     let deployment = aws(&[
-        "apigateway", "create-deployment", "--rest-api-id", &api_id, "--stage-name", "Prod",
+        "apigateway",
+        "create-deployment",
+        "--rest-api-id",
+        &api_id,
+        "--stage-name",
+        "Prod",
     ]);
     assert!(deployment["id"].is_string(), "{deployment}");
 
@@ -142,6 +219,12 @@ async fn the_dynamodb_manager_lab_runs_with_the_aws_cli() {
     assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(listed.json()["Items"], json!([{"id": "1", "name": "Bob"}]));
     let wrong = send("POST", &url, &[], r#"{"operation": "nope"}"#).await;
-    assert_eq!(wrong.status, 200, "an unmatched error goes to the default response, as on AWS");
-    assert_eq!(wrong.json()["errorMessage"], "Unrecognized operation \"nope\"");
+    assert_eq!(
+        wrong.status, 200,
+        "an unmatched error goes to the default response, as on AWS"
+    );
+    assert_eq!(
+        wrong.json()["errorMessage"],
+        "Unrecognized operation \"nope\""
+    );
 }

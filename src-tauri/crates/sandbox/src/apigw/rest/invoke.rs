@@ -170,13 +170,25 @@ impl ApiGateway {
         ) {
             Ok(uri) => uri,
             Err(unresolved) => {
-                return fail(trace, StatusCode::INTERNAL_SERVER_ERROR, unresolved.to_string());
+                return fail(
+                    trace,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    unresolved.to_string(),
+                );
             }
         };
         match integration.integration_type {
             IntegrationType::AwsProxy => {
-                self.rest_lambda_proxy(scope, &selected, &integration, &uri, incoming, request_id, trace)
-                    .await
+                self.rest_lambda_proxy(
+                    scope,
+                    &selected,
+                    &integration,
+                    &uri,
+                    incoming,
+                    request_id,
+                    trace,
+                )
+                .await
             }
             IntegrationType::Aws if uri.contains(":lambda:path/") => {
                 self.rest_lambda(scope, &selected, &integration, &uri, incoming, trace)
@@ -342,9 +354,8 @@ impl ApiGateway {
                     String::from_utf8_lossy(&answer[..answer.len().min(1024)])
                 ),
             ),
-            Ok((answer, false)) => event::response_1(&answer).unwrap_or_else(|malformed| {
-                fail(trace, StatusCode::BAD_GATEWAY, malformed.reason)
-            }),
+            Ok((answer, false)) => event::response_1(&answer)
+                .unwrap_or_else(|malformed| fail(trace, StatusCode::BAD_GATEWAY, malformed.reason)),
         }
     }
 
@@ -360,7 +371,8 @@ impl ApiGateway {
         let timeout = Duration::from_millis(u64::from(integration.timeout_in_millis));
         let invoked = std::time::Instant::now();
         let result =
-            tokio::time::timeout(timeout, self.lambda.invoke_direct(scope, function, payload)).await;
+            tokio::time::timeout(timeout, self.lambda.invoke_direct(scope, function, payload))
+                .await;
         trace.integration_latency = Some(invoked.elapsed());
         trace.integration_status = Some(match &result {
             Ok(Ok(_)) => 200,
@@ -377,13 +389,19 @@ impl ApiGateway {
                 ),
             )),
             Ok(Err(error)) if error.code == "TooManyRequestsException" => {
-                trace.error = Some(format!("Lambda throttled the invocation: {}", error.message));
+                trace.error = Some(format!(
+                    "Lambda throttled the invocation: {}",
+                    error.message
+                ));
                 Err(THROTTLED)
             }
             Ok(Err(error)) => Err(failure(
                 trace,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("invoking {function} failed: {}: {}", error.code, error.message),
+                format!(
+                    "invoking {function} failed: {}: {}",
+                    error.code, error.message
+                ),
             )),
             Ok(Ok((answer, failed))) => {
                 trace.answer = Some(
@@ -433,7 +451,13 @@ impl ApiGateway {
                 .and_then(|error| error["errorMessage"].as_str().map(str::to_owned))
                 .unwrap_or_default()
         });
-        integration_answer(integration, selector.as_deref(), answer, &BTreeMap::new(), trace)
+        integration_answer(
+            integration,
+            selector.as_deref(),
+            answer,
+            &BTreeMap::new(),
+            trace,
+        )
     }
 
     /// An HTTP or HTTP_PROXY integration: the request goes on to the backend; without a proxy
@@ -508,7 +532,10 @@ fn request_body(
         .get("content-type")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .map_or_else(|| "application/json".to_owned(), |v| v.trim().to_ascii_lowercase());
+        .map_or_else(
+            || "application/json".to_owned(),
+            |v| v.trim().to_ascii_lowercase(),
+        );
     let templates = &integration.request_templates;
     let Some(template) = templates.get(&content_type) else {
         let passes = match integration.passthrough_behavior {
@@ -544,17 +571,24 @@ fn select_response<'a>(
     integration: &'a Integration,
     selector: Option<&str>,
 ) -> Option<&'a IntegrationResponse> {
-    let default = integration
-        .integration_responses
-        .values()
-        .find(|response| response.selection_pattern.as_deref().is_none_or(str::is_empty));
+    let default = integration.integration_responses.values().find(|response| {
+        response
+            .selection_pattern
+            .as_deref()
+            .is_none_or(str::is_empty)
+    });
     let Some(selector) = selector else {
         return default;
     };
     integration
         .integration_responses
         .values()
-        .filter(|response| response.selection_pattern.as_deref().is_some_and(|p| !p.is_empty()))
+        .filter(|response| {
+            response
+                .selection_pattern
+                .as_deref()
+                .is_some_and(|p| !p.is_empty())
+        })
         .find(|response| {
             response
                 .selection_pattern
@@ -610,19 +644,25 @@ fn integration_answer(
         let Some(header) = target.strip_prefix("method.response.header.") else {
             continue;
         };
-        let value = if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-            Some(literal.to_owned())
-        } else if let Some(name) = source.strip_prefix("integration.response.header.") {
-            backend_headers.get(&name.to_ascii_lowercase()).cloned()
-        } else if let Some(field) = source.strip_prefix("integration.response.body.") {
-            parsed
-                .as_ref()
-                .and_then(|json| json.pointer(&format!("/{}", field.replace('.', "/"))))
-                .map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_owned))
-        } else {
-            None
-        };
-        if let (Some(value), Ok(name)) = (value, axum::http::HeaderName::from_bytes(header.as_bytes()))
+        let value =
+            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                Some(literal.to_owned())
+            } else if let Some(name) = source.strip_prefix("integration.response.header.") {
+                backend_headers.get(&name.to_ascii_lowercase()).cloned()
+            } else if let Some(field) = source.strip_prefix("integration.response.body.") {
+                parsed
+                    .as_ref()
+                    .and_then(|json| json.pointer(&format!("/{}", field.replace('.', "/"))))
+                    .map(|value| {
+                        value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned)
+                    })
+            } else {
+                None
+            };
+        if let (Some(value), Ok(name)) =
+            (value, axum::http::HeaderName::from_bytes(header.as_bytes()))
             && let Ok(value) = HeaderValue::from_str(&value)
         {
             response.headers_mut().insert(name, value);
@@ -637,13 +677,13 @@ fn rest_mock(integration: &Integration, incoming: &Incoming<'_>, trace: &mut Tra
         Ok(template) => template,
         Err(refusal) => return refusal.into_response(),
     };
-    let status = serde_json::from_slice::<Json>(&template)
-        .ok()
-        .and_then(|request| match &request["statusCode"] {
+    let status = serde_json::from_slice::<Json>(&template).ok().and_then(
+        |request| match &request["statusCode"] {
             Json::Number(number) => number.as_u64().map(|n| n.to_string()),
             Json::String(text) => Some(text.clone()),
             _ => None,
-        });
+        },
+    );
     let Some(status) = status else {
         return fail(
             trace,
@@ -652,5 +692,11 @@ fn rest_mock(integration: &Integration, incoming: &Incoming<'_>, trace: &mut Tra
         );
     };
     trace.integration_status = status.parse().ok();
-    integration_answer(integration, Some(&status), Bytes::new(), &BTreeMap::new(), trace)
+    integration_answer(
+        integration,
+        Some(&status),
+        Bytes::new(),
+        &BTreeMap::new(),
+        trace,
+    )
 }

@@ -119,7 +119,10 @@ mod tests {
         resources
     }
 
-    fn selected(resources: &BTreeMap<String, Resource>, path: &str) -> Option<(String, Vec<(String, String)>)> {
+    fn selected(
+        resources: &BTreeMap<String, Resource>,
+        path: &str,
+    ) -> Option<(String, Vec<(String, String)>)> {
         select(resources, "root", path).map(|matched| {
             (
                 matched.resource_id,
@@ -137,15 +140,24 @@ mod tests {
             ("proxy", "root", "{proxy+}"),
         ]);
         assert_eq!(selected(&resources, "/"), Some(("root".into(), vec![])));
-        assert_eq!(selected(&resources, "/items/"), Some(("items".into(), vec![])));
-        assert_eq!(selected(&resources, "/items/new"), Some(("new".into(), vec![])));
+        assert_eq!(
+            selected(&resources, "/items/"),
+            Some(("items".into(), vec![]))
+        );
+        assert_eq!(
+            selected(&resources, "/items/new"),
+            Some(("new".into(), vec![]))
+        );
         assert_eq!(
             selected(&resources, "/items/42"),
             Some(("id".into(), vec![("id".into(), "42".into())]))
         );
         assert_eq!(
             selected(&resources, "/items/42/more"),
-            Some(("proxy".into(), vec![("proxy".into(), "items/42/more".into())]))
+            Some((
+                "proxy".into(),
+                vec![("proxy".into(), "items/42/more".into())]
+            ))
         );
         assert_eq!(
             selected(&resources, "/other"),

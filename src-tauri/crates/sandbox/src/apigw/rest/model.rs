@@ -313,7 +313,10 @@ impl Deployment {
                         (name.clone(), shown)
                     })
                     .collect();
-                summary.insert(path_in(&self.resources, &resource.id), Json::Object(methods));
+                summary.insert(
+                    path_in(&self.resources, &resource.id),
+                    Json::Object(methods),
+                );
             }
             out["apiSummary"] = Json::Object(summary);
         }

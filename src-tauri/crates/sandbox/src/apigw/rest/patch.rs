@@ -163,7 +163,9 @@ mod tests {
         assert!(operation(Op::Replace, "/a", Some("true")).flag().unwrap());
         assert!(operation(Op::Replace, "/a", Some("yes")).flag().is_err());
         assert_eq!(
-            operation(Op::Replace, "/a", Some("12")).number::<i64>().unwrap(),
+            operation(Op::Replace, "/a", Some("12"))
+                .number::<i64>()
+                .unwrap(),
             12
         );
         assert!(operation(Op::Replace, "/a", None).value().is_err());

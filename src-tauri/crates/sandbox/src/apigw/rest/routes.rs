@@ -20,11 +20,36 @@ macro_rules! under_method {
 
 /// Every REST API operation the sandbox's API Gateway serves.
 pub static ROUTES: &[Route<ApiGateway>] = &[
-    route(Method::POST, "/restapis", "CreateRestApi", ApiGateway::create_rest_api),
-    route(Method::GET, "/restapis", "GetRestApis", ApiGateway::get_rest_apis),
-    route(Method::GET, "/restapis/{restapi_id}", "GetRestApi", ApiGateway::get_rest_api),
-    route(Method::PATCH, "/restapis/{restapi_id}", "UpdateRestApi", ApiGateway::update_rest_api),
-    route(Method::DELETE, "/restapis/{restapi_id}", "DeleteRestApi", ApiGateway::delete_rest_api),
+    route(
+        Method::POST,
+        "/restapis",
+        "CreateRestApi",
+        ApiGateway::create_rest_api,
+    ),
+    route(
+        Method::GET,
+        "/restapis",
+        "GetRestApis",
+        ApiGateway::get_rest_apis,
+    ),
+    route(
+        Method::GET,
+        "/restapis/{restapi_id}",
+        "GetRestApi",
+        ApiGateway::get_rest_api,
+    ),
+    route(
+        Method::PATCH,
+        "/restapis/{restapi_id}",
+        "UpdateRestApi",
+        ApiGateway::update_rest_api,
+    ),
+    route(
+        Method::DELETE,
+        "/restapis/{restapi_id}",
+        "DeleteRestApi",
+        ApiGateway::delete_rest_api,
+    ),
     route(
         Method::GET,
         "/restapis/{restapi_id}/resources",
@@ -57,8 +82,18 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
     ),
     route(Method::PUT, METHOD, "PutMethod", ApiGateway::put_method),
     route(Method::GET, METHOD, "GetMethod", ApiGateway::get_method),
-    route(Method::PATCH, METHOD, "UpdateMethod", ApiGateway::update_method),
-    route(Method::DELETE, METHOD, "DeleteMethod", ApiGateway::delete_method),
+    route(
+        Method::PATCH,
+        METHOD,
+        "UpdateMethod",
+        ApiGateway::update_method,
+    ),
+    route(
+        Method::DELETE,
+        METHOD,
+        "DeleteMethod",
+        ApiGateway::delete_method,
+    ),
     route(
         Method::PUT,
         under_method!("/responses/{status_code}"),
@@ -179,8 +214,18 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         "DeleteStage",
         ApiGateway::rest_delete_stage,
     ),
-    route(Method::GET, "/tags/{resource_arn}", "GetTags", ApiGateway::get_rest_tags),
-    route(Method::PUT, "/tags/{resource_arn}", "TagResource", ApiGateway::tag_rest_resource),
+    route(
+        Method::GET,
+        "/tags/{resource_arn}",
+        "GetTags",
+        ApiGateway::get_rest_tags,
+    ),
+    route(
+        Method::PUT,
+        "/tags/{resource_arn}",
+        "TagResource",
+        ApiGateway::tag_rest_resource,
+    ),
     route(
         Method::DELETE,
         "/tags/{resource_arn}",

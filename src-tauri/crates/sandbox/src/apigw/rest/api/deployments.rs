@@ -132,7 +132,10 @@ impl ApiGateway {
             let mut listed: Vec<&Deployment> = api.deployments.values().collect();
             listed.sort_by(|a, b| (a.created_date, &a.id).cmp(&(b.created_date, &b.id)));
             Ok(items(
-                listed.iter().map(|deployment| deployment.to_json(false)).collect(),
+                listed
+                    .iter()
+                    .map(|deployment| deployment.to_json(false))
+                    .collect(),
             ))
         })
     }
@@ -158,12 +161,15 @@ impl ApiGateway {
                 .deployments
                 .get_mut(call.label("deployment_id"))
                 .ok_or_else(missing::deployment)?;
-            patch::each(&call.body, |operation| match (operation.op, operation.path.as_str()) {
-                (Op::Replace | Op::Add | Op::Remove, "/description") => {
-                    deployment.description = operation.set_or_remove(ALLOWED)?.map(str::to_owned);
-                    Ok(())
+            patch::each(&call.body, |operation| {
+                match (operation.op, operation.path.as_str()) {
+                    (Op::Replace | Op::Add | Op::Remove, "/description") => {
+                        deployment.description =
+                            operation.set_or_remove(ALLOWED)?.map(str::to_owned);
+                        Ok(())
+                    }
+                    _ => Err(operation.unsupported(ALLOWED)),
                 }
-                _ => Err(operation.unsupported(ALLOWED)),
             })?;
             Ok(Reply::ok(deployment.to_json(false)))
         })

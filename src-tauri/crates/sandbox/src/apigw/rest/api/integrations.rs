@@ -149,12 +149,16 @@ impl ApiGateway {
         let http_method = match (kind, input.integration_http_method.as_deref()) {
             (IntegrationType::Mock, method) => method.map(str::to_ascii_uppercase),
             (_, None | Some("")) => {
-                return Err(bad_request("Enumeration value for HttpMethod must be non-empty"));
+                return Err(bad_request(
+                    "Enumeration value for HttpMethod must be non-empty",
+                ));
             }
             (_, Some(method)) => {
                 let method = method.to_ascii_uppercase();
                 if !HTTP_METHODS.contains(&method.as_str()) {
-                    return Err(bad_request(format!("Invalid HttpMethod specified: {method}")));
+                    return Err(bad_request(format!(
+                        "Invalid HttpMethod specified: {method}"
+                    )));
                 }
                 Some(method)
             }
@@ -309,7 +313,11 @@ impl ApiGateway {
         })
     }
 
-    pub(in crate::apigw) fn rest_get_integration_response(&self, scope: &Scope, call: &Call) -> Answer {
+    pub(in crate::apigw) fn rest_get_integration_response(
+        &self,
+        scope: &Scope,
+        call: &Call,
+    ) -> Answer {
         self.read_rest_api(scope, call.label("restapi_id"), |api| {
             let response = method_of(api, call)?
                 .integration

@@ -164,7 +164,10 @@ impl ApiGateway {
                     }
                     (_, [member]) if member == "authorizerId" => {
                         method.authorizer_id = operation.set_or_remove(ALLOWED)?.map(str::to_owned);
-                        check_authorizer(method.authorization_type, method.authorizer_id.as_deref())?;
+                        check_authorizer(
+                            method.authorization_type,
+                            method.authorizer_id.as_deref(),
+                        )?;
                     }
                     (Op::Replace, [member]) if member == "apiKeyRequired" => {
                         method.api_key_required = operation.flag()?;

@@ -13,10 +13,10 @@ mod stages;
 
 use serde_json::{Value as Json, json};
 
-use super::model::{Method, Resource, RestApi};
 use super::missing;
-use crate::wire::{AwsError, Reply};
+use super::model::{Method, Resource, RestApi};
 use crate::wire::rest::Call;
+use crate::wire::{AwsError, Reply};
 
 pub(super) use crate::apigw::api::parse;
 

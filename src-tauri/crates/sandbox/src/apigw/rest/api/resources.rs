@@ -130,7 +130,9 @@ impl ApiGateway {
         let embed = embeds_methods(call);
         self.read_rest_api(scope, call.label("restapi_id"), |api| {
             let resource = resource_of(api, call)?;
-            Ok(Reply::ok(resource.to_json(&api.path_of(&resource.id), embed)))
+            Ok(Reply::ok(
+                resource.to_json(&api.path_of(&resource.id), embed),
+            ))
         })
     }
 

@@ -105,12 +105,12 @@ impl ApiGateway {
             binary_media_types: input.binary_media_types,
             minimum_compression_size: input.minimum_compression_size,
             api_key_source: input.api_key_source.unwrap_or(ApiKeySource::Header),
-            endpoint_configuration: input.endpoint_configuration.unwrap_or(
-                EndpointConfiguration {
+            endpoint_configuration: input
+                .endpoint_configuration
+                .unwrap_or(EndpointConfiguration {
                     types: vec![EndpointType::Edge],
                     vpc_endpoint_ids: Vec::new(),
-                },
-            ),
+                }),
             policy: input.policy,
             tags: input.tags,
             disable_execute_api_endpoint: input.disable_execute_api_endpoint.unwrap_or(false),
@@ -261,17 +261,11 @@ impl ApiGateway {
         change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), crate::wire::AwsError>,
     ) -> Answer {
         let arn = call.label("resource_arn");
-        let (id, stage) =
-            Self::tag_target(arn).ok_or_else(|| bad_request("Invalid ARN specified in the request"))?;
+        let (id, stage) = Self::tag_target(arn)
+            .ok_or_else(|| bad_request("Invalid ARN specified in the request"))?;
         self.change_rest_api(scope, &id, |api| {
             let tags = match &stage {
-                Some(stage) => {
-                    &mut api
-                        .stages
-                        .get_mut(stage)
-                        .ok_or_else(missing::stage)?
-                        .tags
-                }
+                Some(stage) => &mut api.stages.get_mut(stage).ok_or_else(missing::stage)?.tags,
                 None => &mut api.tags,
             };
             change(tags)?;
@@ -309,8 +303,8 @@ impl ApiGateway {
 
     pub(in crate::apigw) fn get_rest_tags(&self, scope: &Scope, call: &Call) -> Answer {
         let arn = call.label("resource_arn");
-        let (id, stage) =
-            Self::tag_target(arn).ok_or_else(|| bad_request("Invalid ARN specified in the request"))?;
+        let (id, stage) = Self::tag_target(arn)
+            .ok_or_else(|| bad_request("Invalid ARN specified in the request"))?;
         self.read_rest_api(scope, &id, |api| {
             let tags = match &stage {
                 Some(stage) => &api.stages.get(stage).ok_or_else(missing::stage)?.tags,

@@ -69,7 +69,10 @@ pub(super) fn new_stage(name: String, deployment: String) -> Result<Stage, AwsEr
 /// letters, digits and `-._~:/?#&=,`.
 pub(super) fn check_variables(variables: &BTreeMap<String, String>) -> Result<(), AwsError> {
     for (name, value) in variables {
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if name.is_empty()
+            || name.len() > 64
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Err(bad_request(format!(
                 "Stage variable name {name} must be 1 to 64 characters of a-zA-Z0-9_"
             )));
@@ -88,7 +91,11 @@ pub(super) fn check_variables(variables: &BTreeMap<String, String>) -> Result<()
 /// where the path has its `/` written `~1` and `*/*` means every method.
 fn patch_method_setting(stage: &mut Stage, operation: &Operation) -> Result<(), AwsError> {
     let invalid = || bad_request(format!("Invalid method setting path: {}", operation.path));
-    let raw: Vec<&str> = operation.path.trim_start_matches('/').splitn(3, '/').collect();
+    let raw: Vec<&str> = operation
+        .path
+        .trim_start_matches('/')
+        .splitn(3, '/')
+        .collect();
     let [resource, method, setting] = raw.as_slice() else {
         return Err(invalid());
     };
@@ -183,19 +190,19 @@ fn patch_stage(
         (Op::Replace, ["cacheClusterSize"]) => {
             let size = operation.value()?;
             if !["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"].contains(&size) {
-                return Err(bad_request(format!("Invalid cache cluster size specified: {size}")));
+                return Err(bad_request(format!(
+                    "Invalid cache cluster size specified: {size}"
+                )));
             }
             stage.cache_cluster_size = Some(size.to_owned());
         }
         (Op::Replace, ["tracingEnabled"]) => stage.tracing_enabled = operation.flag()?,
         (Op::Remove, ["accessLogSettings"]) => stage.access_log_settings = None,
         (_, ["accessLogSettings", member @ ("format" | "destinationArn")]) => {
-            let settings = stage
-                .access_log_settings
-                .get_or_insert(AccessLogSettings {
-                    format: None,
-                    destination_arn: None,
-                });
+            let settings = stage.access_log_settings.get_or_insert(AccessLogSettings {
+                format: None,
+                destination_arn: None,
+            });
             let value = operation.set_or_remove(ALLOWED)?.map(str::to_owned);
             if *member == "format" {
                 settings.format = value;
@@ -206,7 +213,9 @@ fn patch_stage(
         (Op::Remove, ["canarySettings"]) => stage.canary_settings = None,
         (_, ["canarySettings", rest @ ..]) => {
             let canary = stage.canary_settings.as_mut().ok_or_else(|| {
-                bad_request("The stage has no canary: create one with CreateDeployment and canarySettings")
+                bad_request(
+                    "The stage has no canary: create one with CreateDeployment and canarySettings",
+                )
             })?;
             match (operation.op, rest) {
                 (Op::Replace, ["percentTraffic"]) => {
@@ -272,7 +281,9 @@ impl ApiGateway {
                 {
                     return Err(missing::deployment());
                 }
-                canary.deployment_id.get_or_insert_with(|| stage.deployment_id.clone());
+                canary
+                    .deployment_id
+                    .get_or_insert_with(|| stage.deployment_id.clone());
                 stage.canary_settings = Some(canary);
             }
             let shown = stage.to_json();

@@ -225,7 +225,10 @@ fn typed_key(value: &Value, kind: ScalarType) -> Result<KeyValue, AwsError> {
 }
 
 /// A filter may not use key attributes of the source being queried.
-pub(super) fn reject_key_attributes_in_filter(filter: &Condition, schema: &KeySchema) -> Result<(), AwsError> {
+pub(super) fn reject_key_attributes_in_filter(
+    filter: &Condition,
+    schema: &KeySchema,
+) -> Result<(), AwsError> {
     let mut paths = Vec::new();
     collect_paths(filter, &mut paths);
     if let Some(path) = paths
