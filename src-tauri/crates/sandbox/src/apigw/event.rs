@@ -90,6 +90,14 @@ fn joined_headers(headers: &HeaderMap) -> Map<String, Json> {
     out
 }
 
+/// Each header as a name and its value as text (invalid UTF-8 replaced), in the map's order.
+pub(crate) fn header_pairs(headers: &HeaderMap) -> impl Iterator<Item = (String, String)> + '_ {
+    headers.iter().map(|(name, value)| {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        (name.as_str().to_owned(), value)
+    })
+}
+
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     crate::wire::percent::query_pairs(query).collect()
 }

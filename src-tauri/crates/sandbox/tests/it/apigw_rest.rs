@@ -26,7 +26,7 @@ def handler(event, context):
 
 const REGION: &str = "us-east-1";
 
-fn function_uri(name: &str) -> String {
+pub fn function_uri(name: &str) -> String {
     format!(
         "arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:{REGION}:000000000000:function:{name}/invocations"
     )
@@ -40,12 +40,12 @@ fn failure<E: aws_sdk_apigateway::error::ProvideErrorMetadata>(error: &E) -> (St
     )
 }
 
-struct Api {
-    id: String,
-    root: String,
+pub struct Api {
+    pub id: String,
+    pub root: String,
 }
 
-async fn rest_api(sandbox: &Sandbox, name: &str) -> Api {
+pub async fn rest_api(sandbox: &Sandbox, name: &str) -> Api {
     let created = sandbox
         .rest()
         .create_rest_api()
@@ -59,7 +59,7 @@ async fn rest_api(sandbox: &Sandbox, name: &str) -> Api {
     }
 }
 
-async fn resource(sandbox: &Sandbox, api: &Api, parent: &str, part: &str) -> String {
+pub async fn resource(sandbox: &Sandbox, api: &Api, parent: &str, part: &str) -> String {
     sandbox
         .rest()
         .create_resource()
@@ -75,7 +75,7 @@ async fn resource(sandbox: &Sandbox, api: &Api, parent: &str, part: &str) -> Str
 }
 
 /// An unauthenticated method on `resource` integrated with `kind` at `uri`.
-async fn method(
+pub async fn method(
     sandbox: &Sandbox,
     api: &Api,
     resource: &str,
@@ -105,7 +105,38 @@ async fn method(
         .unwrap();
 }
 
-async fn deploy(sandbox: &Sandbox, api: &Api, stage: &str) {
+/// Method responses and their integration responses: status, selection pattern, JSON template.
+pub async fn respond(
+    sandbox: &Sandbox,
+    api: &Api,
+    resource: &str,
+    http_method: &str,
+    responses: &[(&str, Option<&str>, &str)],
+) {
+    let rest = sandbox.rest();
+    for (status, pattern, template) in responses {
+        rest.put_method_response()
+            .rest_api_id(&api.id)
+            .resource_id(resource)
+            .http_method(http_method)
+            .status_code(*status)
+            .send()
+            .await
+            .unwrap();
+        rest.put_integration_response()
+            .rest_api_id(&api.id)
+            .resource_id(resource)
+            .http_method(http_method)
+            .status_code(*status)
+            .set_selection_pattern(pattern.map(str::to_owned))
+            .response_templates("application/json", *template)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+pub async fn deploy(sandbox: &Sandbox, api: &Api, stage: &str) {
     sandbox
         .rest()
         .create_deployment()
@@ -117,7 +148,7 @@ async fn deploy(sandbox: &Sandbox, api: &Api, stage: &str) {
         .unwrap();
 }
 
-fn invoke_url(sandbox: &Sandbox, api: &Api, path: &str) -> String {
+pub fn invoke_url(sandbox: &Sandbox, api: &Api, path: &str) -> String {
     format!("{}/_aws/execute-api/{}{path}", sandbox.endpoint(), api.id)
 }
 
@@ -387,7 +418,6 @@ async fn lambda_api(sandbox: &Sandbox) -> Api {
     sandbox.create_python_function("echo", ECHO).await;
     let api = rest_api(sandbox, "Manager").await;
     sandbox.permit_api("echo", Some(&api.id)).await;
-    let rest = sandbox.rest();
     let manager = resource(sandbox, &api, &api.root, "DynamoDBManager").await;
     method(
         sandbox,
@@ -398,27 +428,8 @@ async fn lambda_api(sandbox: &Sandbox) -> Api {
         Some(function_uri("echo")),
     )
     .await;
-    for (status, pattern) in [("200", None), ("400", Some("Bad operation.*"))] {
-        rest.put_method_response()
-            .rest_api_id(&api.id)
-            .resource_id(&manager)
-            .http_method("POST")
-            .status_code(status)
-            .response_models("application/json", "Empty")
-            .send()
-            .await
-            .unwrap();
-        rest.put_integration_response()
-            .rest_api_id(&api.id)
-            .resource_id(&manager)
-            .http_method("POST")
-            .status_code(status)
-            .set_selection_pattern(pattern.map(str::to_owned))
-            .response_templates("application/json", "")
-            .send()
-            .await
-            .unwrap();
-    }
+    let responses = [("200", None, ""), ("400", Some("Bad operation.*"), "")];
+    respond(sandbox, &api, &manager, "POST", &responses).await;
     let things = resource(sandbox, &api, &api.root, "things").await;
     let thing = resource(sandbox, &api, &things, "{id}").await;
     method(

@@ -22,6 +22,7 @@ mod logs;
 mod names;
 mod outside_clients;
 mod rest_lab;
+mod rest_mapping;
 mod server;
 mod starvation;
 mod store_failure;

@@ -110,14 +110,7 @@ impl ApiGateway {
         let length = body.len().to_string();
         let recorded = lab_feed::RecordedResponse {
             status,
-            headers: parts
-                .headers
-                .iter()
-                .map(|(name, value)| {
-                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                    (name.as_str().to_owned(), value)
-                })
-                .collect(),
+            headers: event::header_pairs(&parts.headers).collect(),
             body: String::from_utf8_lossy(&body[..body.len().min(RECORDED_BODY_BYTES)])
                 .into_owned(),
         };

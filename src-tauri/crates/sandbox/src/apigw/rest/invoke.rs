@@ -2,22 +2,21 @@
 //! traffic, the stage's canary), the deployed resource and method it selects, and calls the
 //! method's integration — a function as a proxy (`AWS_PROXY`, the payload 1.0 event), a function
 //! without one (`AWS`, the body passed through), an HTTP backend, or nothing (`MOCK`) — answering
-//! with API Gateway's own errors where AWS does. Mapping templates that compute (`$…`, `#…`) are
-//! not run yet: a method that needs one answers 500 and the inspector says why.
+//! with API Gateway's own errors where AWS does. Non-proxy integrations go through [`mapping`]'s
+//! templates on the way in and out.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
 
-use super::matching::{self, selection_regex};
-use super::model::{
-    AuthorizationType, Integration, IntegrationResponse, IntegrationType, Method,
-    PassthroughBehavior,
-};
+use super::mapping::{self, MethodRequest};
+use super::matching;
+use super::model::{AuthorizationType, Integration, IntegrationType, Method};
+use super::refusal::{FORBIDDEN, MISSING_TOKEN, Refusal, THROTTLED, fail, failure};
 use crate::apigw::http::Trace;
 use crate::apigw::{ApiGateway, Incoming, event, proxy, stage_variables};
 use crate::store::Scope;
@@ -33,88 +32,6 @@ struct Selected {
     resource_path: String,
     path_parameters: BTreeMap<String, String>,
     method: Method,
-}
-
-/// One of API Gateway's own answers for REST APIs: a status, its `{"message": …}` and the
-/// error type it names in `x-amzn-ErrorType`.
-#[derive(Debug, Clone, Copy)]
-struct Refusal {
-    status: StatusCode,
-    message: &'static str,
-    error_type: &'static str,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            [("content-type", "application/json")],
-            json!({ "message": self.message }).to_string(),
-        )
-            .into_response();
-        response.headers_mut().insert(
-            "x-amzn-errortype",
-            HeaderValue::from_static(self.error_type),
-        );
-        response
-    }
-}
-
-const FORBIDDEN: Refusal = Refusal {
-    status: StatusCode::FORBIDDEN,
-    message: "Forbidden",
-    error_type: "ForbiddenException",
-};
-
-const MISSING_TOKEN: Refusal = Refusal {
-    status: StatusCode::FORBIDDEN,
-    message: "Missing Authentication Token",
-    error_type: "MissingAuthenticationTokenException",
-};
-
-const UNSUPPORTED_MEDIA_TYPE: Refusal = Refusal {
-    status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-    message: "Unsupported Media Type",
-    error_type: "UnsupportedMediaTypeException",
-};
-
-const THROTTLED: Refusal = Refusal {
-    status: StatusCode::TOO_MANY_REQUESTS,
-    message: "Too Many Requests",
-    error_type: "TooManyRequestsException",
-};
-
-/// [`failure`] as the response the client gets.
-fn fail(trace: &mut Trace, status: StatusCode, reason: String) -> Response {
-    failure(trace, status, reason).into_response()
-}
-
-/// What the client sees when an integration failed; `reason` goes to the inspector and logs.
-fn failure(trace: &mut Trace, status: StatusCode, reason: String) -> Refusal {
-    trace.error = Some(reason);
-    match status {
-        StatusCode::GATEWAY_TIMEOUT => Refusal {
-            status,
-            message: "Endpoint request timed out",
-            error_type: "IntegrationTimeoutException",
-        },
-        StatusCode::BAD_GATEWAY => Refusal {
-            status,
-            message: "Internal server error",
-            error_type: "InternalServerErrorException",
-        },
-        _ => Refusal {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "Internal server error",
-            error_type: "InternalServerErrorException",
-        },
-    }
-}
-
-/// Whether a mapping template computes anything (references or directives), which the sandbox
-/// does not evaluate yet; a template without either is its own output.
-fn computes(template: &str) -> bool {
-    template.contains('$') || template.contains('#')
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -191,8 +108,17 @@ impl ApiGateway {
                 .await
             }
             IntegrationType::Aws if uri.contains(":lambda:path/") => {
-                self.rest_lambda(scope, &selected, &integration, &uri, incoming, trace)
-                    .await
+                let request = Self::method_request(scope, &selected, incoming, request_id);
+                self.rest_lambda(
+                    scope,
+                    &selected,
+                    &integration,
+                    &uri,
+                    incoming,
+                    &request,
+                    trace,
+                )
+                .await
             }
             IntegrationType::Aws => {
                 let reason = format!(
@@ -201,10 +127,14 @@ impl ApiGateway {
                 fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason)
             }
             IntegrationType::HttpProxy | IntegrationType::Http => {
-                self.rest_http(&selected, &integration, &uri, incoming, trace)
+                let request = Self::method_request(scope, &selected, incoming, request_id);
+                self.rest_http(&selected, &integration, &uri, incoming, &request, trace)
                     .await
             }
-            IntegrationType::Mock => rest_mock(&integration, incoming, trace),
+            IntegrationType::Mock => {
+                let request = Self::method_request(scope, &selected, incoming, request_id);
+                mapping::mock(&integration, incoming, &request, trace)
+            }
         }
     }
 
@@ -312,6 +242,22 @@ impl ApiGateway {
         payload
     }
 
+    /// What a mapping template sees of a request; its `$context` is the proxy event's.
+    fn method_request(
+        scope: &Scope,
+        selected: &Selected,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+    ) -> MethodRequest {
+        let mut event = Self::rest_event(scope, selected, incoming, request_id);
+        MethodRequest::new(
+            incoming,
+            &selected.path_parameters,
+            event["requestContext"].take(),
+            &selected.variables,
+        )
+    }
+
     /// The function an integration calls, once API Gateway may invoke it from this method.
     fn rest_function(
         &self,
@@ -413,9 +359,10 @@ impl ApiGateway {
         }
     }
 
-    /// A Lambda integration without a proxy: the request body (through a template that does
-    /// not compute, or passed through) is the function's event, and its answer goes through the
-    /// integration response its error message (or success) selects.
+    /// A Lambda integration without a proxy: the request body (through its request template,
+    /// or passed through) is the function's event, and its answer goes through the integration
+    /// response its error message (or success) selects.
+    #[allow(clippy::too_many_arguments)]
     async fn rest_lambda(
         &self,
         scope: &Scope,
@@ -423,10 +370,11 @@ impl ApiGateway {
         integration: &Integration,
         uri: &str,
         incoming: &Incoming<'_>,
+        request: &MethodRequest,
         trace: &mut Trace,
     ) -> Response {
-        let payload = match request_body(integration, incoming, trace) {
-            Ok(payload) => payload,
+        let payload = match mapping::integration_request(integration, incoming, request, trace) {
+            Ok(mapped) => mapped.body,
             Err(refusal) => return refusal.into_response(),
         };
         let function = match self.rest_function(scope, selected, uri, incoming.method.as_str()) {
@@ -451,11 +399,12 @@ impl ApiGateway {
                 .and_then(|error| error["errorMessage"].as_str().map(str::to_owned))
                 .unwrap_or_default()
         });
-        integration_answer(
+        mapping::integration_answer(
             integration,
             selector.as_deref(),
             answer,
             &BTreeMap::new(),
+            request,
             trace,
         )
     }
@@ -468,17 +417,22 @@ impl ApiGateway {
         integration: &Integration,
         uri: &str,
         incoming: &Incoming<'_>,
+        request: &MethodRequest,
         trace: &mut Trace,
     ) -> Response {
+        let mut outgoing = crate::apigw::parameter_mapping::Outgoing::unchanged(incoming.headers);
+        let mut path_parameters = selected.path_parameters.clone();
         let body = if integration.integration_type == IntegrationType::Http {
-            match request_body(integration, incoming, trace) {
-                Ok(body) => body,
+            match mapping::integration_request(integration, incoming, request, trace) {
+                Ok(mapped) => {
+                    mapped.apply_overrides(&mut outgoing, &mut path_parameters, &request.query);
+                    mapped.body
+                }
                 Err(refusal) => return refusal.into_response(),
             }
         } else {
             incoming.body.clone()
         };
-        let outgoing = crate::apigw::parameter_mapping::Outgoing::unchanged(incoming.headers);
         let invoked = std::time::Instant::now();
         let forwarded = proxy::forward(
             proxy::Backend {
@@ -486,7 +440,7 @@ impl ApiGateway {
                 timeout_millis: integration.timeout_in_millis,
             },
             uri,
-            &selected.path_parameters,
+            &path_parameters,
             incoming.method,
             incoming.query,
             outgoing,
@@ -515,188 +469,6 @@ impl ApiGateway {
             })
             .collect();
         let status = parts.status.as_u16().to_string();
-        integration_answer(integration, Some(&status), body, &headers, trace)
+        mapping::integration_answer(integration, Some(&status), body, &headers, request, trace)
     }
-}
-
-/// The body a non-proxy integration sends its backend: the request template for the request's
-/// content type (when it computes nothing), or the body passed through as the passthrough
-/// behaviour allows.
-fn request_body(
-    integration: &Integration,
-    incoming: &Incoming<'_>,
-    trace: &mut Trace,
-) -> Result<Bytes, Refusal> {
-    let content_type = incoming
-        .headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map_or_else(
-            || "application/json".to_owned(),
-            |v| v.trim().to_ascii_lowercase(),
-        );
-    let templates = &integration.request_templates;
-    let Some(template) = templates.get(&content_type) else {
-        let passes = match integration.passthrough_behavior {
-            PassthroughBehavior::WhenNoMatch => true,
-            PassthroughBehavior::WhenNoTemplates => templates.is_empty(),
-            PassthroughBehavior::Never => false,
-        };
-        if !passes {
-            trace.error = Some(format!(
-                "no request template for {content_type} and the passthrough behavior is {}",
-                integration.passthrough_behavior
-            ));
-            return Err(UNSUPPORTED_MEDIA_TYPE);
-        }
-        return Ok(incoming.body.clone());
-    };
-    if computes(template) {
-        return Err(failure(
-            trace,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!(
-                "the request template for {content_type} uses $ or # (Velocity), which the sandbox does not evaluate yet"
-            ),
-        ));
-    }
-    Ok(Bytes::from(template.clone()))
-}
-
-/// The integration response `selector` (a Lambda error's message, a backend's status, or `None`
-/// for a function's success) selects: the first whose pattern matches it whole, else the
-/// default (no pattern).
-fn select_response<'a>(
-    integration: &'a Integration,
-    selector: Option<&str>,
-) -> Option<&'a IntegrationResponse> {
-    let default = integration.integration_responses.values().find(|response| {
-        response
-            .selection_pattern
-            .as_deref()
-            .is_none_or(str::is_empty)
-    });
-    let Some(selector) = selector else {
-        return default;
-    };
-    integration
-        .integration_responses
-        .values()
-        .filter(|response| {
-            response
-                .selection_pattern
-                .as_deref()
-                .is_some_and(|p| !p.is_empty())
-        })
-        .find(|response| {
-            response
-                .selection_pattern
-                .as_deref()
-                .and_then(|pattern| selection_regex(pattern).ok())
-                .is_some_and(|pattern| pattern.is_match(selector))
-        })
-        .or(default)
-}
-
-/// A non-proxy integration's answer as the method's: the selected integration response's
-/// status, its headers (from literals or the backend's headers and body) and its body (the
-/// response template's, when it computes nothing, or the backend's passed through).
-fn integration_answer(
-    integration: &Integration,
-    selector: Option<&str>,
-    body: Bytes,
-    backend_headers: &BTreeMap<String, String>,
-    trace: &mut Trace,
-) -> Response {
-    let Some(chosen) = select_response(integration, selector) else {
-        return fail(
-            trace,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".into(),
-        );
-    };
-    let status = chosen
-        .status_code
-        .parse::<u16>()
-        .ok()
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .unwrap_or(StatusCode::OK);
-    let body = match chosen.response_templates.get("application/json") {
-        Some(Some(template)) if !template.is_empty() => {
-            if computes(template) {
-                return fail(
-                    trace,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!(
-                        "the integration response {}'s template uses $ or # (Velocity), which the sandbox does not evaluate yet",
-                        chosen.status_code
-                    ),
-                );
-            }
-            Bytes::from(template.clone())
-        }
-        _ => body,
-    };
-    let parsed: Option<Json> = serde_json::from_slice(&body).ok();
-    let mut response = (status, [("content-type", "application/json")], body).into_response();
-    for (target, source) in &chosen.response_parameters {
-        let Some(header) = target.strip_prefix("method.response.header.") else {
-            continue;
-        };
-        let value =
-            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-                Some(literal.to_owned())
-            } else if let Some(name) = source.strip_prefix("integration.response.header.") {
-                backend_headers.get(&name.to_ascii_lowercase()).cloned()
-            } else if let Some(field) = source.strip_prefix("integration.response.body.") {
-                parsed
-                    .as_ref()
-                    .and_then(|json| json.pointer(&format!("/{}", field.replace('.', "/"))))
-                    .map(|value| {
-                        value
-                            .as_str()
-                            .map_or_else(|| value.to_string(), str::to_owned)
-                    })
-            } else {
-                None
-            };
-        if let (Some(value), Ok(name)) =
-            (value, axum::http::HeaderName::from_bytes(header.as_bytes()))
-            && let Ok(value) = HeaderValue::from_str(&value)
-        {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
-}
-
-/// A MOCK integration: the request template's `statusCode` selects the integration response.
-fn rest_mock(integration: &Integration, incoming: &Incoming<'_>, trace: &mut Trace) -> Response {
-    let template = match request_body(integration, incoming, trace) {
-        Ok(template) => template,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let status = serde_json::from_slice::<Json>(&template).ok().and_then(
-        |request| match &request["statusCode"] {
-            Json::Number(number) => number.as_u64().map(|n| n.to_string()),
-            Json::String(text) => Some(text.clone()),
-            _ => None,
-        },
-    );
-    let Some(status) = status else {
-        return fail(
-            trace,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the MOCK integration's request template names no statusCode, e.g. {\"statusCode\": 200}".into(),
-        );
-    };
-    trace.integration_status = status.parse().ok();
-    integration_answer(
-        integration,
-        Some(&status),
-        Bytes::new(),
-        &BTreeMap::new(),
-        trace,
-    )
 }

@@ -7,10 +7,13 @@
 
 mod api;
 mod invoke;
+mod mapping;
 pub mod matching;
 pub mod model;
 mod patch;
+mod refusal;
 pub mod routes;
+pub mod template;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,206 @@
+//! Mapping templates on REST APIs' non-proxy integrations, through real HTTP: what a function
+//! receives from a request template, how response templates and selection patterns shape the
+//! answer, the passthrough rules, and API Gateway's answers when a template cannot run.
+
+use aws_sdk_apigateway::types::IntegrationType;
+
+use crate::apigw_rest::{
+    Api, deploy, function_uri, invoke_url, method, resource, respond, rest_api,
+};
+use crate::client::send;
+use crate::fixture::Sandbox;
+
+/// Answers with the event it got, or fails with a message that holds JSON.
+const MIRROR: &str = r#"
+import json
+
+def handler(event, context):
+    if event.get("action") == "fail":
+        raise ValueError(json.dumps({"kind": "Invalid", "detail": event.get("detail")}))
+    return {"got": event, "items": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]}
+"#;
+
+const REQUEST_TEMPLATE: &str = r##"#set($body = $input.path('$'))
+{
+  "action": "$body.action",
+  "detail": "$util.escapeJavaScript($body.detail).replaceAll("\\'", "'")",
+  "who": "$input.params('who')",
+  "ref": "$input.params('x-ref')",
+  "id": "$input.params('id')",
+  "stage": "$context.stage",
+  "resource": "$context.resourcePath",
+  "color": "$stageVariables.color",
+  "tags": [#foreach($tag in $body.tags)"$tag.toUpperCase()"#if($foreach.hasNext),#end#end]
+}"##;
+
+const RESPONSE_TEMPLATE: &str = r##"#set($answer = $input.path('$'))
+{"names": [#foreach($item in $answer.items)"$item.name"#if($foreach.hasNext), #end#end], "sawStage": "$answer.got.stage"}"##;
+
+const ERROR_TEMPLATE: &str = r##"#set($error = $util.parseJson($input.path('$.errorMessage')))
+#set($context.responseOverride.header.X-Error-Kind = $error.kind)
+{"problem": "$error.detail"}"##;
+
+/// `POST /things/{id}` on a function through templates, deployed to `dev`.
+async fn mapped_api(sandbox: &Sandbox) -> Api {
+    sandbox.create_python_function("mirror", MIRROR).await;
+    let api = rest_api(sandbox, "Mapped").await;
+    sandbox.permit_api("mirror", Some(&api.id)).await;
+    let things = resource(sandbox, &api, &api.root, "things").await;
+    let thing = resource(sandbox, &api, &things, "{id}").await;
+    method(
+        sandbox,
+        &api,
+        &thing,
+        "POST",
+        IntegrationType::Aws,
+        Some(function_uri("mirror")),
+    )
+    .await;
+    let rest = sandbox.rest();
+    rest.put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&thing)
+        .http_method("POST")
+        .r#type(IntegrationType::Aws)
+        .integration_http_method("POST")
+        .uri(function_uri("mirror"))
+        .passthrough_behavior("NEVER")
+        .request_templates("application/json", REQUEST_TEMPLATE)
+        .send()
+        .await
+        .unwrap();
+    let responses = [
+        ("200", None, RESPONSE_TEMPLATE),
+        ("422", Some(".*Invalid.*"), ERROR_TEMPLATE),
+    ];
+    respond(sandbox, &api, &thing, "POST", &responses).await;
+    deploy(sandbox, &api, "dev").await;
+    api
+}
+
+#[tokio::test]
+async fn a_request_template_builds_the_event_and_a_response_template_the_answer() {
+    let sandbox = Sandbox::start().await;
+    let api = mapped_api(&sandbox).await;
+    let url = format!("{}?who=Ana", invoke_url(&sandbox, &api, "/dev/things/7"));
+    let reply = send(
+        "POST",
+        &url,
+        &[("content-type", "application/json"), ("x-ref", "r-1")],
+        r#"{"action": "list", "detail": "it's \"quoted\"", "tags": ["a", "b"]}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"names": ["a", "b"], "sawStage": "dev"})
+    );
+    // What the function got, as the inspector's feed shows it.
+    let records = sandbox.inspect_history().await;
+    let invocation = records
+        .iter()
+        .rev()
+        .find_map(|record| record.get("event").filter(|e| e["action"] == "list"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no invocation of mirror on the feed: {records:?}"));
+    assert_eq!(invocation["detail"], "it's \"quoted\"");
+    assert_eq!(invocation["who"], "Ana");
+    assert_eq!(invocation["ref"], "r-1");
+    assert_eq!(invocation["id"], "7");
+    assert_eq!(invocation["stage"], "dev");
+    assert_eq!(invocation["resource"], "/things/{id}");
+    assert_eq!(invocation["color"], "blue");
+    assert_eq!(invocation["tags"], serde_json::json!(["A", "B"]));
+}
+
+#[tokio::test]
+async fn a_function_error_selects_its_response_and_its_template_overrides_headers() {
+    let sandbox = Sandbox::start().await;
+    let api = mapped_api(&sandbox).await;
+    let reply = send(
+        "POST",
+        &invoke_url(&sandbox, &api, "/dev/things/7"),
+        &[("content-type", "application/json")],
+        r#"{"action": "fail", "detail": "no such thing", "tags": []}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(reply.header("x-error-kind"), Some("Invalid"));
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"problem": "no such thing"})
+    );
+}
+
+#[tokio::test]
+async fn api_gateway_refuses_what_its_templates_cannot_take() {
+    let sandbox = Sandbox::start().await;
+    let api = mapped_api(&sandbox).await;
+    let url = invoke_url(&sandbox, &api, "/dev/things/7");
+    let plain = send("POST", &url, &[("content-type", "text/plain")], "hello").await;
+    assert_eq!(plain.status, 415, "{}", plain.body);
+    assert_eq!(plain.json()["message"], "Unsupported Media Type");
+    let broken = send(
+        "POST",
+        &url,
+        &[("content-type", "application/json")],
+        "{oops",
+    )
+    .await;
+    assert_eq!(broken.status, 400, "{}", broken.body);
+    let message = broken.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.starts_with("Could not parse request body into json: "),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_mock_integration_computes_its_status_and_body() {
+    let sandbox = Sandbox::start().await;
+    let api = rest_api(&sandbox, "Mocked").await;
+    let greeting = resource(&sandbox, &api, &api.root, "greeting").await;
+    method(
+        &sandbox,
+        &api,
+        &greeting,
+        "GET",
+        IntegrationType::Mock,
+        None,
+    )
+    .await;
+    let rest = sandbox.rest();
+    rest.put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&greeting)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .passthrough_behavior("WHEN_NO_TEMPLATES")
+        .request_templates(
+            "application/json",
+            "{\"statusCode\": #if($input.params('name') == '')404#else 200#end}",
+        )
+        .send()
+        .await
+        .unwrap();
+    let greeted = "{\"greeting\": \"Hello, $input.params('name')!\", \"via\": \"$context.httpMethod $context.resourcePath\"}";
+    let responses = [
+        ("200", None, greeted),
+        ("404", Some("404"), "{\"error\": \"say who\"}"),
+    ];
+    respond(&sandbox, &api, &greeting, "GET", &responses).await;
+    deploy(&sandbox, &api, "dev").await;
+    let url = invoke_url(&sandbox, &api, "/dev/greeting");
+    let hello = send("GET", &format!("{url}?name=Ana"), &[], "").await;
+    assert_eq!(hello.status, 200, "{}", hello.body);
+    assert_eq!(
+        hello.json(),
+        serde_json::json!({"greeting": "Hello, Ana!", "via": "GET /greeting"})
+    );
+    let nobody = send("GET", &url, &[], "").await;
+    assert_eq!(nobody.status, 404, "{}", nobody.body);
+    assert_eq!(nobody.json()["error"], "say who");
+}
