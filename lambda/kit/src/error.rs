@@ -86,12 +86,13 @@ where
 }
 
 /// Functions invoked directly report a failure as a Lambda function error whose type is the
-/// AWS error code, as the course's Python function's exceptions do.
+/// AWS error code, and whose message starts with it too (as boto3's `ClientError` messages name
+/// their code): API Gateway selects a non-proxy integration response by the message alone.
 impl From<CallError> for lambda_runtime::Diagnostic {
     fn from(error: CallError) -> Self {
         Self {
+            error_message: format!("{}: {}", error.code, error.message),
             error_type: error.code,
-            error_message: error.message,
         }
     }
 }

@@ -312,7 +312,7 @@ function_error: string | null, payload: string, duration_ms: number, };
  */
 export type ResourceView = { 
 /**
- * `api`, `permission`, `function`, `log-group`, `table`, `role`.
+ * `api`, `rest-api`, `permission`, `function`, `log-group`, `table`, `role`.
  */
 kind: string, name: string, lesson: string, step: string, 
 /**

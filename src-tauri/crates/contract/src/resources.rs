@@ -6,7 +6,7 @@ use ts_rs::TS;
 /// A resource the journal holds (or teardown found by its tags).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ResourceView {
-    /// `api`, `permission`, `function`, `log-group`, `table`, `role`.
+    /// `api`, `rest-api`, `permission`, `function`, `log-group`, `table`, `role`.
     pub kind: String,
     pub name: String,
     pub lesson: String,

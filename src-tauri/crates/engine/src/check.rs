@@ -77,9 +77,13 @@ pub async fn verify(cloud: &Cloud, check: &Check, vars: &Vars) -> Verdict {
         Check::Http {
             method,
             url,
+            body,
             status,
             body_contains,
-        } => http_check(method, &fill(url), *status, body_contains.as_deref()).await,
+        } => {
+            let body = body.as_deref().map(fill);
+            http_check(method, &fill(url), body, *status, body_contains.as_deref()).await
+        }
         Check::Websocket {
             url,
             send,
@@ -125,9 +129,17 @@ pub fn describe(check: &Check, vars: &Vars) -> String {
         Check::Http {
             method,
             url,
+            body,
             status,
             ..
-        } => format!("{method} {} answers {status}", fill(url)),
+        } => match body {
+            Some(body) => format!(
+                "{method} {} with {} answers {status}",
+                fill(url),
+                fill(body)
+            ),
+            None => format!("{method} {} answers {status}", fill(url)),
+        },
         Check::Websocket {
             url,
             send,
@@ -227,12 +239,18 @@ async fn invoke_check(
 async fn http_check(
     method: &str,
     url: &str,
+    body: Option<String>,
     status: u16,
     body_contains: Option<&str>,
 ) -> Result<(), String> {
     let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let response = reqwest::Client::new()
-        .request(method, url)
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
+    }
+    let response = request
         .send()
         .await
         .map_err(|error| format!("no answer: {error}"))?;

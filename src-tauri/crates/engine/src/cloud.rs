@@ -21,6 +21,8 @@ pub struct Cloud {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
+    /// API Gateway's REST APIs (v1).
+    pub rest: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub iam: aws_sdk_iam::Client,
@@ -132,6 +134,7 @@ impl Cloud {
             dynamodb: client!(aws_sdk_dynamodb),
             lambda: client!(aws_sdk_lambda),
             apigw: client!(aws_sdk_apigatewayv2),
+            rest: client!(aws_sdk_apigateway),
             logs: client!(aws_sdk_cloudwatchlogs),
             tagging: client!(aws_sdk_resourcegroupstagging),
             iam: client!(aws_sdk_iam),

@@ -24,6 +24,8 @@ pub struct Scope {
 pub enum Kind {
     /// An API Gateway API, with its routes, integrations, stages and deployments.
     Api,
+    /// An API Gateway REST API (v1), with its resources, methods, deployments and stages.
+    RestApi,
     /// A statement of a function's resource policy (`name` = `function/statement`).
     Permission,
     Function,
@@ -37,6 +39,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Api => "api",
+            Self::RestApi => "rest-api",
             Self::Permission => "permission",
             Self::Function => "function",
             Self::LogGroup => "log-group",
@@ -48,6 +51,7 @@ impl Kind {
     fn parse(text: &str) -> Option<Self> {
         [
             Self::Api,
+            Self::RestApi,
             Self::Permission,
             Self::Function,
             Self::LogGroup,

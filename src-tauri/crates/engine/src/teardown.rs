@@ -1,5 +1,6 @@
 //! Removes everything the lab created on a target, in dependency order: APIs (with their
-//! stages, routes and integrations) → permissions → functions → their log groups → tables → an
+//! stages, routes and integrations), REST APIs (with their resources, methods and stages) →
+//! permissions → functions → their log groups → tables → an
 //! execution role the engine created (its policies first).
 //!
 //! What a lesson found already there and used as it was (journaled as *adopted*: the student
@@ -402,10 +403,18 @@ fn kinds_of(arn: &str) -> Vec<(Kind, String)> {
                 ]
             })
             .unwrap_or_default(),
-        "apigateway" => resource
-            .strip_prefix("/apis/")
-            .map(|id| vec![(Kind::Api, id.to_owned())])
-            .unwrap_or_default(),
+        // A REST API's stages are tagged too (`/restapis/{id}/stages/{name}`): they name their API.
+        "apigateway" => match (
+            resource.strip_prefix("/apis/"),
+            resource.strip_prefix("/restapis/"),
+        ) {
+            (Some(id), _) => vec![(Kind::Api, id.to_owned())],
+            (_, Some(rest)) => vec![(
+                Kind::RestApi,
+                rest.split('/').next().unwrap_or(rest).to_owned(),
+            )],
+            _ => Vec::new(),
+        },
         "logs" => resource
             .strip_prefix("log-group:")
             .map(|name| vec![(Kind::LogGroup, name.trim_end_matches(":*").to_owned())])
@@ -421,6 +430,19 @@ async fn remove(cloud: &Cloud, resource: &Resource) -> Outcome {
             remove_role(cloud, name).await
         }
         Kind::Api => remove_apis(cloud, resource).await,
+        Kind::RestApi => {
+            let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            with_retries(|| async {
+                cloud
+                    .rest
+                    .delete_rest_api()
+                    .rest_api_id(id)
+                    .send()
+                    .await
+                    .map(drop)
+            })
+            .await
+        }
         Kind::Permission => {
             let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
             let Some((function, statement)) = id.split_once('/') else {
@@ -634,6 +656,10 @@ async fn verify(cloud: &Cloud, removals: &[Removal]) -> Vec<String> {
                                 == Some(&resource.lesson))
                 }),
                 Err(_) => true,
+            },
+            Kind::RestApi => match cloud.rest.get_rest_api().rest_api_id(&name).send().await {
+                Ok(_) => true,
+                Err(error) => error.code() != Some("NotFoundException"),
             },
             Kind::Permission => false,
             Kind::Role => cloud.iam.get_role().role_name(&name).send().await.is_ok(),

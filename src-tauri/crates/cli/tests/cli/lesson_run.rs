@@ -153,6 +153,17 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
             .iter()
             .map(|api| format!("api {}", api.name().unwrap_or_default())),
     );
+    let rest_apis = client!(aws_sdk_apigateway, endpoint)
+        .get_rest_apis()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        rest_apis
+            .items()
+            .iter()
+            .map(|api| format!("rest api {}", api.name().unwrap_or_default())),
+    );
     let groups = client!(aws_sdk_cloudwatchlogs, endpoint)
         .describe_log_groups()
         .send()
@@ -177,6 +188,19 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
             .map(|role| format!("role {}", role.role_name())),
     );
     left
+}
+
+/// `lab teardown` verifies that nothing is left, and the sandbox agrees.
+async fn tears_down_to_nothing(lab: &Lab) {
+    let removed = succeeded(&lab.lab(&["teardown"]));
+    assert!(
+        removed.contains("Verified: nothing of the lab is left"),
+        "{removed}"
+    );
+    assert_eq!(
+        everything_left(&lab.sandbox.endpoint).await,
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,15 +269,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     );
     assert!(everything_left(&lab.sandbox.endpoint).await.len() >= 4);
 
-    let removed = succeeded(&lab.lab(&["teardown"]));
-    assert!(
-        removed.contains("Verified: nothing of the lab is left"),
-        "{removed}"
-    );
-    assert_eq!(
-        everything_left(&lab.sandbox.endpoint).await,
-        Vec::<String>::new()
-    );
+    tears_down_to_nothing(&lab).await;
     let status = succeeded(&lab.lab(&["status"]));
     assert!(status.contains("No lab resources."), "{status}");
     assert!(
@@ -262,6 +278,61 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     );
     let again = succeeded(&lab.lab(&["teardown"]));
     assert!(again.starts_with("Nothing to remove"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_manager_lesson_builds_a_rest_api_that_works_and_tears_down_to_nothing() {
+    let lab = Lab::start();
+    let ran = succeeded(&lab.lab(&["run", "dynamodb-manager"]));
+    assert!(
+        ran.contains("    aws apigateway create-rest-api \\"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("    aws apigateway put-integration-response \\"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("/DynamoDBManager with {\"operation\": \"ping\"} answers 200"),
+        "{ran}"
+    );
+    let url = captured(&ran, "URL");
+    assert!(url.ends_with("/Prod/DynamoDBManager"), "{url}");
+
+    // The tutorial's curl calls: create, then list; a missing table is the 400 response.
+    let create = r#"{"operation":"create","tableName":"lambda-apigateway","payload":{"Item":{"id":"1","name":"Bob"}}}"#;
+    let created = curl(&["-X", "POST", &url, "-d", create]);
+    assert!(created.contains(r#""HTTPStatusCode":200"#), "{created}");
+    let list = r#"{"operation":"list","tableName":"lambda-apigateway","payload":{}}"#;
+    let listed = curl(&["-X", "POST", &url, "-d", list]);
+    assert!(listed.contains(r#"{"id":"1","name":"Bob"}"#), "{listed}");
+    let missing = r#"{"operation":"list","tableName":"no-such-table","payload":{}}"#;
+    let refused = curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-X",
+        "POST",
+        &url,
+        "-d",
+        missing,
+    ]);
+    assert_eq!(refused, "400");
+
+    // Running again reuses the API rather than making a second one.
+    succeeded(&lab.lab(&["run", "dynamodb-manager", "--until", "method"]));
+    let apis = client!(aws_sdk_apigateway, &lab.sandbox.endpoint)
+        .get_rest_apis()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(apis.items().len(), 1);
+
+    let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
+    assert!(plan.contains("  rest-api "), "{plan}");
+    tears_down_to_nothing(&lab).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,15 +396,7 @@ async fn the_websocket_lesson_runs_pushes_positions_and_tears_down_to_nothing() 
     first.close(None).await.unwrap();
     second.close(None).await.unwrap();
 
-    let removed = succeeded(&lab.lab(&["teardown"]));
-    assert!(
-        removed.contains("Verified: nothing of the lab is left"),
-        "{removed}"
-    );
-    assert_eq!(
-        everything_left(&lab.sandbox.endpoint).await,
-        Vec::<String>::new()
-    );
+    tears_down_to_nothing(&lab).await;
 }
 
 #[test]

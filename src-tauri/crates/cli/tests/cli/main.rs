@@ -86,10 +86,9 @@ fn a_lesson_shows_its_steps_with_their_cli_commands() {
     assert!(text.contains("Q811: Assess"), "{text}");
     let output = lab(&["lessons", "nope"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("there is no lesson \"nope\" (there are: crud-http-api, websocket-api)")
-    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "there is no lesson \"nope\" (there are: crud-http-api, dynamodb-manager, websocket-api)"
+    ));
 }
 
 #[test]

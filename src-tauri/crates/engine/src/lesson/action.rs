@@ -19,6 +19,11 @@ pub enum Action {
     CreateRoutes(CreateRoutes),
     CreateStage(CreateStage),
     CreateDeployment(CreateDeployment),
+    CreateRestApi(CreateRestApi),
+    CreateResource(CreateResource),
+    PutMethod(PutMethod),
+    PutIntegration(PutIntegration),
+    CreateRestDeployment(CreateRestDeployment),
 }
 
 /// `iam.execution-role`: the role the lesson's functions run as. `LabRole` where it exists (AWS
@@ -135,6 +140,88 @@ pub struct CreateDeployment {
     pub stage: String,
 }
 
+/// `apigateway.create-rest-api`: a REST API (API Gateway v1), tagged as the lab's.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRestApi {
+    pub name: String,
+    /// `REGIONAL` (the console's default), `EDGE` or `PRIVATE`.
+    #[serde(default = "regional")]
+    pub endpoint_type: String,
+    pub description: Option<String>,
+}
+
+/// `apigateway.create-resource`: one path part under a parent resource.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateResource {
+    pub api: String,
+    /// The parent resource's id (the root's is `create-rest-api`'s `rootResourceId`).
+    pub parent: String,
+    /// `things`, `{id}` or the greedy `{proxy+}`.
+    pub path_part: String,
+}
+
+/// `apigateway.put-method`: a method on a resource and who may call it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutMethod {
+    pub api: String,
+    pub resource: String,
+    pub method: String,
+    #[serde(default = "no_authorization")]
+    pub authorization: String,
+    #[serde(default)]
+    pub api_key_required: bool,
+}
+
+/// `apigateway.put-integration`: what a method calls, and for a non-proxy integration the
+/// responses it maps the answer to (each a method response and its integration response).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutIntegration {
+    pub api: String,
+    pub resource: String,
+    pub method: String,
+    /// `AWS_PROXY`, `AWS`, `HTTP`, `HTTP_PROXY` or `MOCK`.
+    #[serde(rename = "type")]
+    pub integration_type: String,
+    pub uri: Option<String>,
+    /// The method the integration calls with (`POST` for Lambda).
+    #[serde(default = "post")]
+    pub integration_method: String,
+    pub passthrough_behavior: Option<String>,
+    /// Request mapping templates by content type.
+    #[serde(default)]
+    pub request_templates: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub responses: Vec<MethodResponse>,
+}
+
+/// One response of a non-proxy method.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodResponse {
+    pub status: String,
+    /// The regular expression a Lambda error message (or backend status) must match; the
+    /// default response has none.
+    pub selection_pattern: Option<String>,
+    /// Response mapping templates by content type (`""` passes the answer through).
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, String>,
+}
+
+/// `apigateway.create-deployment`: a snapshot of the REST API, deployed to a stage.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRestDeployment {
+    pub api: String,
+    pub stage: String,
+    /// Stage variables.
+    #[serde(default)]
+    pub variables: std::collections::BTreeMap<String, String>,
+}
+
 /// A role's ARN from an ARN or a name in `account`; a variable not filled yet is left alone.
 pub fn role_arn(role: &str, account: &str) -> String {
     if role.starts_with("arn:") || role.starts_with("${") {
@@ -159,9 +246,18 @@ fn bootstrap() -> String {
 fn invoke_function() -> String {
     "lambda:InvokeFunction".to_owned()
 }
+fn regional() -> String {
+    "REGIONAL".to_owned()
+}
+fn no_authorization() -> String {
+    "NONE".to_owned()
+}
+fn post() -> String {
+    "POST".to_owned()
+}
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 14] = [
     "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
@@ -171,6 +267,11 @@ pub const NAMES: [&str; 9] = [
     "apigatewayv2.create-routes",
     "apigatewayv2.create-stage",
     "apigatewayv2.create-deployment",
+    "apigateway.create-rest-api",
+    "apigateway.create-resource",
+    "apigateway.put-method",
+    "apigateway.put-integration",
+    "apigateway.create-deployment",
 ];
 
 /// What a CLI rendering needs besides the action.
@@ -201,6 +302,11 @@ impl Action {
             "apigatewayv2.create-routes" => Self::CreateRoutes(read(params)?),
             "apigatewayv2.create-stage" => Self::CreateStage(read(params)?),
             "apigatewayv2.create-deployment" => Self::CreateDeployment(read(params)?),
+            "apigateway.create-rest-api" => Self::CreateRestApi(read(params)?),
+            "apigateway.create-resource" => Self::CreateResource(read(params)?),
+            "apigateway.put-method" => Self::PutMethod(read(params)?),
+            "apigateway.put-integration" => Self::PutIntegration(read(params)?),
+            "apigateway.create-deployment" => Self::CreateRestDeployment(read(params)?),
             unknown => {
                 return Err(InvalidAction(format!(
                     "unknown action \"{unknown}\"; the actions are {}",
@@ -222,6 +328,11 @@ impl Action {
             Self::CreateRoutes(_) => "apigatewayv2.create-routes",
             Self::CreateStage(_) => "apigatewayv2.create-stage",
             Self::CreateDeployment(_) => "apigatewayv2.create-deployment",
+            Self::CreateRestApi(_) => "apigateway.create-rest-api",
+            Self::CreateResource(_) => "apigateway.create-resource",
+            Self::PutMethod(_) => "apigateway.put-method",
+            Self::PutIntegration(_) => "apigateway.put-integration",
+            Self::CreateRestDeployment(_) => "apigateway.create-deployment",
         }
     }
 
@@ -238,6 +349,10 @@ impl Action {
             Self::CreateRoutes(_) => &[],
             Self::CreateStage(_) => &["StageName"],
             Self::CreateDeployment(_) => &["DeploymentId"],
+            Self::CreateRestApi(_) => &["id", "rootResourceId"],
+            Self::CreateResource(_) => &["id", "path"],
+            Self::PutMethod(_) | Self::PutIntegration(_) => &[],
+            Self::CreateRestDeployment(_) => &["id", "invokeUrl"],
         }
     }
 
@@ -280,6 +395,31 @@ impl Action {
             }
             Self::CreateStage(a) => vec![&a.api, &a.stage],
             Self::CreateDeployment(a) => vec![&a.api, &a.stage],
+            Self::CreateRestApi(a) => {
+                let mut texts = vec![&a.name, &a.endpoint_type];
+                texts.extend(&a.description);
+                texts
+            }
+            Self::CreateResource(a) => vec![&a.api, &a.parent, &a.path_part],
+            Self::PutMethod(a) => vec![&a.api, &a.resource, &a.method, &a.authorization],
+            Self::PutIntegration(a) => {
+                let mut texts = vec![&a.api, &a.resource, &a.method, &a.integration_type];
+                texts.extend(&a.uri);
+                texts.push(&a.integration_method);
+                texts.extend(&a.passthrough_behavior);
+                texts.extend(a.request_templates.values());
+                for response in &a.responses {
+                    texts.push(&response.status);
+                    texts.extend(&response.selection_pattern);
+                    texts.extend(response.templates.values());
+                }
+                texts
+            }
+            Self::CreateRestDeployment(a) => {
+                let mut texts = vec![&a.api, &a.stage];
+                texts.extend(a.variables.values());
+                texts
+            }
         }
         .into_iter()
         .map(String::as_str)
@@ -410,6 +550,94 @@ impl Action {
                     .arg("api-id", fill(&a.api))
                     .arg("stage-name", fill(&a.stage)),
             ],
+            Self::CreateRestApi(a) => vec![
+                CliCommand::new("apigateway", "create-rest-api")
+                    .arg("name", fill(&a.name))
+                    .arg_opt("description", a.description.as_deref().map(fill))
+                    .arg(
+                        "endpoint-configuration",
+                        format!("types={}", fill(&a.endpoint_type)),
+                    )
+                    .arg("tags", tag_pairs()),
+            ],
+            Self::CreateResource(a) => vec![
+                CliCommand::new("apigateway", "create-resource")
+                    .arg("rest-api-id", fill(&a.api))
+                    .arg("parent-id", fill(&a.parent))
+                    .arg("path-part", fill(&a.path_part)),
+            ],
+            Self::PutMethod(a) => {
+                let command = CliCommand::new("apigateway", "put-method")
+                    .arg("rest-api-id", fill(&a.api))
+                    .arg("resource-id", fill(&a.resource))
+                    .arg("http-method", fill(&a.method))
+                    .arg("authorization-type", fill(&a.authorization));
+                vec![if a.api_key_required {
+                    command.flag("api-key-required")
+                } else {
+                    command
+                }]
+            }
+            Self::PutIntegration(a) => {
+                let json_map = |map: &std::collections::BTreeMap<String, String>| {
+                    let filled: std::collections::BTreeMap<String, String> =
+                        map.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
+                    serde_json::to_string(&filled).unwrap_or_default()
+                };
+                let on_method = |command: &str| {
+                    CliCommand::new("apigateway", command)
+                        .arg("rest-api-id", fill(&a.api))
+                        .arg("resource-id", fill(&a.resource))
+                        .arg("http-method", fill(&a.method))
+                };
+                let mut commands = vec![
+                    on_method("put-integration")
+                        .arg("type", fill(&a.integration_type))
+                        .arg("integration-http-method", fill(&a.integration_method))
+                        .arg_opt("uri", a.uri.as_deref().map(fill))
+                        .arg_opt(
+                            "passthrough-behavior",
+                            a.passthrough_behavior.as_deref().map(fill),
+                        )
+                        .arg_opt(
+                            "request-templates",
+                            (!a.request_templates.is_empty())
+                                .then(|| json_map(&a.request_templates)),
+                        ),
+                ];
+                for response in &a.responses {
+                    commands.push(
+                        on_method("put-method-response")
+                            .arg("status-code", fill(&response.status))
+                            .arg("response-models", r#"{"application/json": "Empty"}"#),
+                    );
+                    commands.push(
+                        on_method("put-integration-response")
+                            .arg("status-code", fill(&response.status))
+                            .arg_opt(
+                                "selection-pattern",
+                                response.selection_pattern.as_deref().map(fill),
+                            )
+                            .arg("response-templates", json_map(&response.templates)),
+                    );
+                }
+                commands
+            }
+            Self::CreateRestDeployment(a) => vec![
+                CliCommand::new("apigateway", "create-deployment")
+                    .arg("rest-api-id", fill(&a.api))
+                    .arg("stage-name", fill(&a.stage))
+                    .arg_opt(
+                        "variables",
+                        (!a.variables.is_empty()).then(|| {
+                            a.variables
+                                .iter()
+                                .map(|(name, value)| format!("{name}={}", fill(value)))
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        }),
+                    ),
+            ],
         };
         commands
             .into_iter()
@@ -497,6 +725,67 @@ target = "integrations/${INTEGRATION_ID}""#,
         assert!(
             first.contains("--target \"integrations/${INTEGRATION_ID}\""),
             "{first}"
+        );
+    }
+
+    #[test]
+    fn a_rest_integration_renders_with_a_method_and_integration_response_per_status() {
+        let action = Action::parse(
+            "apigateway.put-integration",
+            params(
+                r#"api = "${REST_API_ID}"
+resource = "r1"
+method = "POST"
+type = "AWS"
+uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${LAMBDA_ARN}/invocations"
+request_templates = { "application/json" = "$input.json('$')" }
+
+[[responses]]
+status = "200"
+templates = { "application/json" = "" }
+
+[[responses]]
+status = "400"
+selection_pattern = "Bad.*""#,
+            ),
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("REST_API_ID", "a1b2c3");
+        let commands: Vec<String> = action
+            .cli(&context(&vars))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let names: Vec<&str> = commands
+            .iter()
+            .map(|c| c.lines().next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "aws apigateway put-integration \\",
+                "aws apigateway put-method-response \\",
+                "aws apigateway put-integration-response \\",
+                "aws apigateway put-method-response \\",
+                "aws apigateway put-integration-response \\",
+            ]
+        );
+        assert!(
+            commands[0].contains("--rest-api-id a1b2c3 \\"),
+            "{}",
+            commands[0]
+        );
+        assert!(
+            commands[0]
+                .contains(r#"--request-templates '{"application/json":"$input.json('\''$'\'')"}'"#),
+            "{}",
+            commands[0]
+        );
+        assert!(
+            commands[4].contains("--selection-pattern 'Bad.*' \\"),
+            "{}",
+            commands[4]
         );
     }
 

@@ -67,10 +67,13 @@ pub enum Check {
     FunctionActive { function: String },
     /// The API has a route with this key.
     RoutePresent { api: String, route_key: String },
-    /// An HTTP request answers with `status` (and a body containing `body_contains`).
+    /// An HTTP request (with `body`, if given) answers with `status` (and a body containing
+    /// `body_contains`).
     Http {
         method: String,
         url: String,
+        #[serde(default)]
+        body: Option<String>,
         status: u16,
         body_contains: Option<String>,
     },
@@ -180,10 +183,12 @@ impl Check {
             Self::Http {
                 method,
                 url,
+                body,
                 body_contains,
                 ..
             } => {
                 let mut texts = vec![method, url];
+                texts.extend(body);
                 texts.extend(body_contains);
                 texts
             }

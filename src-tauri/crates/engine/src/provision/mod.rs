@@ -7,6 +7,7 @@
 //! journaled as an intent before the call so a crash cannot hide it from teardown.
 
 mod execution_role;
+mod rest_api;
 
 mod error;
 
@@ -152,6 +153,43 @@ pub async fn perform(
         Action::CreateDeployment(a) => {
             create_deployment(context, a, &fill(&a.api)?, &fill(&a.stage)?).await
         }
+        Action::CreateRestApi(a) => rest_api::create_rest_api(context, a, &fill(&a.name)?).await,
+        Action::CreateResource(a) => {
+            rest_api::create_resource(
+                context,
+                &fill(&a.api)?,
+                &fill(&a.parent)?,
+                &fill(&a.path_part)?,
+            )
+            .await
+        }
+        Action::PutMethod(a) => {
+            rest_api::put_method(
+                context,
+                a,
+                &fill(&a.api)?,
+                &fill(&a.resource)?,
+                &fill(&a.method)?,
+            )
+            .await
+        }
+        Action::PutIntegration(a) => {
+            let target = rest_api::IntegrationTarget {
+                api: fill(&a.api)?,
+                resource: fill(&a.resource)?,
+                method: fill(&a.method)?,
+                uri: a.uri.as_deref().map(fill).transpose()?,
+            };
+            rest_api::put_integration(context, a, &target, &fill).await
+        }
+        Action::CreateRestDeployment(a) => {
+            let variables = a
+                .variables
+                .iter()
+                .map(|(name, value)| Ok((name.clone(), fill(value)?)))
+                .collect::<Result<_, ProvisionError>>()?;
+            rest_api::create_deployment(context, &fill(&a.api)?, &fill(&a.stage)?, variables).await
+        }
     }
 }
 
@@ -233,6 +271,21 @@ impl Context<'_> {
                 .map_err(journal_error)?;
         }
         Ok(())
+    }
+
+    /// Whether a resource named `found` with `tags` is the one named `wanted` that this lesson
+    /// made on an earlier run.
+    pub(crate) fn made(
+        &self,
+        wanted: &str,
+        found: Option<&str>,
+        tags: Option<&std::collections::HashMap<String, String>>,
+    ) -> bool {
+        found == Some(wanted)
+            && tags
+                .and_then(|tags| tags.get(LESSON_TAG))
+                .map(String::as_str)
+                == Some(self.lesson)
     }
 
     pub(crate) fn tags(&self) -> [(String, String); 2] {
@@ -612,14 +665,10 @@ async fn create_api(
         .send()
         .await
         .map_err(|error| aws_error("GetApis", error))?;
-    let ours = apis.items().iter().find(|api| {
-        api.name() == Some(name)
-            && api
-                .tags()
-                .and_then(|tags| tags.get(LESSON_TAG))
-                .map(String::as_str)
-                == Some(context.lesson)
-    });
+    let ours = apis
+        .items()
+        .iter()
+        .find(|api| context.made(name, api.name(), api.tags()));
     let (api_id, endpoint) = match ours {
         Some(api) => {
             let id = api.api_id().unwrap_or_default().to_owned();

@@ -1,0 +1,323 @@
+//! REST APIs (API Gateway v1): the API, its resources, methods with their integrations and
+//! responses, and deployments to stages. Each is found before it is made, so running a step
+//! again changes nothing: an API carrying the lab's tags is reused, a resource by its parent
+//! and path part, a method response by its status (an integration and its responses are put
+//! again, which API Gateway treats as replacing them).
+
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IntegrationType};
+use serde_json::json;
+
+use super::{Context, Done, ProvisionError, aws_error, code_of};
+use crate::journal::Kind;
+use crate::lesson::action::{CreateRestApi, PutIntegration, PutMethod};
+
+pub(super) async fn create_rest_api(
+    context: &Context<'_>,
+    action: &CreateRestApi,
+    name: &str,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let apis = rest
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetRestApis", error))?;
+    let ours = apis
+        .items()
+        .iter()
+        .find(|api| context.made(name, api.name(), api.tags()));
+    let (id, root) = match ours {
+        Some(api) => {
+            let id = api.id().unwrap_or_default().to_owned();
+            context.reclaim(Kind::RestApi, name, &id)?;
+            (id, api.root_resource_id().unwrap_or_default().to_owned())
+        }
+        None => {
+            context
+                .journaled(Kind::RestApi, name, None, async {
+                    let mut request = rest
+                        .create_rest_api()
+                        .name(name)
+                        .set_description(action.description.clone())
+                        .endpoint_configuration(
+                            EndpointConfiguration::builder()
+                                .types(EndpointType::from(action.endpoint_type.as_str()))
+                                .build(),
+                        );
+                    for (key, value) in context.tags() {
+                        request = request.tags(key, value);
+                    }
+                    let output = request
+                        .send()
+                        .await
+                        .map_err(|error| aws_error("CreateRestApi", error))?;
+                    let id = output.id().unwrap_or_default().to_owned();
+                    let root = output.root_resource_id().unwrap_or_default().to_owned();
+                    Ok(((id.clone(), root), Some(id)))
+                })
+                .await?
+        }
+    };
+    Ok(Done {
+        summary: format!("REST API {name} is {id}, its root resource {root}"),
+        response: json!({"id": id, "name": name, "rootResourceId": root}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+pub(super) async fn create_resource(
+    context: &Context<'_>,
+    api: &str,
+    parent: &str,
+    path_part: &str,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let resources = rest
+        .get_resources()
+        .rest_api_id(api)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetResources", error))?;
+    let existing = resources
+        .items()
+        .iter()
+        .find(|resource| {
+            resource.parent_id() == Some(parent) && resource.path_part() == Some(path_part)
+        })
+        .map(|resource| {
+            (
+                resource.id().unwrap_or_default().to_owned(),
+                resource.path().unwrap_or_default().to_owned(),
+            )
+        });
+    let (id, path) = match existing {
+        Some(found) => found,
+        None => {
+            let created = rest
+                .create_resource()
+                .rest_api_id(api)
+                .parent_id(parent)
+                .path_part(path_part)
+                .send()
+                .await
+                .map_err(|error| aws_error("CreateResource", error))?;
+            (
+                created.id().unwrap_or_default().to_owned(),
+                created.path().unwrap_or_default().to_owned(),
+            )
+        }
+    };
+    Ok(Done {
+        summary: format!("resource {path} is {id}"),
+        response: json!({"id": id, "path": path, "parentId": parent, "pathPart": path_part}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+/// A method as the step describes it; one already there must match it.
+pub(super) async fn put_method(
+    context: &Context<'_>,
+    action: &PutMethod,
+    api: &str,
+    resource: &str,
+    method: &str,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let found = rest
+        .get_method()
+        .rest_api_id(api)
+        .resource_id(resource)
+        .http_method(method)
+        .send()
+        .await;
+    match found {
+        Ok(existing) => {
+            let same = existing.authorization_type() == Some(action.authorization.as_str())
+                && existing.api_key_required().unwrap_or(false) == action.api_key_required;
+            if !same {
+                return Err(ProvisionError::Conflict(format!(
+                    "method {method} exists already with authorization {} and API key {}, not {} and {}",
+                    existing.authorization_type().unwrap_or("none"),
+                    if existing.api_key_required().unwrap_or(false) {
+                        "required"
+                    } else {
+                        "not required"
+                    },
+                    action.authorization,
+                    if action.api_key_required {
+                        "required"
+                    } else {
+                        "not required"
+                    },
+                )));
+            }
+        }
+        Err(error) if code_of(&error) == Some("NotFoundException") => {
+            rest.put_method()
+                .rest_api_id(api)
+                .resource_id(resource)
+                .http_method(method)
+                .authorization_type(&action.authorization)
+                .api_key_required(action.api_key_required)
+                .send()
+                .await
+                .map_err(|error| aws_error("PutMethod", error))?;
+        }
+        Err(error) => return Err(aws_error("GetMethod", error)),
+    }
+    Ok(Done {
+        summary: format!(
+            "method {method} with authorization {}",
+            action.authorization
+        ),
+        response: json!({"httpMethod": method, "authorizationType": action.authorization}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+/// The values a `put-integration` step's strings resolve to.
+pub(super) struct IntegrationTarget {
+    pub api: String,
+    pub resource: String,
+    pub method: String,
+    pub uri: Option<String>,
+}
+
+pub(super) async fn put_integration(
+    context: &Context<'_>,
+    action: &PutIntegration,
+    target: &IntegrationTarget,
+    fill: &dyn Fn(&str) -> Result<String, ProvisionError>,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let IntegrationTarget {
+        api,
+        resource,
+        method,
+        uri,
+    } = target;
+    let mut request = rest
+        .put_integration()
+        .rest_api_id(api)
+        .resource_id(resource)
+        .http_method(method)
+        .r#type(IntegrationType::from(action.integration_type.as_str()))
+        .integration_http_method(&action.integration_method)
+        .set_uri(uri.clone())
+        .set_passthrough_behavior(action.passthrough_behavior.clone());
+    for (content_type, template) in &action.request_templates {
+        request = request.request_templates(content_type, fill(template)?);
+    }
+    request
+        .send()
+        .await
+        .map_err(|error| aws_error("PutIntegration", error))?;
+    for response in &action.responses {
+        let status = fill(&response.status)?;
+        let present = rest
+            .get_method_response()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method(method)
+            .status_code(&status)
+            .send()
+            .await;
+        match present {
+            Ok(_) => {}
+            Err(error) if code_of(&error) == Some("NotFoundException") => {
+                rest.put_method_response()
+                    .rest_api_id(api)
+                    .resource_id(resource)
+                    .http_method(method)
+                    .status_code(&status)
+                    .response_models("application/json", "Empty")
+                    .send()
+                    .await
+                    .map_err(|error| aws_error("PutMethodResponse", error))?;
+            }
+            Err(error) => return Err(aws_error("GetMethodResponse", error)),
+        }
+        let mut request = rest
+            .put_integration_response()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method(method)
+            .status_code(&status)
+            .set_selection_pattern(
+                response
+                    .selection_pattern
+                    .as_deref()
+                    .map(fill)
+                    .transpose()?,
+            );
+        for (content_type, template) in &response.templates {
+            request = request.response_templates(content_type, fill(template)?);
+        }
+        request
+            .send()
+            .await
+            .map_err(|error| aws_error("PutIntegrationResponse", error))?;
+    }
+    let statuses: Vec<&str> = action.responses.iter().map(|r| r.status.as_str()).collect();
+    let answers = if statuses.is_empty() {
+        String::new()
+    } else {
+        format!(", answering {}", statuses.join(" or "))
+    };
+    Ok(Done {
+        summary: format!(
+            "{method} calls {} {}{answers}",
+            action.integration_type,
+            uri.as_deref().unwrap_or("(no backend)")
+        ),
+        response: json!({"type": action.integration_type, "uri": uri}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+pub(super) async fn create_deployment(
+    context: &Context<'_>,
+    api: &str,
+    stage: &str,
+    variables: std::collections::BTreeMap<String, String>,
+) -> Result<Done, ProvisionError> {
+    let output = context
+        .cloud
+        .rest
+        .create_deployment()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .set_variables((!variables.is_empty()).then(|| variables.into_iter().collect()))
+        .send()
+        .await
+        .map_err(|error| aws_error("CreateDeployment", error))?;
+    let id = output.id().unwrap_or_default().to_owned();
+    let invoke_url = invoke_url(context, api, stage);
+    Ok(Done {
+        summary: format!("deployment {id} is live on stage {stage} at {invoke_url}"),
+        response: json!({"id": id, "invokeUrl": invoke_url}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+/// A stage's invoke URL, as the console shows it: the sandbox's execute-api path, or AWS's
+/// regional host.
+fn invoke_url(context: &Context<'_>, api: &str, stage: &str) -> String {
+    match &context.cloud.endpoint_url {
+        Some(endpoint) => format!(
+            "{}/_aws/execute-api/{api}/{stage}",
+            endpoint.trim_end_matches('/')
+        ),
+        None => format!(
+            "https://{api}.execute-api.{}.amazonaws.com/{stage}",
+            context.cloud.region
+        ),
+    }
+}
