@@ -243,6 +243,12 @@ log: Array<string>, status: number | null,
  */
 error: string | null, duration_ms: number | null, 
 /**
+ * For a REST API's non-proxy integration: what its mapping templates did — the request
+ * template chosen and its output, the integration response selected and why, the
+ * response template's output.
+ */
+mapping: string | null, 
+/**
  * The whole record, pretty JSON.
  */
 raw: string, };

@@ -17,6 +17,7 @@ function record(id: number, raw: Record<string, unknown>, extra: Partial<ServerR
     status: null,
     error: null,
     duration_ms: null,
+    mapping: null,
     raw: JSON.stringify(raw),
     ...extra,
   };

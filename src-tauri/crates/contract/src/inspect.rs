@@ -74,6 +74,10 @@ pub struct ServerRecord {
     /// `$context.integrationErrorMessage`), a WebSocket route's failure.
     pub error: Option<String>,
     pub duration_ms: Option<f64>,
+    /// For a REST API's non-proxy integration: what its mapping templates did — the request
+    /// template chosen and its output, the integration response selected and why, the
+    /// response template's output.
+    pub mapping: Option<String>,
     /// The whole record, pretty JSON.
     pub raw: String,
 }

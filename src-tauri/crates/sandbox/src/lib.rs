@@ -260,6 +260,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         lambda.clone(),
         stored.apis,
         stored.rest_apis,
+        stored.rest_usage,
     )?);
     apigw.set_endpoint(format!("http://{local_addr}"));
     apigw.set_observers(logs.clone(), inspector.clone());

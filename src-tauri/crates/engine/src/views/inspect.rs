@@ -72,6 +72,7 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
         status: None,
         error: None,
         duration_ms: None,
+        mapping: None,
         raw: serde_json::to_string_pretty(numbered).unwrap_or_default(),
     };
     match &record.kind {
@@ -95,6 +96,7 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
             view.status = Some(request.status);
             view.error = request.error.clone();
             view.duration_ms = Some(request.latency_ms);
+            view.mapping = request.integration.as_ref().and_then(mapping);
         }
         Kind::Websocket(websocket) => {
             view.kind = "websocket".into();
@@ -162,12 +164,66 @@ pub fn frame(frame: &Frame) -> WsFrameView {
     }
 }
 
+/// What a REST API's mapping templates did, as the integration record notes it
+/// (`requestMapping`, `responseMapping`), in words; `None` when no template was involved.
+fn mapping(integration: &serde_json::Value) -> Option<String> {
+    let mut lines = Vec::new();
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+    if let Some(request) = integration.get("requestMapping") {
+        let content_type = text(&request["contentType"]);
+        if request["template"].is_null() {
+            lines.push(format!("Request: {}", text(&request["why"])));
+        } else {
+            lines.push(format!("Request template for {content_type}, its output:"));
+            lines.push(text(&request["output"]));
+        }
+    }
+    if let Some(response) = integration.get("responseMapping") {
+        lines.push(format!(
+            "Integration response {}: {}",
+            text(&response["statusCode"]),
+            text(&response["why"])
+        ));
+        if response["template"].is_null() {
+            lines.push("No response template: the answer passes through.".to_owned());
+        } else {
+            lines.push(format!(
+                "Response template for {}, its output:",
+                text(&response["contentType"])
+            ));
+            lines.push(text(&response["output"]));
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn numbered(record: serde_json::Value) -> Numbered {
         serde_json::from_value(record).expect("a feed record")
+    }
+
+    #[test]
+    fn a_rest_request_says_what_its_mapping_templates_did() {
+        let integration = serde_json::json!({
+            "type": "AWS",
+            "requestMapping": {"contentType": "application/json", "template": "{\"a\": 1}", "output": "{\"a\": 1}"},
+            "responseMapping": {
+                "statusCode": "400", "why": "\"Bad\" matches the selection pattern \"Bad.*\"",
+                "contentType": "application/json", "template": null, "output": "{}"
+            }
+        });
+        assert_eq!(
+            mapping(&integration).as_deref(),
+            Some(
+                "Request template for application/json, its output:\n{\"a\": 1}\n\
+                 Integration response 400: \"Bad\" matches the selection pattern \"Bad.*\"\n\
+                 No response template: the answer passes through."
+            )
+        );
+        assert_eq!(mapping(&serde_json::json!({"type": "AWS_PROXY"})), None);
     }
 
     #[test]

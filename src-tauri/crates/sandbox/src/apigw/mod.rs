@@ -71,6 +71,8 @@ type Apis = BTreeMap<String, Api>;
 pub struct ApiGateway {
     regions: Regional<Apis>,
     rest_apis: Regional<rest::RestApis>,
+    /// API keys and usage plans, and what each key used.
+    usage: Regional<rest::usage::Usage>,
     store: Store,
     lambda: Arc<Lambda>,
     endpoint: Mutex<String>,
@@ -114,10 +116,15 @@ impl ApiGateway {
         lambda: Arc<Lambda>,
         stored: Vec<StoredDefinition>,
         stored_rest_apis: Vec<StoredDefinition>,
+        stored_usage: Vec<StoredDefinition>,
     ) -> Result<Self, LoadError> {
         Ok(Self {
             regions: Regional::new(by_region(stored)?),
             rest_apis: Regional::new(by_region(stored_rest_apis)?),
+            usage: Regional::new(
+                rest::usage::load(stored_usage)
+                    .map_err(|(id, message)| LoadError { id, message })?,
+            ),
             store,
             lambda,
             endpoint: Mutex::new(String::new()),

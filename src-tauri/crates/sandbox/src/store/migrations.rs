@@ -85,6 +85,14 @@ const MIGRATIONS: &[&str] = &[
          definition TEXT NOT NULL,
          PRIMARY KEY (account, region, name)
      ) WITHOUT ROWID;",
+    // 8: API Gateway v1 API keys (`key/{id}`) and usage plans (`plan/{id}`).
+    "CREATE TABLE apigw_rest_usage (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

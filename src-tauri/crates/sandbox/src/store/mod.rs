@@ -204,6 +204,16 @@ pub enum Mutation {
         scope: Scope,
         id: String,
     },
+    /// Creates or replaces an API key (`key/{id}`) or usage plan (`plan/{id}`) (JSON).
+    PutRestUsage {
+        scope: Scope,
+        id: String,
+        definition: String,
+    },
+    DeleteRestUsage {
+        scope: Scope,
+        id: String,
+    },
     /// Creates or replaces a Lambda function's definition (JSON).
     PutFunction {
         scope: Scope,
@@ -280,6 +290,8 @@ pub struct Stored {
     pub functions: Vec<StoredDefinition>,
     pub apis: Vec<StoredDefinition>,
     pub rest_apis: Vec<StoredDefinition>,
+    /// API keys and usage plans, named `key/{id}` and `plan/{id}`.
+    pub rest_usage: Vec<StoredDefinition>,
     /// IAM roles, under the region `aws-global`.
     pub roles: Vec<StoredDefinition>,
 }
@@ -387,6 +399,7 @@ impl Store {
             functions: load_definitions(&connection, "lambda_functions")?,
             apis: load_definitions(&connection, "apigw_apis")?,
             rest_apis: load_definitions(&connection, "apigw_rest_apis")?,
+            rest_usage: load_definitions(&connection, "apigw_rest_usage")?,
             roles: load_definitions(&connection, "iam_roles")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();

@@ -119,6 +119,27 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
                 id,
             )?;
         }
+        Mutation::PutRestUsage {
+            scope,
+            id,
+            definition,
+        } => put_definition(
+            connection,
+            "apigw_rest_usage",
+            &scope.account,
+            &scope.region,
+            id,
+            definition,
+        )?,
+        Mutation::DeleteRestUsage { scope, id } => {
+            delete_definition(
+                connection,
+                "apigw_rest_usage",
+                &scope.account,
+                &scope.region,
+                id,
+            )?;
+        }
         Mutation::DeleteFunction { scope, name } => {
             delete_definition(
                 connection,

@@ -33,7 +33,7 @@ pub fn function_uri(name: &str) -> String {
 }
 
 /// The message of a failed SDK call and its error code.
-fn failure<E: aws_sdk_apigateway::error::ProvideErrorMetadata>(error: &E) -> (String, String) {
+pub fn failure<E: aws_sdk_apigateway::error::ProvideErrorMetadata>(error: &E) -> (String, String) {
     (
         error.code().unwrap_or_default().to_owned(),
         error.message().unwrap_or_default().to_owned(),

@@ -23,6 +23,7 @@ mod names;
 mod outside_clients;
 mod rest_lab;
 mod rest_mapping;
+mod rest_usage;
 mod server;
 mod starvation;
 mod store_failure;

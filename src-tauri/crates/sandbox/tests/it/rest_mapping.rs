@@ -130,6 +130,20 @@ async fn a_function_error_selects_its_response_and_its_template_overrides_header
         reply.json(),
         serde_json::json!({"problem": "no such thing"})
     );
+    // The inspector's record says which response was chosen, and why.
+    let records = sandbox.inspect_history().await;
+    let mapping = records
+        .iter()
+        .rev()
+        .find_map(|record| record.pointer("/integration/responseMapping"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no response mapping on the feed: {records:?}"));
+    assert_eq!(mapping["statusCode"], "422");
+    let why = mapping["why"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("matches the selection pattern \".*Invalid.*\""),
+        "{why}"
+    );
 }
 
 #[tokio::test]

@@ -3,11 +3,33 @@
 
 use crate::apigw::{ApiGateway, model};
 
-/// A token bucket for a stage's throttling settings.
+/// A token bucket: `burst` tokens at most, refilled at `rate` a second, one per request.
 #[derive(Debug)]
 pub(in crate::apigw) struct Bucket {
     tokens: f64,
     last: std::time::Instant,
+}
+
+impl Bucket {
+    pub fn full(burst: f64) -> Self {
+        Self {
+            tokens: burst,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token if there is one, after refilling for the time since the last request.
+    pub fn take(&mut self, rate: f64, burst: f64) -> bool {
+        let now = std::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * rate).min(burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl ApiGateway {
@@ -22,21 +44,9 @@ impl ApiGateway {
             return true;
         };
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let bucket = buckets
+        buckets
             .entry((api_id.to_owned(), stage.name.clone(), route_key.to_owned()))
-            .or_insert(Bucket {
-                tokens: burst,
-                last: std::time::Instant::now(),
-            });
-        let now = std::time::Instant::now();
-        bucket.tokens =
-            (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rate).min(burst);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+            .or_insert_with(|| Bucket::full(burst))
+            .take(rate, burst)
     }
 }

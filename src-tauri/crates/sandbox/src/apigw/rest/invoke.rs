@@ -16,7 +16,8 @@ use serde_json::{Value as Json, json};
 use super::mapping::{self, MethodRequest};
 use super::matching;
 use super::model::{AuthorizationType, Integration, IntegrationType, Method};
-use super::refusal::{FORBIDDEN, MISSING_TOKEN, Refusal, THROTTLED, fail, failure};
+use super::refusal::{FORBIDDEN, LIMIT_EXCEEDED, MISSING_TOKEN, Refusal, THROTTLED, fail, failure};
+use super::usage::{Admitted, Refused};
 use crate::apigw::http::Trace;
 use crate::apigw::{ApiGateway, Incoming, event, proxy, stage_variables};
 use crate::store::Scope;
@@ -32,6 +33,10 @@ struct Selected {
     resource_path: String,
     path_parameters: BTreeMap<String, String>,
     method: Method,
+    /// Where the API reads API keys.
+    api_key_source: super::model::ApiKeySource,
+    /// The API key the request was admitted with, for methods that require one.
+    api_key: Option<Admitted>,
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -50,7 +55,7 @@ impl ApiGateway {
         request_id: &str,
         trace: &mut Trace,
     ) -> Response {
-        let selected = match self.select_rest(scope, api_id, incoming, trace) {
+        let mut selected = match self.select_rest(scope, api_id, incoming, trace) {
             Ok(selected) => selected,
             Err(refusal) => return refusal.into_response(),
         };
@@ -68,10 +73,10 @@ impl ApiGateway {
             }
         }
         if selected.method.api_key_required {
-            trace.error = Some(
-                "the method requires an API key, and the sandbox keeps no API keys yet".into(),
-            );
-            return FORBIDDEN.into_response();
+            match self.admit_api_key(scope, &selected, incoming, trace) {
+                Ok(admitted) => selected.api_key = Some(admitted),
+                Err(refusal) => return refusal.into_response(),
+            }
         }
         let Some(integration) = selected.method.integration.clone() else {
             let reason = "the method has no integration".to_owned();
@@ -190,7 +195,56 @@ impl ApiGateway {
             resource_path,
             path_parameters: matched.path_parameters,
             method: method.clone(),
+            api_key_source: api.api_key_source,
+            api_key: None,
         })
+    }
+
+    /// Checks and counts a request to a method that requires an API key against the key's
+    /// usage plan: a missing, unknown or disabled key, or one in no plan of this stage, is
+    /// Forbidden; the plan's throttle answers Too Many Requests, its quota Limit Exceeded.
+    fn admit_api_key(
+        &self,
+        scope: &Scope,
+        selected: &Selected,
+        incoming: &Incoming<'_>,
+        trace: &mut Trace,
+    ) -> Result<Admitted, Refusal> {
+        if selected.api_key_source == super::model::ApiKeySource::Authorizer {
+            trace.error = Some(
+                "the API reads API keys from a Lambda authorizer, which the sandbox does not evaluate yet"
+                    .into(),
+            );
+            return Err(FORBIDDEN);
+        }
+        let value = incoming
+            .headers
+            .get("x-api-key")
+            .and_then(|value| value.to_str().ok());
+        let method_path = format!(
+            "{}/{}",
+            selected.resource_path.trim_end_matches('/'),
+            selected.method.http_method
+        );
+        let region = self.usage.get(scope);
+        let mut usage = region.write().unwrap_or_else(|p| p.into_inner());
+        usage
+            .admit(
+                value,
+                &selected.api_id,
+                &selected.stage,
+                &method_path,
+                super::usage::today(),
+            )
+            .map_err(|refused| {
+                let (refusal, reason) = match refused {
+                    Refused::Forbidden(reason) => (FORBIDDEN, reason),
+                    Refused::Throttled(reason) => (THROTTLED, reason),
+                    Refused::QuotaExceeded(reason) => (LIMIT_EXCEEDED, reason),
+                };
+                trace.error = Some(reason);
+                refusal
+            })
     }
 
     /// The ARN API Gateway presents to Lambda for a request: `…:{api}/{stage}/{METHOD}{path}`.
@@ -238,6 +292,10 @@ impl ApiGateway {
             object.remove("version");
         }
         payload["requestContext"]["resourceId"] = json!(selected.resource_id);
+        if let Some(key) = &selected.api_key {
+            payload["requestContext"]["identity"]["apiKey"] = json!(key.key_value);
+            payload["requestContext"]["identity"]["apiKeyId"] = json!(key.key_id);
+        }
         payload["requestContext"]["path"] = json!(format!("/{}{route_path}", selected.stage));
         payload
     }

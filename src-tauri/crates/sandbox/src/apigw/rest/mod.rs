@@ -14,6 +14,7 @@ mod patch;
 mod refusal;
 pub mod routes;
 pub mod template;
+pub mod usage;
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,18 @@ mod missing {
 
     pub fn stage() -> AwsError {
         not_found("Invalid Stage identifier specified")
+    }
+
+    pub fn api_key() -> AwsError {
+        not_found("Invalid API Key identifier specified")
+    }
+
+    pub fn usage_plan() -> AwsError {
+        not_found("Invalid Usage Plan ID specified")
+    }
+
+    pub fn usage_plan_key() -> AwsError {
+        not_found("Invalid Usage Plan Key identifier specified")
     }
 }
 
@@ -123,6 +136,72 @@ impl ApiGateway {
                 definition,
             }]);
         }
+    }
+
+    /// Reads the API keys and usage plans of `scope`.
+    fn read_usage(&self, scope: &Scope, read: impl FnOnce(&usage::Usage) -> Answer) -> Answer {
+        let region = self.usage.get(scope);
+        let usage = region.read().unwrap_or_else(|p| p.into_inner());
+        read(&usage)
+    }
+
+    /// Runs `change` on the API keys and usage plans of `scope` under their lock; the change
+    /// saves what it changes.
+    fn with_usage<T>(
+        &self,
+        scope: &Scope,
+        change: impl FnOnce(&mut usage::Usage) -> Result<T, AwsError>,
+    ) -> Result<T, AwsError> {
+        let region = self.usage.get(scope);
+        let mut usage = region.write().unwrap_or_else(|p| p.into_inner());
+        change(&mut usage)
+    }
+
+    fn change_usage(
+        &self,
+        scope: &Scope,
+        change: impl FnOnce(&mut usage::Usage) -> Answer,
+    ) -> Answer {
+        self.with_usage(scope, change)
+    }
+
+    fn persist_api_key(&self, scope: &Scope, key: &usage::ApiKey) {
+        self.persist_usage_record(scope, format!("key/{}", key.id), key);
+    }
+
+    fn persist_usage_plan(&self, scope: &Scope, plan: &usage::UsagePlan) {
+        self.persist_usage_record(scope, format!("plan/{}", plan.id), plan);
+    }
+
+    fn persist_usage_record(&self, scope: &Scope, id: String, record: &impl serde::Serialize) {
+        if let Ok(definition) = serde_json::to_string(record) {
+            self.store.submit_for_request(vec![Mutation::PutRestUsage {
+                scope: scope.clone(),
+                id,
+                definition,
+            }]);
+        }
+    }
+
+    fn persist_usage_deletion(&self, scope: &Scope, id: &str) {
+        self.store
+            .submit_for_request(vec![Mutation::DeleteRestUsage {
+                scope: scope.clone(),
+                id: id.to_owned(),
+            }]);
+    }
+
+    /// Whether REST API `api_id` of `scope` has the stage `stage` (usage plans and keys name
+    /// stages that must exist).
+    fn rest_stage_exists(&self, scope: &Scope, api_id: &str, stage: &str) -> Result<(), AwsError> {
+        self.read_rest_api(scope, api_id, |api| {
+            if api.stages.contains_key(stage) {
+                Ok(Reply::no_content())
+            } else {
+                Err(missing::stage())
+            }
+        })
+        .map(drop)
     }
 
     fn persist_rest_api_deletion(&self, scope: &Scope, id: &str) {

@@ -57,6 +57,12 @@ pub(super) const THROTTLED: Refusal = Refusal {
     error_type: "TooManyRequestsException",
 };
 
+pub(super) const LIMIT_EXCEEDED: Refusal = Refusal {
+    status: StatusCode::TOO_MANY_REQUESTS,
+    message: Cow::Borrowed("Limit Exceeded"),
+    error_type: "LimitExceededException",
+};
+
 /// A request body a mapping template could not read as JSON: API Gateway's 400.
 pub(super) fn unparsable_body(detail: &str) -> Refusal {
     Refusal {

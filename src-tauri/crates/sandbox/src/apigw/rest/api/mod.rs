@@ -6,10 +6,12 @@
 
 mod deployments;
 mod integrations;
+mod keys;
 mod methods;
 mod resources;
 mod rest_apis;
 mod stages;
+mod usage_plans;
 
 use serde_json::{Value as Json, json};
 
