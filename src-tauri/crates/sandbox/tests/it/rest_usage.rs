@@ -1,6 +1,7 @@
 //! API keys and usage plans through the real SDK client, and what they do to requests on a
 //! method that requires a key: Forbidden without a valid key, Too Many Requests past the
-//! plan's throttle, Limit Exceeded past its quota, the usage counted per day.
+//! plan's throttle, Limit Exceeded past its quota, the usage counted per day; and a stage's
+//! own throttling, set by UpdateStage on `*/*` or one method.
 
 use aws_sdk_apigateway::types::{
     ApiStage, IntegrationType, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
@@ -12,6 +13,11 @@ use crate::fixture::Sandbox;
 
 /// `GET /` on a MOCK integration that requires an API key, deployed to `prod`.
 async fn keyed_api(sandbox: &Sandbox) -> Api {
+    mock_api(sandbox, true).await
+}
+
+/// `GET /` on a MOCK integration, deployed to `prod`.
+async fn mock_api(sandbox: &Sandbox, key_required: bool) -> Api {
     let api = rest_api(sandbox, "Keyed").await;
     let rest = sandbox.rest();
     rest.put_method()
@@ -19,7 +25,7 @@ async fn keyed_api(sandbox: &Sandbox) -> Api {
         .resource_id(&api.root)
         .http_method("GET")
         .authorization_type("NONE")
-        .api_key_required(true)
+        .api_key_required(key_required)
         .send()
         .await
         .unwrap();
@@ -312,6 +318,39 @@ async fn a_plan_s_throttle_answers_too_many_requests() {
     let throttled = send("GET", &url, &[("x-api-key", VALUE)], "").await;
     assert_eq!(throttled.status, 429, "{}", throttled.body);
     assert_eq!(throttled.json()["message"], "Too Many Requests");
+}
+
+#[tokio::test]
+async fn a_stage_s_method_settings_throttle_its_methods() {
+    let sandbox = Sandbox::start().await;
+    let api = mock_api(&sandbox, false).await;
+    let url = invoke_url(&sandbox, &api, "/prod/");
+    assert_eq!(send("GET", &url, &[], "").await.status, 200);
+    let setting = |path: &str, value: &str| {
+        PatchOperation::builder()
+            .op(Op::Replace)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    sandbox
+        .rest()
+        .update_stage()
+        .rest_api_id(&api.id)
+        .stage_name("prod")
+        .patch_operations(setting("/~1/GET/throttling/rateLimit", "0.01"))
+        .patch_operations(setting("/~1/GET/throttling/burstLimit", "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(send("GET", &url, &[], "").await.status, 200, "the burst");
+    let throttled = send("GET", &url, &[], "").await;
+    assert_eq!(throttled.status, 429, "{}", throttled.body);
+    assert_eq!(throttled.json()["message"], "Too Many Requests");
+    assert_eq!(
+        throttled.header("x-amzn-errortype"),
+        Some("TooManyRequestsException")
+    );
 }
 
 #[tokio::test]

@@ -37,6 +37,38 @@ struct Selected {
     api_key_source: super::model::ApiKeySource,
     /// The API key the request was admitted with, for methods that require one.
     api_key: Option<Admitted>,
+    /// The stage's throttling for this method (`(rate, burst)`), when a method setting sets one
+    /// below API Gateway's defaults, and the setting's key.
+    throttle: Option<(String, f64, f64)>,
+}
+
+/// The stage's throttling for a method: the method's own setting (`~1items/GET`, as patch paths
+/// write it, or `items/GET`) before the stage's `*/*`; `None` at API Gateway's defaults.
+fn stage_throttle(
+    stage: &super::model::Stage,
+    resource_path: &str,
+    method: &str,
+) -> Option<(String, f64, f64)> {
+    let escaped = format!("{}/{method}", resource_path.replace('/', "~1"));
+    let plain = format!("{}/{method}", resource_path.trim_start_matches('/'));
+    let (key, setting) = [escaped, plain, "*/*".to_owned()]
+        .into_iter()
+        .find_map(|key| {
+            stage
+                .method_settings
+                .get(&key)
+                .map(|setting| (key, setting))
+        })?;
+    let defaults = super::model::MethodSetting::defaults();
+    let limited = setting.throttling_rate_limit < defaults.throttling_rate_limit
+        || setting.throttling_burst_limit < defaults.throttling_burst_limit;
+    limited.then(|| {
+        (
+            key,
+            setting.throttling_rate_limit.max(0.0),
+            setting.throttling_burst_limit.max(0) as f64,
+        )
+    })
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -76,6 +108,25 @@ impl ApiGateway {
             match self.admit_api_key(scope, &selected, incoming, trace) {
                 Ok(admitted) => selected.api_key = Some(admitted),
                 Err(refusal) => return refusal.into_response(),
+            }
+        }
+        if let Some((key, rate, burst)) = &selected.throttle {
+            let admitted = self
+                .buckets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry((
+                    selected.api_id.clone(),
+                    selected.stage.clone(),
+                    format!("REST {key}"),
+                ))
+                .or_insert_with(|| crate::apigw::http::throttle::Bucket::full(*burst))
+                .take(*rate, *burst);
+            if !admitted {
+                trace.error = Some(format!(
+                    "the stage's method setting {key} throttles to {rate} requests a second (burst {burst})"
+                ));
+                return THROTTLED.into_response();
             }
         }
         let Some(integration) = selected.method.integration.clone() else {
@@ -186,6 +237,7 @@ impl ApiGateway {
             .ok_or(MISSING_TOKEN)?;
         let resource_path = super::model::path_in(&deployment.resources, &resource.id);
         trace.route_key = Some(format!("{method_name} {resource_path}"));
+        let throttle = stage_throttle(stage, &resource_path, &method_name);
         Ok(Selected {
             api_id: api.id.clone(),
             stage: stage.stage_name.clone(),
@@ -197,6 +249,7 @@ impl ApiGateway {
             method: method.clone(),
             api_key_source: api.api_key_source,
             api_key: None,
+            throttle,
         })
     }
 
