@@ -24,6 +24,7 @@ mod outside_clients;
 mod rest_lab;
 mod rest_mapping;
 mod rest_usage;
+mod rest_validation;
 mod server;
 mod starvation;
 mod store_failure;

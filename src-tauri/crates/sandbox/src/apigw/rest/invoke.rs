@@ -13,62 +13,39 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
 
+use super::checks;
 use super::mapping::{self, MethodRequest};
 use super::matching;
 use super::model::{AuthorizationType, Integration, IntegrationType, Method};
-use super::refusal::{FORBIDDEN, LIMIT_EXCEEDED, MISSING_TOKEN, Refusal, THROTTLED, fail, failure};
-use super::usage::{Admitted, Refused};
+use super::refusal::{FORBIDDEN, MISSING_TOKEN, Refusal, THROTTLED, fail, failure};
+use super::usage::Admitted;
 use crate::apigw::http::Trace;
 use crate::apigw::{ApiGateway, Incoming, event, proxy, stage_variables};
 use crate::store::Scope;
 
 /// What a request selected: where it is served from and what it calls.
-struct Selected {
-    api_id: String,
-    stage: String,
+pub(super) struct Selected {
+    pub api_id: String,
+    pub stage: String,
     /// Whether the stage's canary serves the request.
-    canary: bool,
-    variables: BTreeMap<String, String>,
-    resource_id: String,
-    resource_path: String,
-    path_parameters: BTreeMap<String, String>,
-    method: Method,
+    pub canary: bool,
+    pub variables: BTreeMap<String, String>,
+    pub resource_id: String,
+    pub resource_path: String,
+    pub path_parameters: BTreeMap<String, String>,
+    pub method: Method,
     /// Where the API reads API keys.
-    api_key_source: super::model::ApiKeySource,
+    pub api_key_source: super::model::ApiKeySource,
     /// The API key the request was admitted with, for methods that require one.
-    api_key: Option<Admitted>,
+    pub api_key: Option<Admitted>,
+    /// The method's request validator and the deployment's models, when it has one.
+    pub validation: Option<(
+        super::model::RequestValidator,
+        BTreeMap<String, super::model::Model>,
+    )>,
     /// The stage's throttling for this method (`(rate, burst)`), when a method setting sets one
     /// below API Gateway's defaults, and the setting's key.
-    throttle: Option<(String, f64, f64)>,
-}
-
-/// The stage's throttling for a method: the method's own setting (`~1items/GET`, as patch paths
-/// write it, or `items/GET`) before the stage's `*/*`; `None` at API Gateway's defaults.
-fn stage_throttle(
-    stage: &super::model::Stage,
-    resource_path: &str,
-    method: &str,
-) -> Option<(String, f64, f64)> {
-    let escaped = format!("{}/{method}", resource_path.replace('/', "~1"));
-    let plain = format!("{}/{method}", resource_path.trim_start_matches('/'));
-    let (key, setting) = [escaped, plain, "*/*".to_owned()]
-        .into_iter()
-        .find_map(|key| {
-            stage
-                .method_settings
-                .get(&key)
-                .map(|setting| (key, setting))
-        })?;
-    let defaults = super::model::MethodSetting::defaults();
-    let limited = setting.throttling_rate_limit < defaults.throttling_rate_limit
-        || setting.throttling_burst_limit < defaults.throttling_burst_limit;
-    limited.then(|| {
-        (
-            key,
-            setting.throttling_rate_limit.max(0.0),
-            setting.throttling_burst_limit.max(0) as f64,
-        )
-    })
+    pub throttle: Option<(String, f64, f64)>,
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -110,24 +87,11 @@ impl ApiGateway {
                 Err(refusal) => return refusal.into_response(),
             }
         }
-        if let Some((key, rate, burst)) = &selected.throttle {
-            let admitted = self
-                .buckets
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry((
-                    selected.api_id.clone(),
-                    selected.stage.clone(),
-                    format!("REST {key}"),
-                ))
-                .or_insert_with(|| crate::apigw::http::throttle::Bucket::full(*burst))
-                .take(*rate, *burst);
-            if !admitted {
-                trace.error = Some(format!(
-                    "the stage's method setting {key} throttles to {rate} requests a second (burst {burst})"
-                ));
-                return THROTTLED.into_response();
-            }
+        if let Err(refusal) = self.throttle_stage(&selected, trace) {
+            return refusal.into_response();
+        }
+        if let Err(refusal) = checks::validate_request(&selected, incoming, trace) {
+            return refusal.into_response();
         }
         let Some(integration) = selected.method.integration.clone() else {
             let reason = "the method has no integration".to_owned();
@@ -237,7 +201,12 @@ impl ApiGateway {
             .ok_or(MISSING_TOKEN)?;
         let resource_path = super::model::path_in(&deployment.resources, &resource.id);
         trace.route_key = Some(format!("{method_name} {resource_path}"));
-        let throttle = stage_throttle(stage, &resource_path, &method_name);
+        let throttle = checks::stage_throttle(stage, &resource_path, &method_name);
+        let validation = method
+            .request_validator_id
+            .as_ref()
+            .and_then(|id| deployment.request_validators.get(id))
+            .map(|validator| (validator.clone(), deployment.models.clone()));
         Ok(Selected {
             api_id: api.id.clone(),
             stage: stage.stage_name.clone(),
@@ -250,54 +219,8 @@ impl ApiGateway {
             api_key_source: api.api_key_source,
             api_key: None,
             throttle,
+            validation,
         })
-    }
-
-    /// Checks and counts a request to a method that requires an API key against the key's
-    /// usage plan: a missing, unknown or disabled key, or one in no plan of this stage, is
-    /// Forbidden; the plan's throttle answers Too Many Requests, its quota Limit Exceeded.
-    fn admit_api_key(
-        &self,
-        scope: &Scope,
-        selected: &Selected,
-        incoming: &Incoming<'_>,
-        trace: &mut Trace,
-    ) -> Result<Admitted, Refusal> {
-        if selected.api_key_source == super::model::ApiKeySource::Authorizer {
-            trace.error = Some(
-                "the API reads API keys from a Lambda authorizer, which the sandbox does not evaluate yet"
-                    .into(),
-            );
-            return Err(FORBIDDEN);
-        }
-        let value = incoming
-            .headers
-            .get("x-api-key")
-            .and_then(|value| value.to_str().ok());
-        let method_path = format!(
-            "{}/{}",
-            selected.resource_path.trim_end_matches('/'),
-            selected.method.http_method
-        );
-        let region = self.usage.get(scope);
-        let mut usage = region.write().unwrap_or_else(|p| p.into_inner());
-        usage
-            .admit(
-                value,
-                &selected.api_id,
-                &selected.stage,
-                &method_path,
-                super::usage::today(),
-            )
-            .map_err(|refused| {
-                let (refusal, reason) = match refused {
-                    Refused::Forbidden(reason) => (FORBIDDEN, reason),
-                    Refused::Throttled(reason) => (THROTTLED, reason),
-                    Refused::QuotaExceeded(reason) => (LIMIT_EXCEEDED, reason),
-                };
-                trace.error = Some(reason);
-                refusal
-            })
     }
 
     /// The ARN API Gateway presents to Lambda for a request: `…:{api}/{stage}/{METHOD}{path}`.

@@ -6,6 +6,7 @@
 //! ([`matching`]). This module holds the REST APIs' state and persistence.
 
 mod api;
+mod checks;
 mod invoke;
 mod mapping;
 pub mod matching;
@@ -13,6 +14,7 @@ pub mod model;
 mod patch;
 mod refusal;
 pub mod routes;
+pub mod schema;
 pub mod template;
 pub mod usage;
 
@@ -65,6 +67,14 @@ mod missing {
 
     pub fn stage() -> AwsError {
         not_found("Invalid Stage identifier specified")
+    }
+
+    pub fn model() -> AwsError {
+        not_found("Invalid model name specified")
+    }
+
+    pub fn request_validator() -> AwsError {
+        not_found("Invalid Request Validator identifier specified")
     }
 
     pub fn api_key() -> AwsError {

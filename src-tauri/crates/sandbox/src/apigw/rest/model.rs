@@ -91,13 +91,28 @@ pub struct RestApi {
     pub resources: BTreeMap<String, Resource>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+    /// Models by name.
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+    /// Request validators by id.
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
 }
 
 impl RestApi {
-    /// The API as GetRestApi answers it: without the resources, deployments and stages it is
-    /// stored with, which have operations of their own.
+    /// The API as GetRestApi answers it: without the resources, deployments, stages, models
+    /// and validators it is stored with, which have operations of their own.
     pub fn to_json(&self) -> Json {
-        without(self, &["resources", "deployments", "stages"])
+        without(
+            self,
+            &[
+                "resources",
+                "deployments",
+                "stages",
+                "models",
+                "requestValidators",
+            ],
+        )
     }
 
     /// The full path of the resource `id` (`/`, `/items`, `/items/{id}`).
@@ -290,12 +305,17 @@ pub struct Deployment {
     pub description: Option<String>,
     pub created_date: i64,
     pub resources: BTreeMap<String, Resource>,
+    /// The models and validators as deployed, which requests are validated against.
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
 }
 
 impl Deployment {
     /// The deployment as GetDeployment answers it; `apiSummary` with `embed=apisummary`.
     pub fn to_json(&self, embed_summary: bool) -> Json {
-        let mut out = without(self, &["resources"]);
+        let mut out = without(self, &["resources", "models", "requestValidators"]);
         if embed_summary {
             let mut summary = serde_json::Map::new();
             for resource in self.resources.values() {
@@ -322,6 +342,62 @@ impl Deployment {
         }
         out
     }
+}
+
+/// A model: a JSON Schema (draft 4) for request and response bodies of a content type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub content_type: String,
+}
+
+impl Model {
+    /// The models API Gateway gives every new REST API: `Empty` and `Error`.
+    pub fn defaults() -> BTreeMap<String, Model> {
+        let model = |name: &str, schema: &str| Model {
+            id: crate::apigw::model::new_id(6),
+            name: name.to_owned(),
+            description: Some(format!(
+                "This is a default {} schema model",
+                name.to_ascii_lowercase()
+            )),
+            schema: Some(schema.to_owned()),
+            content_type: "application/json".to_owned(),
+        };
+        BTreeMap::from([
+            (
+                "Empty".to_owned(),
+                model(
+                    "Empty",
+                    "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty Schema\",\n  \"type\" : \"object\"\n}",
+                ),
+            ),
+            (
+                "Error".to_owned(),
+                model(
+                    "Error",
+                    "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}",
+                ),
+            ),
+        ])
+    }
+}
+
+/// What a method's request validator checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestValidator {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
 }
 
 /// A stage's settings for the methods one key selects (`*/*`, `items/GET`).

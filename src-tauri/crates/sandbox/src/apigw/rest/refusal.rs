@@ -63,6 +63,15 @@ pub(super) const LIMIT_EXCEEDED: Refusal = Refusal {
     error_type: "LimitExceededException",
 };
 
+/// A request its method's validator refused: API Gateway's 400 with what was wrong.
+pub(super) fn invalid_request(message: String) -> Refusal {
+    Refusal {
+        status: StatusCode::BAD_REQUEST,
+        message: Cow::Owned(message),
+        error_type: "BadRequestException",
+    }
+}
+
 /// A request body a mapping template could not read as JSON: API Gateway's 400.
 pub(super) fn unparsable_body(detail: &str) -> Refusal {
     Refusal {

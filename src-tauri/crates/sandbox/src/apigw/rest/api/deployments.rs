@@ -78,6 +78,8 @@ impl ApiGateway {
                 description: input.description,
                 created_date: now_seconds(),
                 resources: api.resources.clone(),
+                models: api.models.clone(),
+                request_validators: api.request_validators.clone(),
             };
             let id = deployment.id.clone();
             let shown = deployment.to_json(false);

@@ -97,12 +97,12 @@ impl ApiGateway {
                 .ok_or_else(|| bad_request("Invalid input: authorizationType is required"))?,
         )?;
         check_authorizer(kind, input.authorizer_id.as_deref())?;
-        if input.request_validator_id.is_some() {
-            return Err(bad_request(
-                "Invalid Request Validator identifier specified: request validators are not kept by the sandbox yet",
-            ));
-        }
         self.change_rest_api(scope, call.label("restapi_id"), |api| {
+            check_references(
+                api,
+                input.request_validator_id.as_deref(),
+                input.request_models.values(),
+            )?;
             let resource = resource_mut(api, call)?;
             if resource.methods.contains_key(&name) {
                 return Err(conflict("Method already exists for this resource"));
@@ -112,7 +112,7 @@ impl ApiGateway {
                 authorization_type: kind,
                 authorizer_id: input.authorizer_id,
                 api_key_required: input.api_key_required.unwrap_or(false),
-                request_validator_id: None,
+                request_validator_id: input.request_validator_id,
                 operation_name: input.operation_name,
                 request_parameters: input.request_parameters,
                 request_models: input.request_models,
@@ -151,8 +151,11 @@ impl ApiGateway {
             "/operationName",
             "/requestParameters/{name}",
             "/requestModels/{contentType}",
+            "/requestValidatorId",
         ];
         self.change_rest_api(scope, call.label("restapi_id"), |api| {
+            let validators: Vec<String> = api.request_validators.keys().cloned().collect();
+            let models: Vec<String> = api.models.keys().cloned().collect();
             let method = method_mut(api, call)?;
             patch::each(&call.body, |operation| {
                 let segments = operation.segments();
@@ -191,8 +194,25 @@ impl ApiGateway {
                             content_type.clone(),
                             operation,
                             ALLOWED,
-                            |value| Ok(value.to_owned()),
+                            |value| {
+                                if models.iter().any(|model| model == value) {
+                                    Ok(value.to_owned())
+                                } else {
+                                    Err(bad_request(format!(
+                                        "Invalid model identifier specified: {value}"
+                                    )))
+                                }
+                            },
                         )?;
+                    }
+                    (_, [member]) if member == "requestValidatorId" => {
+                        let id = operation.set_or_remove(ALLOWED)?;
+                        if let Some(id) = id
+                            && !validators.iter().any(|known| known == id)
+                        {
+                            return Err(crate::apigw::rest::missing::request_validator());
+                        }
+                        method.request_validator_id = id.map(str::to_owned);
                     }
                     _ => return Err(operation.unsupported(ALLOWED)),
                 }
@@ -238,4 +258,23 @@ impl ApiGateway {
             Ok(Reply::empty(StatusCode::NO_CONTENT))
         })
     }
+}
+
+/// A method's validator and models must exist in its API.
+fn check_references<'a>(
+    api: &crate::apigw::rest::model::RestApi,
+    validator: Option<&str>,
+    mut models: impl Iterator<Item = &'a String>,
+) -> Result<(), crate::wire::AwsError> {
+    if let Some(id) = validator
+        && !api.request_validators.contains_key(id)
+    {
+        return Err(crate::apigw::rest::missing::request_validator());
+    }
+    if let Some(model) = models.find(|model| !api.models.contains_key(*model)) {
+        return Err(bad_request(format!(
+            "Invalid model identifier specified: {model}"
+        )));
+    }
+    Ok(())
 }

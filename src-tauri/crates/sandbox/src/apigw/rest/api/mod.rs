@@ -8,6 +8,7 @@ mod deployments;
 mod integrations;
 mod keys;
 mod methods;
+mod models;
 mod resources;
 mod rest_apis;
 mod stages;

@@ -118,11 +118,15 @@ impl ApiGateway {
             resources: BTreeMap::from([(root.id.clone(), root)]),
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
+            models: crate::apigw::rest::model::Model::defaults(),
+            request_validators: BTreeMap::new(),
         };
         if let Some(source) = cloned {
             // A clone has the source's resources and methods, not its deployments or stages.
             api.root_resource_id = source.root_resource_id;
             api.resources = source.resources;
+            api.models = source.models;
+            api.request_validators = source.request_validators;
         }
         self.persist_rest_api(scope, &api);
         let shown = api.to_json();
