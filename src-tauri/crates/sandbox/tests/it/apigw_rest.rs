@@ -136,6 +136,21 @@ pub async fn respond(
     }
 }
 
+/// A MOCK integration on `resource`'s `http_method` that answers 200.
+pub async fn mock_integration(sandbox: &Sandbox, api: &Api, resource: &str, http_method: &str) {
+    sandbox
+        .rest()
+        .put_integration()
+        .rest_api_id(&api.id)
+        .resource_id(resource)
+        .http_method(http_method)
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", r#"{"statusCode": 200}"#)
+        .send()
+        .await
+        .unwrap();
+}
+
 pub async fn deploy(sandbox: &Sandbox, api: &Api, stage: &str) {
     sandbox
         .rest()
@@ -560,15 +575,7 @@ async fn a_mock_method_answers_from_its_templates_and_response_parameters() {
         .send()
         .await
         .unwrap();
-    rest.put_integration()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("OPTIONS")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", r#"{"statusCode": 200}"#)
-        .send()
-        .await
-        .unwrap();
+    mock_integration(&sandbox, &api, &api.root, "OPTIONS").await;
     rest.put_method_response()
         .rest_api_id(&api.id)
         .resource_id(&api.root)

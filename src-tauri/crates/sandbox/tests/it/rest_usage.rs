@@ -4,10 +4,10 @@
 //! own throttling, set by UpdateStage on `*/*` or one method.
 
 use aws_sdk_apigateway::types::{
-    ApiStage, IntegrationType, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
+    ApiStage, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
 };
 
-use crate::apigw_rest::{Api, deploy, failure, invoke_url, respond, rest_api};
+use crate::apigw_rest::{Api, deploy, failure, invoke_url, mock_integration, respond, rest_api};
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -29,15 +29,7 @@ async fn mock_api(sandbox: &Sandbox, key_required: bool) -> Api {
         .send()
         .await
         .unwrap();
-    rest.put_integration()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", r#"{"statusCode": 200}"#)
-        .send()
-        .await
-        .unwrap();
+    mock_integration(sandbox, &api, &api.root, "GET").await;
     let answer = r#"{"key": "$context.identity.apiKeyId"}"#;
     respond(sandbox, &api, &api.root, "GET", &[("200", None, answer)]).await;
     deploy(sandbox, &api, "prod").await;

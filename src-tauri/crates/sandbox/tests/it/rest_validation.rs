@@ -2,9 +2,7 @@
 //! answers: `Missing required request parameters: […]` and `Invalid request body` (400), as
 //! API Gateway words them, before the integration is called.
 
-use aws_sdk_apigateway::types::IntegrationType;
-
-use crate::apigw_rest::{deploy, failure, invoke_url, respond, rest_api};
+use crate::apigw_rest::{deploy, failure, invoke_url, mock_integration, respond, rest_api};
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -112,15 +110,7 @@ async fn a_validating_method_refuses_missing_parameters_and_bodies_its_model_rej
         .send()
         .await
         .unwrap();
-    rest.put_integration()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("POST")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", r#"{"statusCode": 200}"#)
-        .send()
-        .await
-        .unwrap();
+    mock_integration(&sandbox, &api, &api.root, "POST").await;
     respond(
         &sandbox,
         &api,
