@@ -137,6 +137,11 @@ impl ApiGateway {
         })
     }
 
+    /// Where access and execution logs go, once the sandbox has said.
+    fn logs(&self) -> Option<Arc<crate::logs::Logs>> {
+        self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Where access logs go, and where requests are reported for the app's inspector.
     pub fn set_observers(
         &self,

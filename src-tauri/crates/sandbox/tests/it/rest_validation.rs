@@ -176,3 +176,105 @@ async fn a_validating_method_refuses_missing_parameters_and_bodies_its_model_rej
     assert_eq!(valid.status, 200, "{}", valid.body);
     assert_eq!(valid.json()["ok"], true);
 }
+
+/// The lines of log group `group`.
+async fn group_lines(sandbox: &Sandbox, group: &str) -> Vec<String> {
+    let events = sandbox
+        .logs()
+        .filter_log_events()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{group} is read: {error:?}"));
+    events
+        .events()
+        .iter()
+        .filter_map(|event| event.message().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stage_writes_execution_and_access_logs_as_its_settings_say() {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+
+    let sandbox = Sandbox::start().await;
+    let api = rest_api(&sandbox, "Logged").await;
+    let rest = sandbox.rest();
+    rest.put_method()
+        .rest_api_id(&api.id)
+        .resource_id(&api.root)
+        .http_method("POST")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    mock_integration(&sandbox, &api, &api.root, "POST").await;
+    respond(
+        &sandbox,
+        &api,
+        &api.root,
+        "POST",
+        &[("200", None, r#"{"ok": true}"#)],
+    )
+    .await;
+    deploy(&sandbox, &api, "prod").await;
+    sandbox
+        .logs()
+        .create_log_group()
+        .log_group_name("access")
+        .send()
+        .await
+        .unwrap();
+    let replace = |path: &str, value: &str| {
+        PatchOperation::builder()
+            .op(Op::Replace)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    rest.update_stage()
+        .rest_api_id(&api.id)
+        .stage_name("prod")
+        .patch_operations(replace("/*/*/logging/loglevel", "INFO"))
+        .patch_operations(replace("/*/*/logging/dataTrace", "true"))
+        .patch_operations(replace(
+            "/accessLogSettings/destinationArn",
+            "arn:aws:logs:us-east-1:000000000000:log-group:access",
+        ))
+        .patch_operations(replace(
+            "/accessLogSettings/format",
+            "$context.httpMethod $context.resourcePath $context.status",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let reply = send(
+        "POST",
+        &invoke_url(&sandbox, &api, "/prod/"),
+        &[],
+        r#"{"a": 1}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let id = reply
+        .header("x-amzn-requestid")
+        .or(reply.header("apigw-requestid"))
+        .unwrap_or_default()
+        .to_owned();
+    let lines = group_lines(
+        &sandbox,
+        &format!("API-Gateway-Execution-Logs_{}/prod", api.id),
+    )
+    .await;
+    for expected in [
+        format!("({id}) Starting execution for request: {id}"),
+        format!("({id}) HTTP Method: POST, Resource Path: /"),
+        format!("({id}) Method request body before transformations: {{\"a\": 1}}"),
+        format!("({id}) Method completed with status: 200"),
+    ] {
+        assert!(lines.contains(&expected), "{expected} in {lines:#?}");
+    }
+    let access = group_lines(&sandbox, "access").await;
+    assert_eq!(access.len(), 1, "{access:?}");
+    assert_eq!(access[0], "POST / 200");
+}

@@ -26,6 +26,8 @@ impl RequestContext<'_> {
             "apiId" => self.api_id.to_owned(),
             "stage" => self.stage.to_owned(),
             "routeKey" => self.route_key?.to_owned(),
+            // REST APIs: the resource the request matched (the route key's path).
+            "resourcePath" => self.route_key?.split_once(' ')?.1.to_owned(),
             "httpMethod" => self.incoming.method.to_string(),
             "path" => self.incoming.path.to_owned(),
             "protocol" => "HTTP/1.1".to_owned(),

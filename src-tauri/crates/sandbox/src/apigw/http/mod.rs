@@ -66,6 +66,8 @@ pub(in crate::apigw) struct Trace {
     pub error: Option<String>,
     pub integration: Option<serde_json::Value>,
     pub answer: Option<serde_json::Value>,
+    /// A REST API stage's execution logging for the method, when it is on.
+    pub execution_log: Option<crate::apigw::rest::execution_log::Logging>,
 }
 
 impl Trace {

@@ -73,8 +73,7 @@ impl ApiGateway {
                 _ => request.variable(name).unwrap_or_else(|| "-".to_owned()),
             }
         };
-        let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if let (Some(settings), Some(logs)) = (&trace.access_log, logs) {
+        if let (Some(settings), Some(logs)) = (&trace.access_log, self.logs()) {
             let destination = settings.destination_arn.as_deref().unwrap_or_default();
             let format = settings.format.as_deref().unwrap_or("$context.requestId");
             if let Some(group) = destination.split(":log-group:").nth(1) {
@@ -88,6 +87,32 @@ impl ApiGateway {
                     group,
                     &format!("{api_id}_{stage}"),
                     vec![(now, line)],
+                )
+                .await;
+            }
+        }
+        if let (Some(logging), Some(logs)) = (trace.execution_log, self.logs()) {
+            let headers: Vec<(String, String)> = event::header_pairs(incoming.headers).collect();
+            let lines = crate::apigw::rest::execution_log::lines(
+                logging,
+                trace,
+                &crate::apigw::rest::execution_log::Request {
+                    request_id,
+                    method: incoming.method.as_str(),
+                    query: incoming.query,
+                    headers: &headers,
+                    body: &incoming.body,
+                    status,
+                    response_body: &response.body,
+                },
+            );
+            if !lines.is_empty() {
+                let now = crate::clock::now_millis();
+                logs.append(
+                    scope,
+                    &crate::apigw::rest::execution_log::group(api_id, &stage),
+                    &format!("{api_id}_{stage}"),
+                    lines.into_iter().map(|line| (now, line)).collect(),
                 )
                 .await;
             }

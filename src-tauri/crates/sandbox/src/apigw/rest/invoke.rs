@@ -177,6 +177,12 @@ impl ApiGateway {
         let (stage_name, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
         let stage = api.stages.get(stage_name).ok_or(FORBIDDEN)?;
         trace.stage = Some(stage.stage_name.clone());
+        trace.access_log = stage.access_log_settings.as_ref().map(|settings| {
+            crate::apigw::model::AccessLogSettings {
+                destination_arn: settings.destination_arn.clone(),
+                format: settings.format.clone(),
+            }
+        });
         let mut variables = stage.variables.clone();
         let mut deployment_id = &stage.deployment_id;
         let mut canary = false;
@@ -202,6 +208,7 @@ impl ApiGateway {
         let resource_path = super::model::path_in(&deployment.resources, &resource.id);
         trace.route_key = Some(format!("{method_name} {resource_path}"));
         let throttle = checks::stage_throttle(stage, &resource_path, &method_name);
+        trace.execution_log = super::execution_log::logging(stage, &resource_path, &method_name);
         let validation = method
             .request_validator_id
             .as_ref()

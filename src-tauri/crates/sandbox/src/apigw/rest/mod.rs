@@ -7,6 +7,7 @@
 
 mod api;
 mod checks;
+pub mod execution_log;
 mod invoke;
 mod mapping;
 pub mod matching;
