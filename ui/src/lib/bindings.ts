@@ -318,7 +318,8 @@ function_error: string | null, payload: string, duration_ms: number, };
  */
 export type ResourceView = { 
 /**
- * `api`, `rest-api`, `permission`, `function`, `log-group`, `table`, `role`.
+ * `usage-plan`, `api-key`, `api`, `rest-api`, `permission`, `function`, `log-group`, `table`,
+ * `role`.
  */
 kind: string, name: string, lesson: string, step: string, 
 /**

@@ -6,7 +6,8 @@ use ts_rs::TS;
 /// A resource the journal holds (or teardown found by its tags).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ResourceView {
-    /// `api`, `rest-api`, `permission`, `function`, `log-group`, `table`, `role`.
+    /// `usage-plan`, `api-key`, `api`, `rest-api`, `permission`, `function`, `log-group`, `table`,
+    /// `role`.
     pub kind: String,
     pub name: String,
     pub lesson: String,

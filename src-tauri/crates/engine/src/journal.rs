@@ -22,6 +22,10 @@ pub struct Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    /// An API Gateway usage plan (its API stages let go before it is deleted).
+    UsagePlan,
+    /// An API Gateway API key.
+    ApiKey,
     /// An API Gateway API, with its routes, integrations, stages and deployments.
     Api,
     /// An API Gateway REST API (v1), with its resources, methods, deployments and stages.
@@ -38,6 +42,8 @@ pub enum Kind {
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::UsagePlan => "usage-plan",
+            Self::ApiKey => "api-key",
             Self::Api => "api",
             Self::RestApi => "rest-api",
             Self::Permission => "permission",
@@ -50,6 +56,8 @@ impl Kind {
 
     fn parse(text: &str) -> Option<Self> {
         [
+            Self::UsagePlan,
+            Self::ApiKey,
             Self::Api,
             Self::RestApi,
             Self::Permission,

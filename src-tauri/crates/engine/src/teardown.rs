@@ -1,4 +1,5 @@
-//! Removes everything the lab created on a target, in dependency order: APIs (with their
+//! Removes everything the lab created on a target, in dependency order: usage plans (their
+//! API stages let go first) and API keys → APIs (with their
 //! stages, routes and integrations), REST APIs (with their resources, methods and stages) →
 //! permissions → functions → their log groups → tables → an
 //! execution role the engine created (its policies first).
@@ -429,6 +430,23 @@ async fn remove(cloud: &Cloud, resource: &Resource) -> Outcome {
             let name = resource.physical_id.as_deref().unwrap_or(&resource.label);
             remove_role(cloud, name).await
         }
+        Kind::UsagePlan => {
+            let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            remove_usage_plan(cloud, id).await
+        }
+        Kind::ApiKey => {
+            let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            with_retries(|| async {
+                cloud
+                    .rest
+                    .delete_api_key()
+                    .api_key(id)
+                    .send()
+                    .await
+                    .map(drop)
+            })
+            .await
+        }
         Kind::Api => remove_apis(cloud, resource).await,
         Kind::RestApi => {
             let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
@@ -535,6 +553,57 @@ async fn remove_apis(cloud: &Cloud, resource: &Resource) -> Outcome {
         }
     }
     outcome
+}
+
+/// A usage plan goes once it covers no API stage (AWS refuses to delete one that does).
+async fn remove_usage_plan(cloud: &Cloud, id: &str) -> Outcome {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let plan = match cloud.rest.get_usage_plan().usage_plan_id(id).send().await {
+        Ok(plan) => plan,
+        Err(error) if error.code() == Some("NotFoundException") => return Outcome::AlreadyGone,
+        Err(error) => return Outcome::Failed(describe_error(&error)),
+    };
+    let stages: Vec<PatchOperation> = plan
+        .api_stages()
+        .iter()
+        .map(|stage| {
+            PatchOperation::builder()
+                .op(Op::Remove)
+                .path("/apiStages")
+                .value(format!(
+                    "{}:{}",
+                    stage.api_id().unwrap_or_default(),
+                    stage.stage().unwrap_or_default()
+                ))
+                .build()
+        })
+        .collect();
+    if !stages.is_empty() {
+        let removed = with_retries(|| async {
+            cloud
+                .rest
+                .update_usage_plan()
+                .usage_plan_id(id)
+                .set_patch_operations(Some(stages.clone()))
+                .send()
+                .await
+                .map(drop)
+        })
+        .await;
+        if let Outcome::Failed(reason) = removed {
+            return Outcome::Failed(reason);
+        }
+    }
+    with_retries(|| async {
+        cloud
+            .rest
+            .delete_usage_plan()
+            .usage_plan_id(id)
+            .send()
+            .await
+            .map(drop)
+    })
+    .await
 }
 
 /// A role goes once its inline policies are deleted and its managed policies detached.
@@ -656,6 +725,20 @@ async fn verify(cloud: &Cloud, removals: &[Removal]) -> Vec<String> {
                                 == Some(&resource.lesson))
                 }),
                 Err(_) => true,
+            },
+            Kind::UsagePlan => match cloud
+                .rest
+                .get_usage_plan()
+                .usage_plan_id(&name)
+                .send()
+                .await
+            {
+                Ok(_) => true,
+                Err(error) => error.code() != Some("NotFoundException"),
+            },
+            Kind::ApiKey => match cloud.rest.get_api_key().api_key(&name).send().await {
+                Ok(_) => true,
+                Err(error) => error.code() != Some("NotFoundException"),
             },
             Kind::RestApi => match cloud.rest.get_rest_api().rest_api_id(&name).send().await {
                 Ok(_) => true,

@@ -24,6 +24,9 @@ pub enum Action {
     PutMethod(PutMethod),
     PutIntegration(PutIntegration),
     CreateRestDeployment(CreateRestDeployment),
+    CreateApiKey(CreateApiKey),
+    CreateUsagePlan(CreateUsagePlan),
+    CreateUsagePlanKey(CreateUsagePlanKey),
 }
 
 /// `iam.execution-role`: the role the lesson's functions run as. `LabRole` where it exists (AWS
@@ -222,6 +225,41 @@ pub struct CreateRestDeployment {
     pub variables: std::collections::BTreeMap<String, String>,
 }
 
+/// `apigateway.create-api-key`: an API key, enabled unless asked otherwise.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    pub name: String,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// The key's value (20 to 128 characters); API Gateway generates one when none is given.
+    pub value: Option<String>,
+}
+
+/// `apigateway.create-usage-plan`: a usage plan over API stages, with a throttle and a quota.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUsagePlan {
+    pub name: String,
+    /// The stages it covers, each `apiId:stage`.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Requests a second, and the burst above it.
+    pub rate_limit: Option<f64>,
+    pub burst_limit: Option<i32>,
+    /// Requests per `quota_period` (`DAY`, `WEEK` or `MONTH`).
+    pub quota_limit: Option<i32>,
+    pub quota_period: Option<String>,
+}
+
+/// `apigateway.create-usage-plan-key`: an API key in a usage plan.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUsagePlanKey {
+    pub plan: String,
+    pub key: String,
+}
+
 /// A role's ARN from an ARN or a name in `account`; a variable not filled yet is left alone.
 pub fn role_arn(role: &str, account: &str) -> String {
     if role.starts_with("arn:") || role.starts_with("${") {
@@ -246,6 +284,9 @@ fn bootstrap() -> String {
 fn invoke_function() -> String {
     "lambda:InvokeFunction".to_owned()
 }
+fn enabled() -> bool {
+    true
+}
 fn regional() -> String {
     "REGIONAL".to_owned()
 }
@@ -257,7 +298,7 @@ fn post() -> String {
 }
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 14] = [
+pub const NAMES: [&str; 17] = [
     "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
@@ -272,6 +313,9 @@ pub const NAMES: [&str; 14] = [
     "apigateway.put-method",
     "apigateway.put-integration",
     "apigateway.create-deployment",
+    "apigateway.create-api-key",
+    "apigateway.create-usage-plan",
+    "apigateway.create-usage-plan-key",
 ];
 
 /// What a CLI rendering needs besides the action.
@@ -307,6 +351,9 @@ impl Action {
             "apigateway.put-method" => Self::PutMethod(read(params)?),
             "apigateway.put-integration" => Self::PutIntegration(read(params)?),
             "apigateway.create-deployment" => Self::CreateRestDeployment(read(params)?),
+            "apigateway.create-api-key" => Self::CreateApiKey(read(params)?),
+            "apigateway.create-usage-plan" => Self::CreateUsagePlan(read(params)?),
+            "apigateway.create-usage-plan-key" => Self::CreateUsagePlanKey(read(params)?),
             unknown => {
                 return Err(InvalidAction(format!(
                     "unknown action \"{unknown}\"; the actions are {}",
@@ -333,6 +380,9 @@ impl Action {
             Self::PutMethod(_) => "apigateway.put-method",
             Self::PutIntegration(_) => "apigateway.put-integration",
             Self::CreateRestDeployment(_) => "apigateway.create-deployment",
+            Self::CreateApiKey(_) => "apigateway.create-api-key",
+            Self::CreateUsagePlan(_) => "apigateway.create-usage-plan",
+            Self::CreateUsagePlanKey(_) => "apigateway.create-usage-plan-key",
         }
     }
 
@@ -353,6 +403,9 @@ impl Action {
             Self::CreateResource(_) => &["id", "path"],
             Self::PutMethod(_) | Self::PutIntegration(_) => &[],
             Self::CreateRestDeployment(_) => &["id", "invokeUrl"],
+            Self::CreateApiKey(_) => &["id", "value"],
+            Self::CreateUsagePlan(_) => &["id"],
+            Self::CreateUsagePlanKey(_) => &[],
         }
     }
 
@@ -420,6 +473,18 @@ impl Action {
                 texts.extend(a.variables.values());
                 texts
             }
+            Self::CreateApiKey(a) => {
+                let mut texts = vec![&a.name];
+                texts.extend(&a.value);
+                texts
+            }
+            Self::CreateUsagePlan(a) => {
+                let mut texts = vec![&a.name];
+                texts.extend(&a.stages);
+                texts.extend(&a.quota_period);
+                texts
+            }
+            Self::CreateUsagePlanKey(a) => vec![&a.plan, &a.key],
         }
         .into_iter()
         .map(String::as_str)
@@ -637,6 +702,66 @@ impl Action {
                                 .join(",")
                         }),
                     ),
+            ],
+            Self::CreateApiKey(a) => {
+                let command = CliCommand::new("apigateway", "create-api-key")
+                    .arg("name", fill(&a.name))
+                    .arg_opt("value", a.value.as_deref().map(fill));
+                vec![
+                    if a.enabled {
+                        command.flag("enabled")
+                    } else {
+                        command.flag("no-enabled")
+                    }
+                    .arg("tags", tag_pairs()),
+                ]
+            }
+            Self::CreateUsagePlan(a) => {
+                let throttle = match (a.rate_limit, a.burst_limit) {
+                    (None, None) => None,
+                    (rate, burst) => Some(
+                        [
+                            burst.map(|b| format!("burstLimit={b}")),
+                            rate.map(|r| format!("rateLimit={r}")),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    ),
+                };
+                let quota = a.quota_limit.map(|limit| {
+                    format!(
+                        "limit={limit},period={}",
+                        a.quota_period
+                            .as_deref()
+                            .map_or_else(|| "DAY".to_owned(), fill)
+                    )
+                });
+                let mut command =
+                    CliCommand::new("apigateway", "create-usage-plan").arg("name", fill(&a.name));
+                if !a.stages.is_empty() {
+                    command = command.args(
+                        "api-stages",
+                        a.stages.iter().map(|stage| {
+                            let stage = fill(stage);
+                            let (api, name) = stage.split_once(':').unwrap_or((&stage, ""));
+                            format!("apiId={api},stage={name}")
+                        }),
+                    );
+                }
+                vec![
+                    command
+                        .arg_opt("throttle", throttle)
+                        .arg_opt("quota", quota)
+                        .arg("tags", tag_pairs()),
+                ]
+            }
+            Self::CreateUsagePlanKey(a) => vec![
+                CliCommand::new("apigateway", "create-usage-plan-key")
+                    .arg("usage-plan-id", fill(&a.plan))
+                    .arg("key-id", fill(&a.key))
+                    .arg("key-type", "API_KEY"),
             ],
         };
         commands

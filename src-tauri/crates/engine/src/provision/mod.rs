@@ -182,6 +182,19 @@ pub async fn perform(
             };
             rest_api::put_integration(context, a, &target, &fill).await
         }
+        Action::CreateApiKey(a) => {
+            let value = a.value.as_deref().map(fill).transpose()?;
+            rest_api::create_api_key(context, a, &fill(&a.name)?, value).await
+        }
+        Action::CreateUsagePlan(a) => {
+            let stages = a.stages.iter().map(|s| fill(s)).collect::<Result<_, _>>()?;
+            let period = a.quota_period.as_deref().map(fill).transpose()?;
+            let limits = rest_api::PlanLimits::of(a, stages, period)?;
+            rest_api::create_usage_plan(context, &fill(&a.name)?, limits).await
+        }
+        Action::CreateUsagePlanKey(a) => {
+            rest_api::create_usage_plan_key(context, &fill(&a.plan)?, &fill(&a.key)?).await
+        }
         Action::CreateRestDeployment(a) => {
             let variables = a
                 .variables

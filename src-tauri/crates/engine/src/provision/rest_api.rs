@@ -4,12 +4,17 @@
 //! and path part, a method response by its status (an integration and its responses are put
 //! again, which API Gateway treats as replacing them).
 
-use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IntegrationType};
+use aws_sdk_apigateway::types::{
+    ApiStage, EndpointConfiguration, EndpointType, IntegrationType, QuotaPeriodType, QuotaSettings,
+    ThrottleSettings,
+};
 use serde_json::json;
 
 use super::{Context, Done, ProvisionError, aws_error, code_of};
 use crate::journal::Kind;
-use crate::lesson::action::{CreateRestApi, PutIntegration, PutMethod};
+use crate::lesson::action::{
+    CreateApiKey, CreateRestApi, CreateUsagePlan, PutIntegration, PutMethod,
+};
 
 pub(super) async fn create_rest_api(
     context: &Context<'_>,
@@ -320,4 +325,198 @@ fn invoke_url(context: &Context<'_>, api: &str, stage: &str) -> String {
             context.cloud.region
         ),
     }
+}
+
+pub(super) async fn create_api_key(
+    context: &Context<'_>,
+    action: &CreateApiKey,
+    name: &str,
+    value: Option<String>,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let keys = rest
+        .get_api_keys()
+        .name_query(name)
+        .include_values(true)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetApiKeys", error))?;
+    let ours = keys
+        .items()
+        .iter()
+        .find(|key| context.made(name, key.name(), key.tags()));
+    let (id, key_value) = match ours {
+        Some(key) => {
+            let id = key.id().unwrap_or_default().to_owned();
+            context.reclaim(Kind::ApiKey, name, &id)?;
+            (id, key.value().unwrap_or_default().to_owned())
+        }
+        None => {
+            context
+                .journaled(Kind::ApiKey, name, None, async {
+                    let mut request = rest
+                        .create_api_key()
+                        .name(name)
+                        .enabled(action.enabled)
+                        .set_value(value);
+                    for (key, value) in context.tags() {
+                        request = request.tags(key, value);
+                    }
+                    let output = request
+                        .send()
+                        .await
+                        .map_err(|error| aws_error("CreateApiKey", error))?;
+                    let id = output.id().unwrap_or_default().to_owned();
+                    let value = output.value().unwrap_or_default().to_owned();
+                    Ok(((id.clone(), value), Some(id)))
+                })
+                .await?
+        }
+    };
+    Ok(Done {
+        summary: format!(
+            "API key {name} is {id} ({})",
+            if action.enabled {
+                "enabled"
+            } else {
+                "disabled"
+            }
+        ),
+        response: json!({"id": id, "name": name, "value": key_value, "enabled": action.enabled}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+impl PlanLimits {
+    /// The limits of `action`, its stages (`apiId:stage`) already filled.
+    pub fn of(
+        action: &CreateUsagePlan,
+        stages: Vec<String>,
+        period: Option<String>,
+    ) -> Result<Self, ProvisionError> {
+        let stages = stages
+            .into_iter()
+            .map(|stage| {
+                stage
+                    .split_once(':')
+                    .map(|(api, name)| (api.to_owned(), name.to_owned()))
+                    .ok_or_else(|| {
+                        ProvisionError::Lesson(format!(
+                            "usage plan stage {stage:?} is not apiId:stage"
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let throttle = (action.rate_limit.is_some() || action.burst_limit.is_some()).then(|| {
+            ThrottleSettings::builder()
+                .set_rate_limit(action.rate_limit)
+                .set_burst_limit(action.burst_limit)
+                .build()
+        });
+        let quota = action.quota_limit.map(|limit| {
+            QuotaSettings::builder()
+                .limit(limit)
+                .period(QuotaPeriodType::from(period.as_deref().unwrap_or("DAY")))
+                .build()
+        });
+        Ok(Self {
+            stages,
+            throttle,
+            quota,
+        })
+    }
+}
+
+/// A usage plan's stages, throttle and quota as the step gives them.
+pub(super) struct PlanLimits {
+    pub stages: Vec<(String, String)>,
+    pub throttle: Option<ThrottleSettings>,
+    pub quota: Option<QuotaSettings>,
+}
+
+pub(super) async fn create_usage_plan(
+    context: &Context<'_>,
+    name: &str,
+    limits: PlanLimits,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let plans = rest
+        .get_usage_plans()
+        .limit(500)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetUsagePlans", error))?;
+    let ours = plans
+        .items()
+        .iter()
+        .find(|plan| context.made(name, plan.name(), plan.tags()));
+    let id = match ours {
+        Some(plan) => {
+            let id = plan.id().unwrap_or_default().to_owned();
+            context.reclaim(Kind::UsagePlan, name, &id)?;
+            id
+        }
+        None => {
+            context
+                .journaled(Kind::UsagePlan, name, None, async {
+                    let mut request = rest
+                        .create_usage_plan()
+                        .name(name)
+                        .set_throttle(limits.throttle)
+                        .set_quota(limits.quota);
+                    for (api, stage) in &limits.stages {
+                        request = request
+                            .api_stages(ApiStage::builder().api_id(api).stage(stage).build());
+                    }
+                    for (key, value) in context.tags() {
+                        request = request.tags(key, value);
+                    }
+                    let output = request
+                        .send()
+                        .await
+                        .map_err(|error| aws_error("CreateUsagePlan", error))?;
+                    let id = output.id().unwrap_or_default().to_owned();
+                    Ok((id.clone(), Some(id)))
+                })
+                .await?
+        }
+    };
+    Ok(Done {
+        summary: format!("usage plan {name} is {id}"),
+        response: json!({"id": id, "name": name}),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+pub(super) async fn create_usage_plan_key(
+    context: &Context<'_>,
+    plan: &str,
+    key: &str,
+) -> Result<Done, ProvisionError> {
+    let rest = &context.cloud.rest;
+    let keys = rest
+        .get_usage_plan_keys()
+        .usage_plan_id(plan)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|error| aws_error("GetUsagePlanKeys", error))?;
+    if !keys.items().iter().any(|found| found.id() == Some(key)) {
+        rest.create_usage_plan_key()
+            .usage_plan_id(plan)
+            .key_id(key)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .map_err(|error| aws_error("CreateUsagePlanKey", error))?;
+    }
+    Ok(Done {
+        summary: format!("API key {key} is in usage plan {plan}"),
+        response: json!({"id": key, "type": "API_KEY"}),
+        commands: Vec::new(),
+        adopted: None,
+    })
 }

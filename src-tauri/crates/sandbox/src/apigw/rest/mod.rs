@@ -222,7 +222,8 @@ impl ApiGateway {
         }]);
     }
 
-    /// Every REST API and stage of `scope` with its ARN and tags (for the tagging API).
+    /// Every REST API, stage, API key and usage plan of `scope` with its ARN and tags (for the
+    /// tagging API).
     pub fn rest_tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
         let region = self.rest_apis.get(scope);
         let apis = region.read().unwrap_or_else(|p| p.into_inner());
@@ -234,6 +235,20 @@ impl ApiGateway {
                 tagged.push((stage_arn, stage.tags.clone()));
             }
             tagged.push((arn, api.tags.clone()));
+        }
+        drop(apis);
+        let usage = self.usage.get(scope);
+        let usage = usage.read().unwrap_or_else(|p| p.into_inner());
+        for key in usage.keys.values() {
+            let arn = format!("arn:aws:apigateway:{}::/apikeys/{}", scope.region, key.id);
+            tagged.push((arn, key.tags.clone()));
+        }
+        for plan in usage.plans.values() {
+            let arn = format!(
+                "arn:aws:apigateway:{}::/usageplans/{}",
+                scope.region, plan.id
+            );
+            tagged.push((arn, plan.tags.clone()));
         }
         tagged
     }
