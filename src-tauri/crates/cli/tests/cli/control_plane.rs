@@ -1,6 +1,7 @@
 //! Every service's acknowledged writes survive `kill -9`: several clients create functions,
 //! versions, aliases, permissions, HTTP APIs with their integrations, routes, stages and
-//! deployments, IAM roles and log events at once; the process is killed mid-load; after a restart
+//! deployments, REST APIs with their resources, methods and stages, API keys and usage plans,
+//! IAM roles and log events at once; the process is killed mid-load; after a restart
 //! every resource that was acknowledged is there.
 
 use std::collections::HashMap;
@@ -27,6 +28,12 @@ enum Acknowledged {
     Deployment { api: String, id: String },
     Role(String),
     LogEvent { group: String, message: String },
+    RestApi(String),
+    RestResource { api: String, id: String },
+    RestMethod { api: String, resource: String },
+    RestStage { api: String, name: String },
+    ApiKey(String),
+    UsagePlan(String),
 }
 
 type Ledger = Arc<Mutex<Vec<Acknowledged>>>;
@@ -239,6 +246,116 @@ async fn role_writer(endpoint: String, writer: usize, deadline: Instant, ledger:
     }
 }
 
+/// Creates REST APIs, each with a resource, a MOCK method, a deployment to a stage, an API key
+/// and a usage plan of that stage.
+async fn rest_writer(endpoint: String, writer: usize, deadline: Instant, ledger: Ledger) {
+    use aws_sdk_apigateway::types::{ApiStage, IntegrationType};
+    let rest = client!(aws_sdk_apigateway, &endpoint);
+    for i in 0.. {
+        if Instant::now() >= deadline {
+            return;
+        }
+        let Ok(api) = rest
+            .create_rest_api()
+            .name(format!("kill9-{writer}-{i}"))
+            .send()
+            .await
+        else {
+            return;
+        };
+        let (Some(api), Some(root)) = (api.id().map(str::to_owned), api.root_resource_id()) else {
+            return;
+        };
+        note(&ledger, Acknowledged::RestApi(api.clone()));
+        let Ok(resource) = rest
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(root)
+            .path_part("items")
+            .send()
+            .await
+        else {
+            return;
+        };
+        let resource = resource.id().unwrap_or_default().to_owned();
+        note(
+            &ledger,
+            Acknowledged::RestResource {
+                api: api.clone(),
+                id: resource.clone(),
+            },
+        );
+        let method = rest
+            .put_method()
+            .rest_api_id(&api)
+            .resource_id(&resource)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await;
+        let integration = rest
+            .put_integration()
+            .rest_api_id(&api)
+            .resource_id(&resource)
+            .http_method("GET")
+            .r#type(IntegrationType::Mock)
+            .send()
+            .await;
+        if method.is_err() || integration.is_err() {
+            return;
+        }
+        note(
+            &ledger,
+            Acknowledged::RestMethod {
+                api: api.clone(),
+                resource,
+            },
+        );
+        if rest
+            .create_deployment()
+            .rest_api_id(&api)
+            .stage_name("prod")
+            .send()
+            .await
+            .is_err()
+        {
+            return;
+        }
+        note(
+            &ledger,
+            Acknowledged::RestStage {
+                api: api.clone(),
+                name: "prod".into(),
+            },
+        );
+        let Ok(key) = rest
+            .create_api_key()
+            .name(format!("kill9-{writer}-{i}"))
+            .send()
+            .await
+        else {
+            return;
+        };
+        note(
+            &ledger,
+            Acknowledged::ApiKey(key.id().unwrap_or_default().to_owned()),
+        );
+        let Ok(plan) = rest
+            .create_usage_plan()
+            .name(format!("kill9-{writer}-{i}"))
+            .api_stages(ApiStage::builder().api_id(&api).stage("prod").build())
+            .send()
+            .await
+        else {
+            return;
+        };
+        note(
+            &ledger,
+            Acknowledged::UsagePlan(plan.id().unwrap_or_default().to_owned()),
+        );
+    }
+}
+
 /// Writes log events, one per call, into a group and stream of its own.
 async fn log_writer(endpoint: String, writer: usize, deadline: Instant, ledger: Ledger) {
     use aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -321,7 +438,33 @@ async fn still_there(
 ) -> bool {
     let lambda = client!(aws_sdk_lambda, endpoint);
     let apis = client!(aws_sdk_apigatewayv2, endpoint);
+    let rest = client!(aws_sdk_apigateway, endpoint);
     match acknowledged {
+        Acknowledged::RestApi(api) => rest.get_rest_api().rest_api_id(api).send().await.is_ok(),
+        Acknowledged::RestResource { api, id } => rest
+            .get_resource()
+            .rest_api_id(api)
+            .resource_id(id)
+            .send()
+            .await
+            .is_ok(),
+        Acknowledged::RestMethod { api, resource } => rest
+            .get_integration()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method("GET")
+            .send()
+            .await
+            .is_ok(),
+        Acknowledged::RestStage { api, name } => rest
+            .get_stage()
+            .rest_api_id(api)
+            .stage_name(name)
+            .send()
+            .await
+            .is_ok(),
+        Acknowledged::ApiKey(id) => rest.get_api_key().api_key(id).send().await.is_ok(),
+        Acknowledged::UsagePlan(id) => rest.get_usage_plan().usage_plan_id(id).send().await.is_ok(),
         Acknowledged::Function(name) => lambda
             .get_function()
             .function_name(name)
@@ -422,6 +565,12 @@ async fn no_acknowledged_control_plane_write_is_lost_to_kill_9() {
                 deadline,
                 ledger.clone(),
             )),
+            tokio::spawn(rest_writer(
+                endpoint.clone(),
+                writer,
+                deadline,
+                ledger.clone(),
+            )),
             tokio::spawn(log_writer(
                 endpoint.clone(),
                 writer,
@@ -441,7 +590,8 @@ async fn no_acknowledged_control_plane_write_is_lost_to_kill_9() {
         kinds(|a| matches!(a, Acknowledged::Permission { .. })) > 0
             && kinds(|a| matches!(a, Acknowledged::Deployment { .. })) > 0
             && kinds(|a| matches!(a, Acknowledged::Role(_))) > 0
-            && kinds(|a| matches!(a, Acknowledged::LogEvent { .. })) > 0,
+            && kinds(|a| matches!(a, Acknowledged::LogEvent { .. })) > 0
+            && kinds(|a| matches!(a, Acknowledged::UsagePlan(_))) > 0,
         "every kind of write was acknowledged before the kill: {acknowledged:?}"
     );
     drop(sandbox);
