@@ -1,0 +1,65 @@
+//! A REST API stage's canary: a share of the requests, drawn per request, goes to the canary's
+//! deployment with its stage-variable overrides; the rest to the stage's own.
+
+use aws_sdk_apigateway::types::DeploymentCanarySettings;
+
+use crate::apigw_rest::{deploy, invoke_url, mock_integration, respond, rest_api};
+use crate::client::send;
+use crate::fixture::Sandbox;
+
+#[tokio::test]
+async fn a_canary_serves_its_share_of_the_requests_within_statistical_bounds() {
+    let sandbox = Sandbox::start().await;
+    let api = rest_api(&sandbox, "Canary").await;
+    let rest = sandbox.rest();
+    rest.put_method()
+        .rest_api_id(&api.id)
+        .resource_id(&api.root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    mock_integration(&sandbox, &api, &api.root, "GET").await;
+    let answer = r#"{"side": "$stageVariables.color"}"#;
+    respond(&sandbox, &api, &api.root, "GET", &[("200", None, answer)]).await;
+    deploy(&sandbox, &api, "prod").await; // color = blue
+    rest.create_deployment()
+        .rest_api_id(&api.id)
+        .stage_name("prod")
+        .canary_settings(
+            DeploymentCanarySettings::builder()
+                .percent_traffic(30.0)
+                .stage_variable_overrides("color", "green")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let url = invoke_url(&sandbox, &api, "/prod/");
+    const REQUESTS: usize = 400;
+    let mut canary = 0;
+    for _ in 0..REQUESTS {
+        let reply = send("GET", &url, &[], "").await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        match reply.json()["side"].as_str() {
+            Some("green") => canary += 1,
+            Some("blue") => {}
+            other => panic!("neither side answered: {other:?}"),
+        }
+    }
+    // 30% of 400 is 120, with a standard deviation of about 9.2: allow four of them.
+    assert!(
+        (83..=157).contains(&canary),
+        "{canary} of {REQUESTS} requests went to the canary"
+    );
+    let records = sandbox.inspect_history().await;
+    let sides: Vec<&str> = records
+        .iter()
+        .filter_map(|record| record.pointer("/integration/servedBy")?.as_str())
+        .collect();
+    assert_eq!(
+        sides.iter().filter(|side| **side == "canary").count(),
+        canary
+    );
+}
