@@ -21,6 +21,7 @@ mod lambda;
 mod logs;
 mod names;
 mod outside_clients;
+mod rest_authorizers;
 mod rest_canary;
 mod rest_lab;
 mod rest_mapping;

@@ -70,6 +70,10 @@ mod missing {
         not_found("Invalid Stage identifier specified")
     }
 
+    pub fn authorizer() -> AwsError {
+        not_found("Invalid Authorizer identifier specified")
+    }
+
     pub fn model() -> AwsError {
         not_found("Invalid model name specified")
     }

@@ -97,6 +97,9 @@ pub struct RestApi {
     /// Request validators by id.
     #[serde(default)]
     pub request_validators: BTreeMap<String, RequestValidator>,
+    /// Authorizers by id.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
 }
 
 impl RestApi {
@@ -387,6 +390,42 @@ impl Model {
             ),
         ])
     }
+}
+
+aws_enum!(
+    /// What an authorizer is: a function given a token or the request, or a Cognito user pool.
+    AuthorizerType {
+        Token = "TOKEN",
+        Request = "REQUEST",
+        CognitoUserPools = "COGNITO_USER_POOLS",
+    }
+);
+
+/// An authorizer of a REST API, as API Gateway stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub authorizer_type: AuthorizerType,
+    #[serde(
+        rename = "providerARNs",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub provider_arns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    pub authorizer_result_ttl_in_seconds: i64,
 }
 
 /// What a method's request validator checks.

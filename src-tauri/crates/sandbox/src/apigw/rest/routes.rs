@@ -382,4 +382,34 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         "DeleteRequestValidator",
         ApiGateway::delete_request_validator,
     ),
+    route(
+        Method::POST,
+        "/restapis/{restapi_id}/authorizers",
+        "CreateAuthorizer",
+        ApiGateway::create_rest_authorizer,
+    ),
+    route(
+        Method::GET,
+        "/restapis/{restapi_id}/authorizers",
+        "GetAuthorizers",
+        ApiGateway::get_rest_authorizers,
+    ),
+    route(
+        Method::GET,
+        "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+        "GetAuthorizer",
+        ApiGateway::get_rest_authorizer,
+    ),
+    route(
+        Method::PATCH,
+        "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+        "UpdateAuthorizer",
+        ApiGateway::update_rest_authorizer,
+    ),
+    route(
+        Method::DELETE,
+        "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+        "DeleteAuthorizer",
+        ApiGateway::delete_rest_authorizer,
+    ),
 ];

@@ -73,15 +73,31 @@ fn authorization(text: &str) -> Result<AuthorizationType, AwsError> {
     })
 }
 
-/// CUSTOM and COGNITO_USER_POOLS methods name an authorizer of the API.
-fn check_authorizer(kind: AuthorizationType, authorizer: Option<&str>) -> Result<(), AwsError> {
-    match (kind, authorizer) {
-        (AuthorizationType::Custom | AuthorizationType::CognitoUserPools, _) => {
-            // REST API authorizers are not kept yet, so no id can name one.
-            Err(bad_request(
-                "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
-            ))
+/// CUSTOM and COGNITO_USER_POOLS methods name an authorizer of the API, of the matching type.
+fn check_authorizer(
+    authorizers: &BTreeMap<String, crate::apigw::rest::model::Authorizer>,
+    kind: AuthorizationType,
+    authorizer: Option<&str>,
+) -> Result<(), AwsError> {
+    use crate::apigw::rest::model::AuthorizerType;
+    let invalid = || {
+        bad_request(
+            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+        )
+    };
+    let found = authorizer.and_then(|id| authorizers.get(id));
+    match (kind, found) {
+        (AuthorizationType::Custom, Some(a))
+            if a.authorizer_type != AuthorizerType::CognitoUserPools =>
+        {
+            Ok(())
         }
+        (AuthorizationType::CognitoUserPools, Some(a))
+            if a.authorizer_type == AuthorizerType::CognitoUserPools =>
+        {
+            Ok(())
+        }
+        (AuthorizationType::Custom | AuthorizationType::CognitoUserPools, _) => Err(invalid()),
         _ => Ok(()),
     }
 }
@@ -96,8 +112,8 @@ impl ApiGateway {
                 .as_deref()
                 .ok_or_else(|| bad_request("Invalid input: authorizationType is required"))?,
         )?;
-        check_authorizer(kind, input.authorizer_id.as_deref())?;
         self.change_rest_api(scope, call.label("restapi_id"), |api| {
+            check_authorizer(&api.authorizers, kind, input.authorizer_id.as_deref())?;
             check_references(
                 api,
                 input.request_validator_id.as_deref(),
@@ -156,18 +172,20 @@ impl ApiGateway {
         self.change_rest_api(scope, call.label("restapi_id"), |api| {
             let validators: Vec<String> = api.request_validators.keys().cloned().collect();
             let models: Vec<String> = api.models.keys().cloned().collect();
+            let authorizers = api.authorizers.clone();
             let method = method_mut(api, call)?;
             patch::each(&call.body, |operation| {
                 let segments = operation.segments();
                 match (operation.op, segments.as_slice()) {
                     (Op::Replace, [member]) if member == "authorizationType" => {
                         let kind = authorization(operation.value()?)?;
-                        check_authorizer(kind, method.authorizer_id.as_deref())?;
+                        check_authorizer(&authorizers, kind, method.authorizer_id.as_deref())?;
                         method.authorization_type = kind;
                     }
                     (_, [member]) if member == "authorizerId" => {
                         method.authorizer_id = operation.set_or_remove(ALLOWED)?.map(str::to_owned);
                         check_authorizer(
+                            &authorizers,
                             method.authorization_type,
                             method.authorizer_id.as_deref(),
                         )?;

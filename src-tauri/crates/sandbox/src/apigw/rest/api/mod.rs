@@ -4,6 +4,7 @@
 //! (camelCase, lists as `{"item": […]}`); what an operation changes is saved before it is
 //! answered.
 
+mod authorizers;
 mod deployments;
 mod integrations;
 mod keys;

@@ -120,6 +120,7 @@ impl ApiGateway {
             stages: BTreeMap::new(),
             models: crate::apigw::rest::model::Model::defaults(),
             request_validators: BTreeMap::new(),
+            authorizers: BTreeMap::new(),
         };
         if let Some(source) = cloned {
             // A clone has the source's resources and methods, not its deployments or stages.
