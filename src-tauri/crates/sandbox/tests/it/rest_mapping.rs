@@ -218,3 +218,47 @@ async fn a_mock_integration_computes_its_status_and_body() {
     assert_eq!(nobody.status, 404, "{}", nobody.body);
     assert_eq!(nobody.json()["error"], "say who");
 }
+
+#[tokio::test]
+async fn test_invoke_runs_a_method_before_any_deployment_and_returns_its_log() {
+    let sandbox = Sandbox::start().await;
+    let api = mapped_api(&sandbox).await;
+    let rest = sandbox.rest();
+    let resources = rest
+        .get_resources()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .unwrap();
+    let thing = resources
+        .items()
+        .iter()
+        .find(|resource| resource.path() == Some("/things/{id}"))
+        .and_then(|resource| resource.id())
+        .unwrap()
+        .to_owned();
+    let tested = rest
+        .test_invoke_method()
+        .rest_api_id(&api.id)
+        .resource_id(&thing)
+        .http_method("POST")
+        .path_with_query_string("/things/9?who=Bo")
+        .headers("content-type", "application/json")
+        .body(r#"{"action": "list", "detail": "d", "tags": ["x"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tested.status(), 200, "{:?}", tested.body());
+    let body: serde_json::Value = serde_json::from_str(tested.body().unwrap_or_default()).unwrap();
+    assert_eq!(body["sawStage"], "test-invoke-stage");
+    let log = tested.log().unwrap_or_default();
+    assert!(
+        log.contains("Endpoint request body after transformations: "),
+        "{log}"
+    );
+    assert!(
+        log.contains("\"id\": \"9\""),
+        "the path parameter reached the template: {log}"
+    );
+    assert!(log.ends_with("Method completed with status: 200"), "{log}");
+}

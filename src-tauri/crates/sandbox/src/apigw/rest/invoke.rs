@@ -6,9 +6,7 @@
 //! templates on the way in and out.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
@@ -16,11 +14,11 @@ use serde_json::{Value as Json, json};
 use super::checks;
 use super::mapping::{self, MethodRequest};
 use super::matching;
-use super::model::{AuthorizationType, Integration, IntegrationType, Method};
-use super::refusal::{FORBIDDEN, MISSING_TOKEN, Refusal, THROTTLED, fail, failure};
+use super::model::{AuthorizationType, IntegrationType, Method};
+use super::refusal::{FORBIDDEN, MISSING_TOKEN, Refusal, fail};
 use super::usage::Admitted;
 use crate::apigw::http::Trace;
-use crate::apigw::{ApiGateway, Incoming, event, proxy, stage_variables};
+use crate::apigw::{ApiGateway, Incoming, event, stage_variables};
 use crate::store::Scope;
 
 /// What a request selected: where it is served from and what it calls.
@@ -64,10 +62,24 @@ impl ApiGateway {
         request_id: &str,
         trace: &mut Trace,
     ) -> Response {
-        let mut selected = match self.select_rest(scope, api_id, incoming, trace) {
+        let selected = match self.select_rest(scope, api_id, incoming, trace) {
             Ok(selected) => selected,
             Err(refusal) => return refusal.into_response(),
         };
+        self.serve_selected(scope, selected, incoming, request_id, trace)
+            .await
+    }
+
+    /// Serves a request to the method it selected: authorization, API key, throttling and
+    /// validation, then the integration.
+    pub(super) async fn serve_selected(
+        &self,
+        scope: &Scope,
+        mut selected: Selected,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+        trace: &mut Trace,
+    ) -> Response {
         match selected.method.authorization_type {
             AuthorizationType::None => {}
             AuthorizationType::AwsIam if !incoming.headers.contains_key("authorization") => {
@@ -231,7 +243,7 @@ impl ApiGateway {
     }
 
     /// The ARN API Gateway presents to Lambda for a request: `…:{api}/{stage}/{METHOD}{path}`.
-    fn rest_source_arn(scope: &Scope, selected: &Selected, method: &str) -> String {
+    pub(super) fn rest_source_arn(scope: &Scope, selected: &Selected, method: &str) -> String {
         format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{method}{}",
             scope.region, scope.account, selected.api_id, selected.stage, selected.resource_path
@@ -239,7 +251,7 @@ impl ApiGateway {
     }
 
     /// The payload 1.0 proxy event of a REST API, field for field.
-    fn rest_event(
+    pub(super) fn rest_event(
         scope: &Scope,
         selected: &Selected,
         incoming: &Incoming<'_>,
@@ -297,219 +309,5 @@ impl ApiGateway {
             event["requestContext"].take(),
             &selected.variables,
         )
-    }
-
-    /// The function an integration calls, once API Gateway may invoke it from this method.
-    fn rest_function(
-        &self,
-        scope: &Scope,
-        selected: &Selected,
-        uri: &str,
-        method: &str,
-    ) -> Result<String, String> {
-        self.invocable_function(scope, uri, &Self::rest_source_arn(scope, selected, method))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn rest_lambda_proxy(
-        &self,
-        scope: &Scope,
-        selected: &Selected,
-        integration: &Integration,
-        uri: &str,
-        incoming: &Incoming<'_>,
-        request_id: &str,
-        trace: &mut Trace,
-    ) -> Response {
-        let function = match self.rest_function(scope, selected, uri, incoming.method.as_str()) {
-            Ok(function) => function,
-            Err(reason) => return fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason),
-        };
-        let payload = Self::rest_event(scope, selected, incoming, request_id);
-        let bytes = Bytes::from(payload.to_string());
-        trace.event = Some(payload);
-        match self
-            .invoke_with_timeout(scope, &function, bytes, integration, trace)
-            .await
-        {
-            Err(refusal) => refusal.into_response(),
-            Ok((answer, true)) => fail(
-                trace,
-                StatusCode::BAD_GATEWAY,
-                format!(
-                    "{function} failed: {}",
-                    String::from_utf8_lossy(&answer[..answer.len().min(1024)])
-                ),
-            ),
-            Ok((answer, false)) => event::response_1(&answer)
-                .unwrap_or_else(|malformed| fail(trace, StatusCode::BAD_GATEWAY, malformed.reason)),
-        }
-    }
-
-    /// Invokes `function` within the integration's timeout, noting the latency and the answer.
-    async fn invoke_with_timeout(
-        &self,
-        scope: &Scope,
-        function: &str,
-        payload: Bytes,
-        integration: &Integration,
-        trace: &mut Trace,
-    ) -> Result<(Bytes, bool), Refusal> {
-        let timeout = Duration::from_millis(u64::from(integration.timeout_in_millis));
-        let invoked = std::time::Instant::now();
-        let result =
-            tokio::time::timeout(timeout, self.lambda.invoke_direct(scope, function, payload))
-                .await;
-        trace.integration_latency = Some(invoked.elapsed());
-        trace.integration_status = Some(match &result {
-            Ok(Ok(_)) => 200,
-            Ok(Err(error)) => error.status.as_u16(),
-            Err(_) => 504,
-        });
-        match result {
-            Err(_) => Err(failure(
-                trace,
-                StatusCode::GATEWAY_TIMEOUT,
-                format!(
-                    "{function} did not answer within the integration's timeout of {} ms",
-                    integration.timeout_in_millis
-                ),
-            )),
-            Ok(Err(error)) if error.code == "TooManyRequestsException" => {
-                trace.error = Some(format!(
-                    "Lambda throttled the invocation: {}",
-                    error.message
-                ));
-                Err(THROTTLED)
-            }
-            Ok(Err(error)) => Err(failure(
-                trace,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!(
-                    "invoking {function} failed: {}: {}",
-                    error.code, error.message
-                ),
-            )),
-            Ok(Ok((answer, failed))) => {
-                trace.answer = Some(
-                    serde_json::from_slice(&answer)
-                        .unwrap_or_else(|_| json!(String::from_utf8_lossy(&answer))),
-                );
-                Ok((answer, failed))
-            }
-        }
-    }
-
-    /// A Lambda integration without a proxy: the request body (through its request template,
-    /// or passed through) is the function's event, and its answer goes through the integration
-    /// response its error message (or success) selects.
-    #[allow(clippy::too_many_arguments)]
-    async fn rest_lambda(
-        &self,
-        scope: &Scope,
-        selected: &Selected,
-        integration: &Integration,
-        uri: &str,
-        incoming: &Incoming<'_>,
-        request: &MethodRequest,
-        trace: &mut Trace,
-    ) -> Response {
-        let payload = match mapping::integration_request(integration, incoming, request, trace) {
-            Ok(mapped) => mapped.body,
-            Err(refusal) => return refusal.into_response(),
-        };
-        let function = match self.rest_function(scope, selected, uri, incoming.method.as_str()) {
-            Ok(function) => function,
-            Err(reason) => return fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason),
-        };
-        trace.event = Some(
-            serde_json::from_slice(&payload)
-                .unwrap_or_else(|_| json!(String::from_utf8_lossy(&payload))),
-        );
-        let (answer, failed) = match self
-            .invoke_with_timeout(scope, &function, payload, integration, trace)
-            .await
-        {
-            Ok(result) => result,
-            Err(refusal) => return refusal.into_response(),
-        };
-        // A function's error is selected by its `errorMessage`; a success by the default.
-        let selector = failed.then(|| {
-            serde_json::from_slice::<Json>(&answer)
-                .ok()
-                .and_then(|error| error["errorMessage"].as_str().map(str::to_owned))
-                .unwrap_or_default()
-        });
-        mapping::integration_answer(
-            integration,
-            selector.as_deref(),
-            answer,
-            &BTreeMap::new(),
-            request,
-            trace,
-        )
-    }
-
-    /// An HTTP or HTTP_PROXY integration: the request goes on to the backend; without a proxy
-    /// its answer goes through the integration response its status selects.
-    async fn rest_http(
-        &self,
-        selected: &Selected,
-        integration: &Integration,
-        uri: &str,
-        incoming: &Incoming<'_>,
-        request: &MethodRequest,
-        trace: &mut Trace,
-    ) -> Response {
-        let mut outgoing = crate::apigw::parameter_mapping::Outgoing::unchanged(incoming.headers);
-        let mut path_parameters = selected.path_parameters.clone();
-        let body = if integration.integration_type == IntegrationType::Http {
-            match mapping::integration_request(integration, incoming, request, trace) {
-                Ok(mapped) => {
-                    mapped.apply_overrides(&mut outgoing, &mut path_parameters, &request.query);
-                    mapped.body
-                }
-                Err(refusal) => return refusal.into_response(),
-            }
-        } else {
-            incoming.body.clone()
-        };
-        let invoked = std::time::Instant::now();
-        let forwarded = proxy::forward(
-            proxy::Backend {
-                method: integration.http_method.as_deref(),
-                timeout_millis: integration.timeout_in_millis,
-            },
-            uri,
-            &path_parameters,
-            incoming.method,
-            incoming.query,
-            outgoing,
-            body,
-        )
-        .await;
-        trace.integration_latency = Some(invoked.elapsed());
-        let response = match forwarded {
-            Ok(response) => response,
-            Err(failed) => return fail(trace, failed.status, failed.reason),
-        };
-        trace.integration_status = Some(response.status().as_u16());
-        if integration.integration_type == IntegrationType::HttpProxy {
-            return response;
-        }
-        let (parts, body) = response.into_parts();
-        let body = http_body_util::BodyExt::collect(body)
-            .await
-            .map(|collected| collected.to_bytes())
-            .unwrap_or_default();
-        let headers: BTreeMap<String, String> = parts
-            .headers
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-            })
-            .collect();
-        let status = parts.status.as_u16().to_string();
-        mapping::integration_answer(integration, Some(&status), body, &headers, request, trace)
     }
 }

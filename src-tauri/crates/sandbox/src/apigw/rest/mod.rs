@@ -6,6 +6,7 @@
 //! ([`matching`]). This module holds the REST APIs' state and persistence.
 
 mod api;
+mod calls;
 mod checks;
 pub mod execution_log;
 mod invoke;
@@ -17,6 +18,7 @@ mod refusal;
 pub mod routes;
 pub mod schema;
 pub mod template;
+mod test_invoke;
 pub mod usage;
 
 use std::collections::BTreeMap;
@@ -120,6 +122,16 @@ impl ApiGateway {
         id: &str,
         read: impl FnOnce(&RestApi) -> Answer,
     ) -> Answer {
+        self.with_rest_api(scope, id, read)
+    }
+
+    /// Reads what `read` takes from REST API `id` under the region's lock.
+    fn with_rest_api<T>(
+        &self,
+        scope: &Scope,
+        id: &str,
+        read: impl FnOnce(&RestApi) -> Result<T, AwsError>,
+    ) -> Result<T, AwsError> {
         let region = self.rest_apis.get(scope);
         let apis = region.read().unwrap_or_else(|p| p.into_inner());
         read(apis.get(id).ok_or_else(|| api_missing(scope, id))?)

@@ -18,6 +18,14 @@ macro_rules! under_method {
     };
 }
 
+fn test_invoke_method<'a>(
+    gateway: &'a ApiGateway,
+    scope: &'a crate::store::Scope,
+    call: &'a crate::wire::rest::Call,
+) -> crate::wire::rest::Pending<'a> {
+    Box::pin(gateway.test_invoke_method(scope, call))
+}
+
 /// Every REST API operation the sandbox's API Gateway serves.
 pub static ROUTES: &[Route<ApiGateway>] = &[
     route(
@@ -412,4 +420,10 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         "DeleteAuthorizer",
         ApiGateway::delete_rest_authorizer,
     ),
+    Route {
+        method: Method::POST,
+        path: METHOD,
+        operation: "TestInvokeMethod",
+        handler: crate::wire::rest::Handler::Run(test_invoke_method),
+    },
 ];
