@@ -262,3 +262,70 @@ async fn test_invoke_runs_a_method_before_any_deployment_and_returns_its_log() {
     );
     assert!(log.ends_with("Method completed with status: 200"), "{log}");
 }
+
+#[tokio::test]
+async fn a_stage_exports_as_openapi_and_swagger_with_its_integrations() {
+    let sandbox = Sandbox::start().await;
+    let api = mapped_api(&sandbox).await;
+    let rest = sandbox.rest();
+    let exported = rest
+        .get_export()
+        .rest_api_id(&api.id)
+        .stage_name("dev")
+        .export_type("oas30")
+        .parameters("extensions", "integrations")
+        .accepts("application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exported.content_type(), Some("application/json"));
+    let document: serde_json::Value =
+        serde_json::from_slice(exported.body().unwrap().as_ref()).unwrap();
+    assert_eq!(document["openapi"], "3.0.1");
+    assert_eq!(document["info"]["title"], "Mapped");
+    let post = &document["paths"]["/things/{id}"]["post"];
+    assert_eq!(post["parameters"][0]["name"], "id");
+    assert_eq!(post["responses"]["422"]["description"], "422 response");
+    let integration = &post["x-amazon-apigateway-integration"];
+    assert_eq!(integration["type"], "aws");
+    assert_eq!(integration["passthroughBehavior"], "never");
+    assert_eq!(integration["responses"][".*Invalid.*"]["statusCode"], "422");
+    assert!(document["components"]["schemas"]["Empty"].is_object());
+
+    // The Rust SDK always asks for JSON (it sets `Accept` itself); the AWS CLI can ask for YAML.
+    let swagger = send(
+        "GET",
+        &format!(
+            "{}/restapis/{}/stages/dev/exports/swagger",
+            sandbox.endpoint(),
+            api.id
+        ),
+        &[
+            ("accept", "application/yaml"),
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20261207/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0",
+            ),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(swagger.status, 200, "{}", swagger.body);
+    assert_eq!(swagger.header("content-type"), Some("application/yaml"));
+    let text = swagger.body;
+    assert!(text.contains("\"swagger\": \"2.0\"\n"), "{text}");
+    assert!(text.contains("\"basePath\": \"/dev\"\n"), "{text}");
+    assert!(!text.contains("x-amazon-apigateway-integration"), "{text}");
+    let unknown = rest
+        .get_export()
+        .rest_api_id(&api.id)
+        .stage_name("dev")
+        .export_type("raml")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        crate::apigw_rest::failure(&unknown.into_service_error()).0,
+        "BadRequestException"
+    );
+}

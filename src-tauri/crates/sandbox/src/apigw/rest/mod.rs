@@ -9,6 +9,7 @@ mod api;
 mod calls;
 mod checks;
 pub mod execution_log;
+mod export;
 mod invoke;
 mod mapping;
 pub mod matching;

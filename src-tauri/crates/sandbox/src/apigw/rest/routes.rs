@@ -426,4 +426,10 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         operation: "TestInvokeMethod",
         handler: crate::wire::rest::Handler::Run(test_invoke_method),
     },
+    route(
+        Method::GET,
+        "/restapis/{restapi_id}/stages/{stage_name}/exports/{export_type}",
+        "GetExport",
+        ApiGateway::get_rest_export,
+    ),
 ];

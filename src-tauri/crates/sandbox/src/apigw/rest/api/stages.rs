@@ -338,3 +338,71 @@ impl ApiGateway {
         })
     }
 }
+
+impl ApiGateway {
+    /// GetExport: the stage's deployment as an OpenAPI 3.0 or Swagger 2.0 document, JSON or
+    /// YAML as `Accept` asks, with `x-amazon-apigateway-integration` when the `extensions`
+    /// parameter names `integrations` or `apigateway`.
+    pub(in crate::apigw) fn get_rest_export(&self, scope: &Scope, call: &Call) -> Answer {
+        use crate::apigw::rest::export::{self, Format, Server};
+        let kind = call.label("export_type");
+        let format = Format::parse(kind).ok_or_else(|| {
+            bad_request(format!(
+                "Invalid export type specified: {kind}. Valid values are oas30 and swagger"
+            ))
+        })?;
+        let yaml = call
+            .header("accept")
+            .is_some_and(|accept| accept.contains("yaml"));
+        let extensions = call
+            .query("parameters[extensions]")
+            .or(call.query("extensions"))
+            .unwrap_or("");
+        let integrations = extensions
+            .split(',')
+            .any(|name| matches!(name.trim(), "integrations" | "apigateway"));
+        self.read_rest_api(scope, call.label("restapi_id"), |api| {
+            let stage = api
+                .stages
+                .get(call.label("stage_name"))
+                .ok_or_else(missing::stage)?;
+            let deployment = api
+                .deployments
+                .get(&stage.deployment_id)
+                .ok_or_else(missing::deployment)?;
+            let url = self.api_endpoint(&api.id);
+            let server = Server {
+                url: &url,
+                stage: &stage.stage_name,
+            };
+            let document = export::document(api, deployment, &server, format, integrations);
+            let (content_type, body, extension) = if yaml {
+                (
+                    "application/yaml",
+                    crate::apigw::export::to_yaml(&document),
+                    "yaml",
+                )
+            } else {
+                (
+                    "application/json",
+                    serde_json::to_string_pretty(&document).unwrap_or_default(),
+                    "json",
+                )
+            };
+            let kind = if format == Format::OpenApi3 {
+                "oas30"
+            } else {
+                "swagger"
+            };
+            Ok(
+                Reply::bytes(StatusCode::OK, content_type, body.into()).with_header(
+                    "content-disposition",
+                    &format!(
+                        "attachment; filename=\"{}-{}-{kind}.{extension}\"",
+                        api.id, stage.stage_name
+                    ),
+                ),
+            )
+        })
+    }
+}
