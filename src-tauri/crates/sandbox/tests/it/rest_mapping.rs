@@ -329,3 +329,122 @@ async fn a_stage_exports_as_openapi_and_swagger_with_its_integrations() {
         "BadRequestException"
     );
 }
+
+const GREETER: &str = r##"openapi: "3.0.1"
+info:
+  title: Greeter
+paths:
+  /greeting/{name}:
+    get:
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: a greeting
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Greeting"}
+      x-amazon-apigateway-integration:
+        type: mock
+        passthroughBehavior: when_no_templates
+        requestTemplates:
+          application/json: '{"statusCode": 200}'
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: '{"greeting": "Hello, $input.params(''name'')!"}'
+components:
+  schemas:
+    Greeting: {type: object, properties: {greeting: {type: string}}}
+"##;
+
+#[tokio::test]
+async fn an_imported_definition_serves_and_survives_export_and_import_again() {
+    use aws_sdk_apigateway::primitives::Blob;
+
+    let sandbox = Sandbox::start().await;
+    let rest = sandbox.rest();
+    let imported = rest
+        .import_rest_api()
+        .body(Blob::new(GREETER))
+        .parameters("endpointConfigurationTypes", "REGIONAL")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.name(), Some("Greeter"));
+    let first = Api {
+        id: imported.id().unwrap().to_owned(),
+        root: imported.root_resource_id().unwrap().to_owned(),
+    };
+    deploy(&sandbox, &first, "v1").await;
+    let url = |api: &Api| invoke_url(&sandbox, api, "/v1/greeting/Ana");
+    let hello = send("GET", &url(&first), &[], "").await;
+    assert_eq!(hello.status, 200, "{}", hello.body);
+    assert_eq!(hello.json()["greeting"], "Hello, Ana!");
+
+    let exported = rest
+        .get_export()
+        .rest_api_id(&first.id)
+        .stage_name("v1")
+        .export_type("oas30")
+        .parameters("extensions", "apigateway")
+        .send()
+        .await
+        .unwrap();
+    let again = rest
+        .import_rest_api()
+        .body(exported.body().unwrap().clone())
+        .send()
+        .await
+        .unwrap();
+    let second = Api {
+        id: again.id().unwrap().to_owned(),
+        root: again.root_resource_id().unwrap().to_owned(),
+    };
+    deploy(&sandbox, &second, "v1").await;
+    let echoed = send("GET", &url(&second), &[], "").await;
+    assert_eq!(echoed.json()["greeting"], "Hello, Ana!", "{}", echoed.body);
+    let models = rest
+        .get_models()
+        .rest_api_id(&second.id)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        models
+            .items()
+            .iter()
+            .any(|model| model.name() == Some("Greeting"))
+    );
+
+    // Overwriting with an empty definition leaves only the root.
+    rest.put_rest_api()
+        .rest_api_id(&second.id)
+        .mode(aws_sdk_apigateway::types::PutMode::Overwrite)
+        .body(Blob::new(
+            r#"{"openapi": "3.0.1", "info": {"title": "Greeter"}, "paths": {}}"#,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let resources = rest
+        .get_resources()
+        .rest_api_id(&second.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resources.items().len(), 1);
+    let refused = rest
+        .import_rest_api()
+        .body(Blob::new("swagger: [unclosed"))
+        .send()
+        .await
+        .unwrap_err();
+    let (code, message) = crate::apigw_rest::failure(&refused.into_service_error());
+    assert_eq!(code, "BadRequestException");
+    assert!(
+        message.starts_with("Errors found during import: "),
+        "{message}"
+    );
+}

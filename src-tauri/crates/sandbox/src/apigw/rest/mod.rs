@@ -10,6 +10,7 @@ mod calls;
 mod checks;
 pub mod execution_log;
 mod export;
+mod import;
 mod invoke;
 mod mapping;
 pub mod matching;

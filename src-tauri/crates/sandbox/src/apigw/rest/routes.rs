@@ -432,4 +432,10 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         "GetExport",
         ApiGateway::get_rest_export,
     ),
+    route(
+        Method::PUT,
+        "/restapis/{restapi_id}",
+        "PutRestApi",
+        ApiGateway::put_rest_api,
+    ),
 ];

@@ -6,6 +6,7 @@
 
 mod authorizers;
 mod deployments;
+mod import;
 mod integrations;
 mod keys;
 mod methods;

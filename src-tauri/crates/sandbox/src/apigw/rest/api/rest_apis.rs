@@ -66,8 +66,47 @@ fn check_endpoint_configuration(
     Ok(())
 }
 
+/// A new REST API with nothing but its root resource `/` and API Gateway's default models, edge
+/// optimized and reading API keys from the `x-api-key` header.
+pub(super) fn blank_rest_api(name: String) -> RestApi {
+    let root = Resource {
+        id: new_id(10),
+        parent_id: None,
+        path_part: None,
+        methods: BTreeMap::new(),
+    };
+    RestApi {
+        id: new_id(10),
+        name,
+        description: None,
+        created_date: now_seconds(),
+        version: None,
+        binary_media_types: Vec::new(),
+        minimum_compression_size: None,
+        api_key_source: ApiKeySource::Header,
+        endpoint_configuration: EndpointConfiguration {
+            types: vec![EndpointType::Edge],
+            vpc_endpoint_ids: Vec::new(),
+        },
+        policy: None,
+        tags: BTreeMap::new(),
+        disable_execute_api_endpoint: false,
+        root_resource_id: root.id.clone(),
+        resources: BTreeMap::from([(root.id.clone(), root)]),
+        deployments: BTreeMap::new(),
+        stages: BTreeMap::new(),
+        models: crate::apigw::rest::model::Model::defaults(),
+        request_validators: BTreeMap::new(),
+        authorizers: BTreeMap::new(),
+    }
+}
+
 impl ApiGateway {
     pub(in crate::apigw) fn create_rest_api(&self, scope: &Scope, call: &Call) -> Answer {
+        // ImportRestApi shares CreateRestApi's request line: `POST /restapis?mode=import`.
+        if call.query("mode") == Some("import") {
+            return self.import_rest_api(scope, call);
+        }
         let input: CreateInput = parse(&call.body)?;
         let name = input
             .name
@@ -89,39 +128,18 @@ impl ApiGateway {
             ),
             None => None,
         };
-        let now = now_seconds();
-        let root = Resource {
-            id: new_id(10),
-            parent_id: None,
-            path_part: None,
-            methods: BTreeMap::new(),
-        };
-        let mut api = RestApi {
-            id: new_id(10),
-            name,
-            description: input.description,
-            created_date: now,
-            version: input.version,
-            binary_media_types: input.binary_media_types,
-            minimum_compression_size: input.minimum_compression_size,
-            api_key_source: input.api_key_source.unwrap_or(ApiKeySource::Header),
-            endpoint_configuration: input
-                .endpoint_configuration
-                .unwrap_or(EndpointConfiguration {
-                    types: vec![EndpointType::Edge],
-                    vpc_endpoint_ids: Vec::new(),
-                }),
-            policy: input.policy,
-            tags: input.tags,
-            disable_execute_api_endpoint: input.disable_execute_api_endpoint.unwrap_or(false),
-            root_resource_id: root.id.clone(),
-            resources: BTreeMap::from([(root.id.clone(), root)]),
-            deployments: BTreeMap::new(),
-            stages: BTreeMap::new(),
-            models: crate::apigw::rest::model::Model::defaults(),
-            request_validators: BTreeMap::new(),
-            authorizers: BTreeMap::new(),
-        };
+        let mut api = blank_rest_api(name);
+        api.description = input.description;
+        api.version = input.version;
+        api.binary_media_types = input.binary_media_types;
+        api.minimum_compression_size = input.minimum_compression_size;
+        api.api_key_source = input.api_key_source.unwrap_or(ApiKeySource::Header);
+        if let Some(configuration) = input.endpoint_configuration {
+            api.endpoint_configuration = configuration;
+        }
+        api.policy = input.policy;
+        api.tags = input.tags;
+        api.disable_execute_api_endpoint = input.disable_execute_api_endpoint.unwrap_or(false);
         if let Some(source) = cloned {
             // A clone has the source's resources and methods, not its deployments or stages.
             api.root_resource_id = source.root_resource_id;
