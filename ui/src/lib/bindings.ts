@@ -216,7 +216,8 @@ time: number,
  */
 title: string, 
 /**
- * The API Gateway request id (`apigw-requestid`), which links a request to its exchange.
+ * The API Gateway request id (an HTTP API's `apigw-requestid`, a REST API's
+ * `x-amzn-RequestId`), which links a request to its exchange.
  */
 request_id: string | null, 
 /**

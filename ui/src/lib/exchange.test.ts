@@ -52,5 +52,10 @@ describe("exchanges", () => {
 
   it("name the gateway request that links to the server side", () => {
     expect(gatewayRequestId(exchange)).toBe("Jq7bYhcZIAMEb8A=");
+    const rest = {
+      ...exchange,
+      response_headers: [{ name: "x-amzn-RequestId", value: "6b1c8f2e-1d3a-4c55-9a57-0f1e2d3c4b5a" }],
+    };
+    expect(gatewayRequestId(rest)).toBe("6b1c8f2e-1d3a-4c55-9a57-0f1e2d3c4b5a");
   });
 });

@@ -103,10 +103,10 @@ function contentType(exchange: ExchangeView, side: "request" | "response"): stri
   );
 }
 
-/** The API Gateway request id an HTTP API puts on its answers, which links to the server side. */
+/** The API Gateway request id on an answer (an HTTP API's `apigw-requestid`, a REST API's
+ * `x-amzn-RequestId`), which links it to the server side. */
 export function gatewayRequestId(exchange: ExchangeView): string | null {
-  return (
-    exchange.response_headers.find((header) => header.name.toLowerCase() === "apigw-requestid")
-      ?.value ?? null
-  );
+  const named = (name: string) =>
+    exchange.response_headers.find((header) => header.name.toLowerCase() === name)?.value;
+  return named("apigw-requestid") ?? named("x-amzn-requestid") ?? null;
 }

@@ -57,7 +57,8 @@ pub struct ServerRecord {
     /// For an invocation: the function; for a request: `GET / → GET /` (the route chosen); for
     /// an item change: `PutItem things`.
     pub title: String,
-    /// The API Gateway request id (`apigw-requestid`), which links a request to its exchange.
+    /// The API Gateway request id (an HTTP API's `apigw-requestid`, a REST API's
+    /// `x-amzn-RequestId`), which links a request to its exchange.
     pub request_id: Option<String>,
     /// The WebSocket connection it concerns (WebSocket events, `@connections` calls, and the
     /// invocations they caused).

@@ -197,7 +197,7 @@ pub(super) async fn put_integration(
     context: &Context<'_>,
     action: &PutIntegration,
     target: &IntegrationTarget,
-    fill: &dyn Fn(&str) -> Result<String, ProvisionError>,
+    fill: &(dyn Fn(&str) -> Result<String, ProvisionError> + Sync),
 ) -> Result<Done, ProvisionError> {
     let rest = &context.cloud.rest;
     let IntegrationTarget {

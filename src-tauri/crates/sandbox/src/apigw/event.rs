@@ -41,6 +41,25 @@ pub fn request_id() -> String {
     id
 }
 
+/// A REST API's request id: a UUID, as `x-amzn-RequestId` and `$context.requestId` carry it.
+pub fn rest_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A REST API request's extended id (`x-amz-apigw-id`, `$context.extendedRequestId`), derived
+/// from its request id so every place that shows it agrees.
+pub fn extended_request_id(request_id: &str) -> String {
+    use sha2::Digest as _;
+    let bytes: Vec<u8> = match uuid::Uuid::parse_str(request_id) {
+        Ok(id) => id.into_bytes().to_vec(),
+        Err(_) => sha2::Sha256::digest(request_id.as_bytes()).to_vec(),
+    };
+    let mut id = BASE64.encode(&bytes[..10]);
+    id.truncate(14);
+    id.push('=');
+    id
+}
+
 /// The request time as `$context.requestTime` writes it: `21/Nov/2026:12:30:00 +0000`.
 pub fn request_time() -> String {
     now().0

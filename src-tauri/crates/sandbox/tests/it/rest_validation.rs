@@ -256,11 +256,18 @@ async fn a_stage_writes_execution_and_access_logs_as_its_settings_say() {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    // A REST API names its requests as AWS's do: a UUID and an extended id.
     let id = reply
         .header("x-amzn-requestid")
-        .or(reply.header("apigw-requestid"))
         .unwrap_or_default()
         .to_owned();
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(
+        reply
+            .header("x-amz-apigw-id")
+            .is_some_and(|extended| extended.ends_with('='))
+    );
+    assert_eq!(reply.header("apigw-requestid"), None);
     let lines = group_lines(
         &sandbox,
         &format!("API-Gateway-Execution-Logs_{}/prod", api.id),

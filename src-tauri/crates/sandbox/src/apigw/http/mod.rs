@@ -87,7 +87,14 @@ impl Trace {
 impl ApiGateway {
     /// Serves a request to an API's invoke URL.
     pub async fn serve(&self, scope: &Scope, api_id: &str, incoming: Incoming<'_>) -> Response {
-        let request_id = event::request_id();
+        // REST APIs name a request by a UUID (`x-amzn-RequestId`) and an extended id
+        // (`x-amz-apigw-id`); HTTP APIs by one short id (`apigw-requestid`).
+        let rest = self.is_rest_api(scope, api_id);
+        let request_id = if rest {
+            event::rest_request_id()
+        } else {
+            event::request_id()
+        };
         let started = std::time::Instant::now();
         let mut trace = Trace::default();
         let mut response = if incoming.body.len() > MAX_REQUEST_BYTES {
@@ -100,8 +107,18 @@ impl ApiGateway {
         if let Some(cors) = &trace.cors {
             cors::add_headers(cors, incoming.headers, response.headers_mut());
         }
-        if let Ok(value) = HeaderValue::from_str(&request_id) {
-            response.headers_mut().insert("apigw-requestid", value);
+        let ids = if rest {
+            vec![
+                ("x-amzn-requestid", request_id.clone()),
+                ("x-amz-apigw-id", event::extended_request_id(&request_id)),
+            ]
+        } else {
+            vec![("apigw-requestid", request_id.clone())]
+        };
+        for (name, id) in ids {
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                response.headers_mut().insert(name, value);
+            }
         }
         let (parts, body) = response.into_parts();
         let body = http_body_util::BodyExt::collect(body)

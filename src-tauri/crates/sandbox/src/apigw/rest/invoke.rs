@@ -287,6 +287,8 @@ impl ApiGateway {
             object.remove("version");
         }
         payload["requestContext"]["resourceId"] = json!(selected.resource_id);
+        payload["requestContext"]["extendedRequestId"] =
+            json!(event::extended_request_id(request_id));
         if let Some(key) = &selected.api_key {
             payload["requestContext"]["identity"]["apiKey"] = json!(key.key_value);
             payload["requestContext"]["identity"]["apiKeyId"] = json!(key.key_id);

@@ -100,7 +100,7 @@ impl ApiGateway {
             headers: &headers,
             body: input.body.unwrap_or_default().into(),
         };
-        let request_id = event::request_id();
+        let request_id = event::rest_request_id();
         let mut trace = Trace {
             route_key: Some(format!("{method_name} {}", selected.resource_path)),
             ..Trace::default()
