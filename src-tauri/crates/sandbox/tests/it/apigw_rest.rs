@@ -136,6 +136,21 @@ pub async fn respond(
     }
 }
 
+/// An open method (no authorization) on `resource` with a MOCK integration that answers 200.
+pub async fn mock_method(sandbox: &Sandbox, api: &Api, resource: &str, http_method: &str) {
+    sandbox
+        .rest()
+        .put_method()
+        .rest_api_id(&api.id)
+        .resource_id(resource)
+        .http_method(http_method)
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    mock_integration(sandbox, api, resource, http_method).await;
+}
+
 /// A MOCK integration on `resource`'s `http_method` that answers 200.
 pub async fn mock_integration(sandbox: &Sandbox, api: &Api, resource: &str, http_method: &str) {
     sandbox
@@ -567,15 +582,7 @@ async fn a_mock_method_answers_from_its_templates_and_response_parameters() {
     let sandbox = Sandbox::start().await;
     let api = rest_api(&sandbox, "Mock").await;
     let rest = sandbox.rest();
-    rest.put_method()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("OPTIONS")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    mock_integration(&sandbox, &api, &api.root, "OPTIONS").await;
+    mock_method(&sandbox, &api, &api.root, "OPTIONS").await;
     rest.put_method_response()
         .rest_api_id(&api.id)
         .resource_id(&api.root)

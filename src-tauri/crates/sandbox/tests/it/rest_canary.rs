@@ -3,7 +3,7 @@
 
 use aws_sdk_apigateway::types::DeploymentCanarySettings;
 
-use crate::apigw_rest::{deploy, invoke_url, mock_integration, respond, rest_api};
+use crate::apigw_rest::{deploy, invoke_url, mock_method, respond, rest_api};
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -12,15 +12,7 @@ async fn a_canary_serves_its_share_of_the_requests_within_statistical_bounds() {
     let sandbox = Sandbox::start().await;
     let api = rest_api(&sandbox, "Canary").await;
     let rest = sandbox.rest();
-    rest.put_method()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    mock_integration(&sandbox, &api, &api.root, "GET").await;
+    mock_method(&sandbox, &api, &api.root, "GET").await;
     let answer = r#"{"side": "$stageVariables.color"}"#;
     respond(&sandbox, &api, &api.root, "GET", &[("200", None, answer)]).await;
     deploy(&sandbox, &api, "prod").await; // color = blue

@@ -2,7 +2,9 @@
 //! answers: `Missing required request parameters: […]` and `Invalid request body` (400), as
 //! API Gateway words them, before the integration is called.
 
-use crate::apigw_rest::{deploy, failure, invoke_url, mock_integration, respond, rest_api};
+use crate::apigw_rest::{
+    deploy, failure, invoke_url, mock_integration, mock_method, respond, rest_api,
+};
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -200,15 +202,7 @@ async fn a_stage_writes_execution_and_access_logs_as_its_settings_say() {
     let sandbox = Sandbox::start().await;
     let api = rest_api(&sandbox, "Logged").await;
     let rest = sandbox.rest();
-    rest.put_method()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("POST")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    mock_integration(&sandbox, &api, &api.root, "POST").await;
+    mock_method(&sandbox, &api, &api.root, "POST").await;
     respond(
         &sandbox,
         &api,
