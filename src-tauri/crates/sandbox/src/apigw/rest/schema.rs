@@ -4,12 +4,15 @@
 //! flags), `multipleOf`, `minLength`/`maxLength`/`pattern`, `minProperties`/`maxProperties`,
 //! `allOf`/`anyOf`/`oneOf`/`not`, and `$ref` to `#/definitions/…` or to another model of the
 //! API (`https://apigateway.amazonaws.com/restapis/{id}/models/{name}`). Following references
-//! is bounded, so a schema that refers to itself cannot loop.
+//! is bounded, so a schema that refers to itself cannot loop, and the whole check counts its
+//! steps (schemas applied, items compared), so no schema and body can make it run long.
 
 use serde_json::Value as Json;
 
 /// How many schemas deep one validation may go (references included).
 const MAX_DEPTH: usize = 64;
+/// How many steps one validation may take.
+const MAX_STEPS: usize = 1_000_000;
 
 /// Validates `value` against `schema`; `model` resolves a reference to another model by name.
 /// The error says where the value breaks which rule.
@@ -18,16 +21,40 @@ pub fn validate(
     value: &Json,
     model: &dyn Fn(&str) -> Option<Json>,
 ) -> Result<(), String> {
-    Validator {
+    let validator = Validator {
         root: schema,
         model,
-    }
-    .check(schema, value, "$", 0)
+        steps: std::cell::Cell::new(0),
+        models: std::cell::RefCell::new(std::collections::HashMap::new()),
+    };
+    let checked = validator.check(schema, value, "$", 0);
+    // A branch that ran out of steps inside `not`, `anyOf` or `oneOf` may look like a match:
+    // a validation over budget fails whatever it concluded.
+    validator.tick(0)?;
+    checked
 }
 
 struct Validator<'a> {
     root: &'a Json,
     model: &'a dyn Fn(&str) -> Option<Json>,
+    steps: std::cell::Cell<usize>,
+    /// Other models already read, by name.
+    models: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Json>>>,
+}
+
+/// A referenced schema: part of the schema being checked, or another model.
+enum Resolved<'a> {
+    Local(&'a Json),
+    Model(std::rc::Rc<Json>),
+}
+
+impl Resolved<'_> {
+    fn schema(&self) -> &Json {
+        match self {
+            Self::Local(schema) => schema,
+            Self::Model(schema) => schema,
+        }
+    }
 }
 
 fn type_matches(name: &str, value: &Json) -> bool {
@@ -44,7 +71,20 @@ fn type_matches(name: &str, value: &Json) -> bool {
 }
 
 impl Validator<'_> {
+    /// Counts `count` steps against the validation's budget.
+    fn tick(&self, count: usize) -> Result<(), String> {
+        let steps = self.steps.get().saturating_add(count);
+        self.steps.set(steps);
+        if steps > MAX_STEPS {
+            return Err(format!(
+                "checking the body against the model took more than {MAX_STEPS} steps"
+            ));
+        }
+        Ok(())
+    }
+
     fn check(&self, schema: &Json, value: &Json, at: &str, depth: usize) -> Result<(), String> {
+        self.tick(1)?;
         if depth > MAX_DEPTH {
             return Err(format!(
                 "the schema nests (or refers) deeper than {MAX_DEPTH} levels"
@@ -55,7 +95,7 @@ impl Validator<'_> {
         };
         if let Some(reference) = rules.get("$ref").and_then(Json::as_str) {
             let target = self.resolve(reference)?;
-            return self.check(&target, value, at, depth + 1);
+            return self.check(target.schema(), value, at, depth + 1);
         }
         if let Some(kind) = rules.get("type") {
             let allowed: Vec<&str> = match kind {
@@ -68,7 +108,8 @@ impl Validator<'_> {
             }
         }
         if let Some(choices) = rules.get("enum").and_then(Json::as_array)
-            && !choices.iter().any(|choice| numbers_equal(choice, value))
+            && (self.tick(choices.len()).is_err()
+                || !choices.iter().any(|choice| numbers_equal(choice, value)))
         {
             return Err(format!("{at} is not one of the enum's values"));
         }
@@ -107,12 +148,14 @@ impl Validator<'_> {
         Ok(())
     }
 
-    fn resolve(&self, reference: &str) -> Result<Json, String> {
+    /// The schema a `$ref` names: borrowed from the schema itself, or another model of the API,
+    /// read once per validation.
+    fn resolve(&self, reference: &str) -> Result<Resolved<'_>, String> {
         if let Some(pointer) = reference.strip_prefix('#') {
             return self
                 .root
                 .pointer(pointer)
-                .cloned()
+                .map(Resolved::Local)
                 .ok_or_else(|| format!("the reference {reference} names nothing in the schema"));
         }
         let name = reference
@@ -121,8 +164,17 @@ impl Validator<'_> {
             .ok_or_else(|| {
                 format!("the reference {reference} is neither #/… nor a model of the API")
             })?;
-        (self.model)(name)
-            .ok_or_else(|| format!("the reference {reference} names no model of the API"))
+        if let Some(model) = self.models.borrow().get(name) {
+            return Ok(Resolved::Model(model.clone()));
+        }
+        let model = std::rc::Rc::new(
+            (self.model)(name)
+                .ok_or_else(|| format!("the reference {reference} names no model of the API"))?,
+        );
+        self.models
+            .borrow_mut()
+            .insert(name.to_owned(), model.clone());
+        Ok(Resolved::Model(model))
     }
 
     fn check_number(
@@ -220,6 +272,7 @@ impl Validator<'_> {
         }
         if rules.get("uniqueItems").and_then(Json::as_bool) == Some(true) {
             for (n, item) in items.iter().enumerate() {
+                self.tick(n)?;
                 if items[..n]
                     .iter()
                     .any(|earlier| numbers_equal(earlier, item))
@@ -386,6 +439,26 @@ mod tests {
         for value in invalid {
             assert!(check(pet.clone(), value.clone()).is_err(), "{value}");
         }
+    }
+
+    #[test]
+    fn an_exponential_schema_fails_within_its_budget() {
+        // Each level refers twice to the one below: 2^30 paths through a small schema.
+        let mut definitions = serde_json::Map::new();
+        definitions.insert("d0".into(), json!({"type": "string"}));
+        for level in 1..=30 {
+            let below = json!({"$ref": format!("#/definitions/d{}", level - 1)});
+            definitions.insert(
+                format!("d{level}"),
+                json!({"anyOf": [below.clone(), below]}),
+            );
+        }
+        let wrapped = json!({"definitions": definitions, "not": {"$ref": "#/definitions/d30"}});
+        let error = check(wrapped, json!(1)).unwrap_err();
+        assert!(error.contains("steps"), "{error}");
+        let many: Vec<i64> = (0..100_000).collect();
+        let error = check(json!({"uniqueItems": true}), json!(many)).unwrap_err();
+        assert!(error.contains("steps"), "{error}");
     }
 
     #[test]

@@ -82,7 +82,9 @@ impl<'a> Renderer<'a> {
                 if let Some(value) = self.reference(reference)?
                     && !value.is_null()
                 {
+                    let before = out.len();
                     value.render_into(out);
+                    self.step((out.len() - before) / 64)?;
                 }
             }
             Node::Set { target, value } => {
@@ -122,22 +124,34 @@ impl<'a> Renderer<'a> {
         out: &mut String,
     ) -> Result<Flow, TemplateError> {
         let items = self.expr(items)?;
-        let items: Vec<Value> = match &items {
-            Value::List(list) => list.borrow().clone(),
+        // Only the items a loop can reach are copied out: API Gateway stops at 1,000.
+        let (items, len): (Vec<Value>, usize) = match &items {
+            Value::List(list) => {
+                let list = list.borrow();
+                (
+                    list.iter().take(MAX_ITERATIONS).cloned().collect(),
+                    list.len(),
+                )
+            }
             // Iterating a map iterates its values, as Velocity does.
-            Value::Map(map) => map.borrow().values().cloned().collect(),
-            Value::Null => Vec::new(),
-            other => vec![other.clone()],
+            Value::Map(map) => {
+                let map = map.borrow();
+                (
+                    map.values().take(MAX_ITERATIONS).cloned().collect(),
+                    map.len(),
+                )
+            }
+            Value::Null => (Vec::new(), 0),
+            other => (vec![other.clone()], 1),
         };
         let saved_variable = self.variables.remove(variable);
         let saved_loop = self.variables.remove("foreach");
         let saved_count = self.variables.remove("velocityCount");
-        let len = items.len();
         if len > MAX_ITERATIONS {
             self.truncated_loops += 1;
         }
         let mut flow = Flow::Next;
-        for (index, item) in items.into_iter().take(MAX_ITERATIONS).enumerate() {
+        for (index, item) in items.into_iter().enumerate() {
             self.variables.insert(variable.to_owned(), item);
             self.variables.insert(
                 "foreach".to_owned(),
@@ -187,7 +201,7 @@ impl<'a> Renderer<'a> {
             }
         };
         if let Some(holder) = &holder
-            && value.reaches(holder)
+            && value.reaches(holder)?
         {
             return Err(methods::cycle());
         }
@@ -247,11 +261,18 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .map(|argument| self.expr(argument))
                     .collect::<Result<Vec<_>, _>>()?;
-                match current {
+                // A method's work grows with what it is given: charge for it, before and after.
+                let given = current.weight() + arguments.iter().map(Value::weight).sum::<usize>();
+                self.step(given)?;
+                let result = match current {
                     Value::Input => builtins::input(self.inputs, name, &arguments),
                     Value::Util => builtins::util(name, &arguments),
                     other => methods::call(&other, name, &arguments),
+                }?;
+                if let Some(value) = &result {
+                    self.step(value.weight())?;
                 }
+                Ok(result)
             }
         }
     }

@@ -300,14 +300,14 @@ fn list_method(
                 .map_or(-1, |p| p as i64),
         ),
         ("add", [item]) => {
-            if item.reaches(list) {
+            if item.reaches(list)? {
                 return Err(cycle());
             }
             items.borrow_mut().push(item.clone());
             Value::Bool(true)
         }
         ("add", [Value::Int(position), item]) => {
-            if item.reaches(list) {
+            if item.reaches(list)? {
                 return Err(cycle());
             }
             let mut items = items.borrow_mut();
@@ -319,7 +319,7 @@ fn list_method(
             return Ok(None);
         }
         ("set", [Value::Int(position), item]) => {
-            if item.reaches(list) {
+            if item.reaches(list)? {
                 return Err(cycle());
             }
             let mut items = items.borrow_mut();
@@ -342,7 +342,9 @@ fn list_method(
         }
         ("addAll", [Value::List(more)]) => {
             let more = more.borrow().clone();
-            if more.iter().any(|item| item.reaches(list)) {
+            if more.iter().try_fold(false, |found, item| {
+                Ok::<_, TemplateError>(found || item.reaches(list)?)
+            })? {
                 return Err(cycle());
             }
             items.borrow_mut().extend(more);
@@ -397,7 +399,7 @@ fn map_method(
                 .collect(),
         ),
         ("put", [key, value]) => {
-            if value.reaches(map) {
+            if value.reaches(map)? {
                 return Err(cycle());
             }
             let previous = entries.borrow_mut().insert(key.render(), value.clone());
@@ -409,7 +411,9 @@ fn map_method(
             .unwrap_or(Value::Null),
         ("putAll", [Value::Map(more)]) => {
             let more = more.borrow().clone();
-            if more.values().any(|value| value.reaches(map)) {
+            if more.values().try_fold(false, |found, value| {
+                Ok::<_, TemplateError>(found || value.reaches(map)?)
+            })? {
                 return Err(cycle());
             }
             entries.borrow_mut().extend(more);

@@ -380,6 +380,17 @@ fn limits_bound_every_template() {
             &template[..40]
         );
     }
+    // Work grows with the size of what is handled: big strings and lists cost their size.
+    let big = "#set($s = 'abcdefgh')#foreach($i in [1..20])#set($s = \"$s$s\")#end#foreach($a in [1..1000])#foreach($b in [1..1000])#set($t = $s.replace('a', 'b'))#end#end";
+    assert!(matches!(
+        run(big, &request("")),
+        Err(TemplateError::Evaluation(_))
+    ));
+    let wide = "#set($l = [1..90000])#set($m = [])#foreach($a in [1..1000])#foreach($b in [1..1000])#set($ok = $m.add($l))#end#end";
+    assert!(matches!(
+        run(wide, &request("")),
+        Err(TemplateError::Evaluation(_))
+    ));
     let huge = "x".repeat(300 * 1024 + 1);
     assert!(matches!(
         run(&huge, &request("")),

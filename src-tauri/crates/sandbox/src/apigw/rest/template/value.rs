@@ -33,6 +33,9 @@ pub enum Value {
     Loop(LoopState),
 }
 
+/// How many values the cycle check of one insertion looks at.
+pub const MAX_REACH: usize = 100_000;
+
 /// How deep values are followed when rendered or compared.
 pub const MAX_NESTING: usize = 128;
 /// Past this many bytes a value's rendering stops (the renderer refuses such output anyway).
@@ -296,22 +299,30 @@ impl Value {
 
     /// Whether `self` is `container` or holds it at any depth: putting `self` into
     /// `container` would then make a cycle, which Java tolerates but nothing here can render.
-    pub fn reaches(&self, container: &Value) -> bool {
+    /// At most [`MAX_REACH`] values are looked at, so the check's own cost is bounded.
+    pub fn reaches(&self, container: &Value) -> Result<bool, super::TemplateError> {
         let target = match container {
             Self::List(items) => Rc::as_ptr(items).cast::<()>(),
             Self::Map(entries) => Rc::as_ptr(entries).cast::<()>(),
-            _ => return false,
+            _ => return Ok(false),
         };
         let mut seen = std::collections::HashSet::new();
         let mut pending = vec![self.clone()];
+        let mut visited = 0usize;
         while let Some(value) = pending.pop() {
+            visited += 1;
+            if visited > MAX_REACH {
+                return Err(super::TemplateError::Evaluation(format!(
+                    "a value of more than {MAX_REACH} elements cannot be put inside a list or map"
+                )));
+            }
             let pointer = match &value {
                 Self::List(items) => Rc::as_ptr(items).cast::<()>(),
                 Self::Map(entries) => Rc::as_ptr(entries).cast::<()>(),
                 _ => continue,
             };
             if pointer == target {
-                return true;
+                return Ok(true);
             }
             if !seen.insert(pointer) {
                 continue;
@@ -322,7 +333,18 @@ impl Value {
                 _ => {}
             }
         }
-        false
+        Ok(false)
+    }
+
+    /// What handling the value costs the renderer's budget: a step per element of a list or
+    /// map, and one per 64 bytes of a string.
+    pub fn weight(&self) -> usize {
+        match self {
+            Self::Str(text) => text.len() / 64,
+            Self::List(items) => items.borrow().len(),
+            Self::Map(entries) => entries.borrow().len(),
+            _ => 0,
+        }
     }
 }
 
@@ -456,8 +478,8 @@ mod tests {
     fn a_list_reaches_itself_through_a_map() {
         let list = Value::list(Vec::new());
         let map = Value::map(Map::from([("l".to_owned(), list.clone())]));
-        assert!(map.reaches(&list));
-        assert!(!list.reaches(&map));
+        assert!(map.reaches(&list).unwrap());
+        assert!(!list.reaches(&map).unwrap());
     }
 
     #[test]
