@@ -322,6 +322,71 @@ pub struct Cors {
     pub max_age: Option<i64>,
 }
 
+aws_enum!(
+    /// What an HTTP or WebSocket API's authorizer checks: a JWT's claims, or a function's verdict.
+    AuthorizerType { Jwt = "JWT", Request = "REQUEST" }
+);
+
+/// Which tokens a JWT authorizer accepts: who issued them and for whom.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JwtConfiguration {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+}
+
+/// An authorizer of an HTTP or WebSocket API, stored as API Gateway v2 renders it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authorizer {
+    pub authorizer_id: String,
+    pub name: String,
+    pub authorizer_type: AuthorizerType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_result_ttl_in_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity_source: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JwtConfiguration>,
+}
+
+impl Authorizer {
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
+
+/// Saved authorizers, leaving out (with a warning) any an older version saved in a shape that no
+/// longer reads, so one of them never makes its whole API unreadable.
+fn readable_authorizers<'de, D>(deserializer: D) -> Result<BTreeMap<String, Authorizer>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let saved = BTreeMap::<String, Json>::deserialize(deserializer)?;
+    Ok(saved
+        .into_iter()
+        .filter_map(|(id, value)| match serde_json::from_value(value) {
+            Ok(authorizer) => Some((id, authorizer)),
+            Err(error) => {
+                tracing::warn!(authorizer = %id, %error, "a saved authorizer does not read; left out");
+                None
+            }
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Api {
     pub id: String,
@@ -338,8 +403,8 @@ pub struct Api {
     pub routes: BTreeMap<String, Route>,
     pub stages: BTreeMap<String, Stage>,
     pub deployments: BTreeMap<String, Deployment>,
-    #[serde(default)]
-    pub authorizers: BTreeMap<String, Json>,
+    #[serde(default, deserialize_with = "readable_authorizers")]
+    pub authorizers: BTreeMap<String, Authorizer>,
 }
 
 impl Api {

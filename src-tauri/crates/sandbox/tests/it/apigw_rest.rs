@@ -330,8 +330,9 @@ async fn updates_apply_patch_operations_and_refuse_unknown_paths() {
     );
 }
 
+/// A deployment needs at least one method, and every method an integration.
 #[tokio::test]
-async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
+async fn a_deployment_needs_methods_with_integrations() {
     let sandbox = Sandbox::start().await;
     let api = rest_api(&sandbox, "Deploys").await;
     let rest = sandbox.rest();
@@ -360,18 +361,13 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .await
         .unwrap_err();
     assert_eq!(failure(&bare).1, "No integration defined for method");
+}
 
-    let integration = rest
-        .put_integration()
-        .rest_api_id(&api.id)
-        .resource_id(&api.root)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", r#"{"statusCode": 200}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(integration.passthrough_behavior(), Some("WHEN_NO_MATCH"));
+/// `Deploys` with a MOCK root `GET`, deployed to `prod`: the API and the deployment's id.
+async fn deployed_mock(sandbox: &Sandbox) -> (Api, String) {
+    let api = rest_api(sandbox, "Deploys").await;
+    mock_method(sandbox, &api, &api.root, "GET").await;
+    let rest = sandbox.rest();
     let first = rest
         .create_deployment()
         .rest_api_id(&api.id)
@@ -379,6 +375,16 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .send()
         .await
         .unwrap();
+    (api, first.id().unwrap().to_owned())
+}
+
+/// A stage serves the deployment it was made with; that deployment cannot be deleted, nor
+/// the stage's name taken twice; the deployment is listed.
+#[tokio::test]
+async fn a_stage_keeps_its_deployment() {
+    let sandbox = Sandbox::start().await;
+    let (api, first) = deployed_mock(&sandbox).await;
+    let rest = sandbox.rest();
     let stage = rest
         .get_stage()
         .rest_api_id(&api.id)
@@ -386,11 +392,20 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .send()
         .await
         .unwrap();
-    assert_eq!(stage.deployment_id(), first.id());
+    assert_eq!(stage.deployment_id(), Some(first.as_str()));
+    let integration = rest
+        .get_integration()
+        .rest_api_id(&api.id)
+        .resource_id(&api.root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration.passthrough_behavior(), Some("WHEN_NO_MATCH"));
     let in_use = rest
         .delete_deployment()
         .rest_api_id(&api.id)
-        .deployment_id(first.id().unwrap())
+        .deployment_id(&first)
         .send()
         .await
         .unwrap_err();
@@ -403,12 +418,27 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
         .create_stage()
         .rest_api_id(&api.id)
         .stage_name("prod")
-        .deployment_id(first.id().unwrap())
+        .deployment_id(&first)
         .send()
         .await
         .unwrap_err();
     assert_eq!(failure(&duplicate).0, "ConflictException");
 
+    let listed = rest
+        .get_deployments()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.items().len(), 1);
+}
+
+/// A stage's method settings and variables change by patch.
+#[tokio::test]
+async fn a_stage_takes_method_settings_and_variables_by_patch() {
+    let sandbox = Sandbox::start().await;
+    let (api, _) = deployed_mock(&sandbox).await;
+    let rest = sandbox.rest();
     let updated = rest
         .update_stage()
         .rest_api_id(&api.id)
@@ -433,13 +463,6 @@ async fn deployments_need_integrated_methods_and_stages_keep_theirs() {
     let settings = &updated.method_settings().unwrap()["*/*"];
     assert_eq!(settings.throttling_rate_limit(), 50.0);
     assert_eq!(updated.variables().unwrap()["lambdaAlias"], "PROD");
-    let listed = rest
-        .get_deployments()
-        .rest_api_id(&api.id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(listed.items().len(), 1);
 }
 
 /// A REST API with `POST /DynamoDBManager` (Lambda, no proxy, as the console makes it) and

@@ -183,8 +183,10 @@ async fn an_auto_deployed_websocket_stage_refuses_plain_http() {
     assert_eq!(reply.json()["message"], "Upgrade Required");
 }
 
+/// A WebSocket API needs a route selection expression; what the shell leaves of the seed's
+/// (`$request` expanded to nothing) is kept as given, as AWS keeps it.
 #[tokio::test]
-async fn websocket_apis_refuse_what_aws_refuses() {
+async fn a_websocket_api_needs_a_route_selection_expression() {
     let sandbox = Sandbox::start().await;
     let apigw = sandbox.apigw();
     let (code, message) = error_of(
@@ -197,7 +199,6 @@ async fn websocket_apis_refuse_what_aws_refuses() {
     );
     assert_eq!(code, "BadRequestException");
     assert!(message.contains("routeSelectionExpression"), "{message}");
-    // The seed's command in bash: `$request` expands to nothing, and AWS keeps what is left.
     let expanded = apigw
         .create_api()
         .name("Expanded")
@@ -207,8 +208,12 @@ async fn websocket_apis_refuse_what_aws_refuses() {
         .await
         .unwrap();
     assert_eq!(expanded.route_selection_expression(), Some(".body.action"));
+}
 
-    let api = apigw
+/// A chat-like WebSocket API's id.
+async fn chat_api(sandbox: &Sandbox) -> String {
+    let api = sandbox
+        .apigw()
         .create_api()
         .name("Chat")
         .protocol_type(ProtocolType::Websocket)
@@ -216,11 +221,19 @@ async fn websocket_apis_refuse_what_aws_refuses() {
         .send()
         .await
         .unwrap();
-    let api_id = api.api_id().unwrap();
+    api.api_id().unwrap().to_owned()
+}
+
+/// A WebSocket integration takes payload format 1.0 only and a timeout of at most 29 s.
+#[tokio::test]
+async fn websocket_integrations_keep_to_payload_1_and_29_seconds() {
+    let sandbox = Sandbox::start().await;
+    let api_id = chat_api(&sandbox).await;
+    let apigw = sandbox.apigw();
     let integration = || {
         apigw
             .create_integration()
-            .api_id(api_id)
+            .api_id(&api_id)
             .integration_type(IntegrationType::AwsProxy)
             .integration_uri(FUNCTION_ARN)
     };
@@ -233,27 +246,22 @@ async fn websocket_apis_refuse_what_aws_refuses() {
         message,
         "Timeout must be between 50 milliseconds and 29 seconds."
     );
+}
 
-    let route = apigw
-        .create_route()
-        .api_id(api_id)
-        .route_key("$connect")
-        .send()
-        .await
-        .unwrap();
-    let (code, _) = error_of(
-        apigw
-            .create_route()
-            .api_id(api_id)
-            .route_key("$connect")
-            .send()
-            .await,
-    );
+/// A route key is taken once, and a route response's key can only be `$default`.
+#[tokio::test]
+async fn websocket_routes_are_unique_and_answer_by_default_only() {
+    let sandbox = Sandbox::start().await;
+    let api_id = chat_api(&sandbox).await;
+    let apigw = sandbox.apigw();
+    let connect = || apigw.create_route().api_id(&api_id).route_key("$connect");
+    let route = connect().send().await.unwrap();
+    let (code, _) = error_of(connect().send().await);
     assert_eq!(code, "ConflictException");
     let (code, message) = error_of(
         apigw
             .create_route_response()
-            .api_id(api_id)
+            .api_id(&api_id)
             .route_id(route.route_id().unwrap())
             .route_response_key("$other")
             .send()
@@ -261,8 +269,13 @@ async fn websocket_apis_refuse_what_aws_refuses() {
     );
     assert_eq!(code, "BadRequestException");
     assert!(message.contains("$default"), "{message}");
+}
 
-    // HTTP APIs have no route responses.
+/// HTTP APIs have no route responses.
+#[tokio::test]
+async fn an_http_route_takes_no_route_response() {
+    let sandbox = Sandbox::start().await;
+    let apigw = sandbox.apigw();
     let http = apigw
         .create_api()
         .name("Http")

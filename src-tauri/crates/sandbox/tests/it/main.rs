@@ -6,6 +6,7 @@
 
 mod access;
 mod apigw;
+mod apigw_authorizers;
 mod apigw_rest;
 mod apigw_stage_variables;
 mod apigw_websocket;

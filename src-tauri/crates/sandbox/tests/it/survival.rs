@@ -36,8 +36,8 @@ async fn assert_alive(sandbox: &Sandbox, after: &str) {
         .unwrap_or_else(|error| panic!("DescribeTable after {after}: {error:?}"));
 }
 
-#[tokio::test]
-async fn deep_and_long_expressions_get_a_validation_error() {
+/// A sandbox with table `shapes` holding item `one` (`a` = 1, `b` = 2).
+async fn shapes() -> Sandbox {
     let sandbox = Sandbox::start().await;
     let client = sandbox.dynamodb();
     create_table(&client, "shapes", "id", None).await;
@@ -50,7 +50,16 @@ async fn deep_and_long_expressions_get_a_validation_error() {
         .send()
         .await
         .unwrap();
+    sandbox
+}
 
+/// Each deep or long condition gets `Invalid ConditionExpression: …` with AWS's reason, the
+/// server keeps serving after each, and no refused update is applied. Every shape is tried
+/// before the test reports, so one failure does not hide another.
+#[tokio::test]
+async fn deep_and_long_conditions_get_a_validation_error() {
+    let sandbox = shapes().await;
+    let client = sandbox.dynamodb();
     let conditions = [
         (
             "a<b and (…) 20,000 deep",
@@ -103,6 +112,7 @@ async fn deep_and_long_expressions_get_a_validation_error() {
             "Invalid function name; function: f",
         ),
     ];
+    let mut failures = Vec::new();
     for (shape, condition, message) in conditions {
         let (code, text) = error_of(
             client
@@ -115,18 +125,35 @@ async fn deep_and_long_expressions_get_a_validation_error() {
                 .send()
                 .await,
         );
-        assert_eq!(code, "ValidationException", "{shape}: {text}");
-        assert!(
-            text.starts_with("Invalid ConditionExpression: "),
-            "{shape}: {text}"
-        );
-        assert!(text.contains(message), "{shape}: {text}");
+        if code != "ValidationException"
+            || !text.starts_with("Invalid ConditionExpression: ")
+            || !text.contains(message)
+        {
+            failures.push(format!("{shape}: {code} {text} (wanted …{message}…)"));
+        }
         assert_alive(&sandbox, shape).await;
     }
+    assert!(failures.is_empty(), "{failures:#?}");
+    let item = client
+        .get_item()
+        .table_name("shapes")
+        .key("id", s("one"))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(!item.contains_key("z"), "no refused update applied");
+}
 
+/// A 20,000-deep update path is refused by its size, before it is parsed.
+#[tokio::test]
+async fn a_deep_update_path_gets_a_validation_error() {
+    let sandbox = shapes().await;
     let deep_path = format!("a{}", ".b".repeat(DEEP));
     let (code, text) = error_of(
-        client
+        sandbox
+            .dynamodb()
             .update_item()
             .table_name("shapes")
             .key("id", s("one"))
@@ -141,8 +168,15 @@ async fn deep_and_long_expressions_get_a_validation_error() {
         "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"
     );
     assert_alive(&sandbox, "a 20,000-deep update path").await;
+}
+
+/// A projection path deeper than 32 levels is refused with its nesting level.
+#[tokio::test]
+async fn a_deep_projection_path_gets_a_validation_error() {
+    let sandbox = shapes().await;
     let (code, text) = error_of(
-        client
+        sandbox
+            .dynamodb()
             .get_item()
             .table_name("shapes")
             .key("id", s("one"))
@@ -156,17 +190,6 @@ async fn deep_and_long_expressions_get_a_validation_error() {
         "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 41"
     );
     assert_alive(&sandbox, "a 41-deep projection path").await;
-
-    let item = client
-        .get_item()
-        .table_name("shapes")
-        .key("id", s("one"))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
-    assert!(!item.contains_key("z"), "no refused update applied");
 }
 
 #[tokio::test]
