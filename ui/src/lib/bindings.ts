@@ -250,6 +250,12 @@ error: string | null, duration_ms: number | null,
  */
 mapping: string | null, 
 /**
+ * For a REST API method whose answers its stage caches: `hit` (served from the cache; the
+ * integration was not called), `miss`, or `refreshed` (the client sent
+ * `Cache-Control: max-age=0`).
+ */
+cache: string | null, 
+/**
  * The whole record, pretty JSON.
  */
 raw: string, };

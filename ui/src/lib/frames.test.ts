@@ -18,6 +18,7 @@ function record(id: number, raw: Record<string, unknown>, extra: Partial<ServerR
     error: null,
     duration_ms: null,
     mapping: null,
+    cache: null,
     raw: JSON.stringify(raw),
     ...extra,
   };

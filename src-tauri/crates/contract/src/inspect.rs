@@ -79,6 +79,10 @@ pub struct ServerRecord {
     /// template chosen and its output, the integration response selected and why, the
     /// response template's output.
     pub mapping: Option<String>,
+    /// For a REST API method whose answers its stage caches: `hit` (served from the cache; the
+    /// integration was not called), `miss`, or `refreshed` (the client sent
+    /// `Cache-Control: max-age=0`).
+    pub cache: Option<String>,
     /// The whole record, pretty JSON.
     pub raw: String,
 }

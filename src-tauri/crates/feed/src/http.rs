@@ -34,6 +34,10 @@ pub struct HttpRequest {
     /// What the function answered.
     pub answer: Option<Json>,
     pub response: RecordedResponse,
+    /// How a REST API request met its stage's cache — `hit` (the integration was not called),
+    /// `miss` or `refreshed` (`Cache-Control: max-age=0`) — when the method's answers are cached.
+    #[serde(default)]
+    pub cache: Option<String>,
     /// The stage's counts so far, this request included.
     pub metrics: StageMetrics,
 }
@@ -57,4 +61,10 @@ pub struct StageMetrics {
     pub server_errors: u64,
     pub latency_ms_total: f64,
     pub integration_latency_ms_total: f64,
+    /// Requests served from the stage's cache (`CacheHitCount`).
+    #[serde(default)]
+    pub cache_hit_count: u64,
+    /// Requests whose cached method missed the cache (`CacheMissCount`).
+    #[serde(default)]
+    pub cache_miss_count: u64,
 }

@@ -73,6 +73,7 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
         error: None,
         duration_ms: None,
         mapping: None,
+        cache: None,
         raw: serde_json::to_string_pretty(numbered).unwrap_or_default(),
     };
     match &record.kind {
@@ -97,6 +98,7 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
             view.error = request.error.clone();
             view.duration_ms = Some(request.latency_ms);
             view.mapping = request.integration.as_ref().and_then(mapping);
+            view.cache = request.cache.clone();
         }
         Kind::Websocket(websocket) => {
             view.kind = "websocket".into();

@@ -80,6 +80,8 @@ pub struct ApiGateway {
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
     buckets: Mutex<HashMap<(String, String, String), http::throttle::Bucket>>,
     metrics: Mutex<HashMap<(String, String), lab_feed::StageMetrics>>,
+    /// REST API stages' cached answers.
+    response_cache: rest::cache::ResponseCache,
     connections: websocket::Connections,
     websocket_limits: Mutex<websocket::Limits>,
 }
@@ -132,6 +134,7 @@ impl ApiGateway {
             inspector: Mutex::new(None),
             buckets: Mutex::new(HashMap::new()),
             metrics: Mutex::new(HashMap::new()),
+            response_cache: rest::cache::ResponseCache::default(),
             connections: websocket::Connections::default(),
             websocket_limits: Mutex::new(websocket::Limits::default()),
         })

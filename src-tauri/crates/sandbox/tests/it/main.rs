@@ -23,6 +23,7 @@ mod logs;
 mod names;
 mod outside_clients;
 mod rest_authorizers;
+mod rest_cache;
 mod rest_canary;
 mod rest_lab;
 mod rest_mapping;

@@ -68,6 +68,8 @@ pub(in crate::apigw) struct Trace {
     pub answer: Option<serde_json::Value>,
     /// A REST API stage's execution logging for the method, when it is on.
     pub execution_log: Option<crate::apigw::rest::execution_log::Logging>,
+    /// How a REST API request met its stage's cache, when the method's answers are cached.
+    pub cache: Option<crate::apigw::rest::cache::CacheUse>,
 }
 
 impl Trace {

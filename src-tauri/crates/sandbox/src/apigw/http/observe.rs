@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::context::RequestContext;
 use super::{Incoming, Trace};
+use crate::apigw::rest::cache::CacheUse;
 use crate::apigw::{ApiGateway, event};
 use crate::store::Scope;
 use lab_feed::{HttpRequest, Kind, Record, RecordedResponse};
@@ -44,6 +45,11 @@ impl ApiGateway {
             metrics.integration_latency_ms_total += trace
                 .integration_latency
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+            match trace.cache {
+                Some(CacheUse::Hit) => metrics.cache_hit_count += 1,
+                Some(CacheUse::Miss | CacheUse::Refreshed) => metrics.cache_miss_count += 1,
+                None => {}
+            }
             metrics.clone()
         };
         let request = RequestContext {
@@ -136,6 +142,7 @@ impl ApiGateway {
                 event: trace.event.clone(),
                 answer: trace.answer.clone(),
                 response,
+                cache: trace.cache.map(|used| used.as_str().to_owned()),
                 metrics,
             }),
         ));

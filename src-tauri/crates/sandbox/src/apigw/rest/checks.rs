@@ -177,16 +177,13 @@ pub(super) fn stage_throttle(
     resource_path: &str,
     method: &str,
 ) -> Option<(String, f64, f64)> {
-    let escaped = format!("{}/{method}", resource_path.replace('/', "~1"));
-    let plain = format!("{}/{method}", resource_path.trim_start_matches('/'));
-    let (key, setting) = [escaped, plain, "*/*".to_owned()]
-        .into_iter()
-        .find_map(|key| {
-            stage
-                .method_settings
-                .get(&key)
-                .map(|setting| (key, setting))
-        })?;
+    let (key, setting) = match super::cache::own_setting(stage, resource_path, method) {
+        Some(setting) => (
+            format!("{}/{method}", resource_path.trim_start_matches('/')),
+            setting,
+        ),
+        None => ("*/*".to_owned(), stage.method_settings.get("*/*")?),
+    };
     let defaults = super::model::MethodSetting::defaults();
     let limited = setting.throttling_rate_limit < defaults.throttling_rate_limit
         || setting.throttling_burst_limit < defaults.throttling_burst_limit;

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
 
+use super::cache::{self, CacheUse, Caching};
 use super::checks;
 use super::mapping::{self, MethodRequest};
 use super::matching;
@@ -44,6 +45,8 @@ pub(super) struct Selected {
     /// The stage's throttling for this method (`(rate, burst)`), when a method setting sets one
     /// below API Gateway's defaults, and the setting's key.
     pub throttle: Option<(String, f64, f64)>,
+    /// How the stage caches the method's answers, when it does.
+    pub caching: Option<Caching>,
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -112,6 +115,57 @@ impl ApiGateway {
         let mut shown = integration.to_json();
         shown["servedBy"] = json!(if selected.canary { "canary" } else { "stage" });
         trace.integration = Some(shown);
+        let Some(caching) = selected.caching.clone() else {
+            return self
+                .call_rest_integration(scope, &selected, &integration, incoming, request_id, trace)
+                .await;
+        };
+        let prefix = cache::stage_prefix(scope, &selected.api_id, &selected.stage);
+        let key = cache::key(
+            &prefix,
+            incoming.method.as_str(),
+            &selected.resource_path,
+            &integration.cache_key_parameters,
+            incoming,
+            &selected.path_parameters,
+        );
+        let fresh = cache::asks_for_fresh(incoming.headers);
+        let refresh = fresh && !caching.require_authorization;
+        if fresh && caching.require_authorization {
+            if caching.unauthorized_strategy == "FAIL_WITH_403" {
+                trace.error = Some(
+                    "Cache-Control: max-age=0 needs authorization on this stage, and the caller has none"
+                        .into(),
+                );
+                return FORBIDDEN.into_response();
+            }
+            tracing::debug!("an unauthorized Cache-Control: max-age=0 is ignored");
+        }
+        if !refresh && let Some(answer) = self.response_cache.answer(&key) {
+            trace.cache = Some(CacheUse::Hit);
+            return answer;
+        }
+        trace.cache = Some(if refresh {
+            CacheUse::Refreshed
+        } else {
+            CacheUse::Miss
+        });
+        let response = self
+            .call_rest_integration(scope, &selected, &integration, incoming, request_id, trace)
+            .await;
+        self.response_cache.keep(key, caching.ttl, response).await
+    }
+
+    /// Calls the method's integration with the stage's variables in its URI.
+    async fn call_rest_integration(
+        &self,
+        scope: &Scope,
+        selected: &Selected,
+        integration: &super::model::Integration,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+        trace: &mut Trace,
+    ) -> Response {
         let uri = match stage_variables::substitute(
             integration.uri.as_deref().unwrap_or_default(),
             &selected.stage,
@@ -130,8 +184,8 @@ impl ApiGateway {
             IntegrationType::AwsProxy => {
                 self.rest_lambda_proxy(
                     scope,
-                    &selected,
-                    &integration,
+                    selected,
+                    integration,
                     &uri,
                     incoming,
                     request_id,
@@ -140,11 +194,11 @@ impl ApiGateway {
                 .await
             }
             IntegrationType::Aws if uri.contains(":lambda:path/") => {
-                let request = Self::method_request(scope, &selected, incoming, request_id);
+                let request = Self::method_request(scope, selected, incoming, request_id);
                 self.rest_lambda(
                     scope,
-                    &selected,
-                    &integration,
+                    selected,
+                    integration,
                     &uri,
                     incoming,
                     &request,
@@ -159,13 +213,13 @@ impl ApiGateway {
                 fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason)
             }
             IntegrationType::HttpProxy | IntegrationType::Http => {
-                let request = Self::method_request(scope, &selected, incoming, request_id);
-                self.rest_http(&selected, &integration, &uri, incoming, &request, trace)
+                let request = Self::method_request(scope, selected, incoming, request_id);
+                self.rest_http(selected, integration, &uri, incoming, &request, trace)
                     .await
             }
             IntegrationType::Mock => {
-                let request = Self::method_request(scope, &selected, incoming, request_id);
-                mapping::mock(&integration, incoming, &request, trace)
+                let request = Self::method_request(scope, selected, incoming, request_id);
+                mapping::mock(integration, incoming, &request, trace)
             }
         }
     }
@@ -220,6 +274,7 @@ impl ApiGateway {
         let resource_path = super::model::path_in(&deployment.resources, &resource.id);
         trace.route_key = Some(format!("{method_name} {resource_path}"));
         let throttle = checks::stage_throttle(stage, &resource_path, &method_name);
+        let caching = cache::caching(stage, &resource_path, &method_name, canary);
         trace.execution_log = super::execution_log::logging(stage, &resource_path, &method_name);
         let validation = method
             .request_validator_id
@@ -239,6 +294,7 @@ impl ApiGateway {
             api_key: None,
             throttle,
             validation,
+            caching,
         })
     }
 

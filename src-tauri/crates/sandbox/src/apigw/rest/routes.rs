@@ -223,6 +223,18 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         ApiGateway::rest_delete_stage,
     ),
     route(
+        Method::DELETE,
+        "/restapis/{restapi_id}/stages/{stage_name}/cache/data",
+        "FlushStageCache",
+        ApiGateway::flush_stage_cache,
+    ),
+    route(
+        Method::DELETE,
+        "/restapis/{restapi_id}/stages/{stage_name}/cache/authorizers",
+        "FlushStageAuthorizersCache",
+        ApiGateway::flush_stage_authorizers_cache,
+    ),
+    route(
         Method::GET,
         "/tags/{resource_arn}",
         "GetTags",

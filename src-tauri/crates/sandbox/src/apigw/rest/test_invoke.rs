@@ -75,6 +75,7 @@ impl ApiGateway {
                 api_key: None,
                 validation: None,
                 throttle: None,
+                caching: None,
             })
         })?;
         // The console's test runs past authorization and API keys.

