@@ -11,14 +11,14 @@ use lab_testkit::sandbox_client as client;
 use crate::sandbox::SandboxProcess;
 
 /// A `lab sandbox` process and a data directory for the `lab` commands.
-struct Lab {
+pub(crate) struct Lab {
     sandbox: SandboxProcess,
     _sandbox_data: tempfile::TempDir,
     data: tempfile::TempDir,
 }
 
 impl Lab {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let sandbox_data = tempfile::tempdir().unwrap();
         let sandbox = SandboxProcess::start(sandbox_data.path());
         Self {
@@ -29,11 +29,11 @@ impl Lab {
     }
 
     /// Runs `lab <args> --endpoint <sandbox>`.
-    fn lab(&self, args: &[&str]) -> Output {
+    pub(crate) fn lab(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("lab runs")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_lab"));
         command
             .args(args)
@@ -55,7 +55,7 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn succeeded(output: &Output) -> String {
+pub(crate) fn succeeded(output: &Output) -> String {
     assert!(
         output.status.success(),
         "exit {}\nstdout:\n{}\nstderr:\n{}",
@@ -67,7 +67,7 @@ fn succeeded(output: &Output) -> String {
 }
 
 /// The value `lab run` printed for the lesson variable `name` (`  NAME=value`).
-fn captured(ran: &str, name: &str) -> String {
+pub(crate) fn captured(ran: &str, name: &str) -> String {
     let prefix = format!("  {name}=");
     ran.lines()
         .find_map(|line| line.strip_prefix(&prefix))
@@ -75,7 +75,7 @@ fn captured(ran: &str, name: &str) -> String {
         .to_owned()
 }
 
-fn curl(args: &[&str]) -> String {
+pub(crate) fn curl(args: &[&str]) -> String {
     let output = Command::new("curl")
         .arg("-sS")
         .args(args)
@@ -209,7 +209,7 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
 }
 
 /// `lab teardown` verifies that nothing is left, and the sandbox agrees.
-async fn tears_down_to_nothing(lab: &Lab) {
+pub(crate) async fn tears_down_to_nothing(lab: &Lab) {
     let removed = succeeded(&lab.lab(&["teardown"]));
     assert!(
         removed.contains("Verified: nothing of the lab is left"),
@@ -350,134 +350,6 @@ async fn the_dynamodb_manager_lesson_builds_a_rest_api_that_works_and_tears_down
 
     let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
     assert!(plan.contains("  rest-api "), "{plan}");
-    tears_down_to_nothing(&lab).await;
-}
-
-/// A lesson of its own: a REST method that requires an API key, a key, and a usage plan with
-/// a quota of two requests a day.
-const KEYED_LESSON: &str = r#"# An API with a key
-
-```lesson
-id = "keyed-api"
-summary = "A method that requires an API key."
-```
-
-## The API
-
-```step
-id = "api"
-action = "apigateway.create-rest-api"
-params = { name = "KeyedApi" }
-outputs = { REST_API_ID = "id", ROOT_ID = "rootResourceId" }
-```
-
-## The method
-
-```step
-id = "method"
-action = "apigateway.put-method"
-params = { api = "${REST_API_ID}", resource = "${ROOT_ID}", method = "GET", api_key_required = true }
-```
-
-## A mock answer
-
-```step
-id = "integration"
-action = "apigateway.put-integration"
-
-[params]
-api = "${REST_API_ID}"
-resource = "${ROOT_ID}"
-method = "GET"
-type = "MOCK"
-request_templates = { "application/json" = '{"statusCode": 200}' }
-
-[[params.responses]]
-status = "200"
-templates = { "application/json" = '{"hello": "$context.identity.apiKeyId"}' }
-```
-
-## Deploy
-
-```step
-id = "deploy"
-action = "apigateway.create-deployment"
-params = { api = "${REST_API_ID}", stage = "prod" }
-outputs = { URL = "invokeUrl" }
-checks = [{ kind = "http", method = "GET", url = "${URL}/", status = 403, body_contains = "Forbidden" }]
-```
-
-## A key
-
-```step
-id = "key"
-action = "apigateway.create-api-key"
-params = { name = "student", value = "student-key-0123456789" }
-outputs = { KEY_ID = "id" }
-```
-
-## A usage plan
-
-```step
-id = "plan"
-action = "apigateway.create-usage-plan"
-params = { name = "two-a-day", stages = ["${REST_API_ID}:prod"], rate_limit = 10, burst_limit = 5, quota_limit = 2, quota_period = "DAY" }
-outputs = { PLAN_ID = "id" }
-```
-
-## The key in the plan
-
-```step
-id = "plan-key"
-action = "apigateway.create-usage-plan-key"
-params = { plan = "${PLAN_ID}", key = "${KEY_ID}" }
-```
-"#;
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_keys_and_usage_plans_from_a_lesson_work_and_tear_down_to_nothing() {
-    let lab = Lab::start();
-    let lessons = tempfile::tempdir().unwrap();
-    std::fs::create_dir(lessons.path().join("keyed-api")).unwrap();
-    std::fs::write(lessons.path().join("keyed-api/lesson.md"), KEYED_LESSON).unwrap();
-    let output = lab
-        .command(&["run", "keyed-api"])
-        .env("SERVERLESS_LAB_LESSONS_DIR", lessons.path())
-        .output()
-        .unwrap();
-    let ran = succeeded(&output);
-    assert!(
-        ran.contains("    aws apigateway create-usage-plan \\"),
-        "{ran}"
-    );
-    assert!(ran.contains("--quota limit=2,period=DAY"), "{ran}");
-    let url = format!("{}/", captured(&ran, "URL"));
-    let key = "x-api-key: student-key-0123456789";
-    let first = curl(&["-H", key, &url]);
-    assert!(first.contains("\"hello\""), "{first}");
-    curl(&["-H", key, &url]);
-    let third = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-H",
-        key,
-        &url,
-    ]);
-    assert_eq!(third, "429", "the quota of two a day");
-
-    let plan = {
-        let output = lab
-            .command(&["teardown", "--dry-run"])
-            .env("SERVERLESS_LAB_LESSONS_DIR", lessons.path())
-            .output()
-            .unwrap();
-        succeeded(&output)
-    };
-    assert!(plan.contains("  usage-plan "), "{plan}");
-    assert!(plan.contains("  api-key "), "{plan}");
     tears_down_to_nothing(&lab).await;
 }
 

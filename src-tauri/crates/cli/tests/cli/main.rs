@@ -6,6 +6,7 @@ mod control_plane;
 mod lesson_cli;
 mod lesson_run;
 mod real_aws;
+mod rest_lessons;
 mod sandbox;
 mod traffic;
 

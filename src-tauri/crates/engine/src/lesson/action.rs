@@ -24,6 +24,7 @@ pub enum Action {
     PutMethod(PutMethod),
     PutIntegration(PutIntegration),
     CreateRestDeployment(CreateRestDeployment),
+    CreateRestStage(CreateRestStage),
     CreateApiKey(CreateApiKey),
     CreateUsagePlan(CreateUsagePlan),
     CreateUsagePlanKey(CreateUsagePlanKey),
@@ -214,15 +215,54 @@ pub struct MethodResponse {
     pub templates: std::collections::BTreeMap<String, String>,
 }
 
-/// `apigateway.create-deployment`: a snapshot of the REST API, deployed to a stage.
+/// `apigateway.create-deployment`: a snapshot of the REST API, deployed to a stage (made or
+/// moved to it) when one is named.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRestDeployment {
     pub api: String,
-    pub stage: String,
+    pub stage: Option<String>,
     /// Stage variables.
     #[serde(default)]
     pub variables: std::collections::BTreeMap<String, String>,
+}
+
+/// `apigateway.create-stage`: a stage serving a deployment, with its variables and, when asked,
+/// stage-wide method settings (`*/*`): throttling, and a cache for GET methods.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRestStage {
+    pub api: String,
+    pub stage: String,
+    pub deployment: String,
+    pub description: Option<String>,
+    /// Stage variables.
+    #[serde(default)]
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// Requests a second each method is allowed.
+    pub rate_limit: Option<f64>,
+    /// Requests each method may take at once.
+    pub burst_limit: Option<i32>,
+    /// With a value: the stage's cache (0.5 GB) on, GET methods cached for this many seconds.
+    pub cache_ttl: Option<u32>,
+}
+
+impl CreateRestStage {
+    /// The UpdateStage patch operations (`path`, `value`) that apply its method settings.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut patches = Vec::new();
+        if let Some(rate) = self.rate_limit {
+            patches.push(("/*/*/throttling/rateLimit", rate.to_string()));
+        }
+        if let Some(burst) = self.burst_limit {
+            patches.push(("/*/*/throttling/burstLimit", burst.to_string()));
+        }
+        if let Some(ttl) = self.cache_ttl {
+            patches.push(("/*/*/caching/enabled", "true".to_owned()));
+            patches.push(("/*/*/caching/ttlInSeconds", ttl.to_string()));
+        }
+        patches
+    }
 }
 
 /// `apigateway.create-api-key`: an API key, enabled unless asked otherwise.
@@ -298,7 +338,7 @@ fn post() -> String {
 }
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 17] = [
+pub const NAMES: [&str; 18] = [
     "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
@@ -313,6 +353,7 @@ pub const NAMES: [&str; 17] = [
     "apigateway.put-method",
     "apigateway.put-integration",
     "apigateway.create-deployment",
+    "apigateway.create-stage",
     "apigateway.create-api-key",
     "apigateway.create-usage-plan",
     "apigateway.create-usage-plan-key",
@@ -351,6 +392,7 @@ impl Action {
             "apigateway.put-method" => Self::PutMethod(read(params)?),
             "apigateway.put-integration" => Self::PutIntegration(read(params)?),
             "apigateway.create-deployment" => Self::CreateRestDeployment(read(params)?),
+            "apigateway.create-stage" => Self::CreateRestStage(read(params)?),
             "apigateway.create-api-key" => Self::CreateApiKey(read(params)?),
             "apigateway.create-usage-plan" => Self::CreateUsagePlan(read(params)?),
             "apigateway.create-usage-plan-key" => Self::CreateUsagePlanKey(read(params)?),
@@ -380,6 +422,7 @@ impl Action {
             Self::PutMethod(_) => "apigateway.put-method",
             Self::PutIntegration(_) => "apigateway.put-integration",
             Self::CreateRestDeployment(_) => "apigateway.create-deployment",
+            Self::CreateRestStage(_) => "apigateway.create-stage",
             Self::CreateApiKey(_) => "apigateway.create-api-key",
             Self::CreateUsagePlan(_) => "apigateway.create-usage-plan",
             Self::CreateUsagePlanKey(_) => "apigateway.create-usage-plan-key",
@@ -403,6 +446,7 @@ impl Action {
             Self::CreateResource(_) => &["id", "path"],
             Self::PutMethod(_) | Self::PutIntegration(_) => &[],
             Self::CreateRestDeployment(_) => &["id", "invokeUrl"],
+            Self::CreateRestStage(_) => &["stageName", "invokeUrl"],
             Self::CreateApiKey(_) => &["id", "value"],
             Self::CreateUsagePlan(_) => &["id"],
             Self::CreateUsagePlanKey(_) => &[],
@@ -469,7 +513,14 @@ impl Action {
                 texts
             }
             Self::CreateRestDeployment(a) => {
-                let mut texts = vec![&a.api, &a.stage];
+                let mut texts = vec![&a.api];
+                texts.extend(&a.stage);
+                texts.extend(a.variables.values());
+                texts
+            }
+            Self::CreateRestStage(a) => {
+                let mut texts = vec![&a.api, &a.stage, &a.deployment];
+                texts.extend(&a.description);
                 texts.extend(a.variables.values());
                 texts
             }
@@ -691,18 +742,39 @@ impl Action {
             Self::CreateRestDeployment(a) => vec![
                 CliCommand::new("apigateway", "create-deployment")
                     .arg("rest-api-id", fill(&a.api))
-                    .arg("stage-name", fill(&a.stage))
-                    .arg_opt(
-                        "variables",
-                        (!a.variables.is_empty()).then(|| {
-                            a.variables
-                                .iter()
-                                .map(|(name, value)| format!("{name}={}", fill(value)))
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        }),
-                    ),
+                    .arg_opt("stage-name", a.stage.as_deref().map(fill))
+                    .arg_opt("variables", stage_variables(&a.variables, &fill)),
             ],
+            Self::CreateRestStage(a) => {
+                let command = CliCommand::new("apigateway", "create-stage")
+                    .arg("rest-api-id", fill(&a.api))
+                    .arg("stage-name", fill(&a.stage))
+                    .arg("deployment-id", fill(&a.deployment))
+                    .arg_opt("description", a.description.as_deref().map(fill))
+                    .arg_opt("variables", stage_variables(&a.variables, &fill));
+                let mut commands = vec![if a.cache_ttl.is_some() {
+                    command
+                        .flag("cache-cluster-enabled")
+                        .arg("cache-cluster-size", "0.5")
+                } else {
+                    command
+                }];
+                let settings = a.settings();
+                if !settings.is_empty() {
+                    commands.push(
+                        CliCommand::new("apigateway", "update-stage")
+                            .arg("rest-api-id", fill(&a.api))
+                            .arg("stage-name", fill(&a.stage))
+                            .args(
+                                "patch-operations",
+                                settings.into_iter().map(|(path, value)| {
+                                    format!("op=replace,path={path},value={value}")
+                                }),
+                            ),
+                    );
+                }
+                commands
+            }
             Self::CreateApiKey(a) => {
                 let command = CliCommand::new("apigateway", "create-api-key")
                     .arg("name", fill(&a.name))
@@ -773,6 +845,20 @@ impl Action {
             })
             .collect()
     }
+}
+
+/// `--variables name=value,…` of a REST API stage, when it has any.
+fn stage_variables(
+    variables: &std::collections::BTreeMap<String, String>,
+    fill: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    (!variables.is_empty()).then(|| {
+        variables
+            .iter()
+            .map(|(name, value)| format!("{name}={}", fill(value)))
+            .collect::<Vec<_>>()
+            .join(",")
+    })
 }
 
 fn read<T: DeserializeOwned>(params: toml::Table) -> Result<T, InvalidAction> {

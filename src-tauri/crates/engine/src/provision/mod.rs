@@ -83,6 +83,12 @@ pub async fn perform(
             ProvisionError::Lesson(format!("{unfilled}: run the step that defines it first"))
         })
     };
+    // A map's values, each filled.
+    let fill_values = |map: &std::collections::BTreeMap<String, String>| {
+        map.iter()
+            .map(|(name, value)| Ok((name.clone(), fill(value)?)))
+            .collect::<Result<std::collections::BTreeMap<_, _>, ProvisionError>>()
+    };
     match action {
         Action::ExecutionRole(a) => {
             let lesson_role = format!("serverless-lab-{}", context.lesson);
@@ -110,11 +116,7 @@ pub async fn perform(
             .await
         }
         Action::CreateFunction(a) => {
-            let environment = a
-                .environment
-                .iter()
-                .map(|(name, value)| Ok((name.clone(), fill(value)?)))
-                .collect::<Result<_, ProvisionError>>()?;
+            let environment = fill_values(&a.environment)?.into_iter().collect();
             create_function(
                 context,
                 a,
@@ -196,12 +198,22 @@ pub async fn perform(
             rest_api::create_usage_plan_key(context, &fill(&a.plan)?, &fill(&a.key)?).await
         }
         Action::CreateRestDeployment(a) => {
-            let variables = a
-                .variables
-                .iter()
-                .map(|(name, value)| Ok((name.clone(), fill(value)?)))
-                .collect::<Result<_, ProvisionError>>()?;
-            rest_api::create_deployment(context, &fill(&a.api)?, &fill(&a.stage)?, variables).await
+            let variables = fill_values(&a.variables)?;
+            let stage = a.stage.as_deref().map(fill).transpose()?;
+            rest_api::create_deployment(context, &fill(&a.api)?, stage.as_deref(), variables).await
+        }
+        Action::CreateRestStage(a) => {
+            let variables = fill_values(&a.variables)?;
+            let stage = rest_api::Stage {
+                api: fill(&a.api)?,
+                name: fill(&a.stage)?,
+                deployment: fill(&a.deployment)?,
+                description: a.description.as_deref().map(fill).transpose()?,
+                variables,
+                cached: a.cache_ttl.is_some(),
+                settings: a.settings(),
+            };
+            rest_api::create_stage(context, stage).await
         }
     }
 }

@@ -5,8 +5,8 @@
 //! again, which API Gateway treats as replacing them).
 
 use aws_sdk_apigateway::types::{
-    ApiStage, EndpointConfiguration, EndpointType, IntegrationType, QuotaPeriodType, QuotaSettings,
-    ThrottleSettings,
+    ApiStage, CacheClusterSize, EndpointConfiguration, EndpointType, IntegrationType,
+    QuotaPeriodType, QuotaSettings, ThrottleSettings,
 };
 use serde_json::json;
 
@@ -289,7 +289,7 @@ pub(super) async fn put_integration(
 pub(super) async fn create_deployment(
     context: &Context<'_>,
     api: &str,
-    stage: &str,
+    stage: Option<&str>,
     variables: std::collections::BTreeMap<String, String>,
 ) -> Result<Done, ProvisionError> {
     let output = context
@@ -297,16 +297,107 @@ pub(super) async fn create_deployment(
         .rest
         .create_deployment()
         .rest_api_id(api)
-        .stage_name(stage)
+        .set_stage_name(stage.map(str::to_owned))
         .set_variables((!variables.is_empty()).then(|| variables.into_iter().collect()))
         .send()
         .await
         .map_err(|error| aws_error("CreateDeployment", error))?;
     let id = output.id().unwrap_or_default().to_owned();
-    let invoke_url = invoke_url(context, api, stage);
+    Ok(match stage {
+        Some(stage) => {
+            let invoke_url = invoke_url(context, api, stage);
+            Done {
+                summary: format!("deployment {id} is live on stage {stage} at {invoke_url}"),
+                response: json!({"id": id, "invokeUrl": invoke_url}),
+                commands: Vec::new(),
+                adopted: None,
+            }
+        }
+        None => Done {
+            summary: format!("deployment {id} is made; a stage can serve it"),
+            response: json!({"id": id}),
+            commands: Vec::new(),
+            adopted: None,
+        },
+    })
+}
+
+/// A REST API stage as a lesson asks for it, its parameters filled.
+pub(super) struct Stage {
+    pub api: String,
+    pub name: String,
+    pub deployment: String,
+    pub description: Option<String>,
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// Whether the stage gets a cache (0.5 GB).
+    pub cached: bool,
+    /// UpdateStage patch operations (`path`, `value`) for its method settings.
+    pub settings: Vec<(&'static str, String)>,
+}
+
+/// Creates the stage, or — when a run before made it — points it at the deployment and sets its
+/// variables; then applies its method settings.
+pub(super) async fn create_stage(
+    context: &Context<'_>,
+    stage: Stage,
+) -> Result<Done, ProvisionError> {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let rest = &context.cloud.rest;
+    let replace = |path: String, value: String| {
+        PatchOperation::builder()
+            .op(Op::Replace)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    let mut patches: Vec<PatchOperation> = stage
+        .settings
+        .iter()
+        .map(|(path, value)| replace((*path).to_owned(), value.clone()))
+        .collect();
+    let created = rest
+        .create_stage()
+        .rest_api_id(&stage.api)
+        .stage_name(&stage.name)
+        .deployment_id(&stage.deployment)
+        .set_description(stage.description.clone())
+        .set_variables(
+            (!stage.variables.is_empty()).then(|| stage.variables.clone().into_iter().collect()),
+        )
+        .cache_cluster_enabled(stage.cached)
+        .set_cache_cluster_size(stage.cached.then_some(CacheClusterSize::Size0Point5Gb))
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(error) if code_of(&error) == Some("ConflictException") => {
+            patches.push(replace("/deploymentId".into(), stage.deployment.clone()));
+            patches.push(replace(
+                "/cacheClusterEnabled".into(),
+                stage.cached.to_string(),
+            ));
+            for (name, value) in &stage.variables {
+                patches.push(replace(format!("/variables/{name}"), value.clone()));
+            }
+        }
+        Err(error) => return Err(aws_error("CreateStage", error)),
+    }
+    if !patches.is_empty() {
+        rest.update_stage()
+            .rest_api_id(&stage.api)
+            .stage_name(&stage.name)
+            .set_patch_operations(Some(patches))
+            .send()
+            .await
+            .map_err(|error| aws_error("UpdateStage", error))?;
+    }
+    let invoke_url = invoke_url(context, &stage.api, &stage.name);
     Ok(Done {
-        summary: format!("deployment {id} is live on stage {stage} at {invoke_url}"),
-        response: json!({"id": id, "invokeUrl": invoke_url}),
+        summary: format!(
+            "stage {} serves deployment {} at {invoke_url}",
+            stage.name, stage.deployment
+        ),
+        response: json!({"stageName": stage.name, "invokeUrl": invoke_url}),
         commands: Vec::new(),
         adopted: None,
     })
