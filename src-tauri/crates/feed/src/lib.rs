@@ -115,12 +115,19 @@ pub struct Invocation {
     pub answer: Json,
     /// Its log lines, the platform's START, END and REPORT among them.
     pub log: Vec<String>,
+    /// The API Gateway request that invoked it, when the gateway names it: a REST API's
+    /// non-proxy integration passes an event of its own making, without a request context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_request: Option<String>,
 }
 
 impl Invocation {
-    /// The API Gateway request that caused it (the event's `requestContext.requestId`).
+    /// The API Gateway request that caused it: the one the gateway named, else the event's
+    /// `requestContext.requestId`.
     pub fn gateway_request_id(&self) -> Option<&str> {
-        self.event.pointer("/requestContext/requestId")?.as_str()
+        self.gateway_request
+            .as_deref()
+            .or_else(|| self.event.pointer("/requestContext/requestId")?.as_str())
     }
 
     /// The WebSocket connection whose event it handled.
@@ -190,6 +197,22 @@ mod tests {
         };
         assert_eq!(invocation.gateway_request_id(), Some("r1"));
         assert_eq!(invocation.connection_id(), Some("abc="));
+    }
+
+    #[test]
+    fn an_invocation_named_by_the_gateway_links_to_its_request_whatever_its_event() {
+        let wire = json!({
+            "id": 1, "time": 1, "region": "us-east-1", "service": "lambda", "kind": "invocation",
+            "function": "LambdaFunctionOverHttps", "version": "$LATEST", "requestId": "i1",
+            "environment": "e1", "coldStart": false, "durationMs": 1.5, "failed": false,
+            "event": {"operation": "list"}, "answer": {}, "log": [],
+            "gatewayRequest": "c0ffee",
+        });
+        let Numbered { record, .. } = serde_json::from_value(wire).unwrap();
+        let Kind::Invocation(invocation) = record.kind else {
+            panic!("an invocation");
+        };
+        assert_eq!(invocation.gateway_request_id(), Some("c0ffee"));
     }
 
     #[test]

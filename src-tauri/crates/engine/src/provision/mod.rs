@@ -536,7 +536,8 @@ async fn create_function(
                     for (key, value) in context.tags() {
                         request = request.tags(key, value);
                     }
-                    let output = send_while_role_propagates(request).await?;
+                    let output =
+                        send_while_role_propagates(context.cloud, &role_arn, request).await?;
                     Ok((output.function_arn().unwrap_or_default().to_owned(), None))
                 })
                 .await?;
@@ -575,11 +576,17 @@ async fn function_is_the_labs(lambda: &aws_sdk_lambda::Client, arn: &str) -> boo
     }
 }
 
-/// How long a new role may take to reach Lambda: AWS's IAM is eventually consistent, and until
-/// the role has propagated CreateFunction answers that it cannot be assumed.
+/// How long a new role may take to reach Lambda: AWS's IAM is eventually consistent.
 const ROLE_PROPAGATION: Duration = Duration::from_secs(40);
 
+/// Sends CreateFunction, and sends it again while its execution role may not have reached
+/// Lambda yet. AWS answers such a call with `InvalidParameterValueException`, a code it gives
+/// other mistakes too, so a call is retried only with that code, on AWS (the sandbox's roles
+/// reach its Lambda at once), and while the role is younger than [`ROLE_PROPAGATION`] by its
+/// IAM `CreateDate` — a role made just before by the lesson.
 async fn send_while_role_propagates(
+    cloud: &Cloud,
+    role_arn: &str,
     request: aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder,
 ) -> Result<aws_sdk_lambda::operation::create_function::CreateFunctionOutput, ProvisionError> {
     let deadline = tokio::time::Instant::now() + ROLE_PROPAGATION;
@@ -588,17 +595,30 @@ async fn send_while_role_propagates(
             Ok(output) => return Ok(output),
             Err(error) => {
                 let error = error.into_service_error();
-                let propagating = code_of(&error) == Some("InvalidParameterValueException")
-                    && aws_sdk_lambda::error::ProvideErrorMetadata::message(&error)
-                        .is_some_and(|message| message.contains("cannot be assumed"));
-                if !propagating || tokio::time::Instant::now() > deadline {
+                let may_be_propagating = code_of(&error) == Some("InvalidParameterValueException")
+                    && cloud.endpoint_url.is_none()
+                    && tokio::time::Instant::now() < deadline
+                    && role_age(cloud, role_arn)
+                        .await
+                        .is_some_and(|age| age < ROLE_PROPAGATION);
+                if !may_be_propagating {
                     return Err(service_error("CreateFunction", error));
                 }
-                tracing::debug!("the execution role has not reached Lambda yet; retrying");
+                tracing::debug!(
+                    "the execution role is new and may not have reached Lambda; retrying"
+                );
                 tokio::time::sleep(Duration::from_secs(3)).await;
             }
         }
     }
+}
+
+/// How long ago the role (by ARN or name) was created, when IAM says.
+async fn role_age(cloud: &Cloud, role: &str) -> Option<Duration> {
+    let name = role.rsplit('/').next().unwrap_or(role);
+    let output = cloud.iam.get_role().role_name(name).send().await.ok()?;
+    let created = std::time::SystemTime::try_from(*output.role()?.create_date()).ok()?;
+    std::time::SystemTime::now().duration_since(created).ok()
 }
 
 async fn wait_for_function(cloud: &Cloud, name: &str) -> Result<(), ProvisionError> {

@@ -119,10 +119,11 @@ impl Lambda {
         scope: &Scope,
         reference: &str,
         payload: Bytes,
+        gateway_request: Option<&str>,
     ) -> Result<(Bytes, bool), AwsError> {
         let (run, function_busy, reserved) = self.prepare(scope, reference, None)?;
         let guards = self.admit(&function_busy, reserved)?;
-        let (answer, _) = run.execute(payload, false).await;
+        let (answer, _) = run.execute(payload, false, gateway_request).await;
         drop(guards);
         Ok((answer.payload, answer.failed))
     }
@@ -175,7 +176,7 @@ impl Lambda {
             tokio::spawn(async move {
                 // AWS retries a failed asynchronous invocation twice.
                 for _ in 0..3 {
-                    let (answer, _) = run.execute(payload.clone(), false).await;
+                    let (answer, _) = run.execute(payload.clone(), false, None).await;
                     if !answer.failed {
                         break;
                     }
@@ -184,7 +185,7 @@ impl Lambda {
             });
             return Ok(Reply::empty(StatusCode::ACCEPTED));
         }
-        let (answer, log) = run.execute(payload, tail).await;
+        let (answer, log) = run.execute(payload, tail, None).await;
         drop(guards);
         let mut reply = Reply::bytes(StatusCode::OK, "application/json", answer.payload)
             .with_header("x-amz-executed-version", &executed_version);
@@ -290,7 +291,14 @@ struct Run {
 }
 
 impl Run {
-    async fn execute(&self, payload: Bytes, tail: bool) -> (Answer, Option<String>) {
+    /// Runs one invocation; `gateway_request` names the API Gateway request that made it, for
+    /// the feed.
+    async fn execute(
+        &self,
+        payload: Bytes,
+        tail: bool,
+        gateway_request: Option<&str>,
+    ) -> (Answer, Option<String>) {
         let mut environment = match self.pool.take() {
             Some(environment) => environment,
             None => {
@@ -391,6 +399,7 @@ impl Run {
                     failed: answer.failed,
                     answer: as_json(&answer.payload),
                     log: log.lines().map(str::to_owned).collect(),
+                    gateway_request: gateway_request.map(str::to_owned),
                 }),
             ));
         }

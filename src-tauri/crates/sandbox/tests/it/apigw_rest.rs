@@ -600,6 +600,24 @@ async fn a_lambda_method_without_proxy_passes_the_body_and_selects_responses_by_
     assert_eq!(failed.json()["errorMessage"], "Bad operation: fail");
 }
 
+/// A non-proxy invocation's event has no request context, so the feed's invocation record
+/// names the request that made it.
+#[tokio::test]
+async fn a_lambda_method_without_proxy_names_its_request_on_the_feed() {
+    let sandbox = Sandbox::start().await;
+    let api = lambda_api(&sandbox).await;
+    let url = invoke_url(&sandbox, &api, "/Prod/DynamoDBManager");
+    let answered = send("POST", &url, &[], r#"{"operation":"list"}"#).await;
+    let request_id = answered.header("x-amzn-requestid").unwrap().to_owned();
+    let records = sandbox.inspect_history().await;
+    let invocation = records
+        .iter()
+        .find(|record| record["kind"] == "invocation")
+        .unwrap();
+    assert_eq!(invocation["event"]["operation"], "list");
+    assert_eq!(invocation["gatewayRequest"], request_id.as_str());
+}
+
 #[tokio::test]
 async fn a_mock_method_answers_from_its_templates_and_response_parameters() {
     let sandbox = Sandbox::start().await;

@@ -75,7 +75,7 @@ impl ApiGateway {
         let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
         let invocation =
             self.lambda
-                .invoke_direct(scope, &function, Bytes::from(payload.to_string()));
+                .invoke_direct(scope, &function, Bytes::from(payload.to_string()), None);
         trace.event = Some(payload);
         let invoked = std::time::Instant::now();
         let result = tokio::time::timeout(timeout, invocation).await;

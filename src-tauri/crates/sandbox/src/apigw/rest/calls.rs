@@ -50,7 +50,7 @@ impl ApiGateway {
         let bytes = Bytes::from(payload.to_string());
         trace.event = Some(payload);
         match self
-            .invoke_with_timeout(scope, &function, bytes, integration, trace)
+            .invoke_with_timeout(scope, &function, (bytes, request_id), integration, trace)
             .await
         {
             Err(refusal) => refusal.into_response(),
@@ -67,20 +67,22 @@ impl ApiGateway {
         }
     }
 
-    /// Invokes `function` within the integration's timeout, noting the latency and the answer.
+    /// Invokes `function` within the integration's timeout on behalf of request `request_id`,
+    /// noting the latency and the answer.
     pub(super) async fn invoke_with_timeout(
         &self,
         scope: &Scope,
         function: &str,
-        payload: Bytes,
+        (payload, request_id): (Bytes, &str),
         integration: &Integration,
         trace: &mut Trace,
     ) -> Result<(Bytes, bool), Refusal> {
         let timeout = Duration::from_millis(u64::from(integration.timeout_in_millis));
         let invoked = std::time::Instant::now();
-        let result =
-            tokio::time::timeout(timeout, self.lambda.invoke_direct(scope, function, payload))
-                .await;
+        let invocation = self
+            .lambda
+            .invoke_direct(scope, function, payload, Some(request_id));
+        let result = tokio::time::timeout(timeout, invocation).await;
         trace.integration_latency = Some(invoked.elapsed());
         trace.integration_status = Some(match &result {
             Ok(Ok(_)) => 200,
@@ -147,8 +149,9 @@ impl ApiGateway {
             serde_json::from_slice(&payload)
                 .unwrap_or_else(|_| json!(String::from_utf8_lossy(&payload))),
         );
+        let request_id = request.context["requestId"].as_str().unwrap_or_default();
         let (answer, failed) = match self
-            .invoke_with_timeout(scope, &function, payload, integration, trace)
+            .invoke_with_timeout(scope, &function, (payload, request_id), integration, trace)
             .await
         {
             Ok(result) => result,

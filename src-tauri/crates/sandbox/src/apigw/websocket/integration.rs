@@ -133,7 +133,7 @@ impl ApiGateway {
         let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
         let invocation =
             self.lambda
-                .invoke_direct(scope, &function, Bytes::from(event.to_string()));
+                .invoke_direct(scope, &function, Bytes::from(event.to_string()), None);
         call.event = Some(event);
         let invoked = Instant::now();
         let result = tokio::time::timeout(timeout, invocation).await;
