@@ -25,6 +25,7 @@ mod outside_clients;
 mod rest_authorizers;
 mod rest_cache;
 mod rest_canary;
+mod rest_gateway_responses;
 mod rest_lab;
 mod rest_mapping;
 mod rest_usage;

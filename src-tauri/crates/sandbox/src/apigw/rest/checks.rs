@@ -3,7 +3,9 @@
 //! the method's request validator (400).
 
 use super::invoke::Selected;
-use super::refusal::{FORBIDDEN, LIMIT_EXCEEDED, Refusal, THROTTLED, invalid_request};
+use super::refusal::{
+    INVALID_API_KEY, LIMIT_EXCEEDED, Refusal, THROTTLED, invalid_body, missing_parameters,
+};
 use super::usage::{Admitted, Refused};
 use crate::apigw::http::Trace;
 use crate::apigw::{ApiGateway, Incoming};
@@ -25,7 +27,7 @@ impl ApiGateway {
                 "the API reads API keys from a Lambda authorizer, which the sandbox does not evaluate yet"
                     .into(),
             );
-            return Err(FORBIDDEN);
+            return Err(INVALID_API_KEY);
         }
         let value = incoming
             .headers
@@ -48,7 +50,7 @@ impl ApiGateway {
             )
             .map_err(|refused| {
                 let (refusal, reason) = match refused {
-                    Refused::Forbidden(reason) => (FORBIDDEN, reason),
+                    Refused::Forbidden(reason) => (INVALID_API_KEY, reason),
                     Refused::Throttled(reason) => (THROTTLED, reason),
                     Refused::QuotaExceeded(reason) => (LIMIT_EXCEEDED, reason),
                 };
@@ -125,7 +127,7 @@ pub(super) fn validate_request(
                 missing.join(", ")
             );
             trace.error = Some(message.clone());
-            return Err(invalid_request(message));
+            return Err(missing_parameters(message));
         }
     }
     if validator.validate_request_body {
@@ -163,7 +165,7 @@ pub(super) fn validate_request(
                     "the body does not match the model {}: {why}",
                     model.name
                 ));
-                return Err(invalid_request("Invalid request body".into()));
+                return Err(invalid_body("Invalid request body".into()));
             }
         }
     }

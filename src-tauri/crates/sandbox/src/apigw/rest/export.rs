@@ -55,7 +55,20 @@ pub fn document(
         let mut operations = Map::new();
         for method in resource.methods.values() {
             uses_keys |= method.api_key_required;
-            let operation = operation(method, &path, format, &schema_ref, integrations);
+            let mut operation = operation(method, &path, format, &schema_ref, integrations);
+            if integrations
+                && let Some(validator) = method
+                    .request_validator_id
+                    .as_ref()
+                    .and_then(|id| deployment.request_validators.get(id))
+            {
+                operation["x-amazon-apigateway-request-validator"] = json!(
+                    validator
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| validator.id.clone())
+                );
+            }
             let name = if method.http_method == "ANY" {
                 "x-amazon-apigateway-any-method".to_owned()
             } else {
@@ -75,7 +88,7 @@ pub fn document(
         "title": api.name,
         "version": crate::clock::iso8601_millis(api.created_date * 1000),
     });
-    match format {
+    let mut document = match format {
         Format::OpenApi3 => {
             let mut document = json!({
                 "openapi": "3.0.1",
@@ -111,6 +124,38 @@ pub fn document(
             }
             document
         }
+    };
+    if integrations {
+        add_api_extensions(&mut document, deployment);
+    }
+    document
+}
+
+/// The API-wide extensions of a deployment: its request validators (by name) and the gateway
+/// responses it customized.
+fn add_api_extensions(document: &mut Json, deployment: &Deployment) {
+    if !deployment.request_validators.is_empty() {
+        let validators: Map<String, Json> = deployment
+            .request_validators
+            .values()
+            .map(|validator| {
+                (
+                    validator
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| validator.id.clone()),
+                    json!({
+                        "validateRequestBody": validator.validate_request_body,
+                        "validateRequestParameters": validator.validate_request_parameters,
+                    }),
+                )
+            })
+            .collect();
+        document["x-amazon-apigateway-request-validators"] = Json::Object(validators);
+    }
+    if !deployment.gateway_responses.is_empty() {
+        document["x-amazon-apigateway-gateway-responses"] =
+            serde_json::to_value(&deployment.gateway_responses).unwrap_or_default();
     }
 }
 

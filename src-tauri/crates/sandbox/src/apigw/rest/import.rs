@@ -2,16 +2,19 @@
 //! it) read into a REST API's parts: a resource per path part, a method per operation (with its
 //! path, query and header parameters, its request model, its responses and, from
 //! `x-amazon-apigateway-integration`, its integration), models from the schemas, and the
-//! `x-amazon-apigateway-api-key-source` and `-binary-media-types` extensions. A document API
-//! Gateway would refuse is refused with the reason.
+//! `x-amazon-apigateway-api-key-source`, `-binary-media-types`, `-request-validators` (with the
+//! document's and each operation's `-request-validator`) and `-gateway-responses` extensions. A
+//! document API Gateway would refuse is refused with the reason.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
+use super::model::gateway_response::is_response_type;
 use super::model::{
-    ApiKeySource, AuthorizationType, Integration, IntegrationResponse, IntegrationType, Method,
-    MethodResponse, Model, PassthroughBehavior, Resource,
+    ApiKeySource, AuthorizationType, GatewayResponse, Integration, IntegrationResponse,
+    IntegrationType, Method, MethodResponse, Model, PassthroughBehavior, RequestValidator,
+    Resource,
 };
 use crate::apigw::model::new_id;
 
@@ -40,6 +43,10 @@ pub struct Imported {
     /// Resources by path (`/`, `/items`, `/items/{id}`), each with its methods.
     pub paths: BTreeMap<String, BTreeMap<String, Method>>,
     pub models: BTreeMap<String, Model>,
+    /// `x-amazon-apigateway-request-validators`, which methods name by their ids.
+    pub request_validators: Vec<RequestValidator>,
+    /// `x-amazon-apigateway-gateway-responses`, by response type.
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 /// Reads a document, JSON or YAML.
@@ -104,6 +111,19 @@ pub fn read(body: &[u8]) -> Result<Imported, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let request_validators = request_validators(&document)?;
+    let validator_ids: BTreeMap<&str, &str> = request_validators
+        .iter()
+        .map(|validator| {
+            (
+                validator.name.as_deref().unwrap_or_default(),
+                validator.id.as_str(),
+            )
+        })
+        .collect();
+    let default_validator = document
+        .get("x-amazon-apigateway-request-validator")
+        .and_then(Json::as_str);
     let mut paths = BTreeMap::new();
     if let Some(items) = document.get("paths").and_then(Json::as_object) {
         for (path, item) in items {
@@ -118,10 +138,20 @@ pub fn read(body: &[u8]) -> Result<Imported, String> {
             let mut methods = BTreeMap::new();
             for (key, http_method) in OPERATIONS {
                 if let Some(operation) = item.get(key) {
-                    methods.insert(
-                        http_method.to_owned(),
-                        method(http_method, operation, &shared, openapi)?,
-                    );
+                    let mut method = method(http_method, operation, &shared, openapi)?;
+                    let validator = operation
+                        .get("x-amazon-apigateway-request-validator")
+                        .and_then(Json::as_str)
+                        .or(default_validator);
+                    if let Some(name) = validator {
+                        let id = validator_ids.get(name).ok_or_else(|| {
+                            format!(
+                                "{http_method} {path}: the request validator {name:?} is not in x-amazon-apigateway-request-validators"
+                            )
+                        })?;
+                        method.request_validator_id = Some((*id).to_owned());
+                    }
+                    methods.insert(http_method.to_owned(), method);
                 }
             }
             paths.insert(path.clone(), methods);
@@ -147,7 +177,59 @@ pub fn read(body: &[u8]) -> Result<Imported, String> {
             .unwrap_or_default(),
         paths,
         models,
+        request_validators,
+        gateway_responses: gateway_responses(&document)?,
     })
+}
+
+/// `x-amazon-apigateway-request-validators`: validators by name, each given an id.
+fn request_validators(document: &Json) -> Result<Vec<RequestValidator>, String> {
+    let Some(validators) = document.get("x-amazon-apigateway-request-validators") else {
+        return Ok(Vec::new());
+    };
+    let validators = validators
+        .as_object()
+        .ok_or("x-amazon-apigateway-request-validators is not an object of validators by name")?;
+    Ok(validators
+        .iter()
+        .map(|(name, validator)| {
+            let flag = |member: &str| {
+                validator
+                    .get(member)
+                    .and_then(Json::as_bool)
+                    .unwrap_or(false)
+            };
+            RequestValidator {
+                id: new_id(6),
+                name: Some(name.clone()),
+                validate_request_body: flag("validateRequestBody"),
+                validate_request_parameters: flag("validateRequestParameters"),
+            }
+        })
+        .collect())
+}
+
+/// `x-amazon-apigateway-gateway-responses`: the document's gateway responses by type.
+fn gateway_responses(document: &Json) -> Result<BTreeMap<String, GatewayResponse>, String> {
+    let Some(responses) = document.get("x-amazon-apigateway-gateway-responses") else {
+        return Ok(BTreeMap::new());
+    };
+    let responses = responses
+        .as_object()
+        .ok_or("x-amazon-apigateway-gateway-responses is not an object of responses by type")?;
+    responses
+        .iter()
+        .map(|(kind, response)| {
+            if !is_response_type(kind) {
+                return Err(format!(
+                    "x-amazon-apigateway-gateway-responses names the unknown response type {kind:?}"
+                ));
+            }
+            let response: GatewayResponse = serde_json::from_value(response.clone())
+                .map_err(|error| format!("the gateway response {kind}: {error}"))?;
+            Ok((kind.clone(), response))
+        })
+        .collect()
 }
 
 fn model_name(reference: &Json) -> Option<String> {

@@ -15,8 +15,8 @@ use super::cache::{self, CacheUse, Caching};
 use super::checks;
 use super::mapping::{self, MethodRequest};
 use super::matching;
-use super::model::{AuthorizationType, IntegrationType, Method};
-use super::refusal::{FORBIDDEN, MISSING_TOKEN, Refusal, fail};
+use super::model::{AuthorizationType, GatewayResponse, IntegrationType, Method};
+use super::refusal::{self, ACCESS_DENIED, FORBIDDEN, MISSING_TOKEN, OwnAnswer, Refusal, fail};
 use super::usage::Admitted;
 use crate::apigw::http::Trace;
 use crate::apigw::{ApiGateway, Incoming, event, stage_variables};
@@ -65,12 +65,58 @@ impl ApiGateway {
         request_id: &str,
         trace: &mut Trace,
     ) -> Response {
-        let selected = match self.select_rest(scope, api_id, incoming, trace) {
-            Ok(selected) => selected,
-            Err(refusal) => return refusal.into_response(),
+        let response = match self.select_rest(scope, api_id, incoming, trace) {
+            Ok(selected) => {
+                self.serve_selected(scope, selected, incoming, request_id, trace)
+                    .await
+            }
+            Err(refusal) => refusal.into_response(),
         };
-        self.serve_selected(scope, selected, incoming, request_id, trace)
-            .await
+        if response.extensions().get::<OwnAnswer>().is_none() {
+            return response;
+        }
+        let Some((responses, variables)) = self.deployed_gateway_responses(scope, api_id, incoming)
+        else {
+            return response;
+        };
+        let context = json!({
+            "requestId": request_id,
+            "apiId": api_id,
+            "stage": trace.stage,
+            "httpMethod": incoming.method.as_str(),
+        });
+        refusal::reword(
+            response,
+            &responses,
+            &refusal::Request {
+                incoming,
+                context,
+                stage_variables: &variables,
+            },
+        )
+    }
+
+    /// The gateway responses the API customized in the deployment its stage serves, and the
+    /// stage's variables; `None` when it customized none.
+    fn deployed_gateway_responses(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        incoming: &Incoming<'_>,
+    ) -> Option<(BTreeMap<String, GatewayResponse>, BTreeMap<String, String>)> {
+        let region = self.rest_apis.get(scope);
+        let apis = region.read().unwrap_or_else(|p| p.into_inner());
+        let api = apis.get(api_id)?;
+        let trimmed = incoming.path.trim_start_matches('/');
+        let stage_name = trimmed.split_once('/').map_or(trimmed, |(stage, _)| stage);
+        let stage = api.stages.get(stage_name)?;
+        let deployment = api.deployments.get(&stage.deployment_id)?;
+        (!deployment.gateway_responses.is_empty()).then(|| {
+            (
+                deployment.gateway_responses.clone(),
+                stage.variables.clone(),
+            )
+        })
     }
 
     /// Serves a request to the method it selected: authorization, API key, throttling and
@@ -93,7 +139,7 @@ impl ApiGateway {
                 trace.error = Some(format!(
                     "{other} authorization is not evaluated by the sandbox yet, so the request is refused"
                 ));
-                return FORBIDDEN.into_response();
+                return ACCESS_DENIED.into_response();
             }
         }
         if selected.method.api_key_required {
@@ -137,7 +183,7 @@ impl ApiGateway {
                     "Cache-Control: max-age=0 needs authorization on this stage, and the caller has none"
                         .into(),
                 );
-                return FORBIDDEN.into_response();
+                return ACCESS_DENIED.into_response();
             }
             tracing::debug!("an unauthorized Cache-Control: max-age=0 is ignored");
         }

@@ -223,6 +223,36 @@ pub static ROUTES: &[Route<ApiGateway>] = &[
         ApiGateway::rest_delete_stage,
     ),
     route(
+        Method::GET,
+        "/restapis/{restapi_id}/gatewayresponses",
+        "GetGatewayResponses",
+        ApiGateway::get_gateway_responses,
+    ),
+    route(
+        Method::PUT,
+        "/restapis/{restapi_id}/gatewayresponses/{response_type}",
+        "PutGatewayResponse",
+        ApiGateway::put_gateway_response,
+    ),
+    route(
+        Method::GET,
+        "/restapis/{restapi_id}/gatewayresponses/{response_type}",
+        "GetGatewayResponse",
+        ApiGateway::get_gateway_response,
+    ),
+    route(
+        Method::PATCH,
+        "/restapis/{restapi_id}/gatewayresponses/{response_type}",
+        "UpdateGatewayResponse",
+        ApiGateway::update_gateway_response,
+    ),
+    route(
+        Method::DELETE,
+        "/restapis/{restapi_id}/gatewayresponses/{response_type}",
+        "DeleteGatewayResponse",
+        ApiGateway::delete_gateway_response,
+    ),
+    route(
         Method::DELETE,
         "/restapis/{restapi_id}/stages/{stage_name}/cache/data",
         "FlushStageCache",

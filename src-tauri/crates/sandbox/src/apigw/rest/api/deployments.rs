@@ -80,6 +80,7 @@ impl ApiGateway {
                 resources: api.resources.clone(),
                 models: api.models.clone(),
                 request_validators: api.request_validators.clone(),
+                gateway_responses: api.gateway_responses.clone(),
             };
             let id = deployment.id.clone();
             let shown = deployment.to_json(false);

@@ -43,6 +43,13 @@ fn apply(api: &mut RestApi, imported: Imported) {
     }
     api.binary_media_types.extend(imported.binary_media_types);
     api.models.extend(imported.models);
+    api.request_validators.extend(
+        imported
+            .request_validators
+            .into_iter()
+            .map(|validator| (validator.id.clone(), validator)),
+    );
+    api.gateway_responses.extend(imported.gateway_responses);
     let root = api.root_resource_id.clone();
     import::place(&mut api.resources, &root, imported.paths);
 }
@@ -97,6 +104,8 @@ impl ApiGateway {
                     })
                     .collect();
                 api.models = crate::apigw::rest::model::Model::defaults();
+                api.request_validators.clear();
+                api.gateway_responses.clear();
             }
             apply(api, imported);
             Ok(Reply::json(StatusCode::OK, api.to_json()))

@@ -6,6 +6,7 @@
 
 mod authorizers;
 mod deployments;
+mod gateway_responses;
 mod import;
 mod integrations;
 mod keys;

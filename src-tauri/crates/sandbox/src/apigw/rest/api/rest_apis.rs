@@ -98,6 +98,7 @@ pub(super) fn blank_rest_api(name: String) -> RestApi {
         models: crate::apigw::rest::model::Model::defaults(),
         request_validators: BTreeMap::new(),
         authorizers: BTreeMap::new(),
+        gateway_responses: BTreeMap::new(),
     }
 }
 

@@ -10,9 +10,11 @@ use serde_json::{Value as Json, json};
 
 use crate::apigw::model::aws_enum;
 
+pub mod gateway_response;
 mod method;
 mod stage;
 
+pub use gateway_response::GatewayResponse;
 pub use method::{Integration, IntegrationResponse, Method, MethodResponse};
 pub use stage::{AccessLogSettings, CanarySettings, Deployment, MethodSetting, Stage};
 
@@ -106,6 +108,9 @@ pub struct RestApi {
     /// Authorizers by id.
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// The response types the API customized, by type.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 impl RestApi {
@@ -120,6 +125,8 @@ impl RestApi {
                 "stages",
                 "models",
                 "requestValidators",
+                "authorizers",
+                "gatewayResponses",
             ],
         )
     }

@@ -21,12 +21,23 @@ pub struct Deployment {
     pub models: BTreeMap<String, Model>,
     #[serde(default)]
     pub request_validators: BTreeMap<String, RequestValidator>,
+    /// The gateway responses as deployed, which word API Gateway's own answers.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, super::GatewayResponse>,
 }
 
 impl Deployment {
     /// The deployment as GetDeployment answers it; `apiSummary` with `embed=apisummary`.
     pub fn to_json(&self, embed_summary: bool) -> Json {
-        let mut out = without(self, &["resources", "models", "requestValidators"]);
+        let mut out = without(
+            self,
+            &[
+                "resources",
+                "models",
+                "requestValidators",
+                "gatewayResponses",
+            ],
+        );
         if embed_summary {
             let mut summary = serde_json::Map::new();
             for resource in self.resources.values() {
