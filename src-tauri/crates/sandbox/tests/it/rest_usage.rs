@@ -345,16 +345,26 @@ async fn a_stage_s_method_settings_throttle_its_methods() {
     );
 }
 
+/// Keys, plans and what each key used survive a restart: a quota spent before it stays spent.
 #[tokio::test]
-async fn keys_and_plans_survive_a_restart() {
+async fn keys_plans_and_their_counts_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let (key_id, plan_id) = {
+    let quota = QuotaSettings::builder()
+        .limit(2)
+        .period(QuotaPeriodType::Day)
+        .build();
+    let (api, key_id, plan_id) = {
         let sandbox = Sandbox::start_in(dir.path()).await;
         let api = keyed_api(&sandbox).await;
         let key_id = key(&sandbox, "ana", VALUE, true).await;
-        let plan_id = plan(&sandbox, &api, None, None, &[&key_id]).await;
+        let plan_id = plan(&sandbox, &api, None, Some(quota), &[&key_id]).await;
+        for _ in 0..2 {
+            let url = invoke_url(&sandbox, &api, "/prod/");
+            let reply = send("GET", &url, &[("x-api-key", VALUE)], "").await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }
         sandbox.running.shutdown().await;
-        (key_id, plan_id)
+        (api, key_id, plan_id)
     };
     let sandbox = Sandbox::start_in(dir.path()).await;
     let rest = sandbox.rest();
@@ -373,6 +383,19 @@ async fn keys_and_plans_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(keys.items().len(), 1);
+    let url = invoke_url(&sandbox, &api, "/prod/");
+    let over = send("GET", &url, &[("x-api-key", VALUE)], "").await;
+    assert_eq!(over.status, 429, "the quota stays spent: {}", over.body);
+    let today = chrono_free_today();
+    let usage = rest
+        .get_usage()
+        .usage_plan_id(&plan_id)
+        .start_date(&today)
+        .end_date(&today)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(usage.items().unwrap()[&key_id], vec![vec![2, 0]]);
 }
 
 /// Today as `YYYY-MM-DD` (UTC), as GetUsage takes dates.

@@ -40,13 +40,14 @@ impl ApiGateway {
         );
         let region = self.usage.get(scope);
         let mut usage = region.write().unwrap_or_else(|p| p.into_inner());
-        usage
+        let today = super::usage::today();
+        let admitted = usage
             .admit(
                 value,
                 &selected.api_id,
                 &selected.stage,
                 &method_path,
-                super::usage::today(),
+                today,
             )
             .map_err(|refused| {
                 let (refusal, reason) = match refused {
@@ -56,7 +57,20 @@ impl ApiGateway {
                 };
                 trace.error = Some(reason);
                 refusal
-            })
+            })?;
+        // Written while the lock is held, so counts reach the store in order; the request does
+        // not wait for it (a crash may lose the latest counts, never a change a client made).
+        let day = super::usage::day_name(today);
+        let count = usage.used_on(&admitted.plan_id, &admitted.key_id, &day);
+        drop(
+            self.store
+                .submit(vec![crate::store::Mutation::PutRestUsage {
+                    scope: scope.clone(),
+                    id: super::usage::used_record(&admitted.plan_id, &admitted.key_id, &day),
+                    definition: count.to_string(),
+                }]),
+        );
+        Ok(admitted)
     }
 
     /// The stage's method throttling: a token bucket per method setting.

@@ -1,9 +1,10 @@
 //! API keys and usage plans: what a method that requires an API key checks. A key is known by
 //! its value (the `x-api-key` header), must be enabled, and must belong to a usage plan that
 //! names the request's API and stage; the plan's throttle (a token bucket per key) and quota
-//! (requests per day, week or month per key) then decide whether the request goes on. Keys and
-//! plans are stored; the buckets and counters live in memory, so a restart of the sandbox
-//! starts every quota period afresh.
+//! (requests per day, week or month per key) then decide whether the request goes on. Keys,
+//! plans and each key's daily counts are stored (a count is written as it changes, without the
+//! request waiting for it), so quota periods carry on across a restart; the throttles' buckets
+//! live in memory.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -277,18 +278,39 @@ impl Usage {
         Json::Object(items)
     }
 
-    /// Forgets what a deleted plan or key used.
-    pub fn forget(&mut self, plan_id: Option<&str>, key_id: Option<&str>) {
+    /// Forgets what a deleted plan or key used; the stored counts' record names to delete.
+    #[must_use]
+    pub fn forget(&mut self, plan_id: Option<&str>, key_id: Option<&str>) -> Vec<String> {
         let matches = |plan: &str, key: &str| {
             plan_id.is_none_or(|p| p == plan) && key_id.is_none_or(|k| k == key)
         };
+        let forgotten = self
+            .daily
+            .keys()
+            .filter(|(plan, key, _)| matches(plan, key))
+            .map(|(plan, key, day)| used_record(plan, key, day))
+            .collect();
         self.daily.retain(|(plan, key, _), _| !matches(plan, key));
         self.buckets.retain(|(plan, key, _), _| !matches(plan, key));
+        forgotten
+    }
+
+    /// How many requests key `key` made under plan `plan` on `day` (`YYYY-MM-DD`).
+    pub fn used_on(&self, plan: &str, key: &str, day: &str) -> i64 {
+        self.daily
+            .get(&(plan.to_owned(), key.to_owned(), day.to_owned()))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
-/// The stored keys (`key/{id}`) and plans (`plan/{id}`) by region; the name and reason of one
-/// that cannot be read.
+/// The name of the stored record of a key's count for a day under a plan.
+pub fn used_record(plan: &str, key: &str, day: &str) -> String {
+    format!("used/{plan}/{key}/{day}")
+}
+
+/// The stored keys (`key/{id}`), plans (`plan/{id}`) and daily counts
+/// (`used/{plan}/{key}/{day}`) by region; the name and reason of one that cannot be read.
 pub fn load(
     stored: Vec<crate::store::StoredDefinition>,
 ) -> Result<HashMap<crate::store::Scope, Usage>, (String, String)> {
@@ -305,7 +327,26 @@ pub fn load(
                 let plan: UsagePlan = serde_json::from_str(&row.definition).map_err(unreadable)?;
                 usage.plans.insert(id.to_owned(), plan);
             }
-            _ => return Err((row.name.clone(), "neither a key/ nor a plan/ record".into())),
+            Some(("used", rest)) => {
+                let mut parts = rest.splitn(3, '/');
+                let (Some(plan), Some(key), Some(day)) = (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err((
+                        row.name.clone(),
+                        "a used/ record names no plan, key and day".into(),
+                    ));
+                };
+                let count: i64 = serde_json::from_str(&row.definition).map_err(unreadable)?;
+                usage
+                    .daily
+                    .insert((plan.to_owned(), key.to_owned(), day.to_owned()), count);
+            }
+            _ => {
+                return Err((
+                    row.name.clone(),
+                    "neither a key/, a plan/ nor a used/ record".into(),
+                ));
+            }
         }
     }
     Ok(regions)

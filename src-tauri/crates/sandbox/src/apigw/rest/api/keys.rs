@@ -178,7 +178,9 @@ impl ApiGateway {
             for plan in &plans {
                 self.persist_usage_plan(scope, plan);
             }
-            usage.forget(None, Some(&id));
+            for record in usage.forget(None, Some(&id)) {
+                self.persist_usage_deletion(scope, &record);
+            }
             Ok(Reply::empty(StatusCode::ACCEPTED))
         })
     }

@@ -236,7 +236,9 @@ impl ApiGateway {
                 return Err(missing::usage_plan());
             }
             self.persist_usage_deletion(scope, &format!("plan/{id}"));
-            usage.forget(Some(&id), None);
+            for record in usage.forget(Some(&id), None) {
+                self.persist_usage_deletion(scope, &record);
+            }
             Ok(Reply::empty(StatusCode::ACCEPTED))
         })
     }
@@ -335,7 +337,9 @@ impl ApiGateway {
             plan.key_ids.retain(|id| id != key_id);
             self.persist_usage_plan(scope, &plan);
             usage.plans.insert(plan.id.clone(), plan);
-            usage.forget(Some(plan_id), Some(key_id));
+            for record in usage.forget(Some(plan_id), Some(key_id)) {
+                self.persist_usage_deletion(scope, &record);
+            }
             Ok(Reply::empty(StatusCode::ACCEPTED))
         })
     }
