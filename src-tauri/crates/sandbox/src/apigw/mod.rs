@@ -77,6 +77,8 @@ pub struct ApiGateway {
     lambda: Arc<Lambda>,
     endpoint: Mutex<String>,
     logs: Mutex<Option<Arc<crate::logs::Logs>>>,
+    /// The DynamoDB that REST APIs' AWS service integrations call.
+    dynamodb: Mutex<Option<Arc<crate::dynamodb::DynamoDb>>>,
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
     buckets: Mutex<HashMap<(String, String, String), http::throttle::Bucket>>,
     metrics: Mutex<HashMap<(String, String), lab_feed::StageMetrics>>,
@@ -131,6 +133,7 @@ impl ApiGateway {
             lambda,
             endpoint: Mutex::new(String::new()),
             logs: Mutex::new(None),
+            dynamodb: Mutex::new(None),
             inspector: Mutex::new(None),
             buckets: Mutex::new(HashMap::new()),
             metrics: Mutex::new(HashMap::new()),
@@ -153,6 +156,18 @@ impl ApiGateway {
     ) {
         *self.logs.lock().unwrap_or_else(|p| p.into_inner()) = Some(logs);
         *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
+    }
+
+    /// The sandbox's DynamoDB, which REST APIs' AWS service integrations call.
+    pub fn set_dynamodb(&self, dynamodb: Arc<crate::dynamodb::DynamoDb>) {
+        *self.dynamodb.lock().unwrap_or_else(|p| p.into_inner()) = Some(dynamodb);
+    }
+
+    fn dynamodb(&self) -> Option<Arc<crate::dynamodb::DynamoDb>> {
+        self.dynamodb
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The idle timeout and maximum duration of WebSocket connections.

@@ -28,6 +28,7 @@ mod rest_canary;
 mod rest_gateway_responses;
 mod rest_lab;
 mod rest_mapping;
+mod rest_service_integrations;
 mod rest_usage;
 mod rest_validation;
 mod server;

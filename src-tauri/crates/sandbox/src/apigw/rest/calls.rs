@@ -236,4 +236,78 @@ impl ApiGateway {
         let status = parts.status.as_u16().to_string();
         mapping::integration_answer(integration, Some(&status), body, &headers, request, trace)
     }
+
+    /// An AWS service integration (`arn:aws:apigateway:{region}:{service}:action/{Action}`):
+    /// the request template's output is the action's input, called as the integration's role;
+    /// the service's answer goes through the integration response its status selects. The
+    /// sandbox serves DynamoDB's actions; other services answer 500 with the reason.
+    pub(super) async fn rest_aws_service(
+        &self,
+        scope: &Scope,
+        integration: &Integration,
+        uri: &str,
+        incoming: &Incoming<'_>,
+        request: &MethodRequest,
+        trace: &mut Trace,
+    ) -> Response {
+        let Some((service, action)) = service_action(uri) else {
+            let reason = format!(
+                "the integration URI {uri} names no service action (arn:aws:apigateway:{{region}}:{{service}}:action/{{Action}})"
+            );
+            return fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason);
+        };
+        let (Some(dynamodb), "dynamodb") = (self.dynamodb(), service) else {
+            let reason = format!(
+                "the sandbox serves AWS service integrations to DynamoDB and Lambda, not to {service}"
+            );
+            return fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason);
+        };
+        if integration.credentials.is_none() {
+            let reason = "Execution failed due to configuration error: an AWS service integration needs credentials (the role API Gateway calls the service as)".to_owned();
+            return fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason);
+        }
+        let payload = match mapping::integration_request(integration, incoming, request, trace) {
+            Ok(mapped) => mapped.body,
+            Err(refusal) => return refusal.into_response(),
+        };
+        trace.event = Some(
+            serde_json::from_slice(&payload)
+                .unwrap_or_else(|_| json!(String::from_utf8_lossy(&payload))),
+        );
+        let invoked = std::time::Instant::now();
+        let answered = dynamodb.handle(scope, action, &payload).await;
+        trace.integration_latency = Some(invoked.elapsed());
+        let (status, body) = match answered {
+            Ok(output) => (StatusCode::OK, Bytes::from(output)),
+            Err(error) => (
+                error.status,
+                Bytes::from(
+                    json!({
+                        "__type": format!("{}#{}", error.namespace, error.code),
+                        "message": error.message,
+                    })
+                    .to_string(),
+                ),
+            ),
+        };
+        trace.integration_status = Some(status.as_u16());
+        trace.answer = Some(
+            serde_json::from_slice(&body).unwrap_or_else(|_| json!(String::from_utf8_lossy(&body))),
+        );
+        let headers = BTreeMap::from([(
+            "content-type".to_owned(),
+            "application/x-amz-json-1.0".to_owned(),
+        )]);
+        let status = status.as_u16().to_string();
+        mapping::integration_answer(integration, Some(&status), body, &headers, request, trace)
+    }
+}
+
+/// `(service, Action)` of an AWS service integration URI in the action form.
+fn service_action(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("arn:aws:apigateway:")?;
+    let mut parts = rest.splitn(3, ':');
+    let (_region, service, path) = (parts.next()?, parts.next()?, parts.next()?);
+    let action = path.strip_prefix("action/")?;
+    (!action.is_empty() && !service.is_empty()).then_some((service, action))
 }

@@ -253,10 +253,9 @@ impl ApiGateway {
                 .await
             }
             IntegrationType::Aws => {
-                let reason = format!(
-                    "AWS service integrations other than Lambda ({uri}) are not served by the sandbox"
-                );
-                fail(trace, StatusCode::INTERNAL_SERVER_ERROR, reason)
+                let request = Self::method_request(scope, selected, incoming, request_id);
+                self.rest_aws_service(scope, integration, &uri, incoming, &request, trace)
+                    .await
             }
             IntegrationType::HttpProxy | IntegrationType::Http => {
                 let request = Self::method_request(scope, selected, incoming, request_id);
