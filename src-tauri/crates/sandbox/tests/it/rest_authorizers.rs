@@ -143,3 +143,133 @@ async fn a_method_behind_an_authorizer_is_refused_with_the_reason() {
         "{reason}"
     );
 }
+
+const SECURED: &str = r#"{
+  "openapi": "3.0.1",
+  "info": {"title": "Secured", "version": "1"},
+  "components": {
+    "securitySchemes": {
+      "token": {
+        "type": "apiKey", "name": "Authorization", "in": "header",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": {
+          "type": "token",
+          "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations",
+          "authorizerResultTtlInSeconds": 60
+        }
+      },
+      "pool": {
+        "type": "apiKey", "name": "Authorization", "in": "header",
+        "x-amazon-apigateway-authtype": "cognito_user_pools",
+        "x-amazon-apigateway-authorizer": {
+          "type": "cognito_user_pools",
+          "providerARNs": ["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"]
+        }
+      }
+    }
+  },
+  "paths": {
+    "/mine": {
+      "get": {
+        "security": [{"token": []}],
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}, "responses": {"default": {"statusCode": "200"}}}
+      },
+      "post": {
+        "security": [{"pool": ["chat/write"]}],
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}, "responses": {"default": {"statusCode": "200"}}}
+      }
+    }
+  }
+}"#;
+
+/// Authorizers come in with an imported definition's security schemes, guard the methods whose
+/// security names them, and go out again with an export.
+#[tokio::test]
+async fn authorizers_travel_with_the_definition() {
+    use aws_sdk_apigateway::primitives::Blob;
+
+    let sandbox = Sandbox::start().await;
+    let rest = sandbox.rest();
+    let imported = rest
+        .import_rest_api()
+        .body(Blob::new(SECURED))
+        .send()
+        .await
+        .unwrap();
+    let id = imported.id().unwrap();
+    let authorizers = rest.get_authorizers().rest_api_id(id).send().await.unwrap();
+    let token = authorizers
+        .items()
+        .iter()
+        .find(|a| a.name() == Some("token"))
+        .unwrap();
+    assert_eq!(token.r#type(), Some(&AuthorizerType::Token));
+    assert_eq!(
+        token.identity_source(),
+        Some("method.request.header.Authorization")
+    );
+    assert_eq!(token.authorizer_result_ttl_in_seconds(), Some(60));
+    let resources = rest
+        .get_resources()
+        .rest_api_id(id)
+        .embed("methods")
+        .send()
+        .await
+        .unwrap();
+    let mine = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/mine"))
+        .unwrap();
+    let methods = mine.resource_methods().unwrap();
+    assert_eq!(methods["GET"].authorization_type(), Some("CUSTOM"));
+    assert_eq!(methods["GET"].authorizer_id(), token.id());
+    assert_eq!(
+        methods["POST"].authorization_type(),
+        Some("COGNITO_USER_POOLS")
+    );
+    assert_eq!(methods["POST"].authorization_scopes(), ["chat/write"]);
+
+    rest.create_deployment()
+        .rest_api_id(id)
+        .stage_name("v1")
+        .send()
+        .await
+        .unwrap();
+    let exported = rest
+        .get_export()
+        .rest_api_id(id)
+        .stage_name("v1")
+        .export_type("oas30")
+        .parameters("extensions", "apigateway")
+        .send()
+        .await
+        .unwrap();
+    let document: serde_json::Value =
+        serde_json::from_slice(exported.body().unwrap().as_ref()).unwrap();
+    assert_eq!(
+        document["paths"]["/mine"]["post"]["security"],
+        serde_json::json!([{"pool": ["chat/write"]}])
+    );
+    let pool = &document["components"]["securitySchemes"]["pool"];
+    assert_eq!(pool["x-amazon-apigateway-authtype"], "cognito_user_pools");
+    assert_eq!(
+        pool["x-amazon-apigateway-authorizer"]["providerARNs"][0],
+        "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"
+    );
+    let again = rest
+        .import_rest_api()
+        .body(exported.body().unwrap().clone())
+        .send()
+        .await
+        .unwrap();
+    let copied = rest
+        .get_authorizers()
+        .rest_api_id(again.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copied.items().len(), 2);
+}

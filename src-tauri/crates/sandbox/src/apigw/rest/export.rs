@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json, json};
 
-use super::model::{Deployment, Integration, Method, Model, RestApi};
+use super::model::{Authorizer, Deployment, Integration, Method, Model, RestApi};
 
 /// The two documents API Gateway exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,7 @@ pub fn document(
     };
     let mut paths: Map<String, Json> = Map::new();
     let mut uses_keys = false;
+    let mut schemes: Map<String, Json> = Map::new();
     for (id, resource) in &deployment.resources {
         if resource.methods.is_empty() {
             continue;
@@ -56,6 +57,21 @@ pub fn document(
         for method in resource.methods.values() {
             uses_keys |= method.api_key_required;
             let mut operation = operation(method, &path, format, &schema_ref, integrations);
+            if let Some(authorizer) = method
+                .authorizer_id
+                .as_ref()
+                .and_then(|id| api.authorizers.get(id))
+            {
+                let requirement = &mut operation["security"];
+                if !requirement.is_array() {
+                    *requirement = json!([{}]);
+                }
+                requirement[0][authorizer.name.as_str()] = json!(method.authorization_scopes);
+                schemes.insert(
+                    authorizer.name.clone(),
+                    security_scheme(authorizer, integrations),
+                );
+            }
             if integrations
                 && let Some(validator) = method
                     .request_validator_id
@@ -83,7 +99,12 @@ pub fn document(
         .values()
         .map(|model| (model.name.clone(), model_schema(model)))
         .collect();
-    let key_scheme = json!({"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}});
+    if uses_keys {
+        schemes.insert(
+            "api_key".into(),
+            json!({"type": "apiKey", "name": "x-api-key", "in": "header"}),
+        );
+    }
     let info = json!({
         "title": api.name,
         "version": crate::clock::iso8601_millis(api.created_date * 1000),
@@ -100,8 +121,8 @@ pub fn document(
                 "paths": paths,
                 "components": {"schemas": schemas},
             });
-            if uses_keys {
-                document["components"]["securitySchemes"] = key_scheme;
+            if !schemes.is_empty() {
+                document["components"]["securitySchemes"] = Json::Object(schemes);
             }
             document
         }
@@ -119,8 +140,8 @@ pub fn document(
                 "paths": paths,
                 "definitions": schemas,
             });
-            if uses_keys {
-                document["securityDefinitions"] = key_scheme;
+            if !schemes.is_empty() {
+                document["securityDefinitions"] = Json::Object(schemes);
             }
             document
         }
@@ -157,6 +178,48 @@ fn add_api_extensions(document: &mut Json, deployment: &Deployment) {
         document["x-amazon-apigateway-gateway-responses"] =
             serde_json::to_value(&deployment.gateway_responses).unwrap_or_default();
     }
+}
+
+/// An authorizer as a security scheme: an API key-like header (the token's), with API
+/// Gateway's `x-amazon-apigateway-authtype` and `-authorizer` extensions when asked for.
+fn security_scheme(authorizer: &Authorizer, extensions: bool) -> Json {
+    let header = authorizer
+        .identity_source
+        .as_deref()
+        .and_then(|source| source.split(',').next())
+        .and_then(|source| source.trim().strip_prefix("method.request.header."))
+        .unwrap_or("Authorization");
+    let mut scheme = json!({"type": "apiKey", "name": header, "in": "header"});
+    if extensions {
+        let kind = authorizer.authorizer_type.as_str().to_ascii_lowercase();
+        scheme["x-amazon-apigateway-authtype"] = json!(if kind == "cognito_user_pools" {
+            "cognito_user_pools"
+        } else {
+            "custom"
+        });
+        let mut extension = json!({
+            "type": kind,
+            "authorizerResultTtlInSeconds": authorizer.authorizer_result_ttl_in_seconds,
+        });
+        for (member, value) in [
+            ("authorizerUri", &authorizer.authorizer_uri),
+            ("authorizerCredentials", &authorizer.authorizer_credentials),
+            ("identitySource", &authorizer.identity_source),
+            (
+                "identityValidationExpression",
+                &authorizer.identity_validation_expression,
+            ),
+        ] {
+            if let Some(value) = value {
+                extension[member] = json!(value);
+            }
+        }
+        if !authorizer.provider_arns.is_empty() {
+            extension["providerARNs"] = json!(authorizer.provider_arns);
+        }
+        scheme["x-amazon-apigateway-authorizer"] = extension;
+    }
+    scheme
 }
 
 fn model_schema(model: &Model) -> Json {

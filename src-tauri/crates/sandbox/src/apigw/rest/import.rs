@@ -3,7 +3,9 @@
 //! path, query and header parameters, its request model, its responses and, from
 //! `x-amazon-apigateway-integration`, its integration), models from the schemas, and the
 //! `x-amazon-apigateway-api-key-source`, `-binary-media-types`, `-request-validators` (with the
-//! document's and each operation's `-request-validator`) and `-gateway-responses` extensions. A
+//! document's and each operation's `-request-validator`) and `-gateway-responses` extensions,
+//! and authorizers from the security schemes with `x-amazon-apigateway-authorizer` (the
+//! operations whose `security` names one use it; an `x-api-key` scheme requires an API key). A
 //! document API Gateway would refuse is refused with the reason.
 
 use std::collections::BTreeMap;
@@ -12,9 +14,9 @@ use serde_json::{Map, Value as Json};
 
 use super::model::gateway_response::is_response_type;
 use super::model::{
-    ApiKeySource, AuthorizationType, GatewayResponse, Integration, IntegrationResponse,
-    IntegrationType, Method, MethodResponse, Model, PassthroughBehavior, RequestValidator,
-    Resource,
+    ApiKeySource, AuthorizationType, Authorizer, AuthorizerType, GatewayResponse, Integration,
+    IntegrationResponse, IntegrationType, Method, MethodResponse, Model, PassthroughBehavior,
+    RequestValidator, Resource,
 };
 use crate::apigw::model::new_id;
 
@@ -47,6 +49,8 @@ pub struct Imported {
     pub request_validators: Vec<RequestValidator>,
     /// `x-amazon-apigateway-gateway-responses`, by response type.
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// Authorizers from the security schemes with `x-amazon-apigateway-authorizer`.
+    pub authorizers: Vec<Authorizer>,
 }
 
 /// Reads a document, JSON or YAML.
@@ -124,6 +128,8 @@ pub fn read(body: &[u8]) -> Result<Imported, String> {
     let default_validator = document
         .get("x-amazon-apigateway-request-validator")
         .and_then(Json::as_str);
+    let schemes = security_schemes(&document, openapi)?;
+    let default_security = document.get("security");
     let mut paths = BTreeMap::new();
     if let Some(items) = document.get("paths").and_then(Json::as_object) {
         for (path, item) in items {
@@ -139,6 +145,8 @@ pub fn read(body: &[u8]) -> Result<Imported, String> {
             for (key, http_method) in OPERATIONS {
                 if let Some(operation) = item.get(key) {
                     let mut method = method(http_method, operation, &shared, openapi)?;
+                    let security = operation.get("security").or(default_security);
+                    schemes.secure(&mut method, security);
                     let validator = operation
                         .get("x-amazon-apigateway-request-validator")
                         .and_then(Json::as_str)
@@ -179,7 +187,101 @@ pub fn read(body: &[u8]) -> Result<Imported, String> {
         models,
         request_validators,
         gateway_responses: gateway_responses(&document)?,
+        authorizers: schemes.authorizers.into_values().collect(),
     })
+}
+
+/// The document's security schemes: authorizers by scheme name, and the API key schemes.
+struct Schemes {
+    authorizers: BTreeMap<String, Authorizer>,
+    api_keys: Vec<String>,
+}
+
+impl Schemes {
+    /// Applies an operation's security requirements (`[{"scheme": [scopes]}]`): an authorizer
+    /// makes the method CUSTOM or COGNITO_USER_POOLS, an API key scheme requires a key.
+    fn secure(&self, method: &mut Method, security: Option<&Json>) {
+        let requirements = security.and_then(Json::as_array).into_iter().flatten();
+        for (name, scopes) in requirements.filter_map(Json::as_object).flatten() {
+            if let Some(authorizer) = self.authorizers.get(name) {
+                method.authorization_type = match authorizer.authorizer_type {
+                    AuthorizerType::CognitoUserPools => AuthorizationType::CognitoUserPools,
+                    AuthorizerType::Token | AuthorizerType::Request => AuthorizationType::Custom,
+                };
+                method.authorizer_id = Some(authorizer.id.clone());
+                method.authorization_scopes = scopes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .map(str::to_owned)
+                    .collect();
+            } else if name == "api_key" || self.api_keys.contains(name) {
+                method.api_key_required = true;
+            }
+        }
+    }
+}
+
+/// `components.securitySchemes` (OpenAPI 3) or `securityDefinitions` (Swagger 2).
+fn security_schemes(document: &Json, openapi: bool) -> Result<Schemes, String> {
+    let defined = if openapi {
+        document.pointer("/components/securitySchemes")
+    } else {
+        document.get("securityDefinitions")
+    };
+    let mut schemes = Schemes {
+        authorizers: BTreeMap::new(),
+        api_keys: Vec::new(),
+    };
+    for (name, scheme) in defined.and_then(Json::as_object).into_iter().flatten() {
+        let text = |value: Option<&Json>| value.and_then(Json::as_str).map(str::to_owned);
+        let Some(extension) = scheme.get("x-amazon-apigateway-authorizer") else {
+            let header = text(scheme.get("name")).unwrap_or_default();
+            if text(scheme.get("type")).as_deref() == Some("apiKey")
+                && header.eq_ignore_ascii_case("x-api-key")
+            {
+                schemes.api_keys.push(name.clone());
+            }
+            continue;
+        };
+        let kind = text(extension.get("type")).unwrap_or_default();
+        let authorizer_type =
+            AuthorizerType::parse(&kind.to_ascii_uppercase()).ok_or_else(|| {
+                format!("the security scheme {name} has the unknown authorizer type {kind:?}")
+            })?;
+        // A token authorizer reads the scheme's header unless it names its own source.
+        let identity_source = text(extension.get("identitySource")).or_else(|| {
+            (authorizer_type != AuthorizerType::Request)
+                .then(|| text(scheme.get("name")))
+                .flatten()
+                .map(|header| format!("method.request.header.{header}"))
+        });
+        let authorizer = Authorizer {
+            id: new_id(6),
+            name: name.clone(),
+            authorizer_type,
+            provider_arns: extension
+                .get("providerARNs")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .map(str::to_owned)
+                .collect(),
+            auth_type: text(scheme.get("x-amazon-apigateway-authtype")),
+            authorizer_uri: text(extension.get("authorizerUri")),
+            authorizer_credentials: text(extension.get("authorizerCredentials")),
+            identity_source,
+            identity_validation_expression: text(extension.get("identityValidationExpression")),
+            authorizer_result_ttl_in_seconds: extension
+                .get("authorizerResultTtlInSeconds")
+                .and_then(Json::as_i64)
+                .unwrap_or(300),
+        };
+        schemes.authorizers.insert(name.clone(), authorizer);
+    }
+    Ok(schemes)
 }
 
 /// `x-amazon-apigateway-request-validators`: validators by name, each given an id.
@@ -328,14 +430,6 @@ fn method(
             );
         }
     }
-    let api_key_required = operation
-        .get("security")
-        .and_then(Json::as_array)
-        .is_some_and(|requirements| {
-            requirements
-                .iter()
-                .any(|requirement| requirement.get("api_key").is_some())
-        });
     let integration = operation
         .get("x-amazon-apigateway-integration")
         .map(|extension| integration(http_method, extension))
@@ -344,7 +438,7 @@ fn method(
         http_method: http_method.to_owned(),
         authorization_type: AuthorizationType::None,
         authorizer_id: None,
-        api_key_required,
+        api_key_required: false,
         request_validator_id: None,
         operation_name: operation
             .get("operationId")

@@ -50,6 +50,12 @@ fn apply(api: &mut RestApi, imported: Imported) {
             .map(|validator| (validator.id.clone(), validator)),
     );
     api.gateway_responses.extend(imported.gateway_responses);
+    api.authorizers.extend(
+        imported
+            .authorizers
+            .into_iter()
+            .map(|authorizer| (authorizer.id.clone(), authorizer)),
+    );
     let root = api.root_resource_id.clone();
     import::place(&mut api.resources, &root, imported.paths);
 }
@@ -106,6 +112,7 @@ impl ApiGateway {
                 api.models = crate::apigw::rest::model::Model::defaults();
                 api.request_validators.clear();
                 api.gateway_responses.clear();
+                api.authorizers.clear();
             }
             apply(api, imported);
             Ok(Reply::json(StatusCode::OK, api.to_json()))
