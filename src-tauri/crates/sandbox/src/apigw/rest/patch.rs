@@ -37,6 +37,9 @@ pub struct Operation {
     pub op: Op,
     pub path: String,
     pub value: Option<String>,
+    /// Where `copy` and `move` take their value from.
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +152,7 @@ mod tests {
             op,
             path: path.to_owned(),
             value: value.map(str::to_owned),
+            from: None,
         }
     }
 

@@ -168,8 +168,15 @@ const ALLOWED: &[&str] = &[
     "/canarySettings/percentTraffic",
     "/canarySettings/deploymentId",
     "/canarySettings/stageVariableOverrides/{name}",
+    "/deploymentId (copy from /canarySettings/deploymentId)",
+    "/variables (copy from /canarySettings/stageVariableOverrides)",
     "/{resourcePath}/{httpMethod}/{setting}",
 ];
+
+/// UpdateStage's answer to a canary change on a stage without one.
+fn no_canary() -> AwsError {
+    bad_request("The stage has no canary: create one with CreateDeployment and canarySettings")
+}
 
 /// One operation of UpdateStage.
 fn patch_stage(
@@ -189,6 +196,22 @@ fn patch_stage(
                 return Err(missing::deployment());
             }
             stage.deployment_id = id.to_owned();
+        }
+        // Promoting a canary: its deployment and its variables become the stage's.
+        (Op::Copy, ["deploymentId"])
+            if operation.from.as_deref() == Some("/canarySettings/deploymentId") =>
+        {
+            let canary = stage.canary_settings.as_ref().ok_or_else(no_canary)?;
+            if let Some(id) = canary.deployment_id.clone() {
+                stage.deployment_id = id;
+            }
+        }
+        (Op::Copy, ["variables"])
+            if operation.from.as_deref() == Some("/canarySettings/stageVariableOverrides") =>
+        {
+            let canary = stage.canary_settings.as_ref().ok_or_else(no_canary)?;
+            let overrides = canary.stage_variable_overrides.clone();
+            stage.variables.extend(overrides);
         }
         (_, ["variables", name]) => {
             patch::map_entry(
@@ -226,11 +249,7 @@ fn patch_stage(
         }
         (Op::Remove, ["canarySettings"]) => stage.canary_settings = None,
         (_, ["canarySettings", rest @ ..]) => {
-            let canary = stage.canary_settings.as_mut().ok_or_else(|| {
-                bad_request(
-                    "The stage has no canary: create one with CreateDeployment and canarySettings",
-                )
-            })?;
+            let canary = stage.canary_settings.as_mut().ok_or_else(no_canary)?;
             match (operation.op, rest) {
                 (Op::Replace, ["percentTraffic"]) => {
                     canary.percent_traffic = check_percent(operation.number()?)?;
