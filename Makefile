@@ -113,7 +113,7 @@ bench-peers:
 	@[ -f $(BENCH_PEERS)/node_modules/dynalite/cli.js ] || npm install --no-save --no-audit --no-fund --prefix $(BENCH_PEERS) dynalite@$(DYNALITE_VERSION)
 	@[ -x $(BENCH_PEERS)/venv/bin/moto_server ] || { python3 -m venv $(BENCH_PEERS)/venv && $(BENCH_PEERS)/venv/bin/pip install --quiet "moto[server]==$(MOTO_VERSION)"; }
 
-## bench: the sandbox's DynamoDB (beside dynalite and moto), Lambda, API Gateway and WebSocket broadcast against floors measured in the same run, and lesson 1's provision/teardown times (release build)
+## bench: the sandbox's DynamoDB (beside dynalite and moto), Lambda, API Gateway and WebSocket broadcast against floors measured in the same run, lesson 1's provision/teardown times, and the load tester beside wrk (release build)
 bench: lambdas bench-peers
 	BENCH_PEERS=$(BENCH_PEERS) \
 	$(CARGO) bench -p lab-sandbox --bench dynamodb
@@ -122,6 +122,8 @@ bench: lambdas bench-peers
 	$(CARGO) bench -p lab-sandbox --bench websocket
 	$(CARGO) bench -p lab-sandbox --bench heavy
 	$(CARGO) bench -p lab-cli --bench lesson
+	@command -v wrk >/dev/null || echo "wrk is not installed (apt-get install wrk): the load tester's bench runs without its comparison"
+	$(CARGO) bench -p lab-engine --bench load
 
 ## lambdas: package every Lambda function for AWS and the sandbox: target/lambda/<name>/bootstrap.zip
 # cargo-lambda links with zig against an old glibc, so the same zip loads on Amazon Linux 2023

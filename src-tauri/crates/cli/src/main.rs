@@ -46,6 +46,8 @@ enum Command {
     Credentials(commands::credentials::Args),
     /// List the Lambda functions the lessons deploy, or print one's Rust sources.
     Functions(commands::functions::Args),
+    /// Load-test a URL: virtual users for a duration, with percentiles, errors and thresholds.
+    Load(commands::load::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Answer(args) => commands::report::answer(args),
         Command::Credentials(args) => commands::credentials::run(args),
         Command::Functions(args) => commands::functions::run(args),
+        Command::Load(args) => commands::load::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

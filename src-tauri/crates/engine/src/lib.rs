@@ -12,6 +12,7 @@ pub mod data;
 mod data_dir;
 pub mod journal;
 pub mod lesson;
+pub mod load;
 pub mod provision;
 pub mod report;
 pub mod run;

@@ -119,6 +119,24 @@ pub struct Invocation {
     /// non-proxy integration passes an event of its own making, without a request context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_request: Option<String>,
+    /// Lambda's CPU rule as applied to it, when the function's share is under one vCPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuShare>,
+}
+
+/// How an invocation was given CPU in proportion to its function's memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CpuShare {
+    /// The share: memory / 1,769 MB.
+    pub vcpus: f64,
+    /// The CPU time the invocation used.
+    pub cpu_ms: f64,
+    /// How long its answer was held so that it lasted as long as that CPU time takes at the
+    /// share.
+    pub held_ms: f64,
+    /// `emulated` (answers held by the measured CPU time).
+    pub mode: String,
 }
 
 impl Invocation {

@@ -3,6 +3,7 @@
 pub mod credentials;
 pub mod functions;
 pub mod lessons;
+pub mod load;
 pub mod report;
 pub mod run;
 pub mod sandbox;

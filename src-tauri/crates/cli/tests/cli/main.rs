@@ -5,6 +5,7 @@ mod browser;
 mod control_plane;
 mod lesson_cli;
 mod lesson_run;
+mod load;
 mod real_aws;
 mod rest_lessons;
 mod sandbox;

@@ -77,6 +77,8 @@ pub struct Environment {
     dead: bool,
     /// When the environment last finished an invocation.
     pub last_used: Instant,
+    /// Its CPU bandwidth, when its function's share is under one vCPU.
+    pub cpu_budget: Option<super::cpu::Budget>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -101,6 +103,7 @@ fn log_stream_name(version: &str, id: &str) -> String {
 impl Environment {
     /// Starts the process and its Runtime API; `log_lines` receives everything to be logged.
     pub async fn start(launch: Launch, log_lines: mpsc::UnboundedSender<(i64, String)>) -> Self {
+        let memory_mb = launch.memory_mb;
         let id = uuid::Uuid::new_v4().simple().to_string();
         let log_stream = log_stream_name(&launch.version, &id);
         let (sender, receiver) = mpsc::channel(1);
@@ -210,6 +213,7 @@ impl Environment {
             server,
             dead: false,
             last_used: Instant::now(),
+            cpu_budget: super::cpu::Budget::of(memory_mb),
         }
     }
 
@@ -234,6 +238,7 @@ impl Environment {
             server: tokio::spawn(async {}),
             dead: true,
             last_used: started,
+            cpu_budget: None,
         }
     }
 
@@ -366,6 +371,11 @@ impl Environment {
             self.init_duration = Some(at.duration_since(self.started));
             self.init_measured = true;
         }
+    }
+
+    /// The CPU time the environment's processes have used so far.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        self.pid.and_then(super::cpu::cpu_time)
     }
 
     /// Peak memory of the process, in MB.

@@ -18,7 +18,7 @@ use super::environment::{Environment, EnvironmentFailure, Launch, Outcome};
 use super::function::{self, not_found};
 use super::model::{Deployed, Function};
 use super::pool::Pool;
-use super::{Lambda, arn, name_of, process, split_qualifier};
+use super::{Lambda, arn, cpu, name_of, process, split_qualifier};
 use crate::logs::Logs;
 use crate::store::Scope;
 use crate::wire::rest::Call;
@@ -322,11 +322,21 @@ impl Run {
         ));
         let started = Instant::now();
         let event = payload.clone();
+        let warm = environment.ready_at().is_some();
+        let cpu_before = environment.cpu_time();
         let result = environment.invoke(&request_id, payload, self.timeout).await;
         // The invoke phase starts once init is over: a cold start's init is reported apart.
         let invoked = environment
             .ready_at()
             .map_or(started, |ready| ready.max(started));
+        let (result, cpu_share) = self
+            .share_cpu(
+                &mut environment,
+                result,
+                cpu_before.filter(|_| warm),
+                invoked,
+            )
+            .await;
         let duration = invoked.elapsed();
         let answer = match result {
             Ok(Outcome::Response(body)) => Answer {
@@ -370,7 +380,7 @@ impl Run {
         for _ in 0..4 {
             tokio::task::yield_now().await;
         }
-        let billed = duration.as_millis().max(1);
+        let billed = duration.as_micros().div_ceil(1000).max(1);
         let mut report = format!(
             "REPORT RequestId: {request_id}\tDuration: {} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
             process::millis(duration),
@@ -381,6 +391,12 @@ impl Run {
         let cold_start = init.is_some();
         if let Some(init) = init {
             report.push_str(&format!("\tInit Duration: {} ms", process::millis(init)));
+        }
+        if cpu_share.is_some() {
+            report.push_str(&format!(
+                "\tCPU: {:.2} vCPU (emulated)",
+                cpu::vcpus(self.launch.memory_mb)
+            ));
         }
         environment.record(&format!("END RequestId: {request_id}"));
         environment.record(&report);
@@ -400,6 +416,7 @@ impl Run {
                     answer: as_json(&answer.payload),
                     log: log.lines().map(str::to_owned).collect(),
                     gateway_request: gateway_request.map(str::to_owned),
+                    cpu: cpu_share,
                 }),
             ));
         }
@@ -407,6 +424,52 @@ impl Run {
         environment.last_used = Instant::now();
         self.pool.give_back(environment, self.generation);
         (answer, log)
+    }
+}
+
+impl Run {
+    /// Lambda's CPU rule, emulated ([`cpu`]): a warm invocation that finished is charged to
+    /// its environment's CPU budget, and held for what the budget could not pay — or answers
+    /// as timed out when that would outlast the function's timeout. What it did is the feed's
+    /// `cpu` member.
+    async fn share_cpu(
+        &self,
+        environment: &mut Environment,
+        result: Result<Outcome, EnvironmentFailure>,
+        cpu_before: Option<Duration>,
+        invoked: Instant,
+    ) -> (
+        Result<Outcome, EnvironmentFailure>,
+        Option<lab_feed::CpuShare>,
+    ) {
+        let cpu_after = environment.cpu_time();
+        let (Ok(_), Some(before), Some(after), Some(budget)) = (
+            &result,
+            cpu_before,
+            cpu_after,
+            environment.cpu_budget.as_mut(),
+        ) else {
+            return (result, None);
+        };
+        let used = after.saturating_sub(before);
+        let now = Instant::now();
+        let hold = budget.charge(used, now);
+        let ends = now.saturating_duration_since(invoked) + hold;
+        let share = |held: Duration| lab_feed::CpuShare {
+            vcpus: cpu::vcpus(self.launch.memory_mb),
+            cpu_ms: used.as_secs_f64() * 1000.0,
+            held_ms: held.as_secs_f64() * 1000.0,
+            mode: "emulated".to_owned(),
+        };
+        if ends > self.timeout {
+            let held = self
+                .timeout
+                .saturating_sub(now.saturating_duration_since(invoked));
+            tokio::time::sleep(held).await;
+            return (Err(EnvironmentFailure::TimedOut), Some(share(held)));
+        }
+        tokio::time::sleep(hold).await;
+        (result, Some(share(hold)))
     }
 }
 

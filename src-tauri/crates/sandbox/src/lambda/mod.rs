@@ -11,6 +11,7 @@
 //! the service's state and what other services ask of it.
 
 mod api;
+pub mod cpu;
 pub mod environment;
 pub mod function;
 mod invoke;

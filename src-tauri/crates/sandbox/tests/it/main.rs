@@ -19,6 +19,7 @@ mod dynamodb_tables;
 mod fixture;
 mod iam;
 mod lambda;
+mod lambda_cpu;
 mod logs;
 mod names;
 mod outside_clients;
