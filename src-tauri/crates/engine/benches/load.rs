@@ -58,8 +58,7 @@ fn start_server() -> String {
 
 /// The tester's rate with `connections` users, on one thread.
 fn tester_rate(url: &str, connections: usize) -> f64 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");

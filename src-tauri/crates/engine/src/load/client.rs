@@ -1,10 +1,14 @@
 //! One virtual user's connection. Plain HTTP goes over the user's own keep-alive HTTP/1.1
-//! connection (hyper, with no pool in between — as `oha` and `wrk` measure), opened again when
-//! it breaks; HTTPS (an AWS invoke URL) through a client of the user's own.
+//! connection (hyper, with no pool in between — as `oha` and `wrk` measure), driven by the
+//! user's own task rather than one of its own (no wake-up between tasks per request), and
+//! opened again when it breaks; HTTPS (an AWS invoke URL) through a client of the user's own.
 
 use http_body_util::{BodyExt, Full};
+use std::future::Future;
+use std::pin::Pin;
+
 use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
+use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{HeaderMap, Method, Request};
 use hyper_util::rt::TokioIo;
 
@@ -30,10 +34,16 @@ pub struct Prepared {
     pub body: Bytes,
 }
 
+/// The I/O half of a plain connection, which the user's task drives while it waits.
+type Driver = Pin<Box<http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>>>;
+
 /// A user's open connection.
 #[derive(Debug)]
 pub enum Connection {
-    Plain(SendRequest<Full<Bytes>>),
+    Plain {
+        sender: SendRequest<Full<Bytes>>,
+        driver: Driver,
+    },
     Tls(reqwest::Client),
 }
 
@@ -51,7 +61,9 @@ pub async fn send(
         }
     }
     let outcome = match connection {
-        Some(Connection::Plain(sender)) => send_plain(sender, target, request).await,
+        Some(Connection::Plain { sender, driver }) => {
+            send_plain(sender, driver, target, request).await
+        }
         Some(Connection::Tls(client)) => send_tls(client, request).await,
         None => Outcome::Failed,
     };
@@ -74,21 +86,31 @@ async fn open(target: &Target) -> Result<Connection, Outcome> {
         .await
         .map_err(|_| Outcome::Refused)?;
     let _ = stream.set_nodelay(true);
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let (sender, driver) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|_| Outcome::Failed)?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(Connection::Plain(sender))
+    Ok(Connection::Plain {
+        sender,
+        driver: Box::pin(driver),
+    })
+}
+
+/// Runs `work` while driving the connection; `None` when the connection ends first.
+async fn driving<T>(driver: &mut Driver, work: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        out = work => Some(out),
+        _ = driver.as_mut() => None,
+    }
 }
 
 async fn send_plain(
     sender: &mut SendRequest<Full<Bytes>>,
+    driver: &mut Driver,
     target: &Target,
     request: Prepared,
 ) -> Outcome {
-    if sender.ready().await.is_err() {
+    if !matches!(driving(driver, sender.ready()).await, Some(Ok(()))) {
         return Outcome::Failed;
     }
     let mut built = Request::builder()
@@ -101,13 +123,13 @@ async fn send_plain(
     let Ok(built) = built.body(Full::new(request.body)) else {
         return Outcome::Failed;
     };
-    let Ok(response) = sender.send_request(built).await else {
+    let Some(Ok(response)) = driving(driver, sender.send_request(built)).await else {
         return Outcome::Failed;
     };
     let status = response.status().as_u16();
-    match response.into_body().collect().await {
-        Ok(_) => Outcome::Status(status),
-        Err(_) => Outcome::Failed,
+    match driving(driver, response.into_body().collect()).await {
+        Some(Ok(_)) => Outcome::Status(status),
+        _ => Outcome::Failed,
     }
 }
 

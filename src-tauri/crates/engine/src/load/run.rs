@@ -86,6 +86,16 @@ struct Shared {
     timeout: Duration,
     think_time: Duration,
     intervals: Vec<Mutex<Interval>>,
+    /// The request, built once, when nothing in it varies.
+    constant: Option<Constant>,
+}
+
+/// A request without variables, ready to send again and again.
+#[derive(Debug)]
+struct Constant {
+    url: String,
+    headers: HeaderMap,
+    body: Bytes,
 }
 
 impl Shared {
@@ -126,7 +136,7 @@ impl Shared {
         if plan.duration < Duration::from_secs(1) || plan.duration > MAX_DURATION {
             return Err(PlanError::Duration);
         }
-        Ok(Self {
+        let mut shared = Self {
             url: Text::parse(if https { &plan.url } else { &path })?,
             target: Target {
                 address,
@@ -141,10 +151,29 @@ impl Shared {
             intervals: (0..plan.vus)
                 .map(|_| Mutex::new(Interval::default()))
                 .collect(),
-        })
+            constant: None,
+        };
+        let constant = shared.url.is_constant()
+            && shared.body.is_constant()
+            && shared.headers.iter().all(|(_, value)| value.is_constant());
+        if constant {
+            let Prepared {
+                url, headers, body, ..
+            } = shared.prepare(0, 0, &mut Random::seeded(1));
+            shared.constant = Some(Constant { url, headers, body });
+        }
+        Ok(shared)
     }
 
     fn prepare(&self, vu: usize, iteration: u64, random: &mut Random) -> Prepared {
+        if let Some(constant) = &self.constant {
+            return Prepared {
+                method: self.method.clone(),
+                url: constant.url.clone(),
+                headers: constant.headers.clone(),
+                body: constant.body.clone(),
+            };
+        }
         let mut headers = HeaderMap::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
             if let Ok(value) = HeaderValue::from_str(&value.fill(vu, iteration, random)) {
@@ -270,6 +299,8 @@ async fn user(
     let mut connection = None;
     let mut random = Random::seeded(index as u64 + 1);
     let mut iteration = 0u64;
+    let deadline = tokio::time::sleep(shared.timeout);
+    tokio::pin!(deadline);
     loop {
         if *done.borrow() {
             return;
@@ -283,10 +314,14 @@ async fn user(
         }
         let request = shared.prepare(index, iteration, &mut random);
         let started = Instant::now();
-        let sent = client::send(&mut connection, &shared.target, request);
-        let outcome = match tokio::time::timeout(shared.timeout, sent).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
+        // One timer per user, moved for each request rather than made anew.
+        deadline
+            .as_mut()
+            .reset(tokio::time::Instant::from_std(started + shared.timeout));
+        let outcome = tokio::select! {
+            biased;
+            outcome = client::send(&mut connection, &shared.target, request) => outcome,
+            _ = deadline.as_mut() => {
                 connection = None;
                 Outcome::TimedOut
             }
