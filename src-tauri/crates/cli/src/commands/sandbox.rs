@@ -38,6 +38,19 @@ pub struct Args {
     /// defeats DNS rebinding. Repeat for more names.
     #[arg(long = "allow-host", value_name = "NAME")]
     allowed_hosts: Vec<String>,
+    /// The account's limit on concurrent Lambda executions: AWS Academy accounts have 10 (the
+    /// default), a new AWS account 1,000. Invocations over it get 429 TooManyRequestsException.
+    #[arg(long, value_name = "N", default_value_t = lab_sandbox::lambda::DEFAULT_CONCURRENCY,
+          value_parser = concurrency_limit)]
+    lambda_concurrency: usize,
+}
+
+/// An account concurrency limit: 1 to 10,000, as AWS grants.
+fn concurrency_limit(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|limit| (1..=10_000).contains(limit))
+        .ok_or_else(|| format!("{text:?} is not a limit from 1 to 10000"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -61,6 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         data_dir,
         allow_non_loopback: args.allow_non_loopback,
         record_item_changes: args.item_changes,
+        lambda_concurrency: args.lambda_concurrency,
         access: lab_sandbox::Access {
             allowed_origins: args.allowed_origins,
             allowed_hosts: args.allowed_hosts,

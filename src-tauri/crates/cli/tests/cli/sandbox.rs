@@ -24,9 +24,15 @@ pub struct SandboxProcess {
 
 impl SandboxProcess {
     pub fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// [`SandboxProcess::start`] with more options for `lab sandbox`.
+    pub fn start_with(data_dir: &Path, options: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
             .args(["sandbox", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -477,4 +483,29 @@ async fn failed_commits_roll_back_or_stop_the_sandbox_and_a_restart_shows_what_w
         .await
         .expect("log groups are listed");
     assert!(groups.log_groups().is_empty(), "{groups:?}");
+}
+
+/// `--lambda-concurrency` sets the account's limit on concurrent executions (AWS Academy's 10
+/// unless told), as GetAccountSettings reports it; a limit out of range is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_concurrency_limit_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = |sandbox: &SandboxProcess| {
+        let lambda = client!(aws_sdk_lambda, &sandbox.endpoint);
+        async move {
+            let settings = lambda.get_account_settings().send().await.unwrap();
+            settings.account_limit().unwrap().concurrent_executions()
+        }
+    };
+    let academy = SandboxProcess::start(dir.path());
+    assert_eq!(limit(&academy).await, 10);
+    drop(academy);
+    let fresh = tempfile::tempdir().unwrap();
+    let account = SandboxProcess::start_with(fresh.path(), &["--lambda-concurrency", "1000"]);
+    assert_eq!(limit(&account).await, 1000);
+    let refused = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["sandbox", "--in-memory", "--lambda-concurrency", "0"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
 }
