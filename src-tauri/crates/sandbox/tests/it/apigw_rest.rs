@@ -59,6 +59,21 @@ pub async fn rest_api(sandbox: &Sandbox, name: &str) -> Api {
     }
 }
 
+/// A new REST API from `definition` (OpenAPI or Swagger, JSON or YAML).
+pub async fn import(sandbox: &Sandbox, definition: impl Into<Vec<u8>>) -> Api {
+    let imported = sandbox
+        .rest()
+        .import_rest_api()
+        .body(aws_sdk_apigateway::primitives::Blob::new(definition))
+        .send()
+        .await
+        .unwrap();
+    Api {
+        id: imported.id().unwrap().to_owned(),
+        root: imported.root_resource_id().unwrap().to_owned(),
+    }
+}
+
 pub async fn resource(sandbox: &Sandbox, api: &Api, parent: &str, part: &str) -> String {
     sandbox
         .rest()

@@ -188,17 +188,10 @@ const SECURED: &str = r#"{
 /// security names them, and go out again with an export.
 #[tokio::test]
 async fn authorizers_travel_with_the_definition() {
-    use aws_sdk_apigateway::primitives::Blob;
-
     let sandbox = Sandbox::start().await;
     let rest = sandbox.rest();
-    let imported = rest
-        .import_rest_api()
-        .body(Blob::new(SECURED))
-        .send()
-        .await
-        .unwrap();
-    let id = imported.id().unwrap();
+    let api = crate::apigw_rest::import(&sandbox, SECURED).await;
+    let id = api.id.as_str();
     let authorizers = rest.get_authorizers().rest_api_id(id).send().await.unwrap();
     let token = authorizers
         .items()
@@ -259,15 +252,11 @@ async fn authorizers_travel_with_the_definition() {
         pool["x-amazon-apigateway-authorizer"]["providerARNs"][0],
         "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"
     );
-    let again = rest
-        .import_rest_api()
-        .body(exported.body().unwrap().clone())
-        .send()
-        .await
-        .unwrap();
+    let again =
+        crate::apigw_rest::import(&sandbox, exported.body().unwrap().clone().into_inner()).await;
     let copied = rest
         .get_authorizers()
-        .rest_api_id(again.id().unwrap())
+        .rest_api_id(&again.id)
         .send()
         .await
         .unwrap();

@@ -6,7 +6,7 @@
 use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::{GatewayResponseType, Op, PatchOperation};
 
-use crate::apigw_rest::{Api, deploy, failure, invoke_url, mock_integration, rest_api};
+use crate::apigw_rest::{Api, deploy, failure, import, invoke_url, mock_integration, rest_api};
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -227,16 +227,7 @@ const VALIDATED: &str = r#"{
 async fn validators_and_gateway_responses_travel_with_the_definition() {
     let sandbox = Sandbox::start().await;
     let rest = sandbox.rest();
-    let imported = rest
-        .import_rest_api()
-        .body(Blob::new(VALIDATED))
-        .send()
-        .await
-        .unwrap();
-    let api = Api {
-        id: imported.id().unwrap().to_owned(),
-        root: imported.root_resource_id().unwrap().to_owned(),
-    };
+    let api = import(&sandbox, VALIDATED).await;
     deploy(&sandbox, &api, "v1").await;
     let refused = send("GET", &invoke_url(&sandbox, &api, "/v1/items"), &[], "").await;
     assert_eq!(refused.status, 422, "{}", refused.body);

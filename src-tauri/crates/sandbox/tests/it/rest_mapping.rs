@@ -5,7 +5,7 @@
 use aws_sdk_apigateway::types::IntegrationType;
 
 use crate::apigw_rest::{
-    Api, deploy, function_uri, invoke_url, method, resource, respond, rest_api,
+    Api, deploy, function_uri, import, invoke_url, method, resource, respond, rest_api,
 };
 use crate::client::send;
 use crate::fixture::Sandbox;
@@ -392,16 +392,7 @@ async fn an_imported_definition_serves_and_survives_export_and_import_again() {
         .send()
         .await
         .unwrap();
-    let again = rest
-        .import_rest_api()
-        .body(exported.body().unwrap().clone())
-        .send()
-        .await
-        .unwrap();
-    let second = Api {
-        id: again.id().unwrap().to_owned(),
-        root: again.root_resource_id().unwrap().to_owned(),
-    };
+    let second = import(&sandbox, exported.body().unwrap().clone().into_inner()).await;
     deploy(&sandbox, &second, "v1").await;
     let echoed = send("GET", &url(&second), &[], "").await;
     assert_eq!(echoed.json()["greeting"], "Hello, Ana!", "{}", echoed.body);
