@@ -36,6 +36,8 @@ pub struct Session {
     pub websockets: std::sync::Mutex<std::collections::HashMap<u64, websocket::Client>>,
     /// Every frame of those connections; forwarded to the window as `ws-frame` events.
     pub frames: tokio::sync::broadcast::Sender<websocket::Frame>,
+    /// Stops the Load panel's run under way, if there is one.
+    pub load_stop: std::sync::Mutex<Option<tokio::sync::watch::Sender<bool>>>,
     /// The task following the sandbox's feed; stopped with the session.
     feed: Option<tauri::async_runtime::JoinHandle<()>>,
 }
@@ -55,6 +57,7 @@ impl Session {
             cloud: &self.cloud,
             journal: &self.journal,
             artifacts: &self.artifacts,
+            load_duration: None,
         }
     }
 
@@ -96,6 +99,7 @@ impl Session {
             recorder,
             http: reqwest::Client::new(),
             websockets: std::sync::Mutex::new(std::collections::HashMap::new()),
+            load_stop: std::sync::Mutex::new(None),
             frames,
             feed,
         }))

@@ -8,6 +8,7 @@
 mod desktop;
 mod failures;
 mod instructor;
+mod load;
 mod sandbox_restart;
 mod settings;
 mod setup_panel;

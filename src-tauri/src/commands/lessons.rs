@@ -168,6 +168,9 @@ async fn run(
 ) -> Result<(), ErrorDto> {
     let events = std::sync::Mutex::new(RunEvents::new(lesson, step));
     let forward = |event| {
+        if let Some(load) = views::load::event(&event) {
+            let _ = app.emit("load-event", load);
+        }
         let view = events.lock().unwrap_or_else(|p| p.into_inner()).view(event);
         if let Some(view) = view {
             let _ = app.emit("lesson-event", view);

@@ -8,6 +8,7 @@ pub mod app;
 pub mod data;
 pub mod functions;
 pub mod lessons;
+pub mod load;
 pub mod resources;
 pub mod settings;
 pub mod traffic;

@@ -59,7 +59,7 @@ pub fn export_frames(state: tauri::State<'_, AppState>, json: String) -> Result<
 }
 
 /// Writes `<data dir>/exports/<prefix>-<millis>.<extension>`; answers its path.
-fn save_export(
+pub(crate) fn save_export(
     state: &AppState,
     prefix: &str,
     extension: &str,

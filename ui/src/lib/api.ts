@@ -11,6 +11,9 @@ import type {
   ItemPage,
   LessonEvent,
   LessonSummary,
+  LoadEvent,
+  LoadPlanDto,
+  LoadRunView,
   LessonView,
   RemovalView,
   SandboxHealth,
@@ -97,6 +100,7 @@ export interface Events {
   "teardown-progress": RemovalView;
   "ws-frame": WsFrameView;
   "sandbox-health": SandboxHealth;
+  "load-event": LoadEvent;
 }
 
 /** Calls `handler` with every `name` event until the returned function is called. */
@@ -125,3 +129,11 @@ export const wsConnect = (request: WsConnectRequest): Promise<WsConnectionView> 
 export const wsSend = (request: WsSendRequest): Promise<void> => call("ws_send", { request });
 export const invokeFunction = (request: InvokeRequest): Promise<InvokeResultView> =>
   call("invoke_function", { request });
+/** Runs a load test to its end (its seconds arrive as `load-event`s); answers the run kept. */
+export const loadStart = (plan: LoadPlanDto): Promise<LoadRunView> => call("load_start", { plan });
+export const loadStop = (): Promise<void> => call("load_stop");
+/** The runs kept, newest first. */
+export const loadRuns = (): Promise<LoadRunView[]> => call("load_runs");
+/** Saves run `id` as `html` (a self-contained report) or `json`; answers the file's path. */
+export const loadExport = (id: number, format: "html" | "json"): Promise<string> =>
+  call("load_export", { id, format });

@@ -405,6 +405,99 @@ plain: Array<string>,
 next: string | null, };
 
 /**
+ * A load test to start from the Load panel.
+ */
+export type LoadPlanDto = { method: string, url: string, 
+/**
+ * `Name: value` lines.
+ */
+headers: Array<string>, body: string | null, vus: number, duration_s: number, 
+/**
+ * `fixed`, `ramp-up`, `spike` or `peak`.
+ */
+profile: string, 
+/**
+ * `p95 < 300ms`, `errors < 1%`, `rps > 100`.
+ */
+thresholds: Array<string>, label: string | null, 
+/**
+ * `rest`, `http` or `none`: the price of the API's requests.
+ */
+api: string, 
+/**
+ * The function behind the URL, whose logs price its duration.
+ */
+function: string | null, };
+
+/**
+ * Latencies in milliseconds.
+ */
+export type LatencyView = { avg: number, p50: number, p90: number, p95: number, p99: number, max: number, };
+
+/**
+ * One second of a run.
+ */
+export type LoadSnapshotView = { 
+/**
+ * Seconds since the start, at the end of this second.
+ */
+second: number, vus: number, requests: number, rps: number, latency: LatencyView, errors: number, 
+/**
+ * Errors over requests, 0 to 1.
+ */
+error_rate: number, };
+
+/**
+ * Failed requests by cause.
+ */
+export type LoadErrorsView = { refused: number, timed_out: number, client: number, server: number, other: number, };
+
+/**
+ * A bar of the latency histogram.
+ */
+export type LoadBucketView = { le_ms: number, count: number, };
+
+/**
+ * A threshold and whether the run met it.
+ */
+export type ThresholdView = { expr: string, passed: boolean, };
+
+/**
+ * A run's estimated cost on AWS.
+ */
+export type CostView = { total_usd: number, 
+/**
+ * The estimate in words, with its price table's region and date.
+ */
+description: string, };
+
+/**
+ * A finished run, as kept.
+ */
+export type LoadRunView = { 
+/**
+ * Milliseconds since the epoch at its start.
+ */
+id: number, 
+/**
+ * Its label, or when it ran.
+ */
+name: string, method: string, url: string, body: string | null, vus: number, profile: string, duration_s: number, requests: number, errors: number, error_rate: number, throughput_rps: number, latency: LatencyView, 
+/**
+ * `(status, answers)`.
+ */
+status: Array<[string, number]>, errors_by_cause: LoadErrorsView, histogram: Array<LoadBucketView>, timeline: Array<LoadSnapshotView>, thresholds: Array<ThresholdView>, cost: CostView | null, };
+
+/**
+ * A run as it happens, sent as the `load-event` event.
+ */
+export type LoadEvent = { "event": "started", name: string, method: string, url: string, vus: number, duration_s: number, profile: string, 
+/**
+ * The run it will be compared with.
+ */
+previous: number | null, } | { "event": "progress", snapshot: LoadSnapshotView, } | { "event": "finished", run: LoadRunView, previous: number | null, } | { "event": "failed", message: string, };
+
+/**
  * What the settings panel shows.
  */
 export type Settings = { target: TargetInfo, 

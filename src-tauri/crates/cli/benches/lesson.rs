@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         cloud: &cloud,
         journal: &journal,
         artifacts: &artifacts,
+        load_duration: None,
     };
     let scope: Scope = runner.scope();
     let sts = baseline_client(&sandbox.endpoint());

@@ -9,6 +9,7 @@ mod error;
 mod info;
 mod inspect;
 mod lesson;
+mod load;
 mod resources;
 mod settings;
 
@@ -21,6 +22,10 @@ pub use inspect::{
 pub use lesson::{
     LessonEvent, LessonSummary, LessonTarget, LessonView, QuestionView, StepView, TryItView,
     Variable,
+};
+pub use load::{
+    CostView, LatencyView, LoadBucketView, LoadErrorsView, LoadEvent, LoadPlanDto, LoadRunView,
+    LoadSnapshotView, ThresholdView,
 };
 pub use resources::{
     FunctionSources, ItemPage, RemovalView, ResourceView, SourceFileView, TeardownView,

@@ -145,6 +145,8 @@ pub struct JournalError {
 pub struct Journal {
     connection: Mutex<Connection>,
     path: String,
+    /// The data directory it lives in, beside what else the lab keeps there.
+    dir: std::path::PathBuf,
 }
 
 const SCHEMA: &str = "
@@ -188,7 +190,13 @@ impl Journal {
         Ok(Self {
             connection: Mutex::new(connection),
             path: display,
+            dir: dir.to_owned(),
         })
+    }
+
+    /// The data directory the journal is kept in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn with<T>(

@@ -7,7 +7,8 @@ use crate::check::{self, Verdict};
 use crate::cloud::Cloud;
 use crate::journal::{Journal, Scope};
 use crate::lesson::action::CliContext;
-use crate::lesson::{Action, Lesson, Step, Vars};
+use crate::lesson::{Action, Lesson, LoadTest, Step, Vars};
+use crate::load::{self, SavedRun};
 use crate::provision::{self, Context, ProvisionError};
 
 /// What happens while a lesson runs, in order.
@@ -43,6 +44,27 @@ pub enum Event {
     StepDone {
         id: String,
     },
+    /// The step's load test started; `previous` is the run it will be compared with.
+    LoadStarted {
+        label: String,
+        method: String,
+        url: String,
+        vus: usize,
+        duration_s: f64,
+        profile: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous: Option<u64>,
+    },
+    /// A second of the load test.
+    LoadProgress {
+        snapshot: crate::load::Snapshot,
+    },
+    /// The load test ended; the run as it is kept.
+    LoadDone {
+        run: Box<crate::load::SavedRun>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous: Option<u64>,
+    },
     /// A step before the one asked for was done already, and is not run again.
     StepSkipped {
         number: usize,
@@ -65,6 +87,8 @@ pub enum RunError {
         check: String,
         detail: String,
     },
+    #[error("step \"{step}\": the load test cannot run: {reason}")]
+    Load { step: String, reason: String },
     #[error("step \"{step}\": the action's response has no {field} for {name}")]
     MissingOutput {
         step: String,
@@ -94,6 +118,7 @@ impl RunError {
             Self::Check { .. } => Some(
                 "Run the step again; if it keeps failing, tear the lesson down and start over.",
             ),
+            Self::Load { .. } => Some("Run the steps before it, then run this step again."),
             Self::MissingOutput { .. } | Self::UnknownStep(_) | Self::Journal(_) => None,
         }
     }
@@ -105,6 +130,9 @@ pub struct Runner<'a> {
     pub cloud: &'a Cloud,
     pub journal: &'a Journal,
     pub artifacts: &'a Artifacts,
+    /// How long a step's load test lasts, instead of what the lesson says (shorter runs in
+    /// class and in tests).
+    pub load_duration: Option<std::time::Duration>,
 }
 
 impl Runner<'_> {
@@ -273,18 +301,87 @@ impl Runner<'_> {
             let value = vars.fill_known(template);
             self.capture(lesson, vars, name, &value, on_event)?;
         }
+        if let Some(load) = &step.load {
+            self.load_test(step, load, vars, on_event).await?;
+        }
         for check in &step.checks {
             let verdict = check::verify(self.cloud, check, vars).await;
-            on_event(Event::Checked {
-                verdict: verdict.clone(),
+            report_verdict(step, verdict, on_event)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the step's load test, keeps it beside the lesson's other runs, prices it, and
+    /// checks its thresholds as the step's checks.
+    async fn load_test(
+        &self,
+        step: &Step,
+        load: &LoadTest,
+        vars: &Vars,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), RunError> {
+        let plan = load
+            .plan(|text| vars.fill_known(text), self.load_duration)
+            .map_err(|reason| RunError::Load {
+                step: step.id.clone(),
+                reason,
+            })?;
+        let id = load::store::new_id();
+        let data_dir = self.journal.dir();
+        let previous = load::store::previous(data_dir, &plan.method, &plan.url, id).map(|r| r.id);
+        on_event(Event::LoadStarted {
+            label: load.label.clone(),
+            method: plan.method.to_ascii_uppercase(),
+            url: plan.url.clone(),
+            vus: plan.vus,
+            duration_s: plan.duration.as_secs_f64(),
+            profile: plan.profile.to_string(),
+            previous,
+        });
+        // Nothing stops a lesson's run but its duration.
+        let (_stop, never) = tokio::sync::watch::channel(false);
+        let summary = load::run(&plan, never, |snapshot| {
+            on_event(Event::LoadProgress {
+                snapshot: snapshot.clone(),
             });
-            if !verdict.passed {
-                return Err(RunError::Check {
-                    step: step.id.clone(),
-                    check: verdict.description,
-                    detail: verdict.detail.unwrap_or_default(),
-                });
-            }
+        })
+        .await
+        .map_err(|error| RunError::Load {
+            step: step.id.clone(),
+            reason: error.to_string(),
+        })?;
+        let mut run = SavedRun::new(id, &plan, Some(load.label.clone()), summary);
+        let function = load.function.as_deref().map(|name| vars.fill_known(name));
+        run.estimate = Some(
+            load::lambda_usage::estimate(
+                Some(self.cloud),
+                load.api_kind(),
+                function.as_deref(),
+                &run,
+            )
+            .await,
+        );
+        if let Err(error) = load::store::save(data_dir, &run) {
+            tracing::warn!(%error, "a lesson's load run was not kept");
+        }
+        let verdicts: Vec<Verdict> = plan
+            .thresholds
+            .iter()
+            .map(|threshold| {
+                let passed = threshold.passed(&run.summary);
+                Verdict {
+                    description: format!("load test: {threshold}"),
+                    passed,
+                    detail: Some(threshold.measured(&run.summary)),
+                }
+            })
+            .collect();
+        on_event(Event::LoadDone {
+            run: Box::new(run),
+            previous,
+        });
+        for verdict in verdicts {
+            report_verdict(step, verdict, on_event)?;
         }
         Ok(())
     }
@@ -306,4 +403,23 @@ impl Runner<'_> {
         });
         Ok(())
     }
+}
+
+/// Reports a check's verdict; a failed one stops the step.
+fn report_verdict(
+    step: &Step,
+    verdict: Verdict,
+    on_event: &mut impl FnMut(Event),
+) -> Result<(), RunError> {
+    on_event(Event::Checked {
+        verdict: verdict.clone(),
+    });
+    if verdict.passed {
+        return Ok(());
+    }
+    Err(RunError::Check {
+        step: step.id.clone(),
+        check: verdict.description,
+        detail: verdict.detail.unwrap_or_default(),
+    })
 }

@@ -1,13 +1,20 @@
 //! `lab load`: a load test of one request — virtual users for a duration under a load profile
 //! — with a live progress line, an oha-like summary (percentiles, a latency histogram, statuses,
 //! errors by cause, the previous run of the same request beside this one), `--json` for
-//! scripts, and a failing exit when a threshold is not met. Runs are kept in the data directory.
+//! scripts, and a failing exit when a threshold is not met. Runs are kept in the data directory;
+//! `--report` writes one as a self-contained HTML page (or JSON), and `--api`/`--function` price
+//! it (the function's REPORT lines read from its logs on the target).
 
 use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use lab_engine::load::{self, Plan, Profile, SavedRun, Snapshot, Summary, Threshold};
+use lab_engine::load::cost::{ApiKind, Estimate};
+use lab_engine::load::{
+    self, Plan, Profile, SavedRun, Snapshot, Summary, Threshold, parse_duration,
+};
+
+use super::target::{self, TargetArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,27 +52,21 @@ pub struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
-}
-
-/// `30s`, `2m`, `500ms`, `1.5s`, or plain seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
-        (ms, 0.001)
-    } else if let Some(s) = text.strip_suffix('s') {
-        (s, 1.0)
-    } else if let Some(m) = text.strip_suffix('m') {
-        (m, 60.0)
-    } else {
-        (text, 1.0)
-    };
-    number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map(|n| Duration::from_secs_f64(n * scale))
-        .ok_or_else(|| format!("{text:?} is not a duration (30s, 2m, 500ms)"))
+    /// What to call the run beside others (`128 MB`).
+    #[arg(long)]
+    label: Option<String>,
+    /// Write the run as a report: HTML (charts inline) or, for a `.json` file, JSON.
+    #[arg(long, value_name = "FILE")]
+    report: Option<std::path::PathBuf>,
+    /// The kind of API the URL belongs to, which prices its requests: rest, http or none.
+    #[arg(long, default_value = "none")]
+    api: ApiKind,
+    /// The function behind the URL: its REPORT lines price the run's Lambda duration (read from
+    /// the sandbox serving the URL, or from AWS with --target aws).
+    #[arg(long)]
+    function: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 fn plan(args: &Args) -> anyhow::Result<Plan> {
@@ -99,9 +100,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let data_dir = lab_engine::DataDir::resolve()?;
-    let id = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64);
+    let id = load::store::new_id();
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -122,17 +121,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.json {
         eprintln!();
     }
-    let saved = SavedRun {
-        id,
-        method: plan.method.to_ascii_uppercase(),
-        url: plan.url.clone(),
-        vus: plan.vus,
-        profile: plan.profile.to_string(),
-        summary,
-    };
+    let mut saved = SavedRun::new(id, &plan, args.label.clone(), summary);
+    saved.estimate = Some(runtime.block_on(estimate(&args, &saved)));
     let previous = load::store::previous(data_dir.path(), &saved.method, &saved.url, id);
     if let Err(error) = load::store::save(data_dir.path(), &saved) {
         eprintln!("warning: the run was not kept: {error}");
+    }
+    if let Some(path) = &args.report {
+        let text = if path.extension().is_some_and(|ext| ext == "json") {
+            load::report::json(&saved, previous.as_ref())
+        } else {
+            load::report::html(&saved, previous.as_ref())
+        };
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        if !args.json {
+            eprintln!("report: {}", path.display());
+        }
     }
     let summary = &saved.summary;
     if args.json {
@@ -152,8 +156,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The run's estimated cost; with `--function`, read from the target serving the URL.
+async fn estimate(args: &Args, run: &SavedRun) -> Estimate {
+    let Some(function) = &args.function else {
+        return load::lambda_usage::estimate(None, args.api, None, run).await;
+    };
+    // `http://127.0.0.1:4566/_aws/execute-api/…` → `http://127.0.0.1:4566`, and an API's own
+    // host name (`{api}.execute-api.localhost:4566`) → `localhost:4566`.
+    let origin = match run.url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            let host = host
+                .split_once(".execute-api.")
+                .map_or(host, |(_, sandbox)| sandbox);
+            format!("{scheme}://{host}")
+        }
+        None => run.url.clone(),
+    };
+    match target::connect(&args.target.or_endpoint(&origin)).await {
+        Ok(connected) => {
+            let estimate =
+                load::lambda_usage::estimate(Some(&connected.cloud), args.api, Some(function), run)
+                    .await;
+            connected.close().await;
+            estimate
+        }
+        Err(error) => {
+            eprintln!("warning: the function's usage is left out: {error:#}");
+            load::lambda_usage::estimate(None, args.api, None, run).await
+        }
+    }
+}
+
 /// The live line: elapsed, active users, requests a second, p95 and errors of the last second.
-fn progress(snapshot: &Snapshot, total: f64) {
+pub(super) fn progress(snapshot: &Snapshot, total: f64) {
     let mut stderr = std::io::stderr();
     let _ = write!(
         stderr,
@@ -174,7 +210,7 @@ fn json(summary: &Summary) -> serde_json::Value {
 }
 
 /// The text summary, with the previous run of the same request beside this one.
-fn report(run: &SavedRun, previous: Option<&SavedRun>) -> String {
+pub(super) fn report(run: &SavedRun, previous: Option<&SavedRun>) -> String {
     use std::fmt::Write as _;
     let summary = &run.summary;
     let mut out = String::new();
@@ -249,6 +285,9 @@ fn report(run: &SavedRun, previous: Option<&SavedRun>) -> String {
             causes.refused, causes.timed_out, causes.other
         );
     }
+    if let Some(estimate) = &run.estimate {
+        let _ = writeln!(out, "\nEstimated cost: {}", estimate.describe());
+    }
     if !summary.thresholds.is_empty() {
         let _ = writeln!(out, "\nThresholds:");
         for verdict in &summary.thresholds {
@@ -257,18 +296,4 @@ fn report(run: &SavedRun, previous: Option<&SavedRun>) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_with_or_without_units() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("soon").is_err());
-    }
 }

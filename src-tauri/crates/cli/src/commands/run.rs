@@ -24,6 +24,9 @@ pub struct Args {
     /// Print one JSON object per event instead of text (for scripts).
     #[arg(long)]
     json: bool,
+    /// How long each load test of the lesson lasts, instead of what the lesson says (`5s`).
+    #[arg(long, value_name = "DURATION", value_parser = lab_engine::load::parse_duration)]
+    load_duration: Option<Duration>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -66,7 +69,10 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         cloud,
         journal: &connected.journal,
         artifacts: &artifacts,
+        load_duration: args.load_duration,
     };
+    let runs_dir = connected.journal.dir().to_owned();
+    let mut load_seconds = 0.0;
     let json = args.json;
     let mut step_started = Instant::now();
     let spinner = Spinner::start(!json && std::io::stderr().is_terminal());
@@ -85,6 +91,24 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
                 Event::StepDone { .. } => {
                     spinner.idle();
                     println!("  ({:.1} s)", step_started.elapsed().as_secs_f64());
+                }
+                Event::LoadStarted { duration_s, .. } => {
+                    spinner.idle();
+                    load_seconds = *duration_s;
+                }
+                Event::LoadProgress { snapshot } => {
+                    if std::io::stderr().is_terminal() {
+                        super::load::progress(snapshot, load_seconds);
+                    }
+                    return;
+                }
+                Event::LoadDone { run, previous } => {
+                    let previous =
+                        previous.and_then(|id| lab_engine::load::store::get(&runs_dir, id));
+                    for line in super::load::report(run, previous.as_ref()).lines() {
+                        println!("    {line}");
+                    }
+                    return;
                 }
                 _ => {}
             }
@@ -234,6 +258,26 @@ fn print_event(event: &Event) {
             }
         }
         Event::StepDone { .. } => println!(),
+        Event::LoadStarted {
+            label,
+            method,
+            url,
+            vus,
+            duration_s,
+            profile,
+            ..
+        } => {
+            println!(
+                "  load test \"{label}\": {vus} virtual users, {duration_s:.0} s, {profile}; by hand:"
+            );
+            println!(
+                "    lab load {} -X {method} --vus {vus} --duration {duration_s:.0}s --profile {profile} --label {}",
+                shell_word(url),
+                shell_word(label)
+            );
+        }
+        // Printed as they come, in the run's loop.
+        Event::LoadProgress { .. } | Event::LoadDone { .. } => {}
         Event::StepSkipped {
             number,
             total,

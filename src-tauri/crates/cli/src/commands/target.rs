@@ -67,6 +67,23 @@ impl Connected {
     }
 }
 
+impl TargetArgs {
+    /// The same options, with `endpoint` as the sandbox to use when none was named (a running
+    /// sandbox found from a URL it serves, rather than a second one on the same data directory).
+    pub fn or_endpoint(&self, endpoint: &str) -> Self {
+        Self {
+            target: self.target,
+            endpoint: match (self.target, &self.endpoint) {
+                (TargetKind::Sandbox, None) => Some(endpoint.to_owned()),
+                (_, named) => named.clone(),
+            },
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            yes: self.yes,
+        }
+    }
+}
+
 pub async fn connect(args: &TargetArgs) -> anyhow::Result<Connected> {
     let data_dir = DataDir::resolve()?;
     let journal = Journal::open(data_dir.path())?;

@@ -301,7 +301,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dynamodb_manager_lesson_builds_a_rest_api_that_works_and_tears_down_to_nothing() {
     let lab = Lab::start();
-    let ran = succeeded(&lab.lab(&["run", "dynamodb-manager"]));
+    let ran = succeeded(&lab.lab(&["run", "dynamodb-manager", "--load-duration", "2s"]));
     assert!(
         ran.contains("    aws apigateway create-rest-api \\"),
         "{ran}"
@@ -316,6 +316,39 @@ async fn the_dynamodb_manager_lesson_builds_a_rest_api_that_works_and_tears_down
     );
     let url = captured(&ran, "URL");
     assert!(url.ends_with("/Prod/DynamoDBManager"), "{url}");
+
+    // The performance part: a run at 128 MB, the memory raised, the same run compared with it.
+    for expected in [
+        "load test \"128 MB\": 5 virtual users, 2 s, fixed",
+        "function LambdaFunctionOverHttps now has 1024 MB of memory",
+        "load test \"1024 MB\"",
+        "(previous run ",
+        "REST API requests",
+        "✓ check: load test: errors < 1% — errors were 0.00 %",
+    ] {
+        assert!(ran.contains(expected), "{expected:?} in {ran}");
+    }
+    let runs = lab_engine::load::store::list(lab.data.path());
+    let labels: Vec<_> = runs.iter().filter_map(|run| run.label.as_deref()).collect();
+    assert_eq!(labels, ["128 MB", "1024 MB"]);
+    for run in &runs {
+        assert!(run.summary.requests > 0, "{run:?}");
+        let usage = run
+            .estimate
+            .as_ref()
+            .and_then(|e| e.lambda)
+            .unwrap_or_default();
+        assert!(
+            usage.invocations > 0,
+            "the function's REPORT lines price the run: {run:?}"
+        );
+    }
+    let memory = runs[1]
+        .estimate
+        .as_ref()
+        .and_then(|e| e.lambda)
+        .unwrap_or_default();
+    assert_eq!(memory.memory_mb, 1024);
 
     // The tutorial's curl calls: create, then list; a missing table is the 400 response.
     let create = r#"{"operation":"create","tableName":"lambda-apigateway","payload":{"Item":{"id":"1","name":"Bob"}}}"#;

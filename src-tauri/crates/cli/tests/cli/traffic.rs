@@ -40,6 +40,7 @@ async fn sdk_calls_and_try_it_requests_are_captured_with_secrets_redacted() {
         cloud: &cloud,
         journal: &journal,
         artifacts: &artifacts,
+        load_duration: None,
     };
     let vars = runner.run(lesson, Some("deploy"), |_| {}).await.unwrap();
 

@@ -13,6 +13,7 @@ pub enum Action {
     ExecutionRole(ExecutionRole),
     CreateTable(CreateTable),
     CreateFunction(CreateFunction),
+    UpdateFunctionConfiguration(UpdateFunctionConfiguration),
     AddPermission(AddPermission),
     CreateApi(CreateApi),
     CreateIntegration(CreateIntegration),
@@ -82,6 +83,16 @@ pub struct CreateFunction {
     /// Environment variables (values may hold `${NAME}` references).
     #[serde(default)]
     pub environment: std::collections::BTreeMap<String, String>,
+}
+
+/// `lambda.update-function-configuration`: a function's memory (and with it, on Lambda, its
+/// CPU) or timeout changed; its warm environments are replaced.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFunctionConfiguration {
+    pub function: String,
+    pub memory_size: Option<i32>,
+    pub timeout: Option<i32>,
 }
 
 /// `lambda.add-permission`: lets a service invoke a function.
@@ -338,10 +349,11 @@ fn post() -> String {
 }
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 18] = [
+pub const NAMES: [&str; 19] = [
     "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
+    "lambda.update-function-configuration",
     "lambda.add-permission",
     "apigatewayv2.create-api",
     "apigatewayv2.create-integration",
@@ -381,6 +393,9 @@ impl Action {
             "iam.execution-role" => Self::ExecutionRole(read(params)?),
             "dynamodb.create-table" => Self::CreateTable(read(params)?),
             "lambda.create-function" => Self::CreateFunction(read(params)?),
+            "lambda.update-function-configuration" => {
+                Self::UpdateFunctionConfiguration(read(params)?)
+            }
             "lambda.add-permission" => Self::AddPermission(read(params)?),
             "apigatewayv2.create-api" => Self::CreateApi(read(params)?),
             "apigatewayv2.create-integration" => Self::CreateIntegration(read(params)?),
@@ -411,6 +426,7 @@ impl Action {
             Self::ExecutionRole(_) => "iam.execution-role",
             Self::CreateTable(_) => "dynamodb.create-table",
             Self::CreateFunction(_) => "lambda.create-function",
+            Self::UpdateFunctionConfiguration(_) => "lambda.update-function-configuration",
             Self::AddPermission(_) => "lambda.add-permission",
             Self::CreateApi(_) => "apigatewayv2.create-api",
             Self::CreateIntegration(_) => "apigatewayv2.create-integration",
@@ -436,6 +452,7 @@ impl Action {
             Self::ExecutionRole(_) => &["Role.Arn", "Role.RoleName"],
             Self::CreateTable(_) => &["TableDescription.TableArn", "TableDescription.TableName"],
             Self::CreateFunction(_) => &["FunctionArn", "FunctionName"],
+            Self::UpdateFunctionConfiguration(_) => &["FunctionArn"],
             Self::AddPermission(_) => &["Statement"],
             Self::CreateApi(_) => &["ApiId", "ApiEndpoint"],
             Self::CreateIntegration(_) => &["IntegrationId"],
@@ -469,6 +486,7 @@ impl Action {
                 texts.extend(a.environment.values());
                 texts
             }
+            Self::UpdateFunctionConfiguration(a) => vec![&a.function],
             Self::AddPermission(a) => {
                 let mut texts = vec![&a.function, &a.statement_id, &a.principal, &a.action];
                 texts.extend(&a.source_arn);
@@ -608,6 +626,12 @@ impl Action {
                         }),
                     )
                     .arg("tags", tag_pairs()),
+            ],
+            Self::UpdateFunctionConfiguration(a) => vec![
+                CliCommand::new("lambda", "update-function-configuration")
+                    .arg("function-name", fill(&a.function))
+                    .arg_opt("memory-size", a.memory_size.map(|m| m.to_string()))
+                    .arg_opt("timeout", a.timeout.map(|t| t.to_string())),
             ],
             Self::AddPermission(a) => vec![
                 CliCommand::new("lambda", "add-permission")

@@ -11,10 +11,12 @@
 //! - [`cli`]: AWS CLI commands rendered for a shell.
 //! - [`vars`]: `${NAME}` references.
 //! - [`library`]: the lessons directory.
+//! - [`load_test`]: a step's load test.
 
 pub mod action;
 pub mod cli;
 pub mod library;
+pub mod load_test;
 pub mod parse;
 pub mod vars;
 
@@ -23,6 +25,7 @@ use std::path::PathBuf;
 
 pub use action::Action;
 pub use library::Library;
+pub use load_test::LoadTest;
 pub use vars::Vars;
 
 /// A lesson, checked.
@@ -52,6 +55,8 @@ pub struct Step {
     pub vars: Vec<(String, String)>,
     pub checks: Vec<Check>,
     pub try_it: Vec<TryIt>,
+    /// A load test run after the action, its thresholds checked with the checks.
+    pub load: Option<LoadTest>,
     /// A CloudWatch Logs group to show (e.g. the function's).
     pub logs: Option<String>,
     pub questions: Vec<Question>,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::vars::{self, BUILT_IN};
-use super::{Action, Check, Lesson, Problem, Problems, Question, Step, TryIt};
+use super::{Action, Check, Lesson, LoadTest, Problem, Problems, Question, Step, TryIt};
 
 /// The ```` ```lesson ```` block.
 #[derive(Debug, Deserialize)]
@@ -33,6 +33,7 @@ struct StepBlock {
     checks: Vec<Check>,
     #[serde(default, rename = "try")]
     try_it: Vec<TryIt>,
+    load: Option<LoadTest>,
     logs: Option<String>,
     #[serde(default)]
     questions: Vec<Question>,
@@ -213,6 +214,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
         for message in unknown_refs(try_texts, &known, "a try-it request") {
             report(line, message);
         }
+        if let Some(load) = &block.load {
+            for problem in load.problems() {
+                report(line, format!("step \"{}\": {problem}", block.id));
+            }
+            for message in unknown_refs(load.texts(), &known, "the load test") {
+                report(line, message);
+            }
+        }
         for message in unknown_refs(
             block.logs.iter().map(String::as_str).collect(),
             &known,
@@ -239,6 +248,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
             vars: block.vars.into_iter().collect(),
             checks: block.checks,
             try_it: block.try_it,
+            load: block.load,
             logs: block.logs,
             questions: block.questions,
         });

@@ -5,7 +5,10 @@
 //! limits a measurement on loopback; `make bench` measures it beside `wrk`.
 
 pub mod client;
+pub mod cost;
+pub mod lambda_usage;
 pub mod profile;
+pub mod report;
 pub mod run;
 pub mod stats;
 pub mod store;
@@ -17,3 +20,24 @@ pub use run::{MAX_DURATION, MAX_VUS, Plan, PlanError, check, run};
 pub use stats::{Latencies, Snapshot, Summary};
 pub use store::SavedRun;
 pub use threshold::Threshold;
+
+/// `30s`, `2m`, `500ms`, `1.5s`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(s) = text.strip_suffix('s') {
+        (s, 1.0)
+    } else if let Some(m) = text.strip_suffix('m') {
+        (m, 60.0)
+    } else {
+        (text, 1.0)
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0 && n * scale <= 86_400.0)
+        .map(|n| std::time::Duration::from_secs_f64(n * scale))
+        .ok_or_else(|| format!("{text:?} is not a duration (30s, 2m, 500ms)"))
+}

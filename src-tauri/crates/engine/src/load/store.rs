@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::cost::Estimate;
+use super::run::Plan;
 use super::stats::Summary;
 
 /// A run as it is kept: what was run, when, and what it measured.
@@ -16,7 +18,49 @@ pub struct SavedRun {
     pub url: String,
     pub vus: usize,
     pub profile: String,
+    /// What the run is called beside others (`128 MB`); none for a run without a name.
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
     pub summary: Summary,
+    /// What the run would cost on AWS, when it could be priced.
+    #[serde(default)]
+    pub estimate: Option<Estimate>,
+}
+
+impl SavedRun {
+    /// A run of `plan` that started at `id` (milliseconds since the epoch).
+    pub fn new(id: u64, plan: &Plan, label: Option<String>, summary: Summary) -> Self {
+        Self {
+            id,
+            method: plan.method.to_ascii_uppercase(),
+            url: plan.url.clone(),
+            vus: plan.vus,
+            profile: plan.profile.to_string(),
+            label,
+            body: plan.body.clone(),
+            headers: plan.headers.clone(),
+            summary,
+            estimate: None,
+        }
+    }
+
+    /// Its label, or when it ran.
+    pub fn name(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| format!("run {}", crate::load::report::timestamp(self.id)))
+    }
+}
+
+/// Milliseconds since the epoch, now: a new run's id.
+pub fn new_id() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
 /// Why runs could not be kept or read.
@@ -76,6 +120,12 @@ pub fn list(data_dir: &Path) -> Vec<SavedRun> {
     runs
 }
 
+/// The kept run `id`.
+pub fn get(data_dir: &Path, id: u64) -> Option<SavedRun> {
+    let text = std::fs::read(runs_dir(data_dir).join(format!("{id}.json"))).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
 /// The latest kept run of `method url` before `id`: what a new run is compared with.
 pub fn previous(data_dir: &Path, method: &str, url: &str, id: u64) -> Option<SavedRun> {
     list(data_dir)
@@ -94,7 +144,11 @@ mod tests {
             url: url.into(),
             vus: 2,
             profile: "fixed".into(),
+            label: None,
+            body: None,
+            headers: Vec::new(),
             summary: Summary::default(),
+            estimate: None,
         }
     }
 

@@ -110,13 +110,27 @@ impl Threshold {
         })
     }
 
-    /// Whether `summary` meets the threshold.
-    pub fn passed(&self, summary: &Summary) -> bool {
-        let actual = match self.measure {
+    fn actual(&self, summary: &Summary) -> f64 {
+        match self.measure {
             Measure::Latency(name) => summary.latency_ms.get(name),
             Measure::ErrorRate => summary.error_rate,
             Measure::Throughput => summary.throughput_rps,
-        };
+        }
+    }
+
+    /// What the run measured for it, in words: `p95 was 412.0 ms`, `errors were 2.50 %`.
+    pub fn measured(&self, summary: &Summary) -> String {
+        let actual = self.actual(summary);
+        match self.measure {
+            Measure::Latency(name) => format!("{name} was {actual:.1} ms"),
+            Measure::ErrorRate => format!("errors were {:.2} %", actual * 100.0),
+            Measure::Throughput => format!("the throughput was {actual:.1} requests/s"),
+        }
+    }
+
+    /// Whether `summary` meets the threshold.
+    pub fn passed(&self, summary: &Summary) -> bool {
+        let actual = self.actual(summary);
         match self.comparison {
             Comparison::Below => actual < self.limit,
             Comparison::AtMost => actual <= self.limit,

@@ -7,6 +7,7 @@
 //! journaled as an intent before the call so a crash cannot hide it from teardown.
 
 mod execution_role;
+mod function_config;
 mod rest_api;
 
 mod error;
@@ -128,6 +129,9 @@ pub async fn perform(
                 environment,
             )
             .await
+        }
+        Action::UpdateFunctionConfiguration(a) => {
+            function_config::update(context, &fill(&a.function)?, a.memory_size, a.timeout).await
         }
         Action::AddPermission(a) => {
             add_permission(

@@ -27,7 +27,7 @@ pub fn run_code(error: &RunError) -> ErrorCode {
     match error {
         RunError::Action { error, .. } => provision_code(error),
         RunError::Check { .. } => ErrorCode::CheckFailed,
-        RunError::MissingOutput { .. } => ErrorCode::LessonProblem,
+        RunError::MissingOutput { .. } | RunError::Load { .. } => ErrorCode::LessonProblem,
         RunError::UnknownStep(_) => ErrorCode::InvalidInput,
         RunError::Journal(_) => ErrorCode::Internal,
     }

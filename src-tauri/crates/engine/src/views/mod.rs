@@ -5,6 +5,7 @@
 
 pub mod errors;
 pub mod inspect;
+pub mod load;
 pub mod resources;
 
 use lab_contract::{
@@ -127,7 +128,12 @@ impl RunEvents {
                 self.current.clone_from(&id);
                 LessonEvent::StepStarted { lesson, id, title }
             }
-            Event::Commands { .. } | Event::StepSkipped { .. } => return None,
+            // The load test's events go out as `load-event`s (`load::event`).
+            Event::Commands { .. }
+            | Event::StepSkipped { .. }
+            | Event::LoadStarted { .. }
+            | Event::LoadProgress { .. }
+            | Event::LoadDone { .. } => return None,
             Event::ActionDone {
                 summary,
                 performed,

@@ -1,0 +1,98 @@
+//! Lesson `dynamodb-manager`'s performance part in the window: the REST API provisioned from
+//! "Run to here", a try-it request loaded into the Load tab, a short run at 128 MB whose charts
+//! fill second by second, the memory raised by its step, the same run again drawn over the first,
+//! and the report exported as a self-contained HTML page — then everything torn down.
+
+use anyhow::{Context, Result};
+
+use crate::desktop::{Desktop, click, run_step, tear_down_everything, wait_for, wait_for_text};
+
+/// Fills the input `css` with `text`.
+async fn fill(client: &fantoccini::Client, css: &str, text: &str) -> Result<()> {
+    let input = wait_for(client, css, 10).await?;
+    input
+        .clear()
+        .await
+        .with_context(|| format!("clearing {css}"))?;
+    input
+        .send_keys(text)
+        .await
+        .with_context(|| format!("typing into {css}"))
+}
+
+/// Runs the Load tab's request for a few seconds under `label`; answers how many seconds the
+/// latency chart drew.
+async fn short_run(client: &fantoccini::Client, label: &str) -> Result<usize> {
+    fill(client, "#load-duration", "3").await?;
+    fill(client, "#load-label", label).await?;
+    click(client, "#load-start").await?;
+    wait_for(client, "#load-stop", 10).await?;
+    wait_for_text(client, "#load-summary h3", label).await?;
+    let points = wait_for(client, "figure[data-chart='latency']", 10)
+        .await?
+        .attr("data-points")
+        .await?
+        .unwrap_or_default();
+    wait_for(client, "figure[data-chart='latency'] canvas", 10).await?;
+    Ok(points.parse().unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_test_charts_the_api_before_and_after_more_memory() -> Result<()> {
+    let desktop = Desktop::launch().await?;
+    let client = &desktop.client;
+
+    click(client, "#lesson-list .lesson[data-id='dynamodb-manager']").await?;
+    click(client, "#step-list .step[data-id='deploy']").await?;
+    click(client, "#run-to-here").await?;
+    wait_for(
+        client,
+        "#step-list .step[data-id='deploy'][data-status='done']",
+        180,
+    )
+    .await?;
+
+    // "Create an item", loaded: the Load tab with its request.
+    click(client, "#step-list .step[data-id='try-it']").await?;
+    click(client, ".load-it").await?;
+    let url = wait_for(client, "#load-url", 10)
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        url.ends_with("/Prod/DynamoDBManager"),
+        "the method's URL: {url}"
+    );
+
+    let points = short_run(client, "128 MB").await?;
+    assert!(
+        points >= 2,
+        "the latency chart has a point a second: {points}"
+    );
+    let cost = wait_for_text(client, "#load-cost", "estimate").await?;
+    assert!(cost.contains("us-east-1"), "{cost}");
+
+    // More memory, then the same run, drawn over the first.
+    run_step(client, "memory").await?;
+    click(client, "#tab-load").await?;
+    short_run(client, "1024 MB").await?;
+    wait_for_text(client, "figure[data-chart='latency']", "128 MB").await?;
+    wait_for_text(client, "#load-summary table", "128 MB").await?;
+    desktop.screenshot("load.png").await?;
+
+    click(client, "#load-export-html").await?;
+    let saved = wait_for_text(client, "#load-summary", "Saved to").await?;
+    let path = saved
+        .rsplit("Saved to")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let page = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    assert!(page.contains("<svg") && page.contains("1024 MB") && page.contains("128 MB"));
+    assert!(!page.contains("<script"), "the report stands alone");
+
+    tear_down_everything(client).await?;
+    desktop.close().await
+}
