@@ -135,7 +135,8 @@ pub struct CpuShare {
     /// How long its answer was held so that it lasted as long as that CPU time takes at the
     /// share.
     pub held_ms: f64,
-    /// `emulated` (answers held by the measured CPU time).
+    /// `cgroup` (the kernel's CPU bandwidth limit; `held_ms` is how long the invocation waited
+    /// for its quota) or `emulated` (answers held by the measured CPU time).
     pub mode: String,
 }
 

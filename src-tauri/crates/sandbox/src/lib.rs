@@ -56,6 +56,9 @@ pub struct Config {
     pub lambda_idle_timeout: Duration,
     /// The interpreter `python3.x` functions run with; `python3` from `PATH` when unset.
     pub python: Option<PathBuf>,
+    /// Whether Lambda's CPU rule (CPU in proportion to memory) is enforced by CPU cgroups where
+    /// the sandbox may make them (the default), or always emulated by holding answers.
+    pub cpu_cgroups: bool,
     /// Reports every DynamoDB item change to the inspection feed (the app's inspector shows what
     /// each request wrote). Off by default: it costs every write about 10 µs of CPU.
     pub record_item_changes: bool,
@@ -79,6 +82,7 @@ impl Default for Config {
             lambda_concurrency: lambda::DEFAULT_CONCURRENCY,
             lambda_idle_timeout: Duration::from_secs(600),
             python: None,
+            cpu_cgroups: true,
             record_item_changes: false,
             websocket_limits: apigw::websocket::Limits::default(),
             allow_non_loopback: false,
@@ -272,6 +276,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     if let Some(python) = &config.python {
         lambda.set_python(python.clone());
     }
+    let cpu_mode = lambda.enforce_cpu_with_cgroups(config.cpu_cgroups);
+    tracing::debug!(cpu_mode, "Lambda's CPU rule");
     let services = server::Services {
         dynamodb,
         iam,

@@ -43,6 +43,10 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = lab_sandbox::lambda::DEFAULT_CONCURRENCY,
           value_parser = concurrency_limit)]
     lambda_concurrency: usize,
+    /// Emulate Lambda's CPU rule (a function's CPU in proportion to its memory) by holding
+    /// answers, even where CPU cgroups could enforce it.
+    #[arg(long)]
+    emulate_cpu: bool,
 }
 
 /// An account concurrency limit: 1 to 10,000, as AWS grants.
@@ -75,6 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         allow_non_loopback: args.allow_non_loopback,
         record_item_changes: args.item_changes,
         lambda_concurrency: args.lambda_concurrency,
+        cpu_cgroups: !args.emulate_cpu,
         access: lab_sandbox::Access {
             allowed_origins: args.allowed_origins,
             allowed_hosts: args.allowed_hosts,

@@ -1,9 +1,9 @@
 //! Lambda's resource model: a function gets CPU in proportion to its memory — one vCPU at
 //! 1,769 MB, less below (a 128 MB function has about 7% of one), more cores above. On AWS that
 //! share is a CPU bandwidth limit (Linux's CFS quota): in each 100 ms period the function may
-//! run for its share of the period at full speed, then waits for the next. The sandbox cannot
-//! give a process such a limit without a cgroup it may not create, so it emulates it: it
-//! measures the CPU time each invocation used (the function's process and its children, from
+//! run for its share of the period at full speed, then waits for the next. Where the sandbox
+//! may make CPU cgroups, the kernel applies that very limit ([`super::cgroup`]); elsewhere this
+//! module emulates it: it measures the CPU time each invocation used (the function's process and its children, from
 //! `/proc/…/schedstat`, in nanoseconds) and charges it to a [`Budget`] that refills at the
 //! share and holds at most one period's quota; what the budget cannot pay for is earned by
 //! holding the answer. A short invocation that fits in the quota runs at full speed, as on

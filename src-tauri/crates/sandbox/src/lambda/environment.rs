@@ -77,8 +77,13 @@ pub struct Environment {
     dead: bool,
     /// When the environment last finished an invocation.
     pub last_used: Instant,
-    /// Its CPU bandwidth, when its function's share is under one vCPU.
+    /// Its CPU bandwidth, emulated, when its function's share is under one vCPU and no cgroup
+    /// enforces it.
     pub cpu_budget: Option<super::cpu::Budget>,
+    /// The cgroup the kernel enforces its CPU share with, where the sandbox may make one.
+    cpu_group: Option<super::cgroup::CpuGroup>,
+    /// Whether that group's limit is set (after the first invocation).
+    cpu_limited: bool,
 }
 
 impl std::fmt::Debug for Environment {
@@ -138,9 +143,21 @@ impl Environment {
 
         let mut command = command(&launch, &api_address, &log_stream);
         process::contain(&mut command);
+        let mut cpu_group = None;
         let pid = match command.spawn() {
             Ok(mut child) => {
                 let pid = child.id();
+                if let (Some(groups), Some(pid)) = (&launch.cpu_groups, pid) {
+                    match groups
+                        .environment(&id)
+                        .and_then(|group| group.add(pid).map(|()| group))
+                    {
+                        Ok(group) => cpu_group = Some(group),
+                        Err(error) => {
+                            tracing::warn!(%error, "no CPU cgroup for an environment: its CPU share is emulated")
+                        }
+                    }
+                }
                 for stream in [
                     child
                         .stdout
@@ -213,7 +230,12 @@ impl Environment {
             server,
             dead: false,
             last_used: Instant::now(),
-            cpu_budget: super::cpu::Budget::of(memory_mb),
+            cpu_budget: cpu_group
+                .is_none()
+                .then(|| super::cpu::Budget::of(memory_mb))
+                .flatten(),
+            cpu_group,
+            cpu_limited: false,
         }
     }
 
@@ -239,6 +261,8 @@ impl Environment {
             dead: true,
             last_used: started,
             cpu_budget: None,
+            cpu_group: None,
+            cpu_limited: false,
         }
     }
 
@@ -376,6 +400,32 @@ impl Environment {
     /// The CPU time the environment's processes have used so far.
     pub fn cpu_time(&self) -> Option<Duration> {
         self.pid.and_then(super::cpu::cpu_time)
+    }
+
+    /// How long its processes have waited for their CPU quota, when a cgroup enforces it.
+    pub fn throttled(&self) -> Option<Duration> {
+        self.cpu_group
+            .as_ref()
+            .filter(|_| self.cpu_limited)
+            .and_then(super::cgroup::CpuGroup::throttled)
+    }
+
+    /// Sets its cgroup's CPU limit, once its first invocation is over (init and that
+    /// invocation run at full speed, as the emulation lets them).
+    pub fn limit_cpu(&mut self, memory_mb: u32) {
+        if self.cpu_limited {
+            return;
+        }
+        if let Some(group) = &self.cpu_group {
+            match group.limit(memory_mb) {
+                Ok(()) => self.cpu_limited = true,
+                Err(error) => {
+                    tracing::warn!(%error, "the CPU cgroup's limit could not be set: its CPU share is emulated");
+                    self.cpu_group = None;
+                    self.cpu_budget = super::cpu::Budget::of(memory_mb);
+                }
+            }
+        }
     }
 
     /// Peak memory of the process, in MB.

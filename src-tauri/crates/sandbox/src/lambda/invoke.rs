@@ -72,6 +72,11 @@ impl Lambda {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
+            cpu_groups: self
+                .cpu_groups
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         };
         let run = Run {
             inspector: self
@@ -324,6 +329,7 @@ impl Run {
         let event = payload.clone();
         let warm = environment.ready_at().is_some();
         let cpu_before = environment.cpu_time();
+        let throttled_before = environment.throttled();
         let result = environment.invoke(&request_id, payload, self.timeout).await;
         // The invoke phase starts once init is over: a cold start's init is reported apart.
         let invoked = environment
@@ -334,10 +340,12 @@ impl Run {
                 &mut environment,
                 result,
                 cpu_before.filter(|_| warm),
+                throttled_before,
                 invoked,
             )
             .await;
         let duration = invoked.elapsed();
+        environment.limit_cpu(self.launch.memory_mb);
         let answer = match result {
             Ok(Outcome::Response(body)) => Answer {
                 payload: body,
@@ -392,10 +400,11 @@ impl Run {
         if let Some(init) = init {
             report.push_str(&format!("\tInit Duration: {} ms", process::millis(init)));
         }
-        if cpu_share.is_some() {
+        if let Some(share) = &cpu_share {
             report.push_str(&format!(
-                "\tCPU: {:.2} vCPU (emulated)",
-                cpu::vcpus(self.launch.memory_mb)
+                "\tCPU: {:.2} vCPU ({})",
+                cpu::vcpus(self.launch.memory_mb),
+                share.mode
             ));
         }
         environment.record(&format!("END RequestId: {request_id}"));
@@ -428,21 +437,36 @@ impl Run {
 }
 
 impl Run {
-    /// Lambda's CPU rule, emulated ([`cpu`]): a warm invocation that finished is charged to
-    /// its environment's CPU budget, and held for what the budget could not pay — or answers
-    /// as timed out when that would outlast the function's timeout. What it did is the feed's
-    /// `cpu` member.
+    /// Lambda's CPU rule. Under a cgroup ([`super::cgroup`]) the kernel has applied it: the
+    /// invocation's CPU time and how long it waited for its quota are reported. Emulated
+    /// ([`cpu`]): a warm invocation that finished is charged to its environment's CPU budget,
+    /// and held for what the budget could not pay — or answers as timed out when that would
+    /// outlast the function's timeout. What happened is the feed's `cpu` member.
     async fn share_cpu(
         &self,
         environment: &mut Environment,
         result: Result<Outcome, EnvironmentFailure>,
         cpu_before: Option<Duration>,
+        throttled_before: Option<Duration>,
         invoked: Instant,
     ) -> (
         Result<Outcome, EnvironmentFailure>,
         Option<lab_feed::CpuShare>,
     ) {
         let cpu_after = environment.cpu_time();
+        if let (Some(before), Some(after)) = (throttled_before, environment.throttled()) {
+            let used = match (cpu_before, cpu_after) {
+                (Some(before), Some(after)) => after.saturating_sub(before),
+                _ => Duration::ZERO,
+            };
+            let share = lab_feed::CpuShare {
+                vcpus: cpu::vcpus(self.launch.memory_mb),
+                cpu_ms: used.as_secs_f64() * 1000.0,
+                held_ms: after.saturating_sub(before).as_secs_f64() * 1000.0,
+                mode: "cgroup".to_owned(),
+            };
+            return (result, Some(share));
+        }
         let (Ok(_), Some(before), Some(after), Some(budget)) = (
             &result,
             cpu_before,

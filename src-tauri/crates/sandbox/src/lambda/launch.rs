@@ -26,6 +26,8 @@ pub struct Launch {
     /// Roots that include the sandbox's certificate authority, so that code calling the
     /// sandbox over https (as code written for AWS does) trusts it.
     pub trusted_roots: Option<PathBuf>,
+    /// Where its environments get their CPU limit, when the kernel enforces it.
+    pub cpu_groups: Option<std::sync::Arc<super::cgroup::CpuGroups>>,
 }
 
 /// The process to start, with the environment AWS sets for a function.

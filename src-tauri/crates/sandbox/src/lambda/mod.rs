@@ -11,6 +11,7 @@
 //! the service's state and what other services ask of it.
 
 mod api;
+pub mod cgroup;
 pub mod cpu;
 pub mod environment;
 pub mod function;
@@ -64,6 +65,8 @@ pub struct Lambda {
     concurrency_limit: AtomicUsize,
     python: Mutex<PathBuf>,
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
+    /// Where environments get their CPU limit from the kernel; none when it is emulated.
+    cpu_groups: Mutex<Option<Arc<cgroup::CpuGroups>>>,
 }
 
 /// Why the Lambda service could not start.
@@ -143,6 +146,7 @@ impl Lambda {
             concurrency_limit: AtomicUsize::new(DEFAULT_CONCURRENCY),
             python: Mutex::new(PathBuf::from("python3")),
             inspector: Mutex::new(None),
+            cpu_groups: Mutex::new(None),
         })
     }
 
@@ -168,6 +172,23 @@ impl Lambda {
     /// Where invocations are reported for the app's inspector.
     pub fn set_inspector(&self, inspector: Arc<crate::inspect::Inspector>) {
         *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
+    }
+
+    /// Enforces Lambda's CPU rule with cgroups where the sandbox may make them (else it is
+    /// emulated); with `false`, always emulated. Answers which.
+    pub fn enforce_cpu_with_cgroups(&self, wanted: bool) -> &'static str {
+        let groups = if wanted {
+            cgroup::CpuGroups::create().map(Arc::new)
+        } else {
+            None
+        };
+        let mode = if groups.is_some() {
+            "cgroup"
+        } else {
+            "emulated"
+        };
+        *self.cpu_groups.lock().unwrap_or_else(|p| p.into_inner()) = groups;
+        mode
     }
 
     /// The interpreter `python3.x` functions run with.
