@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "run_step",
     "run_until",
     "answer",
+    "choose",
     "send_request",
     "export_har",
     "export_frames",

@@ -67,6 +67,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::run_step,
             commands::lessons::run_until,
             commands::lessons::answer,
+            commands::lessons::choose,
             commands::traffic::send_request,
             commands::traffic::export_har,
             commands::traffic::export_frames,

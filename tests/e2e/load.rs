@@ -1,4 +1,5 @@
-//! Lesson `dynamodb-manager`'s performance part in the window: the REST API provisioned from
+//! Lesson `dynamodb-manager`'s performance part in the window: the function step's choice of
+//! code, the REST API provisioned from
 //! "Run to here", a try-it request loaded into the Load tab, a short run at 128 MB whose charts
 //! fill second by second, the memory raised by its step, the same run again drawn over the first,
 //! and the report exported as a self-contained HTML page — then everything torn down.
@@ -43,6 +44,10 @@ async fn a_load_test_charts_the_api_before_and_after_more_memory() -> Result<()>
     let client = &desktop.client;
 
     click(client, "#lesson-list .lesson[data-id='dynamodb-manager']").await?;
+    // The function step offers the tutorial's Python code beside the lab's Rust.
+    click(client, "#step-list .step[data-id='function']").await?;
+    let choice = wait_for_text(client, "#step-choice", "ddb-manager-py").await?;
+    assert!(choice.contains("ddb-manager — "), "{choice}");
     click(client, "#step-list .step[data-id='deploy']").await?;
     click(client, "#run-to-here").await?;
     wait_for(

@@ -84,6 +84,25 @@ pub async fn run_until(
     view(&session, found)
 }
 
+/// Makes a step's choice (which code a function is deployed from, say); answers the lesson as
+/// it is afterwards. The step applies it when it runs again.
+#[tauri::command]
+pub async fn choose(
+    app: AppHandle,
+    state: tauri::State<'_, AppState>,
+    lesson: String,
+    name: String,
+    value: String,
+) -> Result<LessonView, ErrorDto> {
+    let session = state.session(&app).await?;
+    let found = find(&session, &lesson)?;
+    session
+        .runner()
+        .choose(found, &name, &value)
+        .map_err(|error| ErrorDto::new(errors::run_code(&error), error.to_string()))?;
+    view(&session, found)
+}
+
 /// Saves the answer to a lesson's question.
 #[tauri::command]
 pub async fn answer(

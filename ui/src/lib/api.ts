@@ -83,6 +83,9 @@ export const runUntil = (lesson: string, step: string): Promise<LessonView> =>
   call("run_until", { lesson, step });
 export const answer = (lesson: string, question: string, text: string): Promise<void> =>
   call("answer", { lesson, question, text });
+/** Makes a step's choice; answers the lesson as it is afterwards. */
+export const choose = (lesson: string, name: string, value: string): Promise<LessonView> =>
+  call("choose", { lesson, name, value });
 export const sendRequest = (request: TryItRequest): Promise<ExchangeView> =>
   call("send_request", { request });
 export const resources = (): Promise<ResourceView[]> => call("resources");

@@ -96,6 +96,10 @@ export type StepView = { id: string, title: string,
  */
 prose: string, 
 /**
+ * A choice the student makes for the step (which code to deploy, say).
+ */
+choice: ChoiceView | null, 
+/**
  * The action's name (`dynamodb.create-table`); none for a step that only explains.
  */
 action: string | null, 
@@ -119,6 +123,16 @@ logs: string | null, questions: Array<QuestionView>,
  * Done on the current target.
  */
 done: boolean, };
+
+/**
+ * A step's choice: the variable it sets, its options, and the one chosen.
+ */
+export type ChoiceView = { name: string, prompt: string, options: Array<ChoiceOption>, chosen: string, };
+
+/**
+ * One option of a choice: its value and what it is, in words.
+ */
+export type ChoiceOption = { value: string, label: string, };
 
 /**
  * Something the student can try, variables filled where known: an HTTP request

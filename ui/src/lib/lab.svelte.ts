@@ -201,6 +201,16 @@ class Lab {
     this.playing = false;
   }
 
+  /** Makes a step's choice (the step applies it when it runs again). */
+  async choose(name: string, value: string): Promise<void> {
+    if (!this.lesson) return;
+    try {
+      this.show(await api.choose(this.lesson.id, name, value));
+    } catch (thrown) {
+      this.error = thrown as ErrorDto;
+    }
+  }
+
   async saveAnswer(question: string, text: string): Promise<void> {
     if (this.lesson) {
       await api.answer(this.lesson.id, question, text);

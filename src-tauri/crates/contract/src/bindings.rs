@@ -27,6 +27,8 @@ pub fn render() -> String {
         declaration::<LessonTarget>(&cfg),
         declaration::<Variable>(&cfg),
         declaration::<StepView>(&cfg),
+        declaration::<ChoiceView>(&cfg),
+        declaration::<ChoiceOption>(&cfg),
         declaration::<TryItView>(&cfg),
         declaration::<QuestionView>(&cfg),
         declaration::<LessonEvent>(&cfg),

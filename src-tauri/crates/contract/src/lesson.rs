@@ -54,6 +54,8 @@ pub struct StepView {
     pub title: String,
     /// Markdown.
     pub prose: String,
+    /// A choice the student makes for the step (which code to deploy, say).
+    pub choice: Option<ChoiceView>,
     /// The action's name (`dynamodb.create-table`); none for a step that only explains.
     pub action: Option<String>,
     /// The AWS CLI commands that do what the action does, variables filled where known.
@@ -68,6 +70,22 @@ pub struct StepView {
     pub questions: Vec<QuestionView>,
     /// Done on the current target.
     pub done: bool,
+}
+
+/// A step's choice: the variable it sets, its options, and the one chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChoiceView {
+    pub name: String,
+    pub prompt: String,
+    pub options: Vec<ChoiceOption>,
+    pub chosen: String,
+}
+
+/// One option of a choice: its value and what it is, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: String,
 }
 
 /// Something the student can try, variables filled where known: an HTTP request

@@ -20,8 +20,8 @@ pub use inspect::{
     WsConnectRequest, WsConnectionView, WsFrameView, WsSendRequest,
 };
 pub use lesson::{
-    LessonEvent, LessonSummary, LessonTarget, LessonView, QuestionView, StepView, TryItView,
-    Variable,
+    ChoiceOption, ChoiceView, LessonEvent, LessonSummary, LessonTarget, LessonView, QuestionView,
+    StepView, TryItView, Variable,
 };
 pub use load::{
     CostView, LatencyView, LoadBucketView, LoadErrorsView, LoadEvent, LoadPlanDto, LoadRunView,

@@ -97,6 +97,8 @@ pub enum RunError {
     },
     #[error("there is no step \"{0}\" in this lesson")]
     UnknownStep(String),
+    #[error("{0}")]
+    Choice(String),
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
 }
@@ -119,7 +121,10 @@ impl RunError {
                 "Run the step again; if it keeps failing, tear the lesson down and start over.",
             ),
             Self::Load { .. } => Some("Run the steps before it, then run this step again."),
-            Self::MissingOutput { .. } | Self::UnknownStep(_) | Self::Journal(_) => None,
+            Self::MissingOutput { .. }
+            | Self::UnknownStep(_)
+            | Self::Choice(_)
+            | Self::Journal(_) => None,
         }
     }
 }
@@ -148,7 +153,34 @@ impl Runner<'_> {
         for (name, value) in self.journal.variables(&self.scope(), &lesson.id)? {
             vars.set(name, value);
         }
+        // A choice not made yet is its first option.
+        for choice in lesson.steps.iter().filter_map(|step| step.choice.as_ref()) {
+            let chosen = choice.chosen(&vars).to_owned();
+            vars.set(&choice.name, chosen);
+        }
         Ok(vars)
+    }
+
+    /// Makes the choice `name` of `lesson` (kept for the next runs); the step that uses it
+    /// applies it when it runs again.
+    pub fn choose(&self, lesson: &Lesson, name: &str, value: &str) -> Result<(), RunError> {
+        let choice = lesson
+            .steps
+            .iter()
+            .filter_map(|step| step.choice.as_ref())
+            .find(|choice| choice.name == name)
+            .ok_or_else(|| {
+                RunError::Choice(format!("lesson {} has no choice {name}", lesson.id))
+            })?;
+        if !choice.options.iter().any(|option| option == value) {
+            return Err(RunError::Choice(format!(
+                "{name} is one of {}, not \"{value}\"",
+                choice.options.join(", ")
+            )));
+        }
+        self.journal
+            .set_variable(&self.scope(), &lesson.id, name, value)?;
+        Ok(())
     }
 
     /// Runs the lesson up to and including the step `until` (the last step when there is

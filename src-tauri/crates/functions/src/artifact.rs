@@ -1,5 +1,6 @@
 //! Packaged functions: `<dir>/<name>/bootstrap.zip`, the layout `make lambdas` (cargo-lambda)
-//! writes, with the executable `bootstrap` at the zip's root as `provided.al2023` expects.
+//! writes, with the executable `bootstrap` at the zip's root as `provided.al2023` expects. A
+//! Python function needs no build: its package is its source files, zipped when asked for.
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -99,8 +100,14 @@ impl Artifacts {
         &self.dirs
     }
 
-    /// The first `<dir>/<name>/bootstrap.zip`, read and checked.
+    /// The first `<dir>/<name>/bootstrap.zip`, read and checked; a Python function's sources,
+    /// zipped.
     pub fn load(&self, name: &str) -> Result<Package, ArtifactError> {
+        if let Ok(function) = crate::Function::named(name)
+            && function.is_python()
+        {
+            return python_package(&function);
+        }
         let Some(path) = self
             .dirs
             .iter()
@@ -125,6 +132,33 @@ impl Artifacts {
         package.bootstrap()?;
         Ok(package)
     }
+}
+
+/// A Python function's files at the zip's root, as Lambda's console saves them.
+fn python_package(function: &crate::Function) -> Result<Package, ArtifactError> {
+    use std::io::Write as _;
+    let path = PathBuf::from(format!("lambda/python/{}", function.name()));
+    let failed = |error: &dyn std::fmt::Display| ArtifactError::Malformed {
+        path: path.clone(),
+        reason: format!("zipping its sources failed ({error})"),
+    };
+    let mut out = Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o644);
+    for file in function.sources() {
+        let name = file.path.rsplit('/').next().unwrap_or(file.path);
+        writer
+            .start_file(name, options)
+            .map_err(|error| failed(&error))?;
+        writer
+            .write_all(file.text.as_bytes())
+            .map_err(|error| failed(&error))?;
+    }
+    writer.finish().map_err(|error| failed(&error))?;
+    Ok(Package {
+        path,
+        zip: out.into_inner(),
+    })
 }
 
 #[cfg(test)]
@@ -158,6 +192,21 @@ mod tests {
         let package = artifacts.load("crud").unwrap();
         assert_eq!(package.path, dir.path().join("crud/bootstrap.zip"));
         assert_eq!(package.bootstrap().unwrap(), b"#!/bin/sh\n");
+    }
+
+    #[test]
+    fn a_python_function_is_its_sources_zipped_without_a_build() {
+        let package = Artifacts::in_dirs(Vec::new())
+            .load("ddb-manager-py")
+            .unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&package.zip)).unwrap();
+        let mut handler = String::new();
+        archive
+            .by_name("lambda_function.py")
+            .unwrap()
+            .read_to_string(&mut handler)
+            .unwrap();
+        assert!(handler.contains("def lambda_handler(event, context):"));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct SourceFile {
 enum CrateKind {
     Function,
     Library,
+    /// A Python function, deployed as its source files.
+    Python,
 }
 
 #[derive(Debug)]
@@ -45,7 +47,7 @@ impl Function {
     pub fn all() -> impl Iterator<Item = Function> {
         CRATES
             .iter()
-            .filter(|sources| sources.kind == CrateKind::Function)
+            .filter(|sources| sources.kind != CrateKind::Library)
             .map(|sources| Function { sources })
     }
 
@@ -69,6 +71,28 @@ impl Function {
     /// One sentence on what it does (its crate's description).
     pub fn description(&self) -> &'static str {
         self.sources.description
+    }
+
+    /// The Lambda runtime it runs on: Rust functions are `bootstrap` executables for
+    /// `provided.al2023`; Python ones run on `python3.12`.
+    pub fn runtime(&self) -> &'static str {
+        match self.sources.kind {
+            CrateKind::Python => "python3.12",
+            CrateKind::Function | CrateKind::Library => "provided.al2023",
+        }
+    }
+
+    /// Its handler, as Lambda's configuration names it.
+    pub fn handler(&self) -> &'static str {
+        match self.sources.kind {
+            CrateKind::Python => "lambda_function.lambda_handler",
+            CrateKind::Function | CrateKind::Library => "bootstrap",
+        }
+    }
+
+    /// Whether it is deployed as its sources (nothing to build).
+    pub fn is_python(&self) -> bool {
+        self.sources.kind == CrateKind::Python
     }
 
     /// Its crate's files, then those of the shared libraries it depends on (directly or
@@ -121,8 +145,20 @@ mod tests {
                 "ws-broadcast",
                 "ws-connect",
                 "ws-default",
-                "ws-disconnect"
+                "ws-disconnect",
+                "ddb-manager-py"
             ]
+        );
+        let python = Function::named("ddb-manager-py").unwrap();
+        assert!(python.is_python());
+        assert_eq!(
+            (python.runtime(), python.handler()),
+            ("python3.12", "lambda_function.lambda_handler")
+        );
+        assert!(python.description().starts_with("DynamoDBManager as the"));
+        assert_eq!(
+            python.sources().iter().map(|f| f.path).collect::<Vec<_>>(),
+            ["lambda/python/ddb-manager-py/lambda_function.py"]
         );
         let crud = Function::named("crud").unwrap();
         assert!(crud.description().starts_with("LambdaCRUD"));
@@ -166,7 +202,7 @@ mod tests {
         let error = Function::named("crud2").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "there is no Lambda function \"crud2\" in the lab (there are: crud, ddb-manager, ws-broadcast, ws-connect, ws-default, ws-disconnect)"
+            "there is no Lambda function \"crud2\" in the lab (there are: crud, ddb-manager, ws-broadcast, ws-connect, ws-default, ws-disconnect, ddb-manager-py)"
         );
     }
 }

@@ -33,6 +33,12 @@ fn list(out: &mut impl Write) -> std::io::Result<()> {
     for function in Function::all() {
         writeln!(out, "{}  {}", function.name(), function.description())?;
         match artifacts.load(function.name()) {
+            Ok(package) if function.is_python() => writeln!(
+                out,
+                "    package: its sources in {}, zipped when deployed ({})",
+                package.path.display(),
+                function.runtime()
+            )?,
             Ok(package) => writeln!(out, "    package: {}", package.path.display())?,
             Err(error) => writeln!(out, "    package: {error}")?,
         }

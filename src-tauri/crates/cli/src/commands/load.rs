@@ -61,12 +61,21 @@ pub struct Args {
     /// The kind of API the URL belongs to, which prices its requests: rest, http or none.
     #[arg(long, default_value = "none")]
     api: ApiKind,
-    /// The function behind the URL: its REPORT lines price the run's Lambda duration (read from
-    /// the sandbox serving the URL, or from AWS with --target aws).
+    /// The function behind the URL: its REPORT lines price the run's Lambda duration, read from
+    /// the sandbox serving the URL (or --endpoint), or from AWS with --aws.
     #[arg(long)]
     function: Option<String>,
-    #[command(flatten)]
-    target: TargetArgs,
+    /// The sandbox whose logs hold the function's REPORT lines, when not the URL's.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "function",
+        conflicts_with = "aws"
+    )]
+    endpoint: Option<String>,
+    /// Read the function's REPORT lines from AWS (the standard credential chain).
+    #[arg(long, requires = "function")]
+    aws: bool,
 }
 
 fn plan(args: &Args) -> anyhow::Result<Plan> {
@@ -173,7 +182,12 @@ async fn estimate(args: &Args, run: &SavedRun) -> Estimate {
         }
         None => run.url.clone(),
     };
-    match target::connect(&args.target.or_endpoint(&origin)).await {
+    let target = if args.aws {
+        TargetArgs::aws()
+    } else {
+        TargetArgs::sandbox_at(args.endpoint.as_deref().unwrap_or(&origin))
+    };
+    match target::connect(&target).await {
         Ok(connected) => {
             let estimate =
                 load::lambda_usage::estimate(Some(&connected.cloud), args.api, Some(function), run)

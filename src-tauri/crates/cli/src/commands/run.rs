@@ -24,6 +24,10 @@ pub struct Args {
     /// Print one JSON object per event instead of text (for scripts).
     #[arg(long)]
     json: bool,
+    /// A choice the lesson offers, `NAME=VALUE` (repeatable): `FUNCTION_CODE=ddb-manager-py`
+    /// deploys the tutorial's Python function. Kept for later runs.
+    #[arg(long = "choose", value_name = "NAME=VALUE")]
+    choices: Vec<String>,
     /// How long each load test of the lesson lasts, instead of what the lesson says (`5s`).
     #[arg(long, value_name = "DURATION", value_parser = lab_engine::load::parse_duration)]
     load_duration: Option<Duration>,
@@ -71,6 +75,16 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         artifacts: &artifacts,
         load_duration: args.load_duration,
     };
+    for choice in &args.choices {
+        let Some((name, value)) = choice.split_once('=') else {
+            connected.close().await;
+            anyhow::bail!("--choose {choice:?} is not NAME=VALUE");
+        };
+        if let Err(error) = runner.choose(lesson, name.trim(), value.trim()) {
+            connected.close().await;
+            return Err(error.into());
+        }
+    }
     let runs_dir = connected.journal.dir().to_owned();
     let mut load_seconds = 0.0;
     let json = args.json;

@@ -68,18 +68,25 @@ impl Connected {
 }
 
 impl TargetArgs {
-    /// The same options, with `endpoint` as the sandbox to use when none was named (a running
-    /// sandbox found from a URL it serves, rather than a second one on the same data directory).
-    pub fn or_endpoint(&self, endpoint: &str) -> Self {
+    /// A running sandbox at `endpoint`.
+    pub fn sandbox_at(endpoint: &str) -> Self {
         Self {
-            target: self.target,
-            endpoint: match (self.target, &self.endpoint) {
-                (TargetKind::Sandbox, None) => Some(endpoint.to_owned()),
-                (_, named) => named.clone(),
-            },
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-            yes: self.yes,
+            target: TargetKind::Sandbox,
+            endpoint: Some(endpoint.to_owned()),
+            profile: None,
+            region: None,
+            yes: true,
+        }
+    }
+
+    /// AWS, through the standard credential chain.
+    pub fn aws() -> Self {
+        Self {
+            target: TargetKind::Aws,
+            endpoint: None,
+            profile: None,
+            region: None,
+            yes: true,
         }
     }
 }

@@ -386,6 +386,79 @@ async fn the_dynamodb_manager_lesson_builds_a_rest_api_that_works_and_tears_down
     tears_down_to_nothing(&lab).await;
 }
 
+/// The tutorial's own Python function, chosen instead of the lab's Rust one: deployed from its
+/// sources with the Python runtime, it serves the same API; choosing Rust again and rerunning
+/// the step switches the function back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_manager_lesson_deploys_the_tutorials_python_when_chosen() {
+    let lab = Lab::start();
+    let ran = succeeded(&lab.lab(&[
+        "run",
+        "dynamodb-manager",
+        "--choose",
+        "FUNCTION_CODE=ddb-manager-py",
+        "--until",
+        "deploy",
+    ]));
+    assert!(ran.contains("--runtime python3.12"), "{ran}");
+    assert!(
+        ran.contains("--zip-file fileb://ddb-manager-py.zip"),
+        "{ran}"
+    );
+    let url = captured(&ran, "URL");
+    let create = r#"{"operation":"create","tableName":"lambda-apigateway","payload":{"Item":{"id":"7","name":"Ada"}}}"#;
+    let created = curl(&["-X", "POST", &url, "-d", create]);
+    assert!(
+        created.contains(r#""HTTPStatusCode": 200"#),
+        "boto3's answer: {created}"
+    );
+    let read =
+        r#"{"operation":"read","tableName":"lambda-apigateway","payload":{"Key":{"id":"7"}}}"#;
+    let item = curl(&["-X", "POST", &url, "-d", read]);
+    assert!(item.contains(r#""name": "Ada""#), "{item}");
+    let lambda = client!(aws_sdk_lambda, &lab.sandbox.endpoint);
+    let runtime = |configuration: aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput| {
+        configuration.runtime().map(|r| r.as_str().to_owned()).unwrap_or_default()
+    };
+    let python = lambda
+        .get_function_configuration()
+        .function_name("LambdaFunctionOverHttps")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runtime(python), "python3.12");
+
+    succeeded(&lab.lab(&[
+        "run",
+        "dynamodb-manager",
+        "--choose",
+        "FUNCTION_CODE=ddb-manager",
+        "--until",
+        "function",
+    ]));
+    let rust = lambda
+        .get_function_configuration()
+        .function_name("LambdaFunctionOverHttps")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runtime(rust), "provided.al2023");
+    let created = curl(&["-X", "POST", &url, "-d", create]);
+    assert!(
+        created.contains(r#""HTTPStatusCode":200"#),
+        "the Rust function's answer: {created}"
+    );
+
+    let refused = lab.lab(&["run", "dynamodb-manager", "--choose", "FUNCTION_CODE=java"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("FUNCTION_CODE is one of ddb-manager, ddb-manager-py"),
+        "{message}"
+    );
+    tears_down_to_nothing(&lab).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_websocket_lesson_runs_pushes_positions_and_tears_down_to_nothing() {
     use futures_util::{SinkExt, StreamExt};

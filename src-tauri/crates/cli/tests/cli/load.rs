@@ -143,9 +143,29 @@ async fn a_second_run_is_compared_with_the_first() {
         assert!(text.contains(part), "{part}: {text}");
     }
     assert!(!text.contains("previous run"), "{text}");
-    let second = load(data.path(), &args);
+    let report = data.path().join("report.html");
+    let report_arg = report.display().to_string();
+    let mut labelled = args.to_vec();
+    labelled.extend([
+        "--label",
+        "second",
+        "--api",
+        "http",
+        "--report",
+        &report_arg,
+    ]);
+    let second = load(data.path(), &labelled);
     let text = String::from_utf8_lossy(&second.stdout);
     assert!(text.contains("(previous run "), "{text}");
+    assert!(
+        text.contains("Estimated cost: ≈ $") && text.contains("HTTP API requests"),
+        "{text}"
+    );
+    // The report: one page with its charts inline, this run beside the one before.
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(page.contains("Load test — second") && page.contains("<svg"));
+    assert!(!page.contains("<script"));
 }
 
 /// A plan that cannot run is refused before anything is sent.

@@ -74,10 +74,11 @@ pub struct CreateFunction {
     /// name in the target's account; `LabRole` unless given.
     #[serde(default = "lab_role")]
     pub role: String,
-    #[serde(default = "provided_al2023")]
-    pub runtime: String,
-    #[serde(default = "bootstrap")]
-    pub handler: String,
+    /// The function's own (`provided.al2023` for the Rust functions, `python3.12` for the
+    /// Python ones) unless given.
+    pub runtime: Option<String>,
+    /// The function's own (`bootstrap`, `lambda_function.lambda_handler`) unless given.
+    pub handler: Option<String>,
     pub timeout: Option<i32>,
     pub memory_size: Option<i32>,
     /// Environment variables (values may hold `${NAME}` references).
@@ -258,6 +259,36 @@ pub struct CreateRestStage {
     pub cache_ttl: Option<u32>,
 }
 
+impl CreateFunction {
+    /// The runtime for `code` (the filled `code`): as given, else the lab function's own.
+    pub fn runtime_of(&self, code: &str) -> String {
+        self.runtime.clone().unwrap_or_else(|| {
+            lab_functions::Function::named(code)
+                .map_or("provided.al2023", |function| function.runtime())
+                .to_owned()
+        })
+    }
+
+    /// Where the AWS CLI reads the package from: a Rust function's `bootstrap.zip` that
+    /// `make lambdas` built, or a Python function's source directory zipped beside it (`zip -j
+    /// ddb-manager-py.zip lambda/python/ddb-manager-py/*.py`).
+    pub fn zip_file(&self, code: &str, zip_dir: &str) -> String {
+        match lab_functions::Function::named(code) {
+            Ok(function) if function.is_python() => format!("fileb://{code}.zip"),
+            _ => format!("fileb://{zip_dir}/{code}/bootstrap.zip"),
+        }
+    }
+
+    /// The handler for `code`: as given, else the lab function's own.
+    pub fn handler_of(&self, code: &str) -> String {
+        self.handler.clone().unwrap_or_else(|| {
+            lab_functions::Function::named(code)
+                .map_or("bootstrap", |function| function.handler())
+                .to_owned()
+        })
+    }
+}
+
 impl CreateRestStage {
     /// The UpdateStage patch operations (`path`, `value`) that apply its method settings.
     pub fn settings(&self) -> Vec<(&'static str, String)> {
@@ -325,12 +356,6 @@ fn string_key() -> String {
 }
 fn lab_role() -> String {
     "LabRole".to_owned()
-}
-fn provided_al2023() -> String {
-    "provided.al2023".to_owned()
-}
-fn bootstrap() -> String {
-    "bootstrap".to_owned()
 }
 fn invoke_function() -> String {
     "lambda:InvokeFunction".to_owned()
@@ -482,7 +507,9 @@ impl Action {
             }
             Self::CreateTable(a) => vec![&a.table, &a.partition_key, &a.key_type],
             Self::CreateFunction(a) => {
-                let mut texts = vec![&a.name, &a.code, &a.role, &a.runtime, &a.handler];
+                let mut texts = vec![&a.name, &a.code, &a.role];
+                texts.extend(&a.runtime);
+                texts.extend(&a.handler);
                 texts.extend(a.environment.values());
                 texts
             }
@@ -600,18 +627,11 @@ impl Action {
             Self::CreateFunction(a) => vec![
                 CliCommand::new("lambda", "create-function")
                     .arg("function-name", fill(&a.name))
-                    .arg("runtime", fill(&a.runtime))
-                    .arg("handler", fill(&a.handler))
+                    .arg("runtime", a.runtime_of(&fill(&a.code)))
+                    .arg("handler", a.handler_of(&fill(&a.code)))
                     .arg("architectures", "x86_64")
                     .arg("role", role_arn(&fill(&a.role), &fill("${ACCOUNT_ID}")))
-                    .arg(
-                        "zip-file",
-                        format!(
-                            "fileb://{}/{}/bootstrap.zip",
-                            context.zip_dir,
-                            fill(&a.code)
-                        ),
-                    )
+                    .arg("zip-file", a.zip_file(&fill(&a.code), context.zip_dir))
                     .arg_opt("timeout", a.timeout.map(|t| t.to_string()))
                     .arg_opt("memory-size", a.memory_size.map(|m| m.to_string()))
                     .arg_opt(

@@ -48,6 +48,8 @@ pub struct Step {
     pub line: usize,
     /// Markdown.
     pub prose: String,
+    /// A choice the student makes before the action, kept as a variable the action can use.
+    pub choice: Option<Choice>,
     pub action: Option<Action>,
     /// `(VARIABLE, result field)`: what the action's result gives the lesson.
     pub outputs: Vec<(String, String)>,
@@ -135,6 +137,48 @@ impl TryKind {
             Self::Websocket => "websocket",
             Self::Invoke => "invoke",
         }
+    }
+}
+
+/// A choice the student makes for a step (`[choice]`): a variable with a few allowed values,
+/// the first one unless the student picks another — which code a function is deployed from,
+/// say. It is defined from its step on.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub name: String,
+    pub prompt: String,
+    pub options: Vec<String>,
+}
+
+impl Choice {
+    /// What is wrong with it, in words.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !vars::is_name(&self.name) {
+            problems.push(format!(
+                "choice variable \"{}\" must be UPPER_CASE",
+                self.name
+            ));
+        }
+        if self.options.is_empty() {
+            problems.push(format!("choice {} has no options", self.name));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for option in &self.options {
+            if !seen.insert(option) {
+                problems.push(format!("choice {} lists \"{option}\" twice", self.name));
+            }
+        }
+        problems
+    }
+
+    /// What the student chose, or the first option.
+    pub fn chosen<'a>(&'a self, vars: &'a Vars) -> &'a str {
+        vars.get(&self.name)
+            .filter(|value| self.options.iter().any(|option| option == value))
+            .or(self.options.first().map(String::as_str))
+            .unwrap_or_default()
     }
 }
 

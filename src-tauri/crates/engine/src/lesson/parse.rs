@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::vars::{self, BUILT_IN};
-use super::{Action, Check, Lesson, LoadTest, Problem, Problems, Question, Step, TryIt};
+use super::{Action, Check, Choice, Lesson, LoadTest, Problem, Problems, Question, Step, TryIt};
 
 /// The ```` ```lesson ```` block.
 #[derive(Debug, Deserialize)]
@@ -23,6 +23,7 @@ struct LessonBlock {
 #[serde(deny_unknown_fields)]
 struct StepBlock {
     id: String,
+    choice: Option<Choice>,
     action: Option<String>,
     params: Option<toml::Table>,
     #[serde(default)]
@@ -165,6 +166,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
                 })
                 .collect::<Vec<_>>()
         };
+        if let Some(choice) = &block.choice {
+            for problem in choice.problems() {
+                report(line, format!("step \"{}\": {problem}", block.id));
+            }
+            known.insert(choice.name.clone());
+        }
         if let Some(action) = &action {
             for message in unknown_refs(action.texts(), &known, "the action") {
                 report(line, message);
@@ -243,6 +250,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
             title: section.title.clone(),
             line: section.line,
             prose: section.prose.join("\n").trim().to_owned(),
+            choice: block.choice,
             action,
             outputs: block.outputs.into_iter().collect(),
             vars: block.vars.into_iter().collect(),

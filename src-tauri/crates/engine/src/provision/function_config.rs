@@ -27,6 +27,32 @@ pub(super) async fn update(
         .send()
         .await
         .map_err(|error| aws_error("UpdateFunctionConfiguration", error))?;
+    wait_for_update(context, function).await?;
+    let mut changes = Vec::new();
+    if let Some(memory) = updated.memory_size() {
+        changes.push(format!("{memory} MB of memory"));
+    }
+    if let Some(timeout) = updated.timeout() {
+        changes.push(format!("a {timeout} s timeout"));
+    }
+    Ok(Done {
+        summary: format!("function {function} now has {}", changes.join(" and ")),
+        response: json!({
+            "FunctionArn": updated.function_arn(),
+            "MemorySize": updated.memory_size(),
+            "Timeout": updated.timeout(),
+        }),
+        commands: Vec::new(),
+        adopted: None,
+    })
+}
+
+/// Waits until Lambda has applied the last change to `function` (`LastUpdateStatus`).
+pub(super) async fn wait_for_update(
+    context: &Context<'_>,
+    function: &str,
+) -> Result<(), ProvisionError> {
+    let lambda = &context.cloud.lambda;
     wait_until(
         &format!("function {function}'s update to apply"),
         || async {
@@ -46,22 +72,5 @@ pub(super) async fn update(
             }
         },
     )
-    .await?;
-    let mut changes = Vec::new();
-    if let Some(memory) = updated.memory_size() {
-        changes.push(format!("{memory} MB of memory"));
-    }
-    if let Some(timeout) = updated.timeout() {
-        changes.push(format!("a {timeout} s timeout"));
-    }
-    Ok(Done {
-        summary: format!("function {function} now has {}", changes.join(" and ")),
-        response: json!({
-            "FunctionArn": updated.function_arn(),
-            "MemorySize": updated.memory_size(),
-            "Timeout": updated.timeout(),
-        }),
-        commands: Vec::new(),
-        adopted: None,
-    })
+    .await
 }

@@ -495,16 +495,23 @@ async fn create_function(
             let runtime = existing
                 .runtime()
                 .map(|runtime| runtime.as_str().to_owned());
-            if runtime.as_deref() != Some(action.runtime.as_str()) {
-                return Err(ProvisionError::Conflict(format!(
-                    "a function named {name} exists already with runtime {}, not {}: delete it or \
-                     tear the lesson down first",
-                    runtime.unwrap_or_default(),
-                    action.runtime
-                )));
-            }
             let arn = existing.function_arn().unwrap_or_default().to_owned();
-            if function_is_the_labs(lambda, &arn).await {
+            let the_labs = function_is_the_labs(lambda, &arn).await;
+            let (wanted_runtime, wanted_handler) =
+                (action.runtime_of(code), action.handler_of(code));
+            if runtime.as_deref() != Some(wanted_runtime.as_str()) {
+                if !the_labs {
+                    return Err(ProvisionError::Conflict(format!(
+                        "a function named {name} exists already with runtime {}, not \
+                         {wanted_runtime}: delete it or tear the lesson down first",
+                        runtime.unwrap_or_default(),
+                    )));
+                }
+                // The lab's own function, deployed from the other code of a choice: it is
+                // switched to this one.
+                switch_code(context, name, code, &wanted_runtime, &wanted_handler).await?;
+            }
+            if the_labs {
                 context.reclaim(Kind::Function, name, name)?;
             } else {
                 adopted = Some(context.adopt(Kind::Function, name, name)?);
@@ -519,8 +526,8 @@ async fn create_function(
                     let mut request = lambda
                         .create_function()
                         .function_name(name)
-                        .runtime(Runtime::from(action.runtime.as_str()))
-                        .handler(&action.handler)
+                        .runtime(Runtime::from(action.runtime_of(code).as_str()))
+                        .handler(action.handler_of(code))
                         .architectures(Architecture::X8664)
                         .role(&role_arn)
                         .code(
@@ -568,6 +575,36 @@ async fn create_function(
 }
 
 /// Whether the function at `arn` carries the lab's lesson tag (unreadable tags: the student's).
+/// Deploys `code` to the lab's function `name` in place of what it ran: its package, then its
+/// runtime and handler, each waited for.
+async fn switch_code(
+    context: &Context<'_>,
+    name: &str,
+    code: &str,
+    runtime: &str,
+    handler: &str,
+) -> Result<(), ProvisionError> {
+    let package = context.artifacts.load(code)?;
+    let lambda = &context.cloud.lambda;
+    lambda
+        .update_function_code()
+        .function_name(name)
+        .zip_file(Blob::new(package.zip))
+        .send()
+        .await
+        .map_err(|error| aws_error("UpdateFunctionCode", error))?;
+    function_config::wait_for_update(context, name).await?;
+    lambda
+        .update_function_configuration()
+        .function_name(name)
+        .runtime(Runtime::from(runtime))
+        .handler(handler)
+        .send()
+        .await
+        .map_err(|error| aws_error("UpdateFunctionConfiguration", error))?;
+    function_config::wait_for_update(context, name).await
+}
+
 async fn function_is_the_labs(lambda: &aws_sdk_lambda::Client, arn: &str) -> bool {
     match lambda.list_tags().resource(arn).send().await {
         Ok(listed) => listed

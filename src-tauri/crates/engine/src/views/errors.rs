@@ -28,7 +28,7 @@ pub fn run_code(error: &RunError) -> ErrorCode {
         RunError::Action { error, .. } => provision_code(error),
         RunError::Check { .. } => ErrorCode::CheckFailed,
         RunError::MissingOutput { .. } | RunError::Load { .. } => ErrorCode::LessonProblem,
-        RunError::UnknownStep(_) => ErrorCode::InvalidInput,
+        RunError::UnknownStep(_) | RunError::Choice(_) => ErrorCode::InvalidInput,
         RunError::Journal(_) => ErrorCode::Internal,
     }
 }

@@ -9,7 +9,8 @@ pub mod load;
 pub mod resources;
 
 use lab_contract::{
-    LessonEvent, LessonTarget, LessonView, QuestionView, StepView, TryItView, Variable,
+    ChoiceOption, ChoiceView, LessonEvent, LessonTarget, LessonView, QuestionView, StepView,
+    TryItView, Variable,
 };
 
 use crate::check;
@@ -33,6 +34,23 @@ pub fn lesson(
             id: step.id.clone(),
             title: step.title.clone(),
             prose: step.prose.clone(),
+            choice: step.choice.as_ref().map(|choice| ChoiceView {
+                name: choice.name.clone(),
+                prompt: choice.prompt.clone(),
+                options: choice
+                    .options
+                    .iter()
+                    .map(|value| ChoiceOption {
+                        value: value.clone(),
+                        // A lab function is described by its own sources.
+                        label: lab_functions::Function::named(value).map_or_else(
+                            |_| value.clone(),
+                            |f| format!("{value} — {}", f.description()),
+                        ),
+                    })
+                    .collect(),
+                chosen: choice.chosen(vars).to_owned(),
+            }),
             action: step.action.as_ref().map(|action| action.name().to_owned()),
             commands: step
                 .action
@@ -79,6 +97,23 @@ pub fn lesson(
         .filter_map(|step| match &step.action {
             Some(Action::CreateFunction(function)) => Some(function.code.clone()),
             _ => None,
+        })
+        // A function deployed from a choice: each of its options, the chosen one first.
+        .flat_map(|code| {
+            let choice = lesson
+                .steps
+                .iter()
+                .filter_map(|step| step.choice.as_ref())
+                .find(|choice| code == format!("${{{}}}", choice.name));
+            match choice {
+                Some(choice) => {
+                    let chosen = choice.chosen(vars).to_owned();
+                    let mut codes = vec![chosen.clone()];
+                    codes.extend(choice.options.iter().filter(|o| **o != chosen).cloned());
+                    codes
+                }
+                None => vec![vars.fill_known(&code)],
+            }
         })
         .collect();
     LessonView {

@@ -11,7 +11,9 @@ const AL2023_GLIBC: (u32, u32) = (2, 34);
 
 fn packages() -> Vec<(Function, lab_functions::Package)> {
     let artifacts = Artifacts::discover();
+    // Python functions are their sources: nothing is built for them.
     Function::all()
+        .filter(|function| !function.is_python())
         .map(|function| {
             let package = artifacts
                 .load(function.name())

@@ -207,6 +207,10 @@ impl Environment {
                         launch.runtime,
                         launch.python.display()
                     )
+                } else if error.kind() == std::io::ErrorKind::NotFound {
+                    // AWS's words for a package without `bootstrap` at its root.
+                    "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
+                        .to_owned()
                 } else {
                     format!("Couldn't start the function's bootstrap: {error}")
                 };

@@ -511,10 +511,11 @@ async fn provided_runtimes_run_their_bootstrap() {
     }
 }
 
-/// A second function of the same name, a provided runtime without `bootstrap`, and a role that
-/// is not an ARN are refused with AWS's errors.
+/// A second function of the same name and a role that is not an ARN are refused with AWS's
+/// errors; a package without its entry point is accepted and its invocations fail as AWS's do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn creating_a_duplicate_an_entry_point_less_or_a_badly_roled_function_is_refused() {
+async fn a_duplicate_or_a_badly_roled_function_is_refused_and_a_missing_entry_point_fails_its_invocations()
+ {
     let sandbox = Sandbox::start().await;
     let client = sandbox.lambda();
     create_python(&client, "first", HANDLER, 3).await;
@@ -540,7 +541,9 @@ async fn creating_a_duplicate_an_entry_point_less_or_a_badly_roled_function_is_r
         Some("Function already exist: first")
     );
 
-    let no_bootstrap = client
+    // A package without the entry point is accepted, as AWS does; the invocation says what
+    // is missing.
+    client
         .create_function()
         .function_name("nobootstrap")
         .runtime(Runtime::Providedal2023)
@@ -553,12 +556,50 @@ async fn creating_a_duplicate_an_entry_point_less_or_a_badly_roled_function_is_r
         )
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        no_bootstrap.is_invalid_parameter_value_exception(),
-        "{no_bootstrap:?}"
-    );
+        .unwrap();
+    client
+        .create_function()
+        .function_name("nomodule")
+        .runtime(Runtime::Python312)
+        .role(ROLE)
+        .handler("elsewhere.handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(python_zip(HANDLER))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for (function, error_type, message) in [
+        (
+            "nobootstrap",
+            "Runtime.InvalidEntrypoint",
+            "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+        ),
+        (
+            "nomodule",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'elsewhere'",
+        ),
+    ] {
+        let output = client
+            .invoke()
+            .function_name(function)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(output.function_error(), Some("Unhandled"), "{function}");
+        let answer = payload_json(&output);
+        assert_eq!(answer["errorType"], error_type, "{answer}");
+        assert!(
+            answer["errorMessage"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(message),
+            "{answer}"
+        );
+    }
 
     let bad_role = client
         .create_function()

@@ -2,7 +2,7 @@
 //! package is unpacked beside the function's others before any lock is taken.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -42,29 +42,6 @@ fn decode_zip(code: &CodeInput) -> Result<Vec<u8>, AwsError> {
     })
 }
 
-/// A provided runtime needs `bootstrap`; a Python one the handler's module file.
-fn check_entrypoint(configuration: &Configuration, code_dir: &Path) -> Result<(), AwsError> {
-    if configuration.runtime.starts_with("provided") {
-        if !code_dir.join("bootstrap").is_file() {
-            return Err(invalid_parameter(
-                "The deployment package has no bootstrap file at its root: provided runtimes run ./bootstrap.",
-            ));
-        }
-        return Ok(());
-    }
-    let module = configuration
-        .handler
-        .rsplit_once('.')
-        .map_or("", |(module, _)| module);
-    if module.is_empty() || !code_dir.join(format!("{module}.py")).is_file() {
-        return Err(invalid_parameter(format!(
-            "The handler {} does not name a module in the deployment package (expected {module}.py at its root).",
-            configuration.handler
-        )));
-    }
-    Ok(())
-}
-
 /// A package on disk, not yet part of any function.
 struct Unpacked {
     code_dir: PathBuf,
@@ -73,9 +50,9 @@ struct Unpacked {
     size: u64,
 }
 
-/// `configuration`'s code becomes `unpacked`, once its entry point is there.
+/// `configuration`'s code becomes `unpacked`. Whether its entry point is there is found out
+/// when it is invoked, as on AWS (`Runtime.InvalidEntrypoint`, `Runtime.ImportModuleError`).
 fn deploy(configuration: &mut Configuration, unpacked: Unpacked) -> Result<Deployed, AwsError> {
-    check_entrypoint(configuration, &unpacked.code_dir)?;
     configuration.code_sha256 = unpacked.sha256;
     configuration.code_size = unpacked.size;
     Ok(Deployed {
@@ -342,7 +319,6 @@ impl Lambda {
         let answer = self.change(scope, reference, |function| {
             let mut configuration = function.latest.configuration.clone();
             configuration.update(&input)?;
-            check_entrypoint(&configuration, &function.latest.code_dir)?;
             function.latest.configuration = configuration;
             function.latest.pool.retire();
             Ok(function
