@@ -1,17 +1,13 @@
-//! One virtual user's connection. Plain HTTP goes over the user's own keep-alive HTTP/1.1
-//! connection (hyper, with no pool in between — as `oha` and `wrk` measure), driven by the
-//! user's own task rather than one of its own (no wake-up between tasks per request), and
-//! opened again when it breaks; HTTPS (an AWS invoke URL) through a client of the user's own.
-
-use http_body_util::{BodyExt, Full};
-use std::future::Future;
-use std::pin::Pin;
+//! One virtual user's connection. Plain HTTP goes over the user's own keep-alive connection
+//! ([`super::http1`]: the request's bytes written, the answer's head parsed in place — no pool,
+//! no request objects, as `wrk` and `oha` measure), driven by the user's own task and opened
+//! again when it breaks or the server closes it; HTTPS (an AWS invoke URL) through a client of
+//! the user's own.
 
 use hyper::body::Bytes;
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper::{HeaderMap, Method, Request};
-use hyper_util::rt::TokioIo;
+use hyper::{HeaderMap, Method};
 
+use super::http1;
 use super::stats::Outcome;
 
 /// Where the requests go.
@@ -25,25 +21,27 @@ pub struct Target {
 }
 
 /// One request, its variables filled.
-#[derive(Debug)]
-pub struct Prepared {
-    pub method: Method,
-    /// The whole URL (`https://…`), or for plain HTTP its path and query.
-    pub url: String,
-    pub headers: HeaderMap,
-    pub body: Bytes,
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// Plain HTTP: the request as bytes on the wire.
+    Wire {
+        bytes: Bytes,
+        /// A HEAD request, whose answer has no body.
+        head: bool,
+    },
+    /// HTTPS: the parts a client sends.
+    Tls {
+        method: Method,
+        url: String,
+        headers: HeaderMap,
+        body: Bytes,
+    },
 }
-
-/// The I/O half of a plain connection, which the user's task drives while it waits.
-type Driver = Pin<Box<http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>>>;
 
 /// A user's open connection.
 #[derive(Debug)]
 pub enum Connection {
-    Plain {
-        sender: SendRequest<Full<Bytes>>,
-        driver: Driver,
-    },
+    Plain(http1::Connection),
     Tls(reqwest::Client),
 }
 
@@ -52,7 +50,7 @@ pub enum Connection {
 pub async fn send(
     connection: &mut Option<Connection>,
     target: &Target,
-    request: Prepared,
+    request: &Prepared,
 ) -> Outcome {
     if connection.is_none() {
         match open(target).await {
@@ -60,15 +58,21 @@ pub async fn send(
             Err(outcome) => return outcome,
         }
     }
-    let outcome = match connection {
-        Some(Connection::Plain { sender, driver }) => {
-            send_plain(sender, driver, target, request).await
+    let (outcome, reusable) = match (connection.as_mut(), request) {
+        (Some(Connection::Plain(plain)), Prepared::Wire { bytes, head }) => {
+            match plain.exchange(bytes, *head).await {
+                Ok(status) => (Outcome::Status(status), plain.reusable()),
+                Err(http1::Broken) => (Outcome::Failed, false),
+            }
         }
-        Some(Connection::Tls(client)) => send_tls(client, request).await,
-        None => Outcome::Failed,
+        (Some(Connection::Tls(client)), tls @ Prepared::Tls { .. }) => {
+            let outcome = send_tls(client, tls).await;
+            (outcome, matches!(outcome, Outcome::Status(_)))
+        }
+        _ => (Outcome::Failed, false),
     };
-    if !matches!(outcome, Outcome::Status(_)) {
-        // A broken connection is opened again for the next request.
+    if !reusable {
+        // A broken or closed connection is opened again for the next request.
         *connection = None;
     }
     outcome
@@ -82,62 +86,26 @@ async fn open(target: &Target) -> Result<Connection, Outcome> {
             .map(Connection::Tls)
             .map_err(|_| Outcome::Failed);
     }
-    let stream = tokio::net::TcpStream::connect(&target.address)
+    http1::Connection::open(&target.address)
         .await
-        .map_err(|_| Outcome::Refused)?;
-    let _ = stream.set_nodelay(true);
-    let (sender, driver) = http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|_| Outcome::Failed)?;
-    Ok(Connection::Plain {
-        sender,
-        driver: Box::pin(driver),
-    })
+        .map(Connection::Plain)
+        .map_err(|_| Outcome::Refused)
 }
 
-/// Runs `work` while driving the connection; `None` when the connection ends first.
-async fn driving<T>(driver: &mut Driver, work: impl Future<Output = T>) -> Option<T> {
-    tokio::select! {
-        biased;
-        out = work => Some(out),
-        _ = driver.as_mut() => None,
-    }
-}
-
-async fn send_plain(
-    sender: &mut SendRequest<Full<Bytes>>,
-    driver: &mut Driver,
-    target: &Target,
-    request: Prepared,
-) -> Outcome {
-    if !matches!(driving(driver, sender.ready()).await, Some(Ok(()))) {
-        return Outcome::Failed;
-    }
-    let mut built = Request::builder()
-        .method(request.method)
-        .uri(request.url)
-        .header(hyper::header::HOST, &target.host);
-    if let Some(headers) = built.headers_mut() {
-        headers.extend(request.headers);
-    }
-    let Ok(built) = built.body(Full::new(request.body)) else {
+async fn send_tls(client: &reqwest::Client, request: &Prepared) -> Outcome {
+    let Prepared::Tls {
+        method,
+        url,
+        headers,
+        body,
+    } = request
+    else {
         return Outcome::Failed;
     };
-    let Some(Ok(response)) = driving(driver, sender.send_request(built)).await else {
-        return Outcome::Failed;
-    };
-    let status = response.status().as_u16();
-    match driving(driver, response.into_body().collect()).await {
-        Some(Ok(_)) => Outcome::Status(status),
-        _ => Outcome::Failed,
-    }
-}
-
-async fn send_tls(client: &reqwest::Client, request: Prepared) -> Outcome {
     let sent = client
-        .request(request.method, request.url)
-        .headers(request.headers)
-        .body(request.body)
+        .request(method.clone(), url)
+        .headers(headers.clone())
+        .body(body.clone())
         .send()
         .await;
     match sent {

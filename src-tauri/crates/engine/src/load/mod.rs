@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod cost;
+pub mod http1;
 pub mod lambda_usage;
 pub mod profile;
 pub mod report;

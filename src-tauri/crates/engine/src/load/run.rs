@@ -87,15 +87,7 @@ struct Shared {
     think_time: Duration,
     intervals: Vec<Mutex<Interval>>,
     /// The request, built once, when nothing in it varies.
-    constant: Option<Constant>,
-}
-
-/// A request without variables, ready to send again and again.
-#[derive(Debug)]
-struct Constant {
-    url: String,
-    headers: HeaderMap,
-    body: Bytes,
+    constant: Option<Prepared>,
 }
 
 impl Shared {
@@ -157,21 +149,44 @@ impl Shared {
             && shared.body.is_constant()
             && shared.headers.iter().all(|(_, value)| value.is_constant());
         if constant {
-            let Prepared {
-                url, headers, body, ..
-            } = shared.prepare(0, 0, &mut Random::seeded(1));
-            shared.constant = Some(Constant { url, headers, body });
+            shared.constant = Some(shared.prepare(0, 0, &mut Random::seeded(1)));
         }
         Ok(shared)
     }
 
+    /// The request for `vu`'s `iteration`: the constant one when nothing varies (a cheap
+    /// clone of its bytes), else filled anew.
     fn prepare(&self, vu: usize, iteration: u64, random: &mut Random) -> Prepared {
         if let Some(constant) = &self.constant {
-            return Prepared {
-                method: self.method.clone(),
-                url: constant.url.clone(),
-                headers: constant.headers.clone(),
-                body: constant.body.clone(),
+            return constant.clone();
+        }
+        if !self.target.https {
+            let headers: Vec<(String, String)> = self
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    let value = value.fill(vu, iteration, random);
+                    // A value with a line break would split the request: it is left out, as
+                    // the HTTPS client leaves out a value it refuses.
+                    let value = if value.contains(['\r', '\n']) {
+                        String::new()
+                    } else {
+                        value
+                    };
+                    (name.as_str().to_owned(), value)
+                })
+                .filter(|(_, value)| !value.is_empty())
+                .collect();
+            let bytes = super::http1::encode(
+                self.method.as_str(),
+                &self.url.fill(vu, iteration, random),
+                &self.target.host,
+                &headers,
+                self.body.fill(vu, iteration, random).as_bytes(),
+            );
+            return Prepared::Wire {
+                bytes: Bytes::from(bytes),
+                head: self.method == Method::HEAD,
             };
         }
         let mut headers = HeaderMap::with_capacity(self.headers.len());
@@ -180,7 +195,7 @@ impl Shared {
                 headers.append(name.clone(), value);
             }
         }
-        Prepared {
+        Prepared::Tls {
             method: self.method.clone(),
             url: self.url.fill(vu, iteration, random),
             headers,
@@ -320,7 +335,7 @@ async fn user(
             .reset(tokio::time::Instant::from_std(started + shared.timeout));
         let outcome = tokio::select! {
             biased;
-            outcome = client::send(&mut connection, &shared.target, request) => outcome,
+            outcome = client::send(&mut connection, &shared.target, &request) => outcome,
             _ = deadline.as_mut() => {
                 connection = None;
                 Outcome::TimedOut
