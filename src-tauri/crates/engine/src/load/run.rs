@@ -316,15 +316,22 @@ async fn user(
     let mut iteration = 0u64;
     let deadline = tokio::time::sleep(shared.timeout);
     tokio::pin!(deadline);
+    // The profile's current number of users, read again only when it changes (an atomic
+    // version check per request rather than a lock).
+    let mut limit = *active.borrow_and_update();
     loop {
-        if *done.borrow() {
+        if done.has_changed().unwrap_or(true) {
             return;
         }
-        if index >= *active.borrow_and_update() {
+        if active.has_changed().unwrap_or(false) {
+            limit = *active.borrow_and_update();
+        }
+        if index >= limit {
             tokio::select! {
                 changed = active.changed() => if changed.is_err() { return },
                 _ = done.changed() => return,
             }
+            limit = *active.borrow_and_update();
             continue;
         }
         let request = shared.prepare(index, iteration, &mut random);
