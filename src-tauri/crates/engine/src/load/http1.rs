@@ -250,7 +250,6 @@ fn ends_with_chunked(value: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncWriteExt as _;
 
     /// A server that answers each request (read until its blank line) with the next of
     /// `answers`, written in pieces to test reassembly.
