@@ -464,7 +464,11 @@ error_rate: number, };
 /**
  * Failed requests by cause.
  */
-export type LoadErrorsView = { refused: number, timed_out: number, client: number, server: number, other: number, };
+export type LoadErrorsView = { refused: number, timed_out: number, 
+/**
+ * 429 answers.
+ */
+throttled: number, client: number, server: number, other: number, };
 
 /**
  * A bar of the latency histogram.

@@ -55,6 +55,8 @@ pub struct LoadSnapshotView {
 pub struct LoadErrorsView {
     pub refused: f64,
     pub timed_out: f64,
+    /// 429 answers.
+    pub throttled: f64,
     pub client: f64,
     pub server: f64,
     pub other: f64,

@@ -292,6 +292,9 @@ pub(super) fn report(run: &SavedRun, previous: Option<&SavedRun>) -> String {
         let _ = writeln!(out, "  [{status}] {count} responses");
     }
     let causes = &summary.errors_by_cause;
+    if causes.throttled > 0 {
+        let _ = writeln!(out, "\nThrottled (429): {}", causes.throttled);
+    }
     if causes.refused + causes.timed_out + causes.other > 0 {
         let _ = writeln!(
             out,

@@ -117,8 +117,9 @@ pub fn html(run: &SavedRun, previous: Option<&SavedRun>) -> String {
     let causes = &summary.errors_by_cause;
     let _ = write!(
         out,
-        "{} · refused {} · timed out {} · broken {}</p>",
+        "{} · throttled (429) {} · refused {} · timed out {} · broken {}</p>",
         escape(&statuses.join(" · ")),
+        causes.throttled,
         causes.refused,
         causes.timed_out,
         causes.other

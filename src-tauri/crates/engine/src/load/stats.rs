@@ -71,7 +71,11 @@ impl Latencies {
 pub struct Errors {
     pub refused: u64,
     pub timed_out: u64,
-    /// Answers with a 4xx status.
+    /// Answers with 429 Too Many Requests: throttled (by API Gateway, or Lambda's concurrency
+    /// limit).
+    #[serde(default)]
+    pub throttled: u64,
+    /// Answers with another 4xx status.
     pub client: u64,
     /// Answers with a 5xx status.
     pub server: u64,
@@ -81,12 +85,13 @@ pub struct Errors {
 
 impl Errors {
     pub fn total(&self) -> u64 {
-        self.refused + self.timed_out + self.client + self.server + self.other
+        self.refused + self.timed_out + self.throttled + self.client + self.server + self.other
     }
 
     fn add(&mut self, other: &Self) {
         self.refused += other.refused;
         self.timed_out += other.timed_out;
+        self.throttled += other.throttled;
         self.client += other.client;
         self.server += other.server;
         self.other += other.other;
@@ -126,6 +131,7 @@ impl Interval {
                 self.histogram.saturating_record(micros);
                 *self.statuses.entry(status).or_default() += 1;
                 match status {
+                    429 => self.errors.throttled += 1,
                     400..=499 => self.errors.client += 1,
                     500..=599 => self.errors.server += 1,
                     _ => {}
@@ -310,6 +316,20 @@ pub struct Summary {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[test]
+    fn too_many_requests_count_as_throttled_not_as_client_errors() {
+        let user = Mutex::new(Interval::default());
+        for status in [200, 429, 429, 404] {
+            user.lock()
+                .unwrap()
+                .record(Duration::from_millis(1), Outcome::Status(status));
+        }
+        let mut tally = Tally::default();
+        let snapshot = tally.gather(std::iter::once(user.lock().unwrap()), 1.0, 1.0, 1);
+        assert_eq!((snapshot.errors.throttled, snapshot.errors.client), (2, 1));
+        assert_eq!(snapshot.errors.total(), 3);
+    }
 
     #[test]
     fn a_second_gathers_every_users_answers_and_failures() {

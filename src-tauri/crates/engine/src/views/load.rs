@@ -42,6 +42,7 @@ fn errors(errors: &Errors) -> LoadErrorsView {
     LoadErrorsView {
         refused: errors.refused as f64,
         timed_out: errors.timed_out as f64,
+        throttled: errors.throttled as f64,
         client: errors.client as f64,
         server: errors.server as f64,
         other: errors.other as f64,
