@@ -1,8 +1,8 @@
 //! Lesson `dynamodb-manager`'s performance part in the window: the function step's choice of
-//! code, the REST API provisioned from
-//! "Run to here", a try-it request loaded into the Load tab, a short run at 128 MB whose charts
-//! fill second by second, the memory raised by its step, the same run again drawn over the first,
-//! and the report exported as a self-contained HTML page — then everything torn down.
+//! code, the REST API provisioned from "Run to here", the lesson's load step at 128 MB filling
+//! the Load tab's charts second by second, the memory raised by its step, a try-it request
+//! loaded into the Load tab and run again for a few seconds, drawn over the first run, and the
+//! report exported as a self-contained HTML page — then everything torn down.
 
 use anyhow::{Context, Result};
 
@@ -57,7 +57,29 @@ async fn a_load_test_charts_the_api_before_and_after_more_memory() -> Result<()>
     )
     .await?;
 
-    // "Create an item", loaded: the Load tab with its request.
+    // The lesson's load step: its seconds fill the Load tab, which opens by itself.
+    run_step(client, "load-128").await?;
+    wait_for_text(client, "#load-summary h3", "128 MB").await?;
+    let points: usize = wait_for(client, "figure[data-chart='latency']", 10)
+        .await?
+        .attr("data-points")
+        .await?
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    assert!(
+        points >= 10,
+        "the latency chart has a point a second: {points}"
+    );
+    let cost = wait_for_text(client, "#load-cost", "estimate").await?;
+    assert!(
+        cost.contains("us-east-1") && cost.contains("GB-s"),
+        "{cost}"
+    );
+
+    // More memory; then "Create an item", loaded into the Load tab and run for a few seconds,
+    // is drawn over the step's run of the same request.
+    run_step(client, "memory").await?;
     click(client, "#step-list .step[data-id='try-it']").await?;
     click(client, ".load-it").await?;
     let url = wait_for(client, "#load-url", 10)
@@ -69,19 +91,11 @@ async fn a_load_test_charts_the_api_before_and_after_more_memory() -> Result<()>
         url.ends_with("/Prod/DynamoDBManager"),
         "the method's URL: {url}"
     );
-
-    let points = short_run(client, "128 MB").await?;
+    let points = short_run(client, "1024 MB").await?;
     assert!(
         points >= 2,
         "the latency chart has a point a second: {points}"
     );
-    let cost = wait_for_text(client, "#load-cost", "estimate").await?;
-    assert!(cost.contains("us-east-1"), "{cost}");
-
-    // More memory, then the same run, drawn over the first.
-    run_step(client, "memory").await?;
-    click(client, "#tab-load").await?;
-    short_run(client, "1024 MB").await?;
     wait_for_text(client, "figure[data-chart='latency']", "128 MB").await?;
     wait_for_text(client, "#load-summary table", "128 MB").await?;
     desktop.screenshot("load.png").await?;
