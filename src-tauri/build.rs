@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "run_until",
     "answer",
     "choose",
+    "diagram",
     "send_request",
     "export_har",
     "export_frames",

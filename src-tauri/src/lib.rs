@@ -68,6 +68,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::run_until,
             commands::lessons::answer,
             commands::lessons::choose,
+            commands::lessons::diagram,
             commands::traffic::send_request,
             commands::traffic::export_har,
             commands::traffic::export_frames,

@@ -2,7 +2,7 @@
 //! sandbox, a POST and a GET sent from the composer and followed into the inspector (the
 //! request, the response, the event the function received), the item found in the data view,
 //! the function's source opened, and everything torn down until the resources panel is empty —
-//! with a screenshot of each view.
+//! with a screenshot of each view, the lesson's diagram mid-lesson, done and torn down among them.
 
 use anyhow::Result;
 use fantoccini::Locator;
@@ -30,6 +30,29 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     assert_eq!(steps.len(), 12, "lesson 1's steps: {steps:?}");
     for step in steps.iter().map(String::as_str) {
         run_step(client, step).await?;
+        if step == "function" {
+            // Mid-lesson: the table and the function are there, the API is still to come.
+            click(client, "#tab-diagram").await?;
+            wait_for(
+                client,
+                "#diagram .node[data-kind='table'][data-state='ready']",
+                20,
+            )
+            .await?;
+            wait_for(
+                client,
+                "#diagram .node[data-kind='function'][data-state='ready']",
+                20,
+            )
+            .await?;
+            wait_for(
+                client,
+                "#diagram .node[data-kind='http-api'][data-state='planned']",
+                20,
+            )
+            .await?;
+            desktop.screenshot("diagram-mid.png").await?;
+        }
         if step == "deploy" {
             let variables = wait_for_text(client, "#variables", "URL").await?;
             assert!(
@@ -41,6 +64,34 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     let lessons = wait_for_text(client, "#lesson-list", "12/12").await?;
     assert!(lessons.contains("12/12"), "{lessons}");
     desktop.screenshot("walkthrough-done.png").await?;
+    click(client, "#tab-diagram").await?;
+    wait_for(
+        client,
+        "#diagram .node[data-kind='http-api'][data-state='ready']",
+        20,
+    )
+    .await?;
+    let planned = client
+        .find_all(Locator::Css("#diagram .node[data-state='planned']"))
+        .await?;
+    assert!(
+        planned.is_empty(),
+        "every resource is there once the lesson is done"
+    );
+    let routes = client
+        .find_all(Locator::Css("#diagram .node[data-kind='route']"))
+        .await?;
+    assert!(!routes.is_empty(), "the API's routes are drawn");
+    // WebDriver cannot click inside an SVG here: the node is clicked as the page would be.
+    client
+        .execute(
+            "document.querySelector(\"#diagram .node[data-kind='function']\")\
+             .dispatchEvent(new MouseEvent('click', { bubbles: true }));",
+            vec![],
+        )
+        .await?;
+    wait_for_text(client, "#diagram-node", "Lambda LambdaCRUD").await?;
+    desktop.screenshot("diagram-done.png").await?;
 
     // A POST and a GET from the composer, each followed into the inspector.
     click(client, "#tab-composer").await?;
@@ -114,6 +165,20 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     tear_down_everything(client).await?;
     wait_for(client, "#resources-empty", 20).await?;
     desktop.screenshot("teardown.png").await?;
+    click(client, "#tab-diagram").await?;
+    wait_for(
+        client,
+        "#diagram .node[data-kind='table'][data-state='torn-down']",
+        20,
+    )
+    .await?;
+    wait_for(
+        client,
+        "#diagram .node[data-kind='route'][data-state='torn-down']",
+        20,
+    )
+    .await?;
+    desktop.screenshot("diagram-torn-down.png").await?;
 
     desktop.close().await
 }

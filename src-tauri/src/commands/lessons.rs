@@ -1,6 +1,6 @@
 //! Lessons: the navigator, a lesson's steps, running them, answers.
 
-use lab_contract::{ErrorCode, ErrorDto, LessonSummary, LessonView};
+use lab_contract::{DiagramView, ErrorCode, ErrorDto, LessonSummary, LessonView};
 use lab_engine::lesson::Lesson;
 use lab_engine::views::{self, RunEvents, errors};
 use tauri::{AppHandle, Emitter};
@@ -101,6 +101,36 @@ pub async fn choose(
         .choose(found, &name, &value)
         .map_err(|error| ErrorDto::new(errors::run_code(&error), error.to_string()))?;
     view(&session, found)
+}
+
+/// The lesson's architecture diagram as the run has it on the target; `failed` is the step the
+/// window saw fail, if any.
+#[tauri::command]
+pub async fn diagram(
+    app: AppHandle,
+    state: tauri::State<'_, AppState>,
+    lesson: String,
+    failed: Option<String>,
+) -> Result<DiagramView, ErrorDto> {
+    let session = state.session(&app).await?;
+    let found = find(&session, &lesson)?;
+    let runner = session.runner();
+    let internal = |error: lab_engine::journal::JournalError| ErrorDto::internal(&error);
+    let scope = runner.scope();
+    let done = session
+        .journal
+        .steps_done(&scope, &lesson)
+        .map_err(internal)?;
+    let resources = session.journal.history(&scope, &lesson).map_err(internal)?;
+    let vars = runner
+        .variables(found)
+        .map_err(|error| ErrorDto::new(errors::run_code(&error), error.to_string()))?;
+    let progress = lab_engine::diagram::Progress {
+        done: &done,
+        failed: failed.as_deref(),
+        resources: &resources,
+    };
+    Ok(lab_engine::diagram::build(found, &vars, &progress).view())
 }
 
 /// Saves the answer to a lesson's question.

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AppInfo,
+  DiagramView,
   ErrorCode,
   ErrorDto,
   ExchangeView,
@@ -83,6 +84,9 @@ export const runUntil = (lesson: string, step: string): Promise<LessonView> =>
   call("run_until", { lesson, step });
 export const answer = (lesson: string, question: string, text: string): Promise<void> =>
   call("answer", { lesson, question, text });
+/** The lesson's architecture diagram as the run has it; `failed` is the step seen failing. */
+export const diagram = (lesson: string, failed: string | null): Promise<DiagramView> =>
+  call("diagram", { lesson, failed });
 /** Makes a step's choice; answers the lesson as it is afterwards. */
 export const choose = (lesson: string, name: string, value: string): Promise<LessonView> =>
   call("choose", { lesson, name, value });

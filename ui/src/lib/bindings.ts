@@ -418,6 +418,40 @@ plain: Array<string>,
  */
 next: string | null, };
 
+export type DiagramView = { nodes: Array<DiagramNode>, edges: Array<DiagramEdge>, };
+
+/**
+ * One resource of the diagram.
+ */
+export type DiagramNode = { 
+/**
+ * `function:LambdaCRUD`.
+ */
+id: string, 
+/**
+ * `client`, `table`, `function`, `role`, `http-api`, `websocket-api`, `rest-api`, `route`,
+ * `resource`, `method`, `stage`, `api-key`, `usage-plan`.
+ */
+kind: string, label: string, 
+/**
+ * The step that makes it.
+ */
+step: string | null, 
+/**
+ * `planned`, `creating`, `ready`, `failed`, `adopted`, `torn-down`.
+ */
+state: string, };
+
+/**
+ * What connects two resources.
+ */
+export type DiagramEdge = { from: string, to: string, 
+/**
+ * `calls`, `contains`, `serves`, `integration`, `permission`, `assumes`, `reads-writes`,
+ * `covers`.
+ */
+kind: string, };
+
 /**
  * A load test to start from the Load panel.
  */

@@ -5,6 +5,7 @@
 //! behaviour: it must not depend on the engine, the sandbox or Tauri, so both sides can share it.
 
 pub mod bindings;
+mod diagram;
 mod error;
 mod info;
 mod inspect;
@@ -13,6 +14,7 @@ mod load;
 mod resources;
 mod settings;
 
+pub use diagram::{DiagramEdge, DiagramNode, DiagramView};
 pub use error::{ErrorCode, ErrorDto};
 pub use info::{AppInfo, SandboxHealth, TargetInfo};
 pub use inspect::{

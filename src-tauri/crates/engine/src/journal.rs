@@ -263,14 +263,52 @@ impl Journal {
 
     /// Every resource not yet deleted on `scope`, in teardown order (newest first within a kind).
     pub fn live(&self, scope: &Scope) -> Result<Vec<Resource>, JournalError> {
-        let mut resources = self.with(|db| {
-            let mut statement = db.prepare(
+        let mut resources = self.rows(
+            scope,
+            "WHERE target = ?1 AND account = ?2 AND region = ?3 AND state != 'deleted' \
+             ORDER BY id DESC",
+            None,
+        )?;
+        resources.sort_by_key(|resource| resource.kind);
+        Ok(resources)
+    }
+
+    /// The latest row of each resource `lesson` made on `scope`, deleted ones included: what the
+    /// lesson's diagram shows.
+    pub fn history(&self, scope: &Scope, lesson: &str) -> Result<Vec<Resource>, JournalError> {
+        self.rows(
+            scope,
+            "WHERE id IN (SELECT MAX(id) FROM resources WHERE target = ?1 AND account = ?2 \
+             AND region = ?3 AND lesson = ?4 GROUP BY kind, label) ORDER BY id",
+            Some(lesson),
+        )
+    }
+
+    /// The resources `clause` selects (its `?1`–`?3` the scope, `?4` the lesson if given).
+    fn rows(
+        &self,
+        scope: &Scope,
+        clause: &str,
+        lesson: Option<&str>,
+    ) -> Result<Vec<Resource>, JournalError> {
+        let resources = self.with(|db| {
+            let mut statement = db.prepare(&format!(
                 "SELECT id, kind, label, physical_id, lesson, step, state, updated_at FROM resources \
-                 WHERE target = ?1 AND account = ?2 AND region = ?3 AND state != 'deleted' \
-                 ORDER BY id DESC",
-            )?;
+                 {clause}"
+            ))?;
+            let scope_params = params![scope.target, scope.account, scope.region];
+            let lesson_params = params![
+                scope.target,
+                scope.account,
+                scope.region,
+                lesson.unwrap_or_default()
+            ];
             let rows = statement.query_map(
-                params![scope.target, scope.account, scope.region],
+                if lesson.is_some() {
+                    lesson_params
+                } else {
+                    scope_params
+                },
                 |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
@@ -302,7 +340,6 @@ impl Journal {
             },
         )
         .collect::<Vec<_>>();
-        resources.sort_by_key(|resource| resource.kind);
         Ok(resources)
     }
 
@@ -535,6 +572,40 @@ mod tests {
         journal.complete(table, State::Deleted, None).unwrap();
         assert_eq!(journal.live(&scope()).unwrap().len(), 1);
         assert!(journal.has_live(&scope(), Kind::Api, "a1b2").unwrap());
+    }
+
+    #[test]
+    fn a_lesson_s_history_is_the_latest_row_of_each_resource_deleted_ones_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let first = journal
+            .intent(&scope(), Kind::Table, "t", Some("t"), "l", "table")
+            .unwrap();
+        journal.complete(first, State::Deleted, None).unwrap();
+        let again = journal
+            .intent(&scope(), Kind::Table, "t", Some("t"), "l", "table")
+            .unwrap();
+        journal.complete(again, State::Created, None).unwrap();
+        let function = journal
+            .intent(&scope(), Kind::Function, "f", Some("f"), "l", "function")
+            .unwrap();
+        journal.complete(function, State::Deleted, None).unwrap();
+        journal
+            .intent(
+                &scope(),
+                Kind::Table,
+                "other",
+                None,
+                "another-lesson",
+                "table",
+            )
+            .unwrap();
+        let history = journal.history(&scope(), "l").unwrap();
+        let seen: Vec<_> = history
+            .iter()
+            .map(|row| (row.label.as_str(), row.state))
+            .collect();
+        assert_eq!(seen, [("t", State::Created), ("f", State::Deleted)]);
     }
 
     #[test]

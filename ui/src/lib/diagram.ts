@@ -1,0 +1,99 @@
+// Where the diagram's nodes go: columns by what a node is (the client, the APIs, their routes
+// or resources, methods, functions, then tables and roles), rows in the lesson's order; and the
+// path of each edge between two boxes.
+import type { DiagramEdge, DiagramNode, DiagramView } from "./bindings";
+
+export const BOX = { width: 140, height: 42 };
+const GAP = { x: 36, y: 14 };
+const MARGIN = 16;
+
+/** The column of each kind of node, before empty columns are dropped. */
+const COLUMN: Record<string, number> = {
+  client: 0,
+  "api-key": 0,
+  "usage-plan": 0,
+  "http-api": 1,
+  "websocket-api": 1,
+  "rest-api": 1,
+  stage: 1,
+  route: 2,
+  resource: 2,
+  method: 3,
+  function: 4,
+  table: 5,
+  role: 5,
+};
+
+export interface Placed extends DiagramNode {
+  x: number;
+  y: number;
+}
+
+export interface Layout {
+  nodes: Placed[];
+  edges: (DiagramEdge & { path: string })[];
+  width: number;
+  height: number;
+}
+
+/** Places the diagram's nodes and draws its edges. */
+export function layout(diagram: DiagramView): Layout {
+  const used = [...new Set(diagram.nodes.map((node) => COLUMN[node.kind] ?? 5))].sort((a, b) => a - b);
+  const rows = new Map<number, number>();
+  const nodes: Placed[] = diagram.nodes.map((node) => {
+    const column = used.indexOf(COLUMN[node.kind] ?? 5);
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    return {
+      ...node,
+      x: MARGIN + column * (BOX.width + GAP.x),
+      y: MARGIN + row * (BOX.height + GAP.y),
+    };
+  });
+  const at = new Map(nodes.map((node) => [node.id, node]));
+  const edges = diagram.edges.flatMap((edge) => {
+    const from = at.get(edge.from);
+    const to = at.get(edge.to);
+    return from && to ? [{ ...edge, path: path(from, to) }] : [];
+  });
+  const width = Math.max(...nodes.map((node) => node.x + BOX.width), 0) + MARGIN;
+  const height = Math.max(...nodes.map((node) => node.y + BOX.height), 0) + MARGIN;
+  return { nodes, edges, width, height };
+}
+
+/** A curve from one box to another: side to side across columns, around the left within one. */
+function path(from: Placed, to: Placed): string {
+  const midY = (node: Placed) => node.y + BOX.height / 2;
+  if (from.x === to.x) {
+    const x = from.x;
+    const bend = x - 24;
+    return `M ${x} ${midY(from)} C ${bend} ${midY(from)}, ${bend} ${midY(to)}, ${x} ${midY(to)}`;
+  }
+  const forward = to.x > from.x;
+  const x1 = forward ? from.x + BOX.width : from.x;
+  const x2 = forward ? to.x : to.x + BOX.width;
+  const dx = (x2 - x1) / 2;
+  return `M ${x1} ${midY(from)} C ${x1 + dx} ${midY(from)}, ${x2 - dx} ${midY(to)}, ${x2} ${midY(to)}`;
+}
+
+/** What a node's kind is called, as its service names it. */
+export function service(kind: string): string {
+  switch (kind) {
+    case "function":
+      return "Lambda";
+    case "table":
+      return "DynamoDB";
+    case "role":
+      return "IAM role";
+    case "client":
+      return "You";
+    case "http-api":
+      return "HTTP API";
+    case "websocket-api":
+      return "WebSocket API";
+    case "rest-api":
+      return "REST API";
+    default:
+      return kind.replace("-", " ");
+  }
+}
