@@ -1,6 +1,7 @@
 //! The lab report: a Markdown page with, for each lesson the student worked on, where it ran,
-//! how far it got, how long it took, and the answers to its questions — what the course asks
-//! students to put in their README.md.
+//! how far it got, how long it took, what it built there — the lesson's diagram (a Mermaid
+//! flowchart) and a table of its resources — and the answers to its questions: what the course
+//! asks students to put in their README.md.
 
 use std::fmt::Write as _;
 
@@ -33,6 +34,9 @@ pub fn markdown(library: &Library, journal: &Journal) -> Result<String, JournalE
                 run.minutes
             );
         }
+        for run in &progress {
+            built(&mut page, journal, lesson, &run.scope)?;
+        }
         for question in lesson.steps.iter().flat_map(|step| &step.questions) {
             let answer = answers
                 .iter()
@@ -53,6 +57,53 @@ pub fn markdown(library: &Library, journal: &Journal) -> Result<String, JournalE
         page.push_str("\nNo lesson started yet: `lab run <lesson>` starts one.\n");
     }
     Ok(page)
+}
+
+/// What `lesson` built on `scope`: its diagram and a table of its resources.
+fn built(
+    page: &mut String,
+    journal: &Journal,
+    lesson: &crate::lesson::Lesson,
+    scope: &crate::journal::Scope,
+) -> Result<(), JournalError> {
+    let done = journal.steps_done(scope, &lesson.id)?;
+    let resources = journal.history(scope, &lesson.id)?;
+    let mut vars = crate::lesson::Vars::default();
+    vars.set("ACCOUNT_ID", scope.account.clone());
+    vars.set("REGION", scope.region.clone());
+    for (name, value) in journal.variables(scope, &lesson.id)? {
+        vars.set(name, value);
+    }
+    let progress = crate::diagram::Progress {
+        done: &done,
+        failed: None,
+        resources: &resources,
+    };
+    let diagram = crate::diagram::build(lesson, &vars, &progress);
+    let _ = writeln!(
+        page,
+        "\n### What it built on {} ({})\n\n```mermaid\n{}```",
+        scope.target,
+        scope.region,
+        crate::diagram::mermaid::flowchart(&diagram)
+    );
+    if !resources.is_empty() {
+        page.push_str(
+            "\n| resource | name | id | state | when |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for row in &resources {
+            let _ = writeln!(
+                page,
+                "| {} | {} | {} | {} | {} |",
+                row.kind.as_str(),
+                row.label,
+                row.physical_id.as_deref().unwrap_or("—"),
+                row.state.as_str(),
+                row.updated_at
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -83,6 +134,19 @@ mod tests {
             region: "us-east-1".into(),
         };
         journal.step_done(&scope, "crud-http-api", "table").unwrap();
+        let table = journal
+            .intent(
+                &scope,
+                crate::journal::Kind::Table,
+                "ccbda-lambda-first",
+                Some("ccbda-lambda-first"),
+                "crud-http-api",
+                "table",
+            )
+            .unwrap();
+        journal
+            .complete(table, crate::journal::State::Created, None)
+            .unwrap();
         journal
             .set_answer(
                 "crud-http-api",
@@ -97,6 +161,21 @@ mod tests {
         );
         assert!(
             page.contains("- sandbox (account 000000000000, us-east-1): 1/12 steps, "),
+            "{page}"
+        );
+        // What it built: the diagram, the table ready and the API still to come, and the
+        // table of resources.
+        assert!(page.contains("```mermaid\nflowchart LR\n"), "{page}");
+        assert!(
+            page.contains("[\"DynamoDB table<br/>ccbda-lambda-first\"]:::ready"),
+            "{page}"
+        );
+        assert!(
+            page.contains("[\"HTTP API<br/>CrudHttpAPI\"]:::planned"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| table | ccbda-lambda-first | ccbda-lambda-first | created | "),
             "{page}"
         );
         assert!(page.contains("### Q811\n\nAssess"), "{page}");

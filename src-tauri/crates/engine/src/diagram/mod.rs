@@ -4,6 +4,7 @@
 //! run (the steps done or failed, and the journal's rows: created, adopted, torn down).
 
 mod derive;
+pub mod mermaid;
 
 use serde::Serialize;
 
