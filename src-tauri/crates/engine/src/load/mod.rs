@@ -42,3 +42,18 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .map(|n| std::time::Duration::from_secs_f64(n * scale))
         .ok_or_else(|| format!("{text:?} is not a duration (30s, 2m, 500ms)"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_with_or_without_units() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

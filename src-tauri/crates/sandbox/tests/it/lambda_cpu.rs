@@ -10,6 +10,38 @@ use serde_json::json;
 
 use crate::fixture::Sandbox;
 
+/// The feed's latest invocation record of `function`.
+fn last_invocation(records: &[serde_json::Value], function: &str) -> serde_json::Value {
+    records
+        .iter()
+        .rev()
+        .find(|record| record["kind"] == "invocation" && record["function"] == function)
+        .cloned()
+        .unwrap()
+}
+
+/// The REPORT line of an invocation record.
+fn report_line(record: &serde_json::Value) -> String {
+    record["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|line| line.as_str())
+        .find(|line| line.starts_with("REPORT"))
+        .unwrap()
+        .to_owned()
+}
+
+/// What a whole vCPU does in its CPU time takes 1,769 / 128 times as long at 128 MB, within 30%.
+fn assert_stretched_for_128_mb(record: &serde_json::Value) {
+    let share = &record["cpu"];
+    let stretch = record["durationMs"].as_f64().unwrap() / share["cpuMs"].as_f64().unwrap();
+    assert!(
+        (1769.0 / 128.0 * 0.7..=1769.0 / 128.0 * 1.3).contains(&stretch),
+        "{stretch:.1}× its CPU time: {share}"
+    );
+}
+
 /// Whether this machine lets the sandbox make CPU cgroups (the mode the default sandbox uses).
 fn cgroups_here() -> bool {
     lab_sandbox::lambda::cgroup::CpuGroups::create().is_some()
@@ -68,32 +100,14 @@ async fn a_function_gets_cpu_in_proportion_to_its_memory_emulated() {
     );
 
     let records = sandbox.inspect_history().await;
-    let last = |function: &str| {
-        records
-            .iter()
-            .rev()
-            .find(|record| record["kind"] == "invocation" && record["function"] == function)
-            .cloned()
-            .unwrap()
-    };
+    let last = |function: &str| last_invocation(&records, function);
     let small = last("small");
     let share = &small["cpu"];
     assert!((share["vcpus"].as_f64().unwrap() - 128.0 / 1769.0).abs() < 1e-9);
     assert_eq!(share["mode"], "emulated");
     assert!(share["heldMs"].as_f64().unwrap() > 0.0, "{share}");
-    // What a whole vCPU does in its CPU time takes 1,769 / 128 times as long at 128 MB.
-    let stretch = small["durationMs"].as_f64().unwrap() / share["cpuMs"].as_f64().unwrap();
-    assert!(
-        (1769.0 / 128.0 * 0.7..=1769.0 / 128.0 * 1.3).contains(&stretch),
-        "{stretch:.1}× its CPU time: {share}"
-    );
-    let report = small["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|line| line.as_str())
-        .find(|line| line.starts_with("REPORT"))
-        .unwrap();
+    assert_stretched_for_128_mb(&small);
+    let report = report_line(&small);
     assert!(report.ends_with("\tCPU: 0.07 vCPU (emulated)"), "{report}");
     assert!(
         last("large").get("cpu").is_none(),
@@ -117,28 +131,14 @@ async fn a_cgroup_enforces_the_cpu_share_where_the_machine_allows() {
     let (error, _) = sandbox.invoke("small", json!({"loops": 1_500_000})).await;
     assert_eq!(error, None);
     let records = sandbox.inspect_history().await;
-    let small = records
-        .iter()
-        .rev()
-        .find(|record| record["kind"] == "invocation" && record["function"] == "small")
-        .unwrap();
+    let small = last_invocation(&records, "small");
     let share = &small["cpu"];
     assert_eq!(share["mode"], "cgroup", "{small}");
     assert!(
         share["heldMs"].as_f64().unwrap() > 0.0,
         "it waited for its quota: {share}"
     );
-    let stretch = small["durationMs"].as_f64().unwrap() / share["cpuMs"].as_f64().unwrap();
-    assert!(
-        (1769.0 / 128.0 * 0.7..=1769.0 / 128.0 * 1.3).contains(&stretch),
-        "{stretch:.1}× its CPU time: {share}"
-    );
-    let report = small["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|line| line.as_str())
-        .find(|line| line.starts_with("REPORT"))
-        .unwrap();
+    assert_stretched_for_128_mb(&small);
+    let report = report_line(&small);
     assert!(report.ends_with("\tCPU: 0.07 vCPU (cgroup)"), "{report}");
 }
