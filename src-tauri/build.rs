@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "choose",
     "diagram",
     "send_request",
+    "waterfall",
+    "export_diagram",
     "export_har",
     "export_frames",
     "resources",

@@ -70,6 +70,8 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::choose,
             commands::lessons::diagram,
             commands::traffic::send_request,
+            commands::traffic::waterfall,
+            commands::traffic::export_diagram,
             commands::traffic::export_har,
             commands::traffic::export_frames,
             commands::load::load_start,

@@ -1,7 +1,7 @@
 //! The engine as the window uses it: one connection to the target (recorded for the inspector),
 //! the journal, the lessons and the packaged functions — made on first use and shared by every
 //! command. Captured traffic and the sandbox's inspection feed are forwarded to the window as
-//! the `traffic` and `server` events.
+//! the `traffic` and `server` events; the feed's latest records are kept for waterfalls.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use lab_engine::server_feed::ServerFeed;
 use lab_engine::traffic::Recorder;
 use lab_engine::websocket;
 use lab_engine::{DataDir, Target};
+use lab_feed::Numbered;
 use lab_functions::Artifacts;
 use tauri::{AppHandle, Emitter};
 
@@ -38,6 +39,8 @@ pub struct Session {
     pub frames: tokio::sync::broadcast::Sender<websocket::Frame>,
     /// Stops the Load panel's run under way, if there is one.
     pub load_stop: std::sync::Mutex<Option<tokio::sync::watch::Sender<bool>>>,
+    /// The sandbox's latest feed records (as many as its history keeps), for waterfalls.
+    pub records: Arc<std::sync::Mutex<std::collections::VecDeque<Numbered>>>,
     /// The task following the sandbox's feed; stopped with the session.
     feed: Option<tauri::async_runtime::JoinHandle<()>>,
 }
@@ -87,8 +90,13 @@ impl Session {
         );
         let (frames, _) = tokio::sync::broadcast::channel(1024);
         forward(app.clone(), frames.subscribe(), "ws-frame", inspect::frame);
+        let records = Arc::default();
         let feed = match target {
-            Target::Sandbox { endpoint } => Some(forward_server_feed(app.clone(), endpoint)),
+            Target::Sandbox { endpoint } => Some(forward_server_feed(
+                app.clone(),
+                endpoint,
+                Arc::clone(&records),
+            )),
             Target::Aws { .. } => None,
         };
         Ok(Arc::new(Self {
@@ -101,6 +109,7 @@ impl Session {
             websockets: std::sync::Mutex::new(std::collections::HashMap::new()),
             load_stop: std::sync::Mutex::new(None),
             frames,
+            records,
             feed,
         }))
     }
@@ -132,9 +141,20 @@ fn forward<T, V>(
     });
 }
 
-fn forward_server_feed(app: AppHandle, endpoint: &str) -> tauri::async_runtime::JoinHandle<()> {
+/// Follows the sandbox's feed: each record goes to the window as a `server` event and into
+/// `kept`, which holds as many as the sandbox's own history.
+fn forward_server_feed(
+    app: AppHandle,
+    endpoint: &str,
+    kept: Arc<std::sync::Mutex<std::collections::VecDeque<Numbered>>>,
+) -> tauri::async_runtime::JoinHandle<()> {
     let feed = ServerFeed::new(endpoint);
     tauri::async_runtime::spawn(feed.follow(move |record| {
         let _ = app.emit("server", inspect::server_record(&record));
+        let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() == lab_sandbox::inspect::HISTORY {
+            kept.pop_front();
+        }
+        kept.push_back(record);
     }))
 }

@@ -56,6 +56,8 @@ impl Desktop {
                 .args(["--port", &port.to_string()])
                 .args(["--native-port", &native_port.to_string()])
                 .env("SERVERLESS_LAB_DATA_DIR", data_dir.path())
+                // The webview's own storage (the remembered layout) starts empty too.
+                .env("XDG_DATA_HOME", data_dir.path().join("webview"))
                 .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().context("sharing the tauri-driver log")?)

@@ -126,6 +126,25 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         event.contains("TableName=ccbda-lambda-first"),
         "the GET's event: {event}"
     );
+    // Where the GET's time went: the gateway, the warm function and the DynamoDB call it made.
+    wait_for(client, "#waterfall .row[data-phase='call']", 20).await?;
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('#waterfall .row')]\
+             .map((row) => `${row.dataset.phase}: ${row.querySelector('.label').textContent}`)\
+             .join('\\n');",
+            vec![],
+        )
+        .await?;
+    let rows = rows.as_str().unwrap_or_default();
+    assert!(
+        rows.contains("request: API Gateway received GET")
+            && rows.contains("invocation: λ LambdaCRUD (warm)")
+            && rows.contains("call: Scan ccbda-lambda-first")
+            && rows.contains("handler: Handler"),
+        "the timeline: {rows}"
+    );
+    desktop.screenshot("waterfall.png").await?;
     let labels = client
         .execute(
             "return [...document.querySelectorAll('#exchange-list .label')]\
@@ -139,6 +158,26 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         "the SDK calls behind the buttons are listed: {labels}"
     );
     desktop.screenshot("inspector.png").await?;
+
+    // The request's path lit on the diagram, which exports as SVG and PNG.
+    click(client, "#tab-diagram").await?;
+    wait_for(client, "#diagram .node.lit[data-kind='table']", 10).await?;
+    wait_for(client, "#diagram .node.lit[data-kind='function']", 5).await?;
+    wait_for(client, "#diagram .node.lit[data-kind='http-api']", 5).await?;
+    desktop.screenshot("diagram-path.png").await?;
+    for (button, extension) in [("#diagram-svg", ".svg"), ("#diagram-png", ".png")] {
+        click(client, button).await?;
+        let saved = wait_for_text(client, "#diagram-saved", extension).await?;
+        let path = saved.trim_start_matches("Saved to").trim();
+        let bytes = std::fs::read(path)?;
+        let expected: &[u8] = if extension == ".svg" {
+            b"<svg"
+        } else {
+            b"\x89PNG"
+        };
+        assert!(bytes.starts_with(expected), "{path} is a {extension} file");
+        assert!(bytes.len() > 1_000, "{path} holds the drawing");
+    }
 
     click(client, "#tab-data").await?;
     let items = wait_for_text(client, "#data-items", "lamp").await?;

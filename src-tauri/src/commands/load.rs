@@ -186,5 +186,5 @@ pub async fn load_export(
             )));
         }
     };
-    super::traffic::save_export(&state, "load", &format, &content)
+    super::traffic::save_export(&state, "load", &format, content.as_bytes())
 }

@@ -24,6 +24,8 @@ import type {
   TargetChoice,
   TeardownView,
   TryItRequest,
+  WaterfallRequest,
+  WaterfallView,
   InvokeRequest,
   InvokeResultView,
   WsConnectRequest,
@@ -92,6 +94,11 @@ export const choose = (lesson: string, name: string, value: string): Promise<Les
   call("choose", { lesson, name, value });
 export const sendRequest = (request: TryItRequest): Promise<ExchangeView> =>
   call("send_request", { request });
+/** One request's timeline across the services, from the sandbox's feed. */
+export const waterfall = (request: WaterfallRequest): Promise<WaterfallView> => call("waterfall", { request });
+/** Saves the drawn diagram (`svg` text or `png` base64) and answers the file's path. */
+export const exportDiagram = (lesson: string, format: "svg" | "png", data: string): Promise<string> =>
+  call("export_diagram", { lesson, format, data });
 export const resources = (): Promise<ResourceView[]> => call("resources");
 /** Tears down what the lab created, and the kept (adopted) resources named in `deleteAdopted`. */
 export const tearDown = (deleteAdopted: string[] = []): Promise<TeardownView> =>

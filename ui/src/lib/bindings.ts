@@ -440,7 +440,12 @@ step: string | null,
 /**
  * `planned`, `creating`, `ready`, `failed`, `adopted`, `torn-down`.
  */
-state: string, };
+state: string, 
+/**
+ * What identifies it on the target (table or function name, API id), once known: how a
+ * request's waterfall finds the nodes it went through.
+ */
+physical_id: string | null, };
 
 /**
  * What connects two resources.
@@ -451,6 +456,77 @@ export type DiagramEdge = { from: string, to: string,
  * `covers`.
  */
 kind: string, };
+
+/**
+ * The request to draw, as the client saw it: an HTTP exchange or a WebSocket frame.
+ */
+export type WaterfallRequest = { 
+/**
+ * `GET /items`, `frame sent`.
+ */
+label: string, 
+/**
+ * Milliseconds since the epoch.
+ */
+sent_at_ms: number, 
+/**
+ * How long the client waited for its answer (none for a frame).
+ */
+duration_ms: number | null, status: number | null, 
+/**
+ * The API Gateway request id that links it to the server side (`apigw-requestid`,
+ * `x-amzn-RequestId`, a WebSocket event's `requestId`).
+ */
+request_id: string | null, };
+
+/**
+ * The timeline.
+ */
+export type WaterfallView = { 
+/**
+ * Rows in the order they happened, each placed from the timeline's start.
+ */
+rows: Array<WaterfallRow>, 
+/**
+ * From the first row's start to the last row's end.
+ */
+total_ms: number, 
+/**
+ * What the request went through, as the diagram's nodes know them (`physical_id`): the
+ * API's id, the function's name, the tables its calls read and wrote.
+ */
+path: Array<string>, 
+/**
+ * Why the server side is missing or partial, when it is.
+ */
+note: string | null, };
+
+/**
+ * One span (or, with no duration, one moment) of the timeline.
+ */
+export type WaterfallRow = { label: string, 
+/**
+ * `client`, `apigateway`, `lambda`, `dynamodb`, `logs`, `iam`, `sts`, `tagging`.
+ */
+service: string, 
+/**
+ * `request`, `route`, `cache`, `integration`, `invocation`, `init`, `handler`, `call`,
+ * `response`.
+ */
+phase: string, 
+/**
+ * How deep it sits: the client's request 0, the gateway's 1, its integration 2, the
+ * invocation 3, its init, handler and calls 4.
+ */
+depth: number, 
+/**
+ * Milliseconds from the timeline's start.
+ */
+start_ms: number, 
+/**
+ * None for a moment (a route matched, a cache hit).
+ */
+duration_ms: number | null, detail: string | null, failed: boolean, };
 
 /**
  * A load test to start from the Load panel.

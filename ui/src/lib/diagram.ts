@@ -3,8 +3,8 @@
 // path of each edge between two boxes.
 import type { DiagramEdge, DiagramNode, DiagramView } from "./bindings";
 
-export const BOX = { width: 140, height: 42 };
-const GAP = { x: 36, y: 14 };
+export const BOX = { width: 128, height: 42 };
+const GAP = { x: 28, y: 14 };
 const MARGIN = 16;
 
 /** The column of each kind of node, before empty columns are dropped. */
@@ -96,4 +96,56 @@ export function service(kind: string): string {
     default:
       return kind.replace("-", " ");
   }
+}
+
+/** The nodes a request went through: those whose resource `path` names (an API's id, a
+ * function's or table's name), and the client when it names any. */
+export function litNodes(nodes: DiagramNode[], path: string[]): string[] {
+  if (path.length === 0) return [];
+  const named = new Set(path);
+  return nodes
+    .filter((node) => node.kind === "client" || (node.physical_id !== null && named.has(node.physical_id)))
+    .map((node) => node.id);
+}
+
+/** The style properties a drawn diagram needs outside the window's stylesheet. */
+const KEPT_STYLES = ["fill", "stroke", "stroke-width", "stroke-dasharray", "opacity", "font-size", "font-family", "text-decoration"];
+
+/** The drawn diagram as a standalone SVG document: each element carries its computed style. */
+export function standalone(svg: SVGSVGElement): string {
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  const originals = [svg, ...svg.querySelectorAll("*")];
+  const copies = [copy, ...copy.querySelectorAll("*")];
+  originals.forEach((element, i) => {
+    const computed = getComputedStyle(element);
+    const style = KEPT_STYLES.map((name) => `${name}:${computed.getPropertyValue(name)}`).join(";");
+    copies[i]?.setAttribute("style", style);
+    copies[i]?.removeAttribute("class");
+  });
+  const box = svg.viewBox.baseVal;
+  copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  copy.setAttribute("width", String(box.width));
+  copy.setAttribute("height", String(box.height));
+  const background = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  background.setAttribute("width", "100%");
+  background.setAttribute("height", "100%");
+  background.setAttribute("fill", getComputedStyle(document.body).backgroundColor || "#fff");
+  copy.insertBefore(background, copy.firstChild);
+  return new XMLSerializer().serializeToString(copy);
+}
+
+/** A standalone SVG drawn at twice its size into a PNG, as base64. */
+export async function png(text: string, svg: SVGSVGElement): Promise<string> {
+  const box = svg.viewBox.baseVal;
+  const image = new Image();
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(box.width * 2);
+  canvas.height = Math.round(box.height * 2);
+  const context = canvas.getContext("2d");
+  if (!context) throw { code: "internal", message: "This window cannot draw a PNG." };
+  context.scale(2, 2);
+  context.drawImage(image, 0, 0);
+  return canvas.toDataURL("image/png").replace(/^data:image\/png;base64,/, "");
 }

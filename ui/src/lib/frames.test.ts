@@ -42,7 +42,7 @@ function frame(direction: "sent" | "received", text: string | null, opcode = "te
 const records = [
   record(1, { eventType: "CONNECT", connectionId: "c1=", requestId: "r1", event: { headers: { "x-serverless-lab-client": "tag-1" } } }),
   record(2, { eventType: "MESSAGE", connectionId: "c1=", requestId: "r2", message: { text: "hello!" } }),
-  record(3, {}, {
+  record(3, { requestId: "i3" }, {
     service: "lambda",
     kind: "invocation",
     request_id: "r2",
@@ -50,7 +50,8 @@ const records = [
     time: 100,
     duration_ms: 20,
   }),
-  // Posted by that invocation to someone else, who was gone; and a post long after.
+  // Posted by that invocation to someone else, who was gone (its call record says which
+  // invocation made it); and a post by no invocation.
   record(8, { kind: "connections", connectionId: "gone=", requestId: "p8", data: { text: "x" } }, {
     kind: "connections",
     time: 95,
@@ -61,6 +62,10 @@ const records = [
     time: 500,
   }),
   record(4, { kind: "connections", connectionId: "c1=", requestId: "p1", data: { text: '{"type":"init"}' } }, { kind: "connections" }),
+  record(10, { kind: "call", invocation: "i3", requestId: "p8", operation: "PostToConnection" }, { kind: "call", request_id: null }),
+  // A broadcast from the invocation, back to c1=.
+  record(11, { kind: "connections", connectionId: "c1=", requestId: "p11", data: { text: "echo" } }, { kind: "connections", time: 110 }),
+  record(12, { kind: "call", invocation: "i3", requestId: "p11", operation: "PostToConnection" }, { kind: "call", request_id: null }),
   record(5, { eventType: "MESSAGE", connectionId: "c1=", requestId: "r5", message: { text: "fail" } }),
   record(6, { eventType: "DISCONNECT", connectionId: "c1=", requestId: "r6" }),
   record(7, { eventType: "MESSAGE", connectionId: "other=", requestId: "r7", message: { text: "hello!" } }),
@@ -74,11 +79,15 @@ describe("linking frames to the server side", () => {
 
   it("links a sent frame to its message record, the invocation it caused and what that posted", () => {
     const linked = recordsForFrame(frame("sent", "hello!"), "c1=", records).map((r) => r.id);
-    expect(linked).toEqual([2, 3, 8]);
+    expect(linked).toEqual([2, 3, 8, 11]);
   });
 
   it("links a received frame to the @connections post that sent it", () => {
     expect(recordsForFrame(frame("received", '{"type":"init"}'), "c1=", records).map((r) => r.id)).toEqual([4]);
+  });
+
+  it("links a frame a function posted back to the message and invocation that made it", () => {
+    expect(recordsForFrame(frame("received", "echo"), "c1=", records).map((r) => r.id)).toEqual([2, 3, 8, 11]);
   });
 
   it("links an error frame to the message that failed, by request id", () => {

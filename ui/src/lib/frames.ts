@@ -66,30 +66,48 @@ export function recordsForFrame(
       return textUnder(raw, "reply") === frame.text;
     });
   }
+  // A post received was made by a function: its call record names the invocation, which
+  // names the message that caused it.
+  const causes = matched.filter((record) => record.kind === "connections").flatMap((post) => causeOf(post, records));
+  const gateways = unique([...matched.filter((record) => record.kind !== "connections"), ...causes.filter((r) => r.kind === "websocket")]);
   // Each gateway record brings the invocations it caused (same request id), and each invocation
-  // the @connections calls made while it ran — to any connection, 410s included.
-  const requestIds = new Set(matched.map((record) => record.request_id).filter((id) => id !== null));
-  const invocations = mine.filter(
-    (record) => record.service === "lambda" && record.request_id !== null && requestIds.has(record.request_id),
+  // the @connections calls it made — to any connection, 410s included.
+  const requestIds = new Set(gateways.map((record) => record.request_id).filter((id) => id !== null));
+  const invocations = records.filter(
+    (record) => record.kind === "invocation" && record.request_id !== null && requestIds.has(record.request_id),
   );
-  const posts = records.filter(
-    (record) =>
-      record.kind === "connections" &&
-      !matched.includes(record) &&
-      invocations.some((invocation) => madeDuring(record, invocation)),
-  );
+  const posts = unique([...matched.filter((record) => record.kind === "connections"), ...postsBy(invocations, records)]);
   // The gateway's records first (what it did with the frame), then the functions it ran, then
   // what those functions posted.
   const byTime = (a: ServerRecord, b: ServerRecord) => a.time - b.time;
-  return [...matched.sort(byTime), ...invocations.sort(byTime), ...posts.sort(byTime)];
+  return [...gateways.sort(byTime), ...invocations.sort(byTime), ...posts.sort(byTime)];
 }
 
-/** Whether `call` (recorded when it finished) happened while `invocation` ran (which is
- * recorded when it finished, with its duration). Times are whole milliseconds. */
-export function madeDuring(call: ServerRecord, invocation: ServerRecord): boolean {
-  const end = invocation.time;
-  const start = end - Math.ceil(invocation.duration_ms ?? 0) - 1;
-  return call.time >= start && call.time <= end;
+function unique(records: ServerRecord[]): ServerRecord[] {
+  return records.filter((record, i) => records.findIndex((other) => other.id === record.id) === i);
+}
+
+/** The `@connections` records of the calls `invocations` made, as the feed attributes them
+ * (a `call` record names its invocation and carries the call's request id). */
+function postsBy(invocations: ServerRecord[], records: ServerRecord[]): ServerRecord[] {
+  const ids = new Set(invocations.map((invocation) => rawOf(invocation).requestId));
+  const calls = new Set(
+    records.filter((record) => record.kind === "call" && ids.has(rawOf(record).invocation)).map((call) => rawOf(call).requestId),
+  );
+  return records.filter((record) => record.kind === "connections" && calls.has(record.request_id));
+}
+
+/** The message and invocation whose function made the `@connections` call `post`, if a
+ * function made it. */
+function causeOf(post: ServerRecord, records: ServerRecord[]): ServerRecord[] {
+  const call = records.find((record) => record.kind === "call" && rawOf(record).requestId === post.request_id);
+  const made = call ? rawOf(call).invocation : undefined;
+  if (typeof made !== "string") return [];
+  const invocation = records.find((record) => record.kind === "invocation" && rawOf(record).requestId === made);
+  const gateway = invocation
+    ? records.find((record) => record.kind === "websocket" && record.request_id === invocation.request_id)
+    : undefined;
+  return gateway ? [gateway] : [];
 }
 
 /** The request id of an API Gateway error frame (`{"message": …, "connectionId": …, "requestId": …}`). */

@@ -53,6 +53,9 @@ class Lab {
   progress = $state<Record<string, StepProgress>>({});
   exchanges = $state<ExchangeView[]>([]);
   server = $state<ServerRecord[]>([]);
+  /** What the request whose timeline is shown went through (API ids, function and table
+   * names): the diagram lights those nodes. */
+  lit = $state<string[]>([]);
   /** The sandbox process, once it has had to be started again (the app restarts it if it ends). */
   sandboxHealth = $state<SandboxHealth | null>(null);
   busy = $state(false);

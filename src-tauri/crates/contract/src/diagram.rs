@@ -16,6 +16,9 @@ pub struct DiagramNode {
     pub step: Option<String>,
     /// `planned`, `creating`, `ready`, `failed`, `adopted`, `torn-down`.
     pub state: String,
+    /// What identifies it on the target (table or function name, API id), once known: how a
+    /// request's waterfall finds the nodes it went through.
+    pub physical_id: Option<String>,
 }
 
 /// What connects two resources.

@@ -13,6 +13,7 @@ mod lesson;
 mod load;
 mod resources;
 mod settings;
+mod waterfall;
 
 pub use diagram::{DiagramEdge, DiagramNode, DiagramView};
 pub use error::{ErrorCode, ErrorDto};
@@ -33,3 +34,4 @@ pub use resources::{
     FunctionSources, ItemPage, RemovalView, ResourceView, SourceFileView, TeardownView,
 };
 pub use settings::{Settings, TargetChoice};
+pub use waterfall::{WaterfallRequest, WaterfallRow, WaterfallView};

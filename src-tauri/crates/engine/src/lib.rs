@@ -22,6 +22,7 @@ mod target;
 pub mod teardown;
 pub mod traffic;
 pub mod views;
+pub mod waterfall;
 pub mod websocket;
 
 pub use data_dir::{DATA_DIR_ENV, DataDir};

@@ -21,6 +21,9 @@ pub struct HttpRequest {
     /// The route the request matched, if one did.
     pub route_key: Option<String>,
     pub status: u16,
+    /// When the gateway received it, in milliseconds since the epoch (with microseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_ms: Option<f64>,
     pub latency_ms: f64,
     pub integration_latency_ms: Option<f64>,
     pub integration_status: Option<u16>,

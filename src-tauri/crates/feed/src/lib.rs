@@ -1,7 +1,8 @@
 //! The records of the sandbox's inspection feed: what happened on the server side of a lab.
 //!
 //! The sandbox writes one [`Record`] per event — a Lambda invocation, a request to an HTTP API,
-//! a WebSocket connect, message or disconnect, an `@connections` call, a DynamoDB item change —
+//! a WebSocket connect, message or disconnect, an `@connections` call, a DynamoDB item change,
+//! an AWS API call a function made —
 //! and serves them, numbered, at `/_sandbox/inspect/history` (JSON array) and
 //! `/_sandbox/inspect/stream` (server-sent events). Readers (the engine, the app's inspector)
 //! read them back as [`Numbered`] records. This crate owns the shape and nothing else.
@@ -10,20 +11,23 @@
 //! Each record is one JSON object with camelCase members:
 //! - `id` (a number counting up from the sandbox's start time in microseconds, so it keeps
 //!   counting up across restarts), `time` (milliseconds since the epoch), `region`;
-//! - `service` (`lambda`, `apigateway`, `dynamodb`) and `kind` (`invocation`, `request`,
-//!   `websocket`, `connections`, `item-change`) — WebSocket records add `eventType`
+//! - `service` (`lambda`, `apigateway`, `dynamodb`, and for a function's calls also `logs`,
+//!   `iam`, `sts`, `tagging`) and `kind` (`invocation`, `request`, `websocket`, `connections`,
+//!   `item-change`, `call`) — WebSocket records add `eventType`
 //!   (`CONNECT`, `MESSAGE`, `DISCONNECT`);
 //! - the members of that kind, as the structs below declare them. `event` and `answer` are
 //!   the JSON a function received and answered (text when it was not JSON).
 //!
 //! Secrets (credentials, cookies, tokens) are hidden by the sandbox before a record is kept.
 
+mod call;
 mod http;
 mod websocket;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+pub use call::ServiceCall;
 pub use http::{HttpRequest, RecordedResponse, StageMetrics};
 pub use websocket::{
     Close, ConnectionsCall, IntegrationCall, Preview, Selection, WebSocketConnect,
@@ -69,6 +73,27 @@ pub enum Service {
     ApiGateway,
     #[serde(rename = "dynamodb")]
     DynamoDb,
+    Logs,
+    Iam,
+    Sts,
+    Tagging,
+}
+
+impl Service {
+    /// The service a SigV4 signing name stands for (`execute-api` is API Gateway's
+    /// `@connections` API).
+    pub fn from_signing_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "lambda" => Self::Lambda,
+            "apigateway" | "execute-api" => Self::ApiGateway,
+            "dynamodb" => Self::DynamoDb,
+            "logs" => Self::Logs,
+            "iam" => Self::Iam,
+            "sts" => Self::Sts,
+            "tagging" => Self::Tagging,
+            _ => return None,
+        })
+    }
 }
 
 /// What a record is about.
@@ -84,6 +109,7 @@ pub enum Kind {
     Websocket(WebSocketRecord),
     Connections(ConnectionsCall),
     ItemChange(ItemChange),
+    Call(ServiceCall),
 }
 
 impl Kind {
@@ -92,6 +118,7 @@ impl Kind {
             Self::Invocation(_) => Service::Lambda,
             Self::Request(_) | Self::Websocket(_) | Self::Connections(_) => Service::ApiGateway,
             Self::ItemChange(_) => Service::DynamoDb,
+            Self::Call(call) => call.api,
         }
     }
 }
@@ -108,6 +135,13 @@ pub struct Invocation {
     pub environment: String,
     /// Whether the environment was started for it (its init is in the REPORT line).
     pub cold_start: bool,
+    /// When Lambda took it, in milliseconds since the epoch (with microseconds): a cold
+    /// start's init phase comes first, then `durationMs` of the handler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_ms: Option<f64>,
+    /// A cold start's init phase (the REPORT line's `Init Duration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_ms: Option<f64>,
     pub duration_ms: f64,
     pub event: Json,
     /// Whether the function (or the platform: timeout, crash, init) failed.

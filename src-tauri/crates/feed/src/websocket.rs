@@ -12,6 +12,10 @@ pub struct WebSocketRecord {
     pub stage: String,
     pub connection_id: String,
     pub request_id: String,
+    /// When the gateway received the event, in milliseconds since the epoch (with
+    /// microseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_ms: Option<f64>,
     #[serde(flatten)]
     pub event: WebSocketEvent,
 }
@@ -131,6 +135,7 @@ mod tests {
                 stage: "prod".into(),
                 connection_id: "abc=".into(),
                 request_id: "r1".into(),
+                started_ms: Some(1.5),
                 event: WebSocketEvent::Message(WebSocketMessage {
                     message: Preview::Text {
                         text: "hi".into(),

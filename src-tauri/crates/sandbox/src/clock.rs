@@ -10,6 +10,15 @@ pub fn now_millis() -> i64 {
         .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
+/// Milliseconds since the Unix epoch, with microseconds, `elapsed` ago: when something that
+/// has lasted `elapsed` began (what the inspection feed's `startedMs` members hold).
+pub fn epoch_ms_ago(elapsed: std::time::Duration) -> f64 {
+    SystemTime::now()
+        .checked_sub(elapsed)
+        .and_then(|then| then.duration_since(UNIX_EPOCH).ok())
+        .map_or(0.0, |since| since.as_micros() as f64 / 1000.0)
+}
+
 /// A UTC instant split into calendar fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {

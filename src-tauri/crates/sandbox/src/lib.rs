@@ -11,6 +11,7 @@
 pub mod apigw;
 mod clock;
 pub mod dynamodb;
+mod function_calls;
 mod guard;
 pub mod iam;
 pub mod inspect;

@@ -15,6 +15,7 @@ use axum::routing::get;
 use crate::apigw::websocket::{ConnectionPath, Handshake};
 use crate::apigw::{self, ApiGateway};
 use crate::dynamodb::{self, DynamoDb};
+use crate::function_calls::FunctionCall;
 use crate::guard::{self, Decision, Guard, Surface};
 use crate::iam::{self, Iam};
 use crate::inspect::Inspector;
@@ -86,6 +87,14 @@ impl State {
                 store,
             }),
         }
+    }
+
+    /// Where the API `api_id` lives: its id says which region holds it.
+    fn api_scope(&self, api_id: &str) -> Scope {
+        self.inner.apigw.scope_of(api_id).unwrap_or(Scope {
+            account: self.inner.account_id.clone(),
+            region: DEFAULT_REGION.to_owned(),
+        })
     }
 }
 
@@ -237,13 +246,7 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
         parts.headers.clone(),
     );
     let invoke_target = ApiGateway::target_of(uri.path(), &headers);
-    let invoke_scope = |api_id: &str| {
-        // The API's id says which region holds it.
-        state.inner.apigw.scope_of(api_id).unwrap_or(Scope {
-            account: state.inner.account_id.clone(),
-            region: DEFAULT_REGION.to_owned(),
-        })
-    };
+    let invoke_scope = |api_id: &str| state.api_scope(api_id);
     if let Some((api_id, path)) = &invoke_target
         && is_websocket_handshake(&headers)
         && state
@@ -277,6 +280,30 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return too_large(uri.path(), &headers);
     };
+    let call = FunctionCall::begin(
+        &state.inner.lambda,
+        (&method, &uri, &headers, &body),
+        rest_operation_name,
+    );
+    let inspector = state.inner.inspector.clone();
+    let response = dispatch(state, method, uri, headers, body, invoke_target).await;
+    match call {
+        Some(call) => call.finish(response, &inspector).await,
+        None => response,
+    }
+}
+
+/// A request whose body has been read: an `@connections` call, a client's request to an API's
+/// invoke URL, or a service API call.
+async fn dispatch(
+    state: State,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+    invoke_target: Option<(String, String)>,
+) -> Response {
+    let invoke_scope = |api_id: &str| state.api_scope(api_id);
     let management = match &invoke_target {
         Some((api_id, path)) => ConnectionPath::under_api(api_id, path),
         None => ConnectionPath::at_root(uri.path()),
@@ -317,6 +344,16 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
         return on_blocking_pool(state, method, uri, headers, body).await;
     }
     service_request(state, method, uri, headers, body).await
+}
+
+/// The name of the restJson operation on `method` and `path`, if one is served there.
+fn rest_operation_name(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    REST_OPERATIONS
+        .find(method, path)
+        .map(|(operation, _)| match operation {
+            RestOperation::Lambda(route) => route.operation,
+            RestOperation::ApiGateway(route) => route.operation,
+        })
 }
 
 /// The SigV4 signing names of the services the sandbox serves (DynamoDB, Lambda, API Gateway

@@ -37,6 +37,7 @@ impl Builder {
                 label,
                 step: Some(step.id.clone()),
                 state: NodeState::Planned,
+                physical_id: None,
             });
         }
         id
@@ -62,6 +63,7 @@ impl Builder {
                     label: "Client".to_owned(),
                     step: None,
                     state: NodeState::Ready,
+                    physical_id: None,
                 },
             );
         }
@@ -321,6 +323,7 @@ pub fn build(lesson: &Lesson, vars: &Vars, progress: &Progress<'_>) -> Diagram {
     let mut diagram = b.diagram;
     for node in &mut diagram.nodes {
         node.state = state_of(node, progress);
+        node.physical_id = row_of(node, progress).and_then(|row| row.physical_id.clone());
     }
     diagram
 }
@@ -360,6 +363,17 @@ fn journal_kind(kind: NodeKind) -> Option<Kind> {
     })
 }
 
+/// The journal's latest row of a node's resource, where the journal keeps such resources.
+fn row_of<'a>(node: &Node, progress: &Progress<'a>) -> Option<&'a crate::journal::Resource> {
+    let step = node.step.as_ref()?;
+    let kind = journal_kind(node.kind)?;
+    progress
+        .resources
+        .iter()
+        .filter(|row| row.kind == kind && (row.label == node.label || row.step == *step))
+        .max_by_key(|row| row.id)
+}
+
 /// A node's state: from the journal's row of its resource where there is one, else from its
 /// step (a sub-resource — route, method, stage — follows its step and its API's row).
 fn state_of(node: &Node, progress: &Progress<'_>) -> NodeState {
@@ -369,14 +383,7 @@ fn state_of(node: &Node, progress: &Progress<'_>) -> NodeState {
     if progress.failed == Some(step.as_str()) {
         return NodeState::Failed;
     }
-    let row = journal_kind(node.kind).and_then(|kind| {
-        progress
-            .resources
-            .iter()
-            .filter(|row| row.kind == kind && (row.label == node.label || row.step == *step))
-            .max_by_key(|row| row.id)
-    });
-    match row.map(|row| row.state) {
+    match row_of(node, progress).map(|row| row.state) {
         Some(State::Intent) => NodeState::Creating,
         Some(State::Created) => NodeState::Ready,
         Some(State::Adopted) => NodeState::Adopted,

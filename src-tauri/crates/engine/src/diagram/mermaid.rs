@@ -102,6 +102,7 @@ mod tests {
             label: label.into(),
             step: None,
             state,
+            physical_id: None,
         };
         let diagram = Diagram {
             nodes: vec![

@@ -61,6 +61,9 @@ pub struct Node {
     /// The step that makes it (none for the client).
     pub step: Option<String>,
     pub state: NodeState,
+    /// What identifies it on the target (table or function name, API id), once the journal
+    /// knows it.
+    pub physical_id: Option<String>,
 }
 
 /// What connects two nodes.
@@ -133,6 +136,7 @@ impl Diagram {
                     label: node.label.clone(),
                     step: node.step.clone(),
                     state: serde_name(&node.state),
+                    physical_id: node.physical_id.clone(),
                 })
                 .collect(),
             edges: self

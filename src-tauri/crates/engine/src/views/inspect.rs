@@ -142,6 +142,17 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
             view.event = Some(pretty(&change.key));
             view.answer = change.item.as_ref().map(pretty);
         }
+        Kind::Call(call) => {
+            // A function's own AWS call, attributed to its invocation.
+            view.kind = "call".into();
+            view.title = match &call.resource {
+                Some(resource) => format!("{} {resource} ← {}", call.operation, call.function),
+                None => format!("{} ← {}", call.operation, call.function),
+            };
+            view.status = Some(call.status);
+            view.error = call.error.clone();
+            view.duration_ms = Some(call.duration_ms);
+        }
     }
     view
 }

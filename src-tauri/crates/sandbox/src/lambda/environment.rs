@@ -84,6 +84,9 @@ pub struct Environment {
     cpu_group: Option<super::cgroup::CpuGroup>,
     /// Whether that group's limit is set (after the first invocation).
     cpu_limited: bool,
+    /// The access key id of its session credentials (closed when it is dropped).
+    access_key_id: String,
+    sessions: Arc<super::sessions::Sessions>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -124,11 +127,19 @@ impl Environment {
         });
         let (exit_sender, exit) = watch::channel(None);
         let started = Instant::now();
+        let credentials = launch.sessions.open(super::sessions::Caller {
+            function: launch.function_name.clone(),
+            version: launch.version.clone(),
+            environment: id.clone(),
+            role: launch.role.clone(),
+            invocation: None,
+        });
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(listener) => listener,
             Err(error) => {
                 let _ = exit_sender.send(Some(format!("no port for the Runtime API: {error}")));
-                return Self::failed(id, log_stream, started, sender, shared, exit);
+                let session = (credentials.access_key_id, launch.sessions.clone());
+                return Self::failed(id, log_stream, started, sender, shared, exit, session);
             }
         };
         let api_address = listener
@@ -141,7 +152,7 @@ impl Environment {
             let _ = axum::serve(listener, router).await;
         });
 
-        let mut command = command(&launch, &api_address, &log_stream);
+        let mut command = command(&launch, &api_address, &log_stream, &credentials);
         process::contain(&mut command);
         let mut cpu_group = None;
         let pid = match command.spawn() {
@@ -240,6 +251,8 @@ impl Environment {
                 .flatten(),
             cpu_group,
             cpu_limited: false,
+            access_key_id: credentials.access_key_id,
+            sessions: launch.sessions.clone(),
         }
     }
 
@@ -250,6 +263,7 @@ impl Environment {
         sender: mpsc::Sender<Invocation>,
         shared: Arc<Shared>,
         exit: watch::Receiver<Option<String>>,
+        (access_key_id, sessions): (String, Arc<super::sessions::Sessions>),
     ) -> Self {
         Self {
             id,
@@ -267,7 +281,20 @@ impl Environment {
             cpu_budget: None,
             cpu_group: None,
             cpu_limited: false,
+            access_key_id,
+            sessions,
         }
+    }
+
+    /// Its session now stands for `invocation`: requests signed with its credentials are
+    /// that invocation's calls.
+    pub fn begin_invocation(&self, invocation: &str) {
+        self.sessions.begin(&self.access_key_id, invocation);
+    }
+
+    /// Its invocation has been answered.
+    pub fn end_invocation(&self) {
+        self.sessions.end(&self.access_key_id);
     }
 
     /// Whether the environment can take another invocation.
@@ -450,6 +477,7 @@ impl Environment {
 impl Drop for Environment {
     fn drop(&mut self) {
         self.stop();
+        self.sessions.close(&self.access_key_id);
     }
 }
 

@@ -77,6 +77,8 @@ impl Lambda {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
+            role: configuration.role.clone(),
+            sessions: self.sessions.clone(),
         };
         let run = Run {
             inspector: self
@@ -304,6 +306,7 @@ impl Run {
         tail: bool,
         gateway_request: Option<&str>,
     ) -> (Answer, Option<String>) {
+        let taken = Instant::now();
         let mut environment = match self.pool.take() {
             Some(environment) => environment,
             None => {
@@ -330,7 +333,9 @@ impl Run {
         let warm = environment.ready_at().is_some();
         let cpu_before = environment.cpu_time();
         let throttled_before = environment.throttled();
+        environment.begin_invocation(&request_id);
         let result = environment.invoke(&request_id, payload, self.timeout).await;
+        environment.end_invocation();
         // The invoke phase starts once init is over: a cold start's init is reported apart.
         let invoked = environment
             .ready_at()
@@ -419,6 +424,8 @@ impl Run {
                     request_id: request_id.clone(),
                     environment: environment.id.clone(),
                     cold_start,
+                    started_ms: Some(crate::clock::epoch_ms_ago(taken.elapsed())),
+                    init_ms: init.map(|init| init.as_secs_f64() * 1000.0),
                     duration_ms: duration.as_secs_f64() * 1000.0,
                     event: as_json(&event),
                     failed: answer.failed,

@@ -1,5 +1,6 @@
 //! How a function's process is started: the command for its runtime (`bootstrap` for provided
-//! runtimes, the sandbox's runtime loop for Python) and the environment variables AWS sets.
+//! runtimes, the sandbox's runtime loop for Python) and the environment variables AWS sets,
+//! the environment's own session credentials among them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,6 +29,10 @@ pub struct Launch {
     pub trusted_roots: Option<PathBuf>,
     /// Where its environments get their CPU limit, when the kernel enforces it.
     pub cpu_groups: Option<std::sync::Arc<super::cgroup::CpuGroups>>,
+    /// The function's execution role, which its environments' sessions stand for.
+    pub role: String,
+    /// Where its environments' session credentials are minted and looked up.
+    pub sessions: std::sync::Arc<super::sessions::Sessions>,
 }
 
 /// The process to start, with the environment AWS sets for a function.
@@ -35,6 +40,7 @@ pub(super) fn command(
     launch: &Launch,
     api_address: &str,
     log_stream: &str,
+    credentials: &super::sessions::SessionCredentials,
 ) -> tokio::process::Command {
     let mut command = if launch.runtime.starts_with("python") {
         let mut command = tokio::process::Command::new(&launch.python);
@@ -75,12 +81,12 @@ pub(super) fn command(
         ("_HANDLER", launch.handler.clone()),
         ("LAMBDA_TASK_ROOT", launch.task_root.display().to_string()),
         ("LAMBDA_RUNTIME_DIR", launch.task_root.display().to_string()),
-        ("AWS_ACCESS_KEY_ID", "ASIASANDBOXFUNCTION0".to_owned()),
+        ("AWS_ACCESS_KEY_ID", credentials.access_key_id.clone()),
         (
             "AWS_SECRET_ACCESS_KEY",
-            "sandbox-function-secret".to_owned(),
+            credentials.secret_access_key.clone(),
         ),
-        ("AWS_SESSION_TOKEN", "sandbox-function-session".to_owned()),
+        ("AWS_SESSION_TOKEN", credentials.session_token.clone()),
         ("AWS_ENDPOINT_URL", launch.sandbox_endpoint.clone()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ("TZ", ":UTC".to_owned()),

@@ -6,7 +6,8 @@
 //! function per operation; [`invoke`] runs invocations on the warm environments of
 //! [`pool`]; [`environment`] runs one process ([`launch`] starts it) with its
 //! [`runtime_api`], [`process`] keeps processes
-//! contained, [`package`] unpacks zips; [`function`] holds configurations and their checks,
+//! contained, [`sessions`] gives each environment credentials of its own, [`package`] unpacks
+//! zips; [`function`] holds configurations and their checks,
 //! [`model`] functions, versions and aliases, [`policy`] resource policies. This module holds
 //! the service's state and what other services ask of it.
 
@@ -24,6 +25,7 @@ mod pool;
 pub(crate) mod process;
 pub mod routes;
 mod runtime_api;
+pub mod sessions;
 
 pub use process::processes_under;
 
@@ -67,6 +69,8 @@ pub struct Lambda {
     inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
     /// Where environments get their CPU limit from the kernel; none when it is emulated.
     cpu_groups: Mutex<Option<Arc<cgroup::CpuGroups>>>,
+    /// Its environments' session credentials, by access key id.
+    sessions: Arc<sessions::Sessions>,
 }
 
 /// Why the Lambda service could not start.
@@ -147,6 +151,7 @@ impl Lambda {
             python: Mutex::new(PathBuf::from("python3")),
             inspector: Mutex::new(None),
             cpu_groups: Mutex::new(None),
+            sessions: Arc::default(),
         })
     }
 
@@ -189,6 +194,12 @@ impl Lambda {
         };
         *self.cpu_groups.lock().unwrap_or_else(|p| p.into_inner()) = groups;
         mode
+    }
+
+    /// The function environment whose session credentials have `access_key_id`, and the
+    /// invocation it is running.
+    pub fn caller(&self, access_key_id: &str) -> Option<sessions::Caller> {
+        self.sessions.caller(access_key_id)
     }
 
     /// The interpreter `python3.x` functions run with.

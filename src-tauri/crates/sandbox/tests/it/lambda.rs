@@ -1250,6 +1250,92 @@ async fn every_invocation_reaches_the_inspection_feed() {
     assert_eq!(after.json().as_array().unwrap().len(), 1);
 }
 
+/// A function that calls DynamoDB itself, signing with its environment's own credentials (the
+/// sandbox reads a signature's credential, not its hash).
+const CALLER: &str = r#"
+import json, os, urllib.request, urllib.error
+
+def handler(event, context):
+    key = os.environ["AWS_ACCESS_KEY_ID"]
+    request = urllib.request.Request(
+        os.environ["AWS_ENDPOINT_URL"] + "/",
+        data=json.dumps({"TableName": "missing"}).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.DescribeTable",
+            "X-Amz-Security-Token": os.environ["AWS_SESSION_TOKEN"],
+            "Authorization": "AWS4-HMAC-SHA256 Credential=" + key
+                + "/20260101/" + os.environ["AWS_REGION"]
+                + "/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        urllib.request.urlopen(request).read()
+    except urllib.error.HTTPError as error:
+        error.read()
+    return {"accessKeyId": key, "secretLength": len(os.environ["AWS_SECRET_ACCESS_KEY"])}
+"#;
+
+/// Each environment runs with session credentials of its own, and the feed attributes every
+/// call signed with them to the invocation that made it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_s_own_calls_are_attributed_to_its_invocation() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.lambda();
+    create_python(&client, "caller", CALLER, 5).await;
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let output = client
+            .invoke()
+            .function_name("caller")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(output.function_error(), None);
+        let answer = payload_json(&output);
+        keys.push(answer["accessKeyId"].as_str().unwrap().to_owned());
+        assert_eq!(answer["secretLength"], 40);
+    }
+    // Temporary keys, as STS makes them; one environment ran both invocations.
+    assert!(
+        keys[0].starts_with("ASIA") && keys[0].len() == 20,
+        "{}",
+        keys[0]
+    );
+    assert_eq!(keys[0], keys[1]);
+
+    let records = sandbox.inspect_history().await;
+    let invocations: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["kind"] == "invocation")
+        .collect();
+    let calls: Vec<&serde_json::Value> = records.iter().filter(|r| r["kind"] == "call").collect();
+    assert_eq!((invocations.len(), calls.len()), (2, 2));
+    for (invocation, call) in invocations.iter().zip(&calls) {
+        assert_eq!(call["invocation"], invocation["requestId"]);
+        assert_eq!(call["environment"], invocation["environment"]);
+        assert_eq!(call["function"], "caller");
+        assert_eq!(call["service"], "dynamodb");
+        assert_eq!(call["operation"], "DescribeTable");
+        assert_eq!(call["resource"], "missing");
+        assert_eq!(call["status"], 400);
+        assert_eq!(call["error"], "ResourceNotFoundException");
+        // The call falls inside its invocation's time.
+        let started = invocation["startedMs"].as_f64().unwrap();
+        let ended = started
+            + invocation["initMs"].as_f64().unwrap_or(0.0)
+            + invocation["durationMs"].as_f64().unwrap();
+        let at = call["startedMs"].as_f64().unwrap();
+        assert!(started <= at && at <= ended, "{started} <= {at} <= {ended}");
+    }
+    assert_eq!(invocations[0]["coldStart"], true);
+    assert!(invocations[0]["initMs"].as_f64().unwrap() > 0.0);
+    assert!(invocations[1].get("initMs").is_none());
+    // The key the function answered with is hidden from the feed, as every credential is.
+    let feed = serde_json::to_string(&records).unwrap();
+    assert!(!feed.contains(&keys[0]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_environments_are_stopped() {
     let dir = tempfile::tempdir().unwrap();

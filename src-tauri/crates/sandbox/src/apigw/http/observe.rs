@@ -134,6 +134,7 @@ impl ApiGateway {
                 query: incoming.query.map(str::to_owned),
                 route_key: trace.route_key.clone(),
                 status,
+                started_ms: Some(crate::clock::epoch_ms_ago(latency)),
                 latency_ms: latency.as_secs_f64() * 1000.0,
                 integration_latency_ms: trace.integration_latency.map(|d| d.as_secs_f64() * 1000.0),
                 integration_status: trace.integration_status,

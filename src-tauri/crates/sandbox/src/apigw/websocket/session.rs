@@ -73,6 +73,7 @@ impl ApiGateway {
         handshake: Handshake<'_>,
         mut upgrade: WebSocketUpgrade,
     ) -> Response {
+        let received = std::time::Instant::now();
         let request_id = event::request_id();
         let stage = handshake
             .path
@@ -109,7 +110,8 @@ impl ApiGateway {
             call: IntegrationCall::default(),
         };
         let report = |record: WebSocketConnect| {
-            self.websocket_record(&connection, &request_id, WebSocketEvent::Connect(record));
+            let event = WebSocketEvent::Connect(record);
+            self.websocket_record(&connection, &request_id, received, event);
         };
         if let Some(route) = target.route("$connect") {
             record.route_key = Some("$connect".to_owned());
@@ -257,6 +259,7 @@ impl ApiGateway {
         body: Body,
         outbound: &mpsc::Sender<Outbound>,
     ) {
+        let received = std::time::Instant::now();
         let request_id = event::request_id();
         let message_id = super::new_connection_id();
         let mut record = WebSocketMessage {
@@ -267,7 +270,8 @@ impl ApiGateway {
             call: IntegrationCall::default(),
         };
         let report = |record: WebSocketMessage| {
-            self.websocket_record(connection, &request_id, WebSocketEvent::Message(record));
+            let event = WebSocketEvent::Message(record);
+            self.websocket_record(connection, &request_id, received, event);
         };
         let Some(target) =
             self.websocket_target(&connection.scope, &connection.api_id, &connection.stage)
@@ -340,6 +344,7 @@ impl ApiGateway {
 
     /// Tells `$disconnect` (if the stage has one) how the connection ended.
     async fn on_disconnect(&self, connection: &Connection, close: Close) {
+        let received = std::time::Instant::now();
         let request_id = event::request_id();
         let mut record = WebSocketDisconnect {
             close: lab_feed::Close {
@@ -359,7 +364,8 @@ impl ApiGateway {
                 .invoke_route(connection, &target, route, event, &mut record.call)
                 .await;
         }
-        self.websocket_record(connection, &request_id, WebSocketEvent::Disconnect(record));
+        let event = WebSocketEvent::Disconnect(record);
+        self.websocket_record(connection, &request_id, received, event);
     }
 
     /// The error frame API Gateway sends a client whose message could not be handled.
@@ -380,11 +386,13 @@ impl ApiGateway {
             .await;
     }
 
-    /// Reports `event` of `connection` to the inspection feed.
+    /// Reports `event` of `connection`, which the gateway received at `received`, to the
+    /// inspection feed.
     pub(super) fn websocket_record(
         &self,
         connection: &Connection,
         request_id: &str,
+        received: std::time::Instant,
         event: WebSocketEvent,
     ) {
         self.record(lab_feed::Record::new(
@@ -394,6 +402,7 @@ impl ApiGateway {
                 stage: connection.stage.clone(),
                 connection_id: connection.id.clone(),
                 request_id: request_id.to_owned(),
+                started_ms: Some(crate::clock::epoch_ms_ago(received.elapsed())),
                 event,
             }),
         ));
