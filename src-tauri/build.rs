@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "export_har",
     "export_frames",
     "resources",
+    "describe_resource",
     "tear_down",
     "function_sources",
     "tables",

@@ -82,6 +82,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::websocket::ws_send,
             commands::websocket::invoke_function,
             commands::resources::resources,
+            commands::resources::describe_resource,
             commands::resources::tear_down,
             commands::functions::function_sources,
             commands::data::tables,

@@ -91,6 +91,17 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         )
         .await?;
     wait_for_text(client, "#diagram-node", "Lambda LambdaCRUD").await?;
+    // The function as Lambda reports it.
+    let described = wait_for_text(
+        client,
+        "#diagram-node-description",
+        "GetFunctionConfiguration",
+    )
+    .await?;
+    assert!(
+        described.contains("\"FunctionName\": \"LambdaCRUD\""),
+        "the function's configuration: {described}"
+    );
     desktop.screenshot("diagram-done.png").await?;
 
     // A POST and a GET from the composer, each followed into the inspector.

@@ -1,6 +1,7 @@
 //! The resources the lab made on the target, and tearing them all down.
 
-use lab_contract::{ErrorCode, ErrorDto, ResourceView, TeardownView};
+use lab_contract::{ErrorCode, ErrorDto, ResourceDescription, ResourceView, TeardownView};
+use lab_engine::describe::{self, DescribeError};
 use lab_engine::teardown::{self, TeardownError};
 use tauri::{AppHandle, Emitter};
 
@@ -24,6 +25,30 @@ pub async fn resources(
         .map(resources::planned)
         .chain(plan.kept.iter().map(resources::kept))
         .collect())
+}
+
+/// One resource as the target reports it (a diagram node's `kind` and `id` on the target).
+#[tauri::command]
+pub async fn describe_resource(
+    app: AppHandle,
+    state: tauri::State<'_, AppState>,
+    kind: String,
+    id: String,
+) -> Result<ResourceDescription, ErrorDto> {
+    let session = state.session(&app).await?;
+    match describe::describe(&session.cloud, &kind, &id).await {
+        Ok(described) => Ok(ResourceDescription {
+            operation: described.operation,
+            body: described.body,
+        }),
+        Err(error @ DescribeError::NotDescribable(_)) => {
+            Err(ErrorDto::new(ErrorCode::InvalidInput, error.to_string()))
+        }
+        Err(error @ DescribeError::Failed { .. }) => {
+            Err(ErrorDto::new(ErrorCode::AwsError, error.to_string()))
+        }
+        Err(error @ DescribeError::NotCaptured { .. }) => Err(ErrorDto::internal(&error)),
+    }
 }
 
 /// Removes everything the lab created, and the kept resources named in `delete_adopted` (the

@@ -17,6 +17,7 @@ import type {
   LoadRunView,
   LessonView,
   RemovalView,
+  ResourceDescription,
   SandboxHealth,
   ResourceView,
   ServerRecord,
@@ -99,6 +100,9 @@ export const waterfall = (request: WaterfallRequest): Promise<WaterfallView> => 
 /** Saves the drawn diagram (`svg` text or `png` base64) and answers the file's path. */
 export const exportDiagram = (lesson: string, format: "svg" | "png", data: string): Promise<string> =>
   call("export_diagram", { lesson, format, data });
+/** A resource as the target reports it: a diagram node's kind and its id on the target. */
+export const describeResource = (kind: string, id: string): Promise<ResourceDescription> =>
+  call("describe_resource", { kind, id });
 export const resources = (): Promise<ResourceView[]> => call("resources");
 /** Tears down what the lab created, and the kept (adopted) resources named in `deleteAdopted`. */
 export const tearDown = (deleteAdopted: string[] = []): Promise<TeardownView> =>

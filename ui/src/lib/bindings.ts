@@ -362,6 +362,19 @@ kept: boolean,
 holds: string | null, };
 
 /**
+ * A resource as the target reports it: the describe call for its kind and the service's answer.
+ */
+export type ResourceDescription = { 
+/**
+ * `DynamoDB DescribeTable`.
+ */
+operation: string, 
+/**
+ * The service's answer (JSON pretty-printed; IAM's XML as it came), secrets hidden.
+ */
+body: string, };
+
+/**
  * One resource's removal, sent as the `teardown-progress` event while teardown runs.
  */
 export type RemovalView = { resource: ResourceView, 

@@ -43,6 +43,7 @@ pub fn render() -> String {
         declaration::<InvokeRequest>(&cfg),
         declaration::<InvokeResultView>(&cfg),
         declaration::<ResourceView>(&cfg),
+        declaration::<ResourceDescription>(&cfg),
         declaration::<RemovalView>(&cfg),
         declaration::<TeardownView>(&cfg),
         declaration::<FunctionSources>(&cfg),

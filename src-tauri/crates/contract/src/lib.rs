@@ -31,7 +31,8 @@ pub use load::{
     LoadSnapshotView, ThresholdView,
 };
 pub use resources::{
-    FunctionSources, ItemPage, RemovalView, ResourceView, SourceFileView, TeardownView,
+    FunctionSources, ItemPage, RemovalView, ResourceDescription, ResourceView, SourceFileView,
+    TeardownView,
 };
 pub use settings::{Settings, TargetChoice};
 pub use waterfall::{WaterfallRequest, WaterfallRow, WaterfallView};

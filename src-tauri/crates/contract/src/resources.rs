@@ -72,3 +72,12 @@ pub struct ItemPage {
     /// Where the next page starts (DynamoDB JSON), to pass back as `start`.
     pub next: Option<String>,
 }
+
+/// A resource as the target reports it: the describe call for its kind and the service's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ResourceDescription {
+    /// `DynamoDB DescribeTable`.
+    pub operation: String,
+    /// The service's answer (JSON pretty-printed; IAM's XML as it came), secrets hidden.
+    pub body: String,
+}

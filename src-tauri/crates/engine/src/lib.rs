@@ -10,6 +10,7 @@ pub mod check;
 pub mod cloud;
 pub mod data;
 mod data_dir;
+pub mod describe;
 pub mod diagram;
 pub mod journal;
 pub mod lesson;

@@ -166,7 +166,8 @@ impl Recorder {
 }
 
 /// The SDK interceptor: notes the signed request before it is sent, and publishes it with its
-/// response (or failure) after the attempt.
+/// response (or failure) after the attempt. A client has one: the request waits in the call's
+/// config bag, where a second one would take its place.
 #[derive(Debug, Clone)]
 pub struct SdkTraffic {
     recorder: Recorder,
@@ -286,7 +287,7 @@ fn redact_header(name: &str, value: &str) -> String {
 
 /// A body as text: JSON with secret members redacted, other UTF-8 as is, binary as its size;
 /// cut at [`BODY_LIMIT`].
-fn body_text(bytes: &[u8]) -> String {
+pub(crate) fn body_text(bytes: &[u8]) -> String {
     if bytes.len() > BODY_LIMIT {
         return format!("<{} bytes, not shown>", bytes.len());
     }

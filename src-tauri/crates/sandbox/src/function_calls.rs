@@ -59,6 +59,13 @@ impl FunctionCall {
                 .map(str::to_owned)
         };
         let status = response.status().as_u16();
+        tracing::debug!(
+            operation = %self.operation,
+            status,
+            function = %self.caller.function,
+            invocation = ?self.caller.invocation,
+            "a function's call answered"
+        );
         let request_id = header(&response, "x-amzn-requestid");
         let (response, error) = if status < 400 {
             (response, None)

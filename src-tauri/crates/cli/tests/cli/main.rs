@@ -3,6 +3,7 @@
 
 mod browser;
 mod control_plane;
+mod describe;
 mod lesson_cli;
 mod lesson_run;
 mod load;
