@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "run_step",
     "run_until",
     "answer",
+    "export_report",
     "choose",
     "diagram",
     "send_request",

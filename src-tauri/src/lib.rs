@@ -69,6 +69,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::answer,
             commands::lessons::choose,
             commands::lessons::diagram,
+            commands::lessons::export_report,
             commands::traffic::send_request,
             commands::traffic::waterfall,
             commands::traffic::export_diagram,

@@ -64,6 +64,14 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     let lessons = wait_for_text(client, "#lesson-list", "12/12").await?;
     assert!(lessons.contains("12/12"), "{lessons}");
     desktop.screenshot("walkthrough-done.png").await?;
+    // The report to hand in: the lesson's diagram and what it built, beside the answers.
+    click(client, "#export-report").await?;
+    let saved = wait_for_text(client, "#report-path", ".md").await?;
+    let report = std::fs::read_to_string(saved.trim_start_matches("Saved to").trim())?;
+    assert!(
+        report.contains("```mermaid") && report.contains("LambdaCRUD") && report.contains("Q811"),
+        "the report: {report}"
+    );
     click(client, "#tab-diagram").await?;
     wait_for(
         client,

@@ -54,6 +54,23 @@ async fn the_websocket_lesson_connects_says_hello_and_receives_a_broadcast() -> 
     let server = wait_for_text(client, "#ws-server-side", "MESSAGE → $default").await?;
     assert!(server.contains("WsDefault"), "{server}");
     assert!(server.contains("PostToConnection"), "{server}");
+    // Its timeline: the gateway's route, the function, and the post the function made.
+    wait_for(client, "#waterfall .row[data-phase='call']", 20).await?;
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('#waterfall .row')]\
+             .map((row) => `${row.dataset.phase}: ${row.querySelector('.label').textContent}`)\
+             .join('\\n');",
+            vec![],
+        )
+        .await?;
+    let rows = rows.as_str().unwrap_or_default();
+    assert!(
+        rows.contains("route: Matched $default")
+            && rows.contains("invocation: λ WsDefault")
+            && rows.contains("call: PostToConnection"),
+        "the frame's timeline: {rows}"
+    );
     desktop.screenshot("websocket.png").await?;
 
     // A broadcast from the step's invoke "try it" reaches the open connection.

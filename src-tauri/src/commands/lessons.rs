@@ -133,6 +133,20 @@ pub async fn diagram(
     Ok(lab_engine::diagram::build(found, &vars, &progress).view())
 }
 
+/// Saves the report (`lab report`'s Markdown: progress, time spent, each lesson's diagram as a
+/// Mermaid flowchart with a table of what it built, the answers) under `<data dir>/exports/` and
+/// answers its path.
+#[tauri::command]
+pub async fn export_report(
+    app: AppHandle,
+    state: tauri::State<'_, AppState>,
+) -> Result<String, ErrorDto> {
+    let session = state.session(&app).await?;
+    let page = lab_engine::report::markdown(&session.library, &session.journal)
+        .map_err(|error| ErrorDto::internal(&error))?;
+    super::traffic::save_export(&state, "report", "md", page.as_bytes())
+}
+
 /// Saves the answer to a lesson's question.
 #[tauri::command]
 pub async fn answer(

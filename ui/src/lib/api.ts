@@ -95,6 +95,8 @@ export const choose = (lesson: string, name: string, value: string): Promise<Les
   call("choose", { lesson, name, value });
 export const sendRequest = (request: TryItRequest): Promise<ExchangeView> =>
   call("send_request", { request });
+/** Saves the report to hand in (Markdown, with each lesson's diagram) and answers its path. */
+export const exportReport = (): Promise<string> => call("export_report");
 /** One request's timeline across the services, from the sandbox's feed. */
 export const waterfall = (request: WaterfallRequest): Promise<WaterfallView> => call("waterfall", { request });
 /** Saves the drawn diagram (`svg` text or `png` base64) and answers the file's path. */

@@ -123,7 +123,7 @@ impl Gateway {
             label: format!("API Gateway received the {event}"),
             detail: format!("connection {}", ws.connection_id),
             start,
-            duration: recorded - start,
+            duration: ws.latency_ms.unwrap_or(recorded - start),
             route: route.clone(),
             error: call.error.clone(),
             cache: None,
@@ -502,6 +502,7 @@ mod tests {
                 "id": 5, "time": 2_030, "region": "us-east-1", "service": "apigateway",
                 "kind": "websocket", "apiId": "ws1", "stage": "production",
                 "connectionId": "abc=", "requestId": "m1", "startedMs": 2_001.5,
+                "latencyMs": 28.0,
                 "eventType": "MESSAGE", "message": {"text": "hi", "bytes": 2},
                 "selection": null, "routeKey": "sendmessage", "reply": null,
                 "integrationLatencyMs": 25.0,
@@ -530,6 +531,10 @@ mod tests {
         assert!(post.failed);
         assert!(phases(&view).contains(&("route", "Matched sendmessage")));
         assert_eq!(view.path, ["ws1", "LambdaCRUD"]);
+        // The gateway's span is the one it measured, from the frame's arrival (0.5 ms after the
+        // client sent it).
+        let gateway = &view.rows[1];
+        assert_eq!((gateway.start_ms, gateway.duration_ms), (0.5, Some(28.0)));
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct WebSocketRecord {
     /// microseconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_ms: Option<f64>,
+    /// How long the gateway took with it, its integration included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
     #[serde(flatten)]
     pub event: WebSocketEvent,
 }
@@ -136,6 +139,7 @@ mod tests {
                 connection_id: "abc=".into(),
                 request_id: "r1".into(),
                 started_ms: Some(1.5),
+                latency_ms: Some(2.0),
                 event: WebSocketEvent::Message(WebSocketMessage {
                     message: Preview::Text {
                         text: "hi".into(),

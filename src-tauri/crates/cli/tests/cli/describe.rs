@@ -65,4 +65,3 @@ async fn a_resource_is_described_by_its_service_s_own_answer() {
         "a route is not described on its own: select the API it belongs to"
     );
 }
-

@@ -403,6 +403,7 @@ impl ApiGateway {
                 connection_id: connection.id.clone(),
                 request_id: request_id.to_owned(),
                 started_ms: Some(crate::clock::epoch_ms_ago(received.elapsed())),
+                latency_ms: Some(received.elapsed().as_secs_f64() * 1000.0),
                 event,
             }),
         ));
