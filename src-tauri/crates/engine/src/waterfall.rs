@@ -305,6 +305,7 @@ fn service_name(call: &ServiceCall) -> &'static str {
         lab_feed::Service::Iam => "iam",
         lab_feed::Service::Sts => "sts",
         lab_feed::Service::Tagging => "tagging",
+        lab_feed::Service::Cognito => "cognito-idp",
     }
 }
 

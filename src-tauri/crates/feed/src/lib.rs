@@ -2,7 +2,7 @@
 //!
 //! The sandbox writes one [`Record`] per event — a Lambda invocation, a request to an HTTP API,
 //! a WebSocket connect, message or disconnect, an `@connections` call, a DynamoDB item change,
-//! an AWS API call a function made —
+//! an AWS API call a function made, a message Cognito "sent" —
 //! and serves them, numbered, at `/_sandbox/inspect/history` (JSON array) and
 //! `/_sandbox/inspect/stream` (server-sent events). Readers (the engine, the app's inspector)
 //! read them back as [`Numbered`] records. This crate owns the shape and nothing else.
@@ -12,8 +12,9 @@
 //! - `id` (a number counting up from the sandbox's start time in microseconds, so it keeps
 //!   counting up across restarts), `time` (milliseconds since the epoch), `region`;
 //! - `service` (`lambda`, `apigateway`, `dynamodb`, and for a function's calls also `logs`,
-//!   `iam`, `sts`, `tagging`) and `kind` (`invocation`, `request`, `websocket`, `connections`,
-//!   `item-change`, `call`) — WebSocket records add `eventType`
+//!   `iam`, `sts`, `tagging`; `cognito-idp` for mail) and `kind` (`invocation`, `request`,
+//!   `websocket`, `connections`, `item-change`, `call`, `mail`) — WebSocket records add
+//!   `eventType`
 //!   (`CONNECT`, `MESSAGE`, `DISCONNECT`);
 //! - the members of that kind, as the structs below declare them. `event` and `answer` are
 //!   the JSON a function received and answered (text when it was not JSON).
@@ -77,6 +78,8 @@ pub enum Service {
     Iam,
     Sts,
     Tagging,
+    #[serde(rename = "cognito-idp")]
+    Cognito,
 }
 
 impl Service {
@@ -91,6 +94,7 @@ impl Service {
             "iam" => Self::Iam,
             "sts" => Self::Sts,
             "tagging" => Self::Tagging,
+            "cognito-idp" => Self::Cognito,
             _ => return None,
         })
     }
@@ -110,6 +114,7 @@ pub enum Kind {
     Connections(ConnectionsCall),
     ItemChange(ItemChange),
     Call(ServiceCall),
+    Mail(Mail),
 }
 
 impl Kind {
@@ -119,6 +124,7 @@ impl Kind {
             Self::Request(_) | Self::Websocket(_) | Self::Connections(_) => Service::ApiGateway,
             Self::ItemChange(_) => Service::DynamoDb,
             Self::Call(call) => call.api,
+            Self::Mail(_) => Service::Cognito,
         }
     }
 }
@@ -187,6 +193,22 @@ impl Invocation {
     pub fn connection_id(&self) -> Option<&str> {
         self.event.pointer("/requestContext/connectionId")?.as_str()
     }
+}
+
+/// A message Cognito would have sent a user — a verification code, a temporary password —
+/// delivered to the sandbox's mailbox instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mail {
+    pub pool_id: String,
+    pub username: String,
+    /// `EMAIL` or `SMS`.
+    pub medium: String,
+    pub destination: String,
+    /// `SignUp`, `ResendCode`, `AdminCreateUser`, …
+    pub reason: String,
+    /// The code or temporary password it carries.
+    pub code: String,
 }
 
 /// An item written or deleted by a DynamoDB operation.

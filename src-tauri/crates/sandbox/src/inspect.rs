@@ -5,8 +5,8 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -95,6 +95,33 @@ impl Inspector {
             Some((Ok(event), receiver))
         });
         Sse::new(stream).keep_alive(KeepAlive::default())
+    }
+}
+
+/// A service's way to the feed: empty until the sandbox connects it to its [`Inspector`].
+#[derive(Debug, Default)]
+pub struct FeedSlot {
+    inspector: Mutex<Option<Arc<Inspector>>>,
+}
+
+impl FeedSlot {
+    pub fn connect(&self, inspector: Arc<Inspector>) {
+        *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
+    }
+
+    /// The feed, once connected.
+    pub fn inspector(&self) -> Option<Arc<Inspector>> {
+        self.inspector
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Records `record`, if the slot is connected.
+    pub fn record(&self, record: lab_feed::Record) {
+        if let Some(inspector) = self.inspector() {
+            inspector.record(record);
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod apigw;
 mod clock;
+pub mod cognito;
 pub mod dynamodb;
 mod function_calls;
 mod guard;
@@ -18,6 +19,7 @@ pub mod inspect;
 pub mod lambda;
 pub mod logs;
 mod names;
+mod random;
 mod regional;
 mod serve;
 mod server;
@@ -117,6 +119,8 @@ pub enum Error {
     Apis(#[from] apigw::LoadError),
     #[error("reading the sandbox's saved roles")]
     Roles(#[from] iam::LoadError),
+    #[error("reading the sandbox's saved user pools")]
+    UserPools(#[from] cognito::LoadError),
     #[error("preparing the sandbox's TLS")]
     Tls(#[from] tls::TlsError),
 }
@@ -245,6 +249,12 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.roles,
         &config.account_id,
     )?);
+    let cognito = Arc::new(cognito::Cognito::load(
+        store.clone(),
+        stored.user_pools,
+        stored.pool_users,
+    )?);
+    cognito.set_endpoint(format!("http://{local_addr}"));
     let dynamodb = Arc::new(dynamodb::DynamoDb::open(&data_dir, &store, stored.tables).await?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
@@ -256,6 +266,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.functions,
     )?);
     lambda.set_inspector(inspector.clone());
+    cognito.mailbox().set_inspector(inspector.clone());
     if config.record_item_changes {
         dynamodb.set_inspector(inspector.clone());
     }
@@ -280,6 +291,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let cpu_mode = lambda.enforce_cpu_with_cgroups(config.cpu_cgroups);
     tracing::debug!(cpu_mode, "Lambda's CPU rule");
     let services = server::Services {
+        cognito,
         dynamodb,
         iam,
         logs,

@@ -14,6 +14,7 @@ use axum::routing::get;
 
 use crate::apigw::websocket::{ConnectionPath, Handshake};
 use crate::apigw::{self, ApiGateway};
+use crate::cognito::{self, Cognito};
 use crate::dynamodb::{self, DynamoDb};
 use crate::function_calls::FunctionCall;
 use crate::guard::{self, Decision, Guard, Surface};
@@ -40,6 +41,7 @@ pub(crate) struct State {
 #[derive(Debug)]
 struct Inner {
     account_id: String,
+    cognito: Arc<Cognito>,
     dynamodb: Arc<DynamoDb>,
     iam: Arc<Iam>,
     logs: Arc<Logs>,
@@ -53,6 +55,7 @@ struct Inner {
 /// The services a sandbox serves, for [`State::new`].
 #[derive(Debug)]
 pub(crate) struct Services {
+    pub cognito: Arc<Cognito>,
     pub dynamodb: Arc<DynamoDb>,
     pub iam: Arc<Iam>,
     pub logs: Arc<Logs>,
@@ -66,6 +69,7 @@ pub(crate) struct Services {
 impl State {
     pub(crate) fn new(account_id: String, services: Services, guard: Guard) -> Self {
         let Services {
+            cognito,
             dynamodb,
             iam,
             logs,
@@ -77,6 +81,7 @@ impl State {
         Self {
             inner: Arc::new(Inner {
                 account_id,
+                cognito,
                 dynamodb,
                 iam,
                 logs,
@@ -110,6 +115,8 @@ pub(crate) fn router(state: State) -> Router {
         )
         .route("/_sandbox/inspect/history", get(inspect_history))
         .route("/_sandbox/inspect/stream", get(inspect_stream))
+        .route("/_sandbox/cognito/mailbox", get(cognito_mailbox))
+        .route("/{pool_id}/.well-known/jwks.json", get(cognito_jwks))
         .fallback(aws_request)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -219,6 +226,10 @@ fn surface_of(path: &str, headers: &HeaderMap) -> Surface {
     if path == "/_sandbox" || path.starts_with("/_sandbox/") {
         return Surface::Sandbox;
     }
+    // A user pool's public keys: public on AWS too, fetched by pages that check tokens.
+    if path.ends_with("/.well-known/jwks.json") && path.matches('/').count() == 3 {
+        return Surface::DataPlane;
+    }
     match ApiGateway::target_of(path, headers) {
         Some((api_id, path)) if ConnectionPath::under_api(&api_id, &path).is_none() => {
             Surface::DataPlane
@@ -232,7 +243,9 @@ async fn health(Extract(state): Extract<State>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
-        "services": ["apigatewayv2", "dynamodb", "iam", "lambda", "logs", "sts", "tagging"],
+        "services": [
+            "apigatewayv2", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "sts", "tagging",
+        ],
     }))
     .into_response()
 }
@@ -357,8 +370,9 @@ fn rest_operation_name(method: &axum::http::Method, path: &str) -> Option<&'stat
 }
 
 /// The SigV4 signing names of the services the sandbox serves (DynamoDB, Lambda, API Gateway
-/// and its management API, CloudWatch Logs, the Tagging API, IAM, STS).
-const SIGNING_NAMES: [&str; 8] = [
+/// and its management API, CloudWatch Logs, the Tagging API, IAM, STS, Cognito user pools).
+const SIGNING_NAMES: [&str; 9] = [
+    "cognito-idp",
     "dynamodb",
     "lambda",
     "apigateway",
@@ -460,6 +474,10 @@ async fn service_request(
                 let packing = wire::encoding::preferred(&headers);
                 return json_response(version, result, &request_id, true, packing);
             }
+            if let Some(operation) = operation.strip_prefix(cognito::TARGET_PREFIX) {
+                let result = state.inner.cognito.handle(&scope, operation, &body).await;
+                return json_response(version, as_text(result), &request_id, false, None);
+            }
             if let Some(operation) = operation.strip_prefix(logs::TARGET_PREFIX) {
                 let result = state.inner.logs.handle(&scope, operation, &body).await;
                 return json_response(version, as_text(result), &request_id, false, None);
@@ -471,6 +489,7 @@ async fn service_request(
                 resources.extend(inner.apigw.tagged(&scope));
                 resources.extend(inner.apigw.rest_tagged(&scope));
                 resources.extend(inner.logs.tagged(&scope));
+                resources.extend(inner.cognito.tagged(&scope));
                 let result = tagging::handle(operation, &body, resources);
                 return json_response(version, as_text(result), &request_id, false, None);
             }
@@ -586,6 +605,32 @@ async fn inspect_history(
         .and_then(|a| a.parse().ok())
         .unwrap_or(0);
     axum::Json(state.inner.inspector.history(after)).into_response()
+}
+
+/// What Cognito would have sent (verification codes, temporary passwords), oldest first.
+async fn cognito_mailbox(Extract(state): Extract<State>) -> Response {
+    axum::Json(state.inner.cognito.mailbox().messages()).into_response()
+}
+
+/// A user pool's JWKS, the keys its tokens verify with (`{issuer}/.well-known/jwks.json`).
+async fn cognito_jwks(
+    Extract(state): Extract<State>,
+    axum::extract::Path(pool_id): axum::extract::Path<String>,
+) -> Response {
+    match state.inner.cognito.jwks(&state.inner.account_id, &pool_id) {
+        Some(jwks) => (
+            [(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            axum::Json(jwks),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(
+                serde_json::json!({"message": format!("User pool {pool_id} does not exist.")}),
+            ),
+        )
+            .into_response(),
+    }
 }
 
 async fn inspect_stream(Extract(state): Extract<State>) -> Response {

@@ -142,6 +142,14 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
             view.event = Some(pretty(&change.key));
             view.answer = change.item.as_ref().map(pretty);
         }
+        Kind::Mail(mail) => {
+            // What Cognito would have sent: the code is what the student needs.
+            view.kind = "mail".into();
+            view.title = format!(
+                "{} to {} ({}): {}",
+                mail.medium, mail.destination, mail.reason, mail.code
+            );
+        }
         Kind::Call(call) => {
             // A function's own AWS call, attributed to its invocation.
             view.kind = "call".into();

@@ -79,7 +79,7 @@ pub struct ApiGateway {
     logs: Mutex<Option<Arc<crate::logs::Logs>>>,
     /// The DynamoDB that REST APIs' AWS service integrations call.
     dynamodb: Mutex<Option<Arc<crate::dynamodb::DynamoDb>>>,
-    inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
+    feed: crate::inspect::FeedSlot,
     buckets: Mutex<HashMap<(String, String, String), http::throttle::Bucket>>,
     metrics: Mutex<HashMap<(String, String), lab_feed::StageMetrics>>,
     /// REST API stages' cached answers.
@@ -134,7 +134,7 @@ impl ApiGateway {
             endpoint: Mutex::new(String::new()),
             logs: Mutex::new(None),
             dynamodb: Mutex::new(None),
-            inspector: Mutex::new(None),
+            feed: crate::inspect::FeedSlot::default(),
             buckets: Mutex::new(HashMap::new()),
             metrics: Mutex::new(HashMap::new()),
             response_cache: rest::cache::ResponseCache::default(),
@@ -155,7 +155,7 @@ impl ApiGateway {
         inspector: Arc<crate::inspect::Inspector>,
     ) {
         *self.logs.lock().unwrap_or_else(|p| p.into_inner()) = Some(logs);
-        *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
+        self.feed.connect(inspector);
     }
 
     /// The sandbox's DynamoDB, which REST APIs' AWS service integrations call.
@@ -192,14 +192,7 @@ impl ApiGateway {
 
     /// Reports a record to the inspection feed, if the app is watching.
     fn record(&self, record: lab_feed::Record) {
-        let inspector = self
-            .inspector
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(inspector) = inspector {
-            inspector.record(record);
-        }
+        self.feed.record(record);
     }
 
     pub fn set_endpoint(&self, endpoint: String) {

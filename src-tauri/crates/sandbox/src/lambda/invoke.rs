@@ -81,11 +81,7 @@ impl Lambda {
             sessions: self.sessions.clone(),
         };
         let run = Run {
-            inspector: self
-                .inspector
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
+            inspector: self.feed.inspector(),
             logs: self.logs.clone(),
             scope: scope.clone(),
             timeout: Duration::from_secs(u64::from(configuration.timeout)),

@@ -66,7 +66,7 @@ pub struct Lambda {
     busy: Arc<AtomicUsize>,
     concurrency_limit: AtomicUsize,
     python: Mutex<PathBuf>,
-    inspector: Mutex<Option<Arc<crate::inspect::Inspector>>>,
+    feed: crate::inspect::FeedSlot,
     /// Where environments get their CPU limit from the kernel; none when it is emulated.
     cpu_groups: Mutex<Option<Arc<cgroup::CpuGroups>>>,
     /// Its environments' session credentials, by access key id.
@@ -149,7 +149,7 @@ impl Lambda {
             busy: Arc::new(AtomicUsize::new(0)),
             concurrency_limit: AtomicUsize::new(DEFAULT_CONCURRENCY),
             python: Mutex::new(PathBuf::from("python3")),
-            inspector: Mutex::new(None),
+            feed: crate::inspect::FeedSlot::default(),
             cpu_groups: Mutex::new(None),
             sessions: Arc::default(),
         })
@@ -176,7 +176,7 @@ impl Lambda {
 
     /// Where invocations are reported for the app's inspector.
     pub fn set_inspector(&self, inspector: Arc<crate::inspect::Inspector>) {
-        *self.inspector.lock().unwrap_or_else(|p| p.into_inner()) = Some(inspector);
+        self.feed.connect(inspector);
     }
 
     /// Enforces Lambda's CPU rule with cgroups where the sandbox may make them (else it is

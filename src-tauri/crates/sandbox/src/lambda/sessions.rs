@@ -51,9 +51,9 @@ impl Sessions {
     /// Mints credentials for an environment and remembers who they belong to.
     pub fn open(&self, caller: Caller) -> SessionCredentials {
         let credentials = SessionCredentials {
-            access_key_id: format!("ASIA{}", random_text(16, KEY_ALPHABET)),
-            secret_access_key: random_text(40, SECRET_ALPHABET),
-            session_token: random_text(128, SECRET_ALPHABET),
+            access_key_id: format!("ASIA{}", crate::random::text(16, KEY_ALPHABET)),
+            secret_access_key: crate::random::text(40, SECRET_ALPHABET),
+            session_token: crate::random::text(128, SECRET_ALPHABET),
         };
         self.lock()
             .insert(credentials.access_key_id.clone(), caller);
@@ -93,21 +93,6 @@ impl Sessions {
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 /// The characters of a secret key and a session token.
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// `length` characters of `alphabet` from the operating system's random source (by way of
-/// version 4 UUIDs).
-fn random_text(length: usize, alphabet: &[u8]) -> String {
-    let mut text = String::with_capacity(length);
-    while text.len() < length {
-        for byte in uuid::Uuid::new_v4().as_bytes() {
-            if text.len() == length {
-                break;
-            }
-            text.push(char::from(alphabet[usize::from(*byte) % alphabet.len()]));
-        }
-    }
-    text
-}
 
 #[cfg(test)]
 mod tests {

@@ -234,6 +234,27 @@ pub enum Mutation {
         account: String,
         name: String,
     },
+    /// Creates or replaces a Cognito user pool's definition (JSON: settings, clients, key).
+    PutUserPool {
+        scope: Scope,
+        id: String,
+        definition: String,
+    },
+    /// Deletes a user pool with its users.
+    DeleteUserPool {
+        scope: Scope,
+        id: String,
+    },
+    /// Creates or replaces a pool's user (`{poolId}/{username}`, JSON).
+    PutPoolUser {
+        scope: Scope,
+        key: String,
+        definition: String,
+    },
+    DeletePoolUser {
+        scope: Scope,
+        key: String,
+    },
     /// Appends events to a stream; `first_seq` numbers the first of them.
     AppendLogEvents {
         scope: Scope,
@@ -294,6 +315,10 @@ pub struct Stored {
     pub rest_usage: Vec<StoredDefinition>,
     /// IAM roles, under the region `aws-global`.
     pub roles: Vec<StoredDefinition>,
+    /// Cognito user pools, by id.
+    pub user_pools: Vec<StoredDefinition>,
+    /// Their users, named `{poolId}/{username}`.
+    pub pool_users: Vec<StoredDefinition>,
 }
 
 /// A DynamoDB table as stored: its definition and its items.
@@ -401,6 +426,8 @@ impl Store {
             rest_apis: load_definitions(&connection, "apigw_rest_apis")?,
             rest_usage: load_definitions(&connection, "apigw_rest_usage")?,
             roles: load_definitions(&connection, "iam_roles")?,
+            user_pools: load_definitions(&connection, "cognito_pools")?,
+            pool_users: load_definitions(&connection, "cognito_users")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();
         let (report_failure, failure) = tokio::sync::watch::channel(None);

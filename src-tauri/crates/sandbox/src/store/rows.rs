@@ -149,6 +149,56 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
                 name,
             )?;
         }
+        Mutation::PutUserPool {
+            scope,
+            id,
+            definition,
+        } => put_definition(
+            connection,
+            "cognito_pools",
+            &scope.account,
+            &scope.region,
+            id,
+            definition,
+        )?,
+        Mutation::DeleteUserPool { scope, id } => {
+            // By prefix, not LIKE: a pool id holds `_`, LIKE's wildcard.
+            let prefix = format!("{id}/");
+            connection
+                .prepare_cached(
+                    "DELETE FROM cognito_users WHERE account = ?1 AND region = ?2
+                     AND substr(name, 1, length(?3)) = ?3",
+                )?
+                .execute(params![scope.account, scope.region, prefix])?;
+            delete_definition(
+                connection,
+                "cognito_pools",
+                &scope.account,
+                &scope.region,
+                id,
+            )?;
+        }
+        Mutation::PutPoolUser {
+            scope,
+            key,
+            definition,
+        } => put_definition(
+            connection,
+            "cognito_users",
+            &scope.account,
+            &scope.region,
+            key,
+            definition,
+        )?,
+        Mutation::DeletePoolUser { scope, key } => {
+            delete_definition(
+                connection,
+                "cognito_users",
+                &scope.account,
+                &scope.region,
+                key,
+            )?;
+        }
         Mutation::PutRole {
             account,
             name,

@@ -66,8 +66,8 @@ impl AwsError {
             StatusCode::NOT_IMPLEMENTED,
             format!(
                 "The sandbox has no {service} service: it serves DynamoDB, Lambda, API Gateway \
-                 (HTTP and WebSocket APIs), CloudWatch Logs, IAM, STS and the Resource Groups \
-                 Tagging API. Run this against AWS instead."
+                 (HTTP, WebSocket and REST APIs), CloudWatch Logs, IAM, STS, Cognito user pools \
+                 and the Resource Groups Tagging API. Run this against AWS instead."
             ),
         )
     }

@@ -11,6 +11,7 @@ mod apigw_rest;
 mod apigw_stage_variables;
 mod apigw_websocket;
 mod client;
+mod cognito;
 mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_rules;
