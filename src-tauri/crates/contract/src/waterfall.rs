@@ -39,7 +39,8 @@ pub struct WaterfallRow {
     pub label: String,
     /// `client`, `apigateway`, `lambda`, `dynamodb`, `logs`, `iam`, `sts`, `tagging`.
     pub service: String,
-    /// `request`, `route`, `cache`, `integration`, `invocation`, `init`, `handler`, `call`,
+    /// `request`, `route`, `cache`, `authorizer`, `integration`, `invocation`, `init`,
+    /// `handler`, `call`,
     /// `response`.
     pub phase: String,
     /// How deep it sits: the client's request 0, the gateway's 1, its integration 2, the

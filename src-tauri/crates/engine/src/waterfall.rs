@@ -71,6 +71,8 @@ struct Gateway {
     /// Why the event could not be handled, when it could not.
     error: Option<String>,
     cache: Option<String>,
+    /// What the route's authorizer decided (`JWT`, `allowed`) and why it refused.
+    authorizer: Option<(String, String, Option<String>)>,
     integration_latency: Option<f64>,
     integration_status: Option<u16>,
     /// The status the client got, for an HTTP request.
@@ -103,6 +105,14 @@ impl Gateway {
             route: http.route_key.clone(),
             error: http.error.clone(),
             cache: http.cache.clone(),
+            authorizer: http.authorizer.as_ref().map(|decided| {
+                let text = |name: &str| decided[name].as_str().unwrap_or_default().to_owned();
+                (
+                    text("type"),
+                    text("decision"),
+                    decided["reason"].as_str().map(str::to_owned),
+                )
+            }),
             integration_latency: http.integration_latency_ms,
             integration_status: http.integration_status,
             status: Some(http.status),
@@ -127,6 +137,7 @@ impl Gateway {
             route: route.clone(),
             error: call.error.clone(),
             cache: None,
+            authorizer: None,
             integration_latency: call.integration_latency_ms,
             integration_status: None,
             status: None,
@@ -170,6 +181,18 @@ impl Gateway {
                 detail: (cache == "hit")
                     .then(|| "served from the cache: the integration was not called".to_owned()),
                 failed: false,
+            });
+        }
+        if let Some((kind, decision, reason)) = &self.authorizer {
+            spans.push(Span {
+                label: format!("{kind} authorizer: {decision}"),
+                service: "apigateway",
+                phase: "authorizer",
+                depth: 2,
+                start: self.start,
+                duration: None,
+                detail: reason.clone(),
+                failed: decision != "allowed",
             });
         }
         if let Some(latency) = self.integration_latency {

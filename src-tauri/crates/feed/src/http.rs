@@ -27,8 +27,8 @@ pub struct HttpRequest {
     pub latency_ms: f64,
     pub integration_latency_ms: Option<f64>,
     pub integration_status: Option<u16>,
-    /// Why API Gateway answered a 5xx (its `$context.integrationErrorMessage`), or why Lambda
-    /// throttled the call.
+    /// Why API Gateway answered a 5xx (its `$context.integrationErrorMessage`), why Lambda
+    /// throttled the call, or why the route's authorizer refused the request.
     pub error: Option<String>,
     /// The integration called, as GetIntegration describes it.
     pub integration: Option<Json>,
@@ -37,6 +37,9 @@ pub struct HttpRequest {
     /// What the function answered.
     pub answer: Option<Json>,
     pub response: RecordedResponse,
+    /// What the route's authorizer decided and why (`type`, `decision`, `reason`, `claims`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<Json>,
     /// How a REST API request met its stage's cache — `hit` (the integration was not called),
     /// `miss` or `refreshed` (`Cache-Control: max-age=0`) — when the method's answers are cached.
     #[serde(default)]

@@ -281,6 +281,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     apigw.set_endpoint(format!("http://{local_addr}"));
     apigw.set_observers(logs.clone(), inspector.clone());
     apigw.set_dynamodb(dynamodb.clone());
+    apigw.set_cognito(cognito.clone());
     apigw.set_websocket_limits(config.websocket_limits);
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));

@@ -79,6 +79,10 @@ pub struct ApiGateway {
     logs: Mutex<Option<Arc<crate::logs::Logs>>>,
     /// The DynamoDB that REST APIs' AWS service integrations call.
     dynamodb: Mutex<Option<Arc<crate::dynamodb::DynamoDb>>>,
+    /// The Cognito whose user pools JWT authorizers find their issuer's keys in.
+    cognito: Mutex<Option<Arc<crate::cognito::Cognito>>>,
+    /// Other issuers' keys, fetched for JWT authorizers, with when.
+    issuer_keys: Mutex<HashMap<String, (std::time::Instant, serde_json::Value)>>,
     feed: crate::inspect::FeedSlot,
     buckets: Mutex<HashMap<(String, String, String), http::throttle::Bucket>>,
     metrics: Mutex<HashMap<(String, String), lab_feed::StageMetrics>>,
@@ -134,6 +138,8 @@ impl ApiGateway {
             endpoint: Mutex::new(String::new()),
             logs: Mutex::new(None),
             dynamodb: Mutex::new(None),
+            cognito: Mutex::new(None),
+            issuer_keys: Mutex::new(HashMap::new()),
             feed: crate::inspect::FeedSlot::default(),
             buckets: Mutex::new(HashMap::new()),
             metrics: Mutex::new(HashMap::new()),
@@ -161,6 +167,11 @@ impl ApiGateway {
     /// The sandbox's DynamoDB, which REST APIs' AWS service integrations call.
     pub fn set_dynamodb(&self, dynamodb: Arc<crate::dynamodb::DynamoDb>) {
         *self.dynamodb.lock().unwrap_or_else(|p| p.into_inner()) = Some(dynamodb);
+    }
+
+    /// The sandbox's Cognito, whose pools' keys JWT authorizers check tokens with.
+    pub fn set_cognito(&self, cognito: Arc<crate::cognito::Cognito>) {
+        *self.cognito.lock().unwrap_or_else(|p| p.into_inner()) = Some(cognito);
     }
 
     fn dynamodb(&self) -> Option<Arc<crate::dynamodb::DynamoDb>> {

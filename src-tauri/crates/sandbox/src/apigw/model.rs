@@ -165,6 +165,9 @@ pub struct Route {
     pub target: Option<String>,
     pub authorization_type: AuthorizationType,
     pub authorizer_id: Option<String>,
+    /// The scopes a JWT must have one of (HTTP APIs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_scopes: Vec<String>,
     /// WebSocket APIs: `$default` makes the route two-way.
     #[serde(default)]
     pub route_response_selection_expression: Option<String>,
@@ -186,6 +189,9 @@ impl Route {
         if let Some(authorizer) = &self.authorizer_id {
             out["authorizerId"] = json!(authorizer);
         }
+        if !self.authorization_scopes.is_empty() {
+            out["authorizationScopes"] = json!(self.authorization_scopes);
+        }
         if let Some(expression) = &self.route_response_selection_expression {
             out["routeResponseSelectionExpression"] = json!(expression);
         }
@@ -198,6 +204,9 @@ impl Route {
 pub struct Snapshot {
     pub routes: Vec<Route>,
     pub integrations: BTreeMap<String, Integration>,
+    /// The authorizers its routes name.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -446,11 +455,12 @@ impl Api {
         out
     }
 
-    /// The current routes and integrations, as a deployment would capture them.
+    /// The current routes, integrations and authorizers, as a deployment would capture them.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             routes: self.routes.values().cloned().collect(),
             integrations: self.integrations.clone(),
+            authorizers: self.authorizers.clone(),
         }
     }
 }

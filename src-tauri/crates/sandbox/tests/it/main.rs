@@ -19,6 +19,7 @@ mod dynamodb_storage;
 mod dynamodb_tables;
 mod fixture;
 mod iam;
+mod jwt_authorizers;
 mod lambda;
 mod lambda_cpu;
 mod logs;

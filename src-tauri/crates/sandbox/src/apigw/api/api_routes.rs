@@ -22,6 +22,7 @@ struct RouteInput {
     target: Option<String>,
     authorization_type: Option<String>,
     authorizer_id: Option<String>,
+    authorization_scopes: Option<Vec<String>>,
     route_response_selection_expression: Option<String>,
 }
 
@@ -121,6 +122,7 @@ impl ApiGateway {
                 authorization_type: authorization_type(input.authorization_type.as_deref())?
                     .unwrap_or(AuthorizationType::None),
                 authorizer_id: input.authorizer_id.clone(),
+                authorization_scopes: input.authorization_scopes.clone().unwrap_or_default(),
                 route_response_selection_expression: input
                     .route_response_selection_expression
                     .clone(),
@@ -165,6 +167,9 @@ impl ApiGateway {
             }
             if input.authorizer_id.is_some() {
                 updated.authorizer_id = input.authorizer_id.clone();
+            }
+            if let Some(scopes) = &input.authorization_scopes {
+                updated.authorization_scopes = scopes.clone();
             }
             if input.route_response_selection_expression.is_some() {
                 updated.route_response_selection_expression =

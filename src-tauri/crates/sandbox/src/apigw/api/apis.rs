@@ -150,6 +150,7 @@ impl ApiGateway {
                 target: Some(format!("integrations/{}", integration.id)),
                 authorization_type: AuthorizationType::None,
                 authorizer_id: None,
+                authorization_scopes: Vec::new(),
                 route_response_selection_expression: None,
                 responses: BTreeMap::new(),
             };

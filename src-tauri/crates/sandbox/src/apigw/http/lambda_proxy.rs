@@ -67,11 +67,15 @@ impl ApiGateway {
             stage_variables: &selected.stage_variables,
             request_id,
         };
-        let payload = if integration.payload_format_version == "1.0" {
+        let mut payload = if integration.payload_format_version == "1.0" {
             event::version_1(&request)
         } else {
             event::version_2(&request)
         };
+        if let Some(allowed) = &selected.authorization {
+            payload["requestContext"]["authorizer"] =
+                allowed.context(&integration.payload_format_version);
+        }
         let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
         let invocation =
             self.lambda

@@ -6,6 +6,7 @@
 
 mod context;
 pub mod cors;
+mod jwt;
 pub mod lambda_proxy;
 pub mod observe;
 pub mod throttle;
@@ -51,6 +52,10 @@ pub(super) struct Selected {
     parameters: BTreeMap<String, String>,
     integration: Option<Integration>,
     route_path: String,
+    /// The authorizer the route names, as deployed.
+    authorizer: Option<super::model::Authorizer>,
+    /// What a JWT authorizer let through: the token's claims for the integration.
+    authorization: Option<jwt::Allowed>,
 }
 
 /// What a request went through, for CORS, throttling, access logs, metrics and the inspector.
@@ -70,6 +75,8 @@ pub(in crate::apigw) struct Trace {
     pub execution_log: Option<crate::apigw::rest::execution_log::Logging>,
     /// How a REST API request met its stage's cache, when the method's answers are cached.
     pub cache: Option<crate::apigw::rest::cache::CacheUse>,
+    /// What the route's authorizer decided and why.
+    pub authorizer: Option<serde_json::Value>,
 }
 
 impl Trace {
@@ -244,6 +251,11 @@ impl ApiGateway {
                 .and_then(|t| t.strip_prefix("integrations/"))
                 .and_then(|id| deployment.snapshot.integrations.get(id))
                 .cloned();
+            let authorizer = route
+                .authorizer_id
+                .as_ref()
+                .and_then(|id| deployment.snapshot.authorizers.get(id))
+                .cloned();
             Selected {
                 api_id: api.id.clone(),
                 stage: stage.name.clone(),
@@ -252,11 +264,41 @@ impl ApiGateway {
                 parameters,
                 integration,
                 route_path,
+                authorizer,
+                authorization: None,
             }
         };
-        if selected.route.authorization_type != AuthorizationType::None {
-            // Authorizers are stored but not evaluated yet: refuse rather than let requests through.
-            return message(StatusCode::UNAUTHORIZED, "Unauthorized");
+        let mut selected = selected;
+        match selected.route.authorization_type {
+            AuthorizationType::None => {}
+            AuthorizationType::Jwt => {
+                match self.authorize_jwt(scope, &selected, headers, query).await {
+                    Ok(allowed) => {
+                        trace.authorizer = Some(json!({
+                            "type": "JWT", "decision": "allowed", "claims": allowed.claims,
+                        }));
+                        selected.authorization = Some(allowed);
+                    }
+                    Err(refused) => {
+                        trace.authorizer = Some(json!({
+                            "type": "JWT", "decision": "refused", "reason": refused.reason,
+                        }));
+                        trace.error =
+                            Some(format!("the JWT authorizer refused: {}", refused.reason));
+                        return jwt_refusal(&refused);
+                    }
+                }
+            }
+            _ => {
+                // Lambda authorizers are not evaluated yet: refuse rather than let requests in.
+                let reason =
+                    "the sandbox does not run Lambda authorizers yet: the request is refused";
+                trace.authorizer = Some(json!({
+                    "type": "REQUEST", "decision": "refused", "reason": reason,
+                }));
+                trace.error = Some(reason.to_owned());
+                return message(StatusCode::UNAUTHORIZED, "Unauthorized");
+            }
         }
         let Some(integration) = &selected.integration else {
             // A route without a target (or whose integration was deleted) has nothing to call.
@@ -379,4 +421,18 @@ pub fn message(status: StatusCode, text: &str) -> Response {
         json!({ "message": text }).to_string(),
     )
         .into_response()
+}
+
+/// API Gateway's answer when a JWT authorizer refuses a request.
+fn jwt_refusal(refused: &jwt::Refused) -> Response {
+    if refused.status == StatusCode::FORBIDDEN {
+        return message(StatusCode::FORBIDDEN, "Forbidden");
+    }
+    let mut response = message(StatusCode::UNAUTHORIZED, "Unauthorized");
+    if let Ok(value) = HeaderValue::from_str(&refused.challenge()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::WWW_AUTHENTICATE, value);
+    }
+    response
 }

@@ -144,6 +144,7 @@ impl ApiGateway {
                 answer: trace.answer.clone(),
                 response,
                 cache: trace.cache.map(|used| used.as_str().to_owned()),
+                authorizer: trace.authorizer.clone(),
                 metrics,
             }),
         ));
