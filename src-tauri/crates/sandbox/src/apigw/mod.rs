@@ -81,6 +81,9 @@ pub struct ApiGateway {
     dynamodb: Mutex<Option<Arc<crate::dynamodb::DynamoDb>>>,
     /// The Cognito whose user pools JWT authorizers find their issuer's keys in.
     cognito: Mutex<Option<Arc<crate::cognito::Cognito>>>,
+    /// Lambda authorizers' decisions kept for their TTL, by API, authorizer and identity.
+    authorizer_cache:
+        Mutex<HashMap<String, (std::time::Instant, http::lambda_authorizer::Decision)>>,
     /// Other issuers' keys, fetched for JWT authorizers, with when.
     issuer_keys: Mutex<HashMap<String, (std::time::Instant, serde_json::Value)>>,
     feed: crate::inspect::FeedSlot,
@@ -140,6 +143,7 @@ impl ApiGateway {
             dynamodb: Mutex::new(None),
             cognito: Mutex::new(None),
             issuer_keys: Mutex::new(HashMap::new()),
+            authorizer_cache: Mutex::new(HashMap::new()),
             feed: crate::inspect::FeedSlot::default(),
             buckets: Mutex::new(HashMap::new()),
             metrics: Mutex::new(HashMap::new()),

@@ -17,15 +17,16 @@ use serde_json::{Value, json};
 use crate::fixture::Sandbox;
 
 /// Answers with the authorizer context API Gateway passed.
-const WHOAMI: &str = r#"
+pub(crate) const WHOAMI: &str = r#"
 import json
 
 def handler(event, context):
     return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
 "#;
 
-/// An HTTP API with an auto-deployed `$default` stage whose routes call `whoami`; its URL.
-async fn api(sandbox: &Sandbox) -> (String, String) {
+/// An HTTP API with an auto-deployed `$default` stage whose routes call `whoami`: its id and
+/// URL.
+pub(crate) async fn api(sandbox: &Sandbox) -> (String, String) {
     sandbox.create_python_function("whoami", WHOAMI).await;
     let apigw = sandbox.apigw();
     let api = apigw
@@ -73,7 +74,23 @@ async fn secured_route(
         .send()
         .await
         .unwrap();
-    let integration = apigw
+    let mut route = apigw
+        .create_route()
+        .api_id(api_id)
+        .route_key(route_key)
+        .target(whoami_target(sandbox, api_id).await)
+        .authorization_type(AuthorizationType::Jwt)
+        .authorizer_id(authorizer.authorizer_id().unwrap());
+    for scope in scopes {
+        route = route.authorization_scopes(*scope);
+    }
+    route.send().await.unwrap();
+}
+
+/// A new payload 2.0 integration calling `whoami`, as a route's target.
+pub(crate) async fn whoami_target(sandbox: &Sandbox, api_id: &str) -> String {
+    let integration = sandbox
+        .apigw()
         .create_integration()
         .api_id(api_id)
         .integration_type(IntegrationType::AwsProxy)
@@ -82,20 +99,7 @@ async fn secured_route(
         .send()
         .await
         .unwrap();
-    let mut route = apigw
-        .create_route()
-        .api_id(api_id)
-        .route_key(route_key)
-        .target(format!(
-            "integrations/{}",
-            integration.integration_id().unwrap()
-        ))
-        .authorization_type(AuthorizationType::Jwt)
-        .authorizer_id(authorizer.authorizer_id().unwrap());
-    for scope in scopes {
-        route = route.authorization_scopes(*scope);
-    }
-    route.send().await.unwrap();
+    format!("integrations/{}", integration.integration_id().unwrap())
 }
 
 async fn get(url: &str, token: Option<&str>) -> crate::client::Reply {

@@ -21,6 +21,7 @@ mod fixture;
 mod iam;
 mod jwt_authorizers;
 mod lambda;
+mod lambda_authorizers;
 mod lambda_cpu;
 mod logs;
 mod names;

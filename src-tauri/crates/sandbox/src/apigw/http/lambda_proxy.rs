@@ -37,17 +37,7 @@ impl ApiGateway {
             body,
         } = incoming;
         let (path, query, method, headers) = (*path, *query, *method, *headers);
-        let source_arn = format!(
-            "arn:aws:execute-api:{}:{}:{}/{}/{}",
-            scope.region,
-            scope.account,
-            selected.api_id,
-            selected.stage,
-            match selected.route.route_key.split_once(' ') {
-                Some((method, path)) => format!("{method}{path}"),
-                None => selected.route.route_key.clone(),
-            }
-        );
+        let source_arn = selected.route_arn(scope);
         let function = match self.invocable_function(scope, uri, &source_arn) {
             Ok(function) => function,
             Err(reason) => return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason),
@@ -72,9 +62,12 @@ impl ApiGateway {
         } else {
             event::version_2(&request)
         };
-        if let Some(allowed) = &selected.authorization {
-            payload["requestContext"]["authorizer"] =
-                allowed.context(&integration.payload_format_version);
+        if let Some(context) = selected
+            .authorization
+            .as_ref()
+            .and_then(|authorized| authorized.context(&integration.payload_format_version))
+        {
+            payload["requestContext"]["authorizer"] = context;
         }
         let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
         let invocation =

@@ -7,6 +7,7 @@
 mod context;
 pub mod cors;
 mod jwt;
+pub(in crate::apigw) mod lambda_authorizer;
 pub mod lambda_proxy;
 pub mod observe;
 pub mod throttle;
@@ -54,8 +55,41 @@ pub(super) struct Selected {
     route_path: String,
     /// The authorizer the route names, as deployed.
     authorizer: Option<super::model::Authorizer>,
-    /// What a JWT authorizer let through: the token's claims for the integration.
-    authorization: Option<jwt::Allowed>,
+    /// What the route's authorizer let through, for the integration.
+    authorization: Option<Authorized>,
+}
+
+impl Selected {
+    /// The route's ARN, as permissions and authorizer policies name it:
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/GET/items` (`…/$default` for the
+    /// default route).
+    pub(super) fn route_arn(&self, scope: &Scope) -> String {
+        let route = match self.route.route_key.split_once(' ') {
+            Some((method, path)) => format!("{method}{path}"),
+            None => self.route.route_key.clone(),
+        };
+        format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/{route}",
+            scope.region, scope.account, self.api_id, self.stage
+        )
+    }
+}
+
+/// A request an authorizer let in.
+#[derive(Debug)]
+pub(super) enum Authorized {
+    Jwt(jwt::Allowed),
+    Lambda(lambda_authorizer::Decision),
+}
+
+impl Authorized {
+    /// `requestContext.authorizer` of an integration payload of `version`.
+    pub fn context(&self, version: &str) -> Option<serde_json::Value> {
+        match self {
+            Self::Jwt(allowed) => Some(allowed.context(version)),
+            Self::Lambda(decision) => decision.context(version),
+        }
+    }
 }
 
 /// What a request went through, for CORS, throttling, access logs, metrics and the inspector.
@@ -277,7 +311,7 @@ impl ApiGateway {
                         trace.authorizer = Some(json!({
                             "type": "JWT", "decision": "allowed", "claims": allowed.claims,
                         }));
-                        selected.authorization = Some(allowed);
+                        selected.authorization = Some(Authorized::Jwt(allowed));
                     }
                     Err(refused) => {
                         trace.authorizer = Some(json!({
@@ -289,15 +323,45 @@ impl ApiGateway {
                     }
                 }
             }
-            _ => {
-                // Lambda authorizers are not evaluated yet: refuse rather than let requests in.
-                let reason =
-                    "the sandbox does not run Lambda authorizers yet: the request is refused";
+            AuthorizationType::Custom => {
+                let decision = self
+                    .authorize_with_lambda(scope, &selected, incoming, request_id)
+                    .await;
+                match decision {
+                    lambda_authorizer::Decision::Allowed { ref context, .. } => {
+                        trace.authorizer = Some(json!({
+                            "type": "REQUEST", "decision": "allowed", "context": context,
+                        }));
+                        selected.authorization = Some(Authorized::Lambda(decision));
+                    }
+                    lambda_authorizer::Decision::Refused { status, reason } => {
+                        trace.authorizer = Some(json!({
+                            "type": "REQUEST", "decision": "refused", "reason": reason,
+                        }));
+                        trace.error = Some(format!("the Lambda authorizer refused: {reason}"));
+                        let text = if status == StatusCode::FORBIDDEN {
+                            "Forbidden"
+                        } else {
+                            "Unauthorized"
+                        };
+                        return message(status, text);
+                    }
+                    lambda_authorizer::Decision::Failed(reason) => {
+                        trace.authorizer = Some(json!({
+                            "type": "REQUEST", "decision": "failed", "reason": reason,
+                        }));
+                        return trace.failure(StatusCode::INTERNAL_SERVER_ERROR, reason);
+                    }
+                }
+            }
+            AuthorizationType::AwsIam => {
+                // IAM authorization needs IAM policies evaluated: refused, saying so.
+                let reason = "the sandbox does not evaluate AWS_IAM authorization on HTTP APIs yet: the request is refused";
                 trace.authorizer = Some(json!({
-                    "type": "REQUEST", "decision": "refused", "reason": reason,
+                    "type": "AWS_IAM", "decision": "refused", "reason": reason,
                 }));
                 trace.error = Some(reason.to_owned());
-                return message(StatusCode::UNAUTHORIZED, "Unauthorized");
+                return message(StatusCode::FORBIDDEN, "Forbidden");
             }
         }
         let Some(integration) = &selected.integration else {

@@ -1,0 +1,405 @@
+//! An HTTP API's Lambda ("REQUEST") authorizer, run as API Gateway runs it: a request missing
+//! any of the identity sources is refused with 401 without calling the function; otherwise the
+//! function gets the authorizer event of its payload version (2.0: `routeArn`, `identitySource`
+//! as a list; 1.0: `methodArn`, `identitySource` as one string) and answers either simply
+//! (`isAuthorized`) or with an IAM policy whose `execute-api:Invoke` statements are matched
+//! against the route's ARN (a Deny wins). Its `context` reaches the integration. With a TTL and
+//! identity sources, decisions are cached by the identity's values.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use serde_json::{Map, Value as Json, json};
+
+use super::{Incoming, Selected};
+use crate::apigw::model::Authorizer;
+use crate::apigw::{ApiGateway, event};
+use crate::store::Scope;
+
+/// What the authorizer decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Let in, with the context the function returned (and its principal, for a policy).
+    Allowed {
+        context: Map<String, Json>,
+        principal: Option<String>,
+    },
+    /// 401 (an identity source missing) or 403 (the function said no); the reason for the feed.
+    Refused { status: StatusCode, reason: String },
+    /// The function failed or answered something API Gateway cannot read: a 500.
+    Failed(String),
+}
+
+impl Decision {
+    /// `requestContext.authorizer` of an integration payload of `version`.
+    pub fn context(&self, version: &str) -> Option<Json> {
+        let Self::Allowed { context, principal } = self else {
+            return None;
+        };
+        Some(if version == "1.0" {
+            let mut inner = context.clone();
+            if let Some(principal) = principal {
+                inner.insert("principalId".to_owned(), json!(principal));
+            }
+            Json::Object(inner)
+        } else {
+            json!({"lambda": context})
+        })
+    }
+}
+
+/// The values of the authorizer's identity sources, or the first missing one.
+fn identity(
+    authorizer: &Authorizer,
+    incoming: &Incoming<'_>,
+    selected: &Selected,
+) -> Result<Vec<String>, String> {
+    authorizer
+        .identity_source
+        .iter()
+        .map(|source| {
+            let value = if let Some(name) = source.strip_prefix("$request.header.") {
+                incoming
+                    .headers
+                    .get(name)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned)
+            } else if let Some(name) = source.strip_prefix("$request.querystring.") {
+                crate::wire::percent::query_pairs(incoming.query)
+                    .find_map(|(key, value)| (key == name).then_some(value))
+            } else if let Some(name) = source.strip_prefix("$stageVariables.") {
+                selected.stage_variables.get(name).cloned()
+            } else {
+                None
+            };
+            value
+                .filter(|value| !value.is_empty())
+                .ok_or_else(|| format!("the identity source {source} is missing"))
+        })
+        .collect()
+}
+
+/// Whether the ARN `pattern` (with `*` and `?` wildcards) covers `arn`.
+fn covers(pattern: &str, arn: &str) -> bool {
+    let (pattern, arn): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
+    // The classic two-pointer wildcard match, with backtracking to the last `*`.
+    let (mut p, mut a, mut star, mut mark) = (0, 0, None, 0);
+    while a < arn.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == arn[a]) {
+            p += 1;
+            a += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            mark = a;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            a = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// Reads the function's answer: a simple one, or an IAM policy for `route_arn`.
+fn decide(answer: &Json, simple: bool, route_arn: &str) -> Decision {
+    let context = answer["context"].as_object().cloned().unwrap_or_default();
+    if simple {
+        return match answer["isAuthorized"].as_bool() {
+            Some(true) => Decision::Allowed {
+                context,
+                principal: None,
+            },
+            Some(false) => Decision::Refused {
+                status: StatusCode::FORBIDDEN,
+                reason: "the authorizer answered isAuthorized: false".to_owned(),
+            },
+            None => Decision::Failed(
+                "the authorizer's simple response has no boolean isAuthorized".to_owned(),
+            ),
+        };
+    }
+    let Some(statements) = answer["policyDocument"]["Statement"].as_array() else {
+        return Decision::Failed(
+            "the authorizer's answer has no policyDocument.Statement".to_owned(),
+        );
+    };
+    let listed = |value: &Json| -> Vec<String> {
+        match value {
+            Json::String(one) => vec![one.clone()],
+            Json::Array(many) => many
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let applies = |statement: &Json| {
+        listed(&statement["Action"])
+            .iter()
+            .any(|action| covers(action, "execute-api:Invoke"))
+            && listed(&statement["Resource"])
+                .iter()
+                .any(|resource| covers(resource, route_arn))
+    };
+    let effect = |wanted: &str| {
+        statements
+            .iter()
+            .any(|statement| statement["Effect"] == wanted && applies(statement))
+    };
+    if effect("Deny") {
+        return Decision::Refused {
+            status: StatusCode::FORBIDDEN,
+            reason: "the authorizer's policy denies the route explicitly".to_owned(),
+        };
+    }
+    if !effect("Allow") {
+        return Decision::Refused {
+            status: StatusCode::FORBIDDEN,
+            reason: "the authorizer's policy does not allow the route".to_owned(),
+        };
+    }
+    Decision::Allowed {
+        context,
+        principal: answer["principalId"].as_str().map(str::to_owned),
+    }
+}
+
+impl ApiGateway {
+    /// Runs the route's Lambda authorizer on a request (or answers from its cache).
+    pub(super) async fn authorize_with_lambda(
+        &self,
+        scope: &Scope,
+        selected: &Selected,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+    ) -> Decision {
+        let Some(authorizer) = &selected.authorizer else {
+            return Decision::Refused {
+                status: StatusCode::UNAUTHORIZED,
+                reason:
+                    "the route's authorizer is not in the stage's deployment: deploy the API again"
+                        .to_owned(),
+            };
+        };
+        let values = match identity(authorizer, incoming, selected) {
+            Ok(values) => values,
+            Err(reason) => {
+                return Decision::Refused {
+                    status: StatusCode::UNAUTHORIZED,
+                    reason,
+                };
+            }
+        };
+        let ttl = authorizer.authorizer_result_ttl_in_seconds.unwrap_or(0);
+        let cache_key = (ttl > 0 && !values.is_empty()).then(|| {
+            format!(
+                "{}/{}/{}",
+                selected.api_id,
+                authorizer.authorizer_id,
+                values.join("\u{1f}")
+            )
+        });
+        if let Some(key) = &cache_key {
+            let cache = self
+                .authorizer_cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some((until, decision)) = cache.get(key)
+                && *until > Instant::now()
+            {
+                return decision.clone();
+            }
+        }
+        let decision = self
+            .call_authorizer(scope, selected, authorizer, incoming, request_id, &values)
+            .await;
+        if let Some(key) = cache_key
+            && !matches!(decision, Decision::Failed(_))
+        {
+            let mut cache = self
+                .authorizer_cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            cache.retain(|_, (until, _)| *until > Instant::now());
+            cache.insert(
+                key,
+                (
+                    Instant::now() + Duration::from_secs(ttl.unsigned_abs()),
+                    decision.clone(),
+                ),
+            );
+        }
+        decision
+    }
+
+    async fn call_authorizer(
+        &self,
+        scope: &Scope,
+        selected: &Selected,
+        authorizer: &Authorizer,
+        incoming: &Incoming<'_>,
+        request_id: &str,
+        values: &[String],
+    ) -> Decision {
+        let uri = authorizer.authorizer_uri.clone().unwrap_or_default();
+        let source_arn = format!(
+            "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
+            scope.region, scope.account, selected.api_id, authorizer.authorizer_id
+        );
+        let function = match self.invocable_function(scope, &uri, &source_arn) {
+            Ok(function) => function,
+            Err(reason) => return Decision::Failed(format!("the authorizer: {reason}")),
+        };
+        let route_arn = selected.route_arn(scope);
+        let request = event::Request {
+            scope,
+            api_id: &selected.api_id,
+            stage: &selected.stage,
+            route_key: &selected.route.route_key,
+            path: incoming.path,
+            route_path: &selected.route_path,
+            query: incoming.query,
+            method: incoming.method.as_str(),
+            headers: incoming.headers,
+            body: &Bytes::new(),
+            path_parameters: &selected.parameters,
+            stage_variables: &selected.stage_variables,
+            request_id,
+        };
+        let version = authorizer
+            .authorizer_payload_format_version
+            .as_deref()
+            .unwrap_or("2.0");
+        let mut payload = if version == "1.0" {
+            let mut payload = event::version_1(&request);
+            payload["methodArn"] = json!(route_arn);
+            payload["identitySource"] = json!(values.join(","));
+            payload
+        } else {
+            let mut payload = event::version_2(&request);
+            payload["routeArn"] = json!(route_arn);
+            payload["identitySource"] = json!(values);
+            payload
+        };
+        payload["type"] = json!("REQUEST");
+        if let Some(object) = payload.as_object_mut() {
+            object.remove("body");
+            object.remove("isBase64Encoded");
+        }
+        let invocation =
+            self.lambda
+                .invoke_direct(scope, &function, Bytes::from(payload.to_string()), None);
+        // API Gateway waits 10 seconds for an authorizer.
+        match tokio::time::timeout(Duration::from_secs(10), invocation).await {
+            Err(_) => Decision::Failed(format!(
+                "the authorizer {function} did not answer within 10 seconds"
+            )),
+            Ok(Err(error)) => Decision::Failed(format!(
+                "invoking the authorizer {function} failed: {}: {}",
+                error.code, error.message
+            )),
+            Ok(Ok((_, true))) => Decision::Failed(format!("the authorizer {function} failed")),
+            Ok(Ok((answer, false))) => match serde_json::from_slice::<Json>(&answer) {
+                Ok(answer) => decide(
+                    &answer,
+                    authorizer.enable_simple_responses.unwrap_or(false),
+                    &route_arn,
+                ),
+                Err(_) => {
+                    Decision::Failed(format!("the authorizer {function} did not answer JSON"))
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:000000000000:abc123/prod/GET/items";
+
+    #[test]
+    fn resources_match_with_wildcards() {
+        assert!(covers(
+            "arn:aws:execute-api:us-east-1:000000000000:abc123/*",
+            ARN
+        ));
+        assert!(covers("arn:aws:execute-api:*:*:abc123/prod/GET/*", ARN));
+        assert!(covers(ARN, ARN));
+        assert!(!covers(
+            "arn:aws:execute-api:us-east-1:000000000000:abc123/prod/POST/*",
+            ARN
+        ));
+        assert!(covers("execute-api:*", "execute-api:Invoke"));
+    }
+
+    #[test]
+    fn a_policy_allows_denies_or_says_nothing() {
+        let policy = |effect: &str, resource: &str| {
+            json!({
+                "principalId": "user-1",
+                "policyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+                ]},
+                "context": {"tier": "gold"},
+            })
+        };
+        let allowed = decide(&policy("Allow", "arn:aws:execute-api:*"), false, ARN);
+        assert_eq!(
+            allowed.context("2.0"),
+            Some(json!({"lambda": {"tier": "gold"}}))
+        );
+        assert_eq!(
+            allowed.context("1.0"),
+            Some(json!({"tier": "gold", "principalId": "user-1"}))
+        );
+        assert!(matches!(
+            decide(&policy("Deny", "*"), false, ARN),
+            Decision::Refused {
+                status: StatusCode::FORBIDDEN,
+                ..
+            }
+        ));
+        assert!(matches!(
+            decide(
+                &policy("Allow", "arn:aws:execute-api:*:*:other/*"),
+                false,
+                ARN
+            ),
+            Decision::Refused {
+                status: StatusCode::FORBIDDEN,
+                ..
+            }
+        ));
+        assert!(matches!(
+            decide(&json!({}), false, ARN),
+            Decision::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn a_simple_response_says_yes_or_no() {
+        let yes = decide(
+            &json!({"isAuthorized": true, "context": {"a": 1}}),
+            true,
+            ARN,
+        );
+        assert_eq!(yes.context("2.0"), Some(json!({"lambda": {"a": 1}})));
+        assert!(matches!(
+            decide(&json!({"isAuthorized": false}), true, ARN),
+            Decision::Refused {
+                status: StatusCode::FORBIDDEN,
+                ..
+            }
+        ));
+        assert!(matches!(
+            decide(&json!({"ok": 1}), true, ARN),
+            Decision::Failed(_)
+        ));
+    }
+}
