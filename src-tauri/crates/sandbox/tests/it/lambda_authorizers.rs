@@ -2,9 +2,7 @@
 //! simple and IAM-policy answers (2.0 and 1.0 payloads), the decision cached for its TTL, and
 //! the authorizer's context passed on to the integration.
 
-use aws_sdk_apigatewayv2::types::{
-    AuthorizationType, AuthorizerType, IntegrationType, ProtocolType,
-};
+use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType};
 use serde_json::{Value, json};
 
 use crate::fixture::Sandbox;
