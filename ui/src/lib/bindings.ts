@@ -523,7 +523,8 @@ export type WaterfallRow = { label: string,
  */
 service: string, 
 /**
- * `request`, `route`, `cache`, `integration`, `invocation`, `init`, `handler`, `call`,
+ * `request`, `route`, `cache`, `authorizer`, `integration`, `invocation`, `init`,
+ * `handler`, `call`,
  * `response`.
  */
 phase: string, 

@@ -9,6 +9,7 @@ mod api;
 pub mod event;
 pub mod export;
 mod http;
+pub(crate) mod identity_source;
 pub mod integration_uri;
 pub mod model;
 pub mod parameter_mapping;
@@ -176,6 +177,13 @@ impl ApiGateway {
     /// The sandbox's Cognito, whose pools' keys JWT authorizers check tokens with.
     pub fn set_cognito(&self, cognito: Arc<crate::cognito::Cognito>) {
         *self.cognito.lock().unwrap_or_else(|p| p.into_inner()) = Some(cognito);
+    }
+
+    fn cognito(&self) -> Option<Arc<crate::cognito::Cognito>> {
+        self.cognito
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn dynamodb(&self) -> Option<Arc<crate::dynamodb::DynamoDb>> {

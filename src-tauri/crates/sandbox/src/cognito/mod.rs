@@ -249,6 +249,11 @@ impl Cognito {
     }
 }
 
+/// The claims of a token, unverified (to tell which pool issued it).
+pub fn peek_claims(token: &str) -> Option<Json> {
+    tokens::peek(token)
+}
+
 /// The mutation that saves `pool`.
 fn put_pool(scope: &Scope, pool: &Pool) -> Mutation {
     Mutation::PutUserPool {

@@ -563,3 +563,77 @@ async fn the_aws_cli_signs_a_user_up_and_in() {
         "{text}"
     );
 }
+
+/// A user who can call APIs: in a new pool `pool_name`, with an app client that signs in with a
+/// password, created confirmed (password `Passw0rd!`, `email` when given) and signed in.
+pub(crate) struct SignedIn {
+    pub pool_id: String,
+    pub pool_arn: String,
+    pub client_id: String,
+    pub tokens: cognito::types::AuthenticationResultType,
+}
+
+pub(crate) async fn signed_in_user(
+    sandbox: &Sandbox,
+    pool_name: &str,
+    username: &str,
+    email: Option<&str>,
+) -> SignedIn {
+    let cognito = client(sandbox);
+    let pool = cognito
+        .create_user_pool()
+        .pool_name(pool_name)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    let (pool_id, pool_arn) = (pool.id.unwrap(), pool.arn.unwrap());
+    let client_id = cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let mut create = cognito
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username(username)
+        .message_action(cognito::types::MessageActionType::Suppress);
+    if let Some(email) = email {
+        create = create.user_attributes(
+            AttributeType::builder()
+                .name("email")
+                .value(email)
+                .build()
+                .unwrap(),
+        );
+    }
+    create.send().await.unwrap();
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username(username)
+        .password("Passw0rd!")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    let tokens = sign_in(&cognito, &client_id, username, "Passw0rd!")
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    SignedIn {
+        pool_id,
+        pool_arn,
+        client_id,
+        tokens,
+    }
+}

@@ -8,10 +8,8 @@ use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use aws_sdk_apigatewayv2::types::{
     AuthorizationType, AuthorizerType, IntegrationType, JwtConfiguration, ProtocolType,
 };
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use lab_testkit::sandbox_client;
 use serde_json::{Value, json};
 
 use crate::fixture::Sandbox;
@@ -114,65 +112,13 @@ async fn get(url: &str, token: Option<&str>) -> crate::client::Reply {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_pool_s_tokens_pass_its_jwt_authorizer_and_others_do_not() {
     let sandbox = Sandbox::start().await;
-    let cognito = sandbox_client!(aws_sdk_cognitoidentityprovider, sandbox.running.endpoint());
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("api-users")
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
-    let client_id = cognito
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("web")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
-    cognito
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username("eve")
-        .user_attributes(
-            aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
-                .name("email")
-                .value("eve@example.com")
-                .build()
-                .unwrap(),
-        )
-        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap();
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("eve")
-        .password("Passw0rd!")
-        .permanent(true)
-        .send()
-        .await
-        .unwrap();
-    let tokens = cognito
-        .initiate_auth()
-        .client_id(&client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "eve")
-        .auth_parameters("PASSWORD", "Passw0rd!")
-        .send()
-        .await
-        .unwrap()
-        .authentication_result
-        .unwrap();
-    let (id_token, access_token) = (tokens.id_token.unwrap(), tokens.access_token.unwrap());
+    let user =
+        crate::cognito::signed_in_user(&sandbox, "api-users", "eve", Some("eve@example.com")).await;
+    let (pool_id, client_id) = (user.pool_id, user.client_id);
+    let (id_token, access_token) = (
+        user.tokens.id_token.unwrap(),
+        user.tokens.access_token.unwrap(),
+    );
 
     let issuer = format!("{}/{pool_id}", sandbox.running.endpoint());
     let (api_id, url) = api(&sandbox).await;

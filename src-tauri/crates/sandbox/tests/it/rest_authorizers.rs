@@ -1,10 +1,12 @@
 //! A REST API's authorizers through the real SDK client: what each type needs, methods that
-//! name one of the matching type, deletion refused while a method uses one — and, until the
-//! sandbox evaluates them, a request to such a method refused with the reason on the feed.
+//! name one of the matching type, deletion refused while a method uses one — and each evaluated:
+//! a TOKEN authorizer's function and its policy, a Cognito authorizer's user pool tokens.
 
 use aws_sdk_apigateway::types::{AuthorizerType, Op, PatchOperation};
 
-use crate::apigw_rest::{deploy, failure, invoke_url, mock_integration, rest_api};
+use serde_json::json;
+
+use crate::apigw_rest::{deploy, failure, invoke_url, mock_integration, respond, rest_api};
 use crate::client::send;
 use crate::fixture::Sandbox;
 
@@ -125,22 +127,142 @@ async fn methods_name_authorizers_of_their_type_which_stay_while_used() {
 
 /// Until the sandbox evaluates authorizers, a request to a method behind one is refused with
 /// 403, and the feed says why.
-#[tokio::test]
-async fn a_method_behind_an_authorizer_is_refused_with_the_reason() {
+/// The `auth` function: a policy for the token it is given, or `Unauthorized` for `bad`.
+const AUTH: &str = r#"
+def handler(event, context):
+    token = event["authorizationToken"]
+    if token == "bad":
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "allow" else "Deny"
+    return {
+        "principalId": "user-9",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+        ]},
+        "context": {"tier": "gold", "n": 7},
+    }
+"#;
+
+/// A TOKEN authorizer runs its function on the request's token, lets in what the policy allows
+/// (its decision cached for the TTL), and passes its principal and context on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_authorizer_lets_in_what_its_policy_allows() {
     let sandbox = Sandbox::start().await;
+    sandbox.create_python_function("auth", AUTH).await;
+    sandbox.permit_api("auth", None).await;
     let (api, _) = guarded_root(&sandbox).await;
     mock_integration(&sandbox, &api, &api.root, "GET").await;
+    // Mapping templates see what the authorizer passed on.
+    let template =
+        r#"{"principal": "$context.authorizer.principalId", "tier": "$context.authorizer.tier"}"#;
+    respond(&sandbox, &api, &api.root, "GET", &[("200", None, template)]).await;
     deploy(&sandbox, &api, "prod").await;
-    let refused = send("GET", &invoke_url(&sandbox, &api, "/prod/"), &[], "").await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
-    let records = sandbox.inspect_history().await;
-    let reason = records
+    let url = invoke_url(&sandbox, &api, "/prod/");
+    let get = |token: Option<&'static str>| {
+        let url = url.clone();
+        async move {
+            let headers: Vec<(&str, &str)> = token
+                .map(|token| vec![("authorization", token)])
+                .unwrap_or_default();
+            send("GET", &url, &headers, "").await
+        }
+    };
+    let anonymous = get(None).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    assert_eq!(
+        anonymous.header("x-amzn-errortype"),
+        Some("UnauthorizedException")
+    );
+    assert_eq!(get(Some("bad")).await.status, 401);
+    for _ in 0..2 {
+        let allowed = get(Some("allow")).await;
+        assert_eq!(allowed.status, 200, "{}", allowed.body);
+        assert_eq!(
+            allowed.json(),
+            json!({"principal": "user-9", "tier": "gold"})
+        );
+    }
+    let denied = get(Some("deny")).await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(
+        denied.json()["message"],
+        "User is not authorized to access this resource with an explicit deny"
+    );
+    let feed = sandbox.inspect_history().await;
+    let calls = feed
         .iter()
-        .find_map(|record| record.get("error")?.as_str().map(str::to_owned))
-        .unwrap_or_default();
+        .filter(|record| record["kind"] == "invocation" && record["function"] == "auth")
+        .count();
+    assert_eq!(calls, 3, "bad, allow (then from the cache) and deny");
+    let allowed = feed
+        .iter()
+        .find(|record| record["kind"] == "request" && record["authorizer"]["decision"] == "allowed")
+        .map(|record| record["authorizer"]["context"].clone())
+        .unwrap();
+    assert_eq!(
+        allowed,
+        json!({"principalId": "user-9", "tier": "gold", "n": "7"})
+    );
+}
+
+/// A Cognito authorizer lets in an ID token of its user pool and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cognito_authorizer_lets_in_its_pool_s_id_tokens() {
+    let sandbox = Sandbox::start().await;
+    let user = crate::cognito::signed_in_user(&sandbox, "managers", "mo", None).await;
+    let (pool_arn, tokens) = (user.pool_arn, user.tokens);
+
+    let api = rest_api(&sandbox, "Managed").await;
+    let rest = sandbox.rest();
+    let authorizer = rest
+        .create_authorizer()
+        .rest_api_id(&api.id)
+        .name("pool")
+        .r#type(AuthorizerType::CognitoUserPools)
+        .provider_arns(&pool_arn)
+        .identity_source("method.request.header.Authorization")
+        .send()
+        .await
+        .unwrap();
+    rest.put_method()
+        .rest_api_id(&api.id)
+        .resource_id(&api.root)
+        .http_method("GET")
+        .authorization_type("COGNITO_USER_POOLS")
+        .authorizer_id(authorizer.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    mock_integration(&sandbox, &api, &api.root, "GET").await;
+    let template = r#"{"sub": "$context.authorizer.claims.sub"}"#;
+    respond(&sandbox, &api, &api.root, "GET", &[("200", None, template)]).await;
+    deploy(&sandbox, &api, "prod").await;
+    let url = invoke_url(&sandbox, &api, "/prod/");
+    let status = |token: Option<String>| {
+        let url = url.clone();
+        async move {
+            let headers: Vec<(&str, &str)> = token
+                .as_deref()
+                .map(|token| vec![("authorization", token)])
+                .unwrap_or_default();
+            send("GET", &url, &headers, "").await.status
+        }
+    };
+    assert_eq!(status(None).await, 401);
+    assert_eq!(status(tokens.id_token.clone()).await, 200);
+    assert_eq!(
+        status(tokens.access_token.clone()).await,
+        401,
+        "a method without scopes wants the ID token"
+    );
+    let feed = sandbox.inspect_history().await;
+    assert!(feed.iter().any(|record| {
+        record["kind"] == "request"
+            && record["authorizer"]["context"]["claims"]["cognito:username"] == "mo"
+    }));
     assert!(
-        reason.contains("not evaluated by the sandbox yet"),
-        "{reason}"
+        feed.iter()
+            .any(|record| { record["authorizer"]["reason"] == "the method needs an id token" })
     );
 }
 

@@ -66,20 +66,20 @@ pub fn token(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Option<String> {
-    let sources: Vec<&str> = if identity_source.is_empty() {
-        vec!["$request.header.Authorization"]
+    let no_variables = std::collections::BTreeMap::new();
+    let offered = crate::apigw::identity_source::Offered {
+        headers,
+        query,
+        stage_variables: &no_variables,
+    };
+    let default = ["$request.header.Authorization".to_owned()];
+    let sources = if identity_source.is_empty() {
+        &default[..]
     } else {
-        identity_source.iter().map(String::as_str).collect()
+        identity_source
     };
     sources.iter().find_map(|source| {
-        let value = if let Some(name) = source.strip_prefix("$request.header.") {
-            headers.get(name)?.to_str().ok()?.to_owned()
-        } else if let Some(name) = source.strip_prefix("$request.querystring.") {
-            crate::wire::percent::query_pairs(query)
-                .find_map(|(key, value)| (key == name).then_some(value))?
-        } else {
-            return None;
-        };
+        let value = crate::apigw::identity_source::value(source, &offered)?;
         let value = value.trim();
         let token = match value.get(..7) {
             Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim(),
@@ -276,12 +276,7 @@ impl crate::apigw::ApiGateway {
                     .and_then(|rest| rest.split_once(".amazonaws.com/"))
                     .map(|(_, pool)| pool)
             });
-        let cognito = self
-            .cognito
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let (Some(pool_id), Some(cognito)) = (pool_id, cognito)
+        if let (Some(pool_id), Some(cognito)) = (pool_id, self.cognito())
             && let Some(jwks) = cognito.jwks(&scope.account, pool_id)
         {
             return Ok(jwks);

@@ -6,7 +6,7 @@
 //! against the route's ARN (a Deny wins). Its `context` reaches the integration. With a TTL and
 //! identity sources, decisions are cached by the identity's values.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{Incoming, Selected};
 use crate::apigw::model::Authorizer;
-use crate::apigw::{ApiGateway, event};
+use crate::apigw::{ApiGateway, event, identity_source};
 use crate::store::Scope;
 
 /// What the authorizer decided.
@@ -55,26 +55,16 @@ fn identity(
     incoming: &Incoming<'_>,
     selected: &Selected,
 ) -> Result<Vec<String>, String> {
+    let offered = identity_source::Offered {
+        headers: incoming.headers,
+        query: incoming.query,
+        stage_variables: &selected.stage_variables,
+    };
     authorizer
         .identity_source
         .iter()
         .map(|source| {
-            let value = if let Some(name) = source.strip_prefix("$request.header.") {
-                incoming
-                    .headers
-                    .get(name)
-                    .and_then(|value| value.to_str().ok())
-                    .map(str::to_owned)
-            } else if let Some(name) = source.strip_prefix("$request.querystring.") {
-                crate::wire::percent::query_pairs(incoming.query)
-                    .find_map(|(key, value)| (key == name).then_some(value))
-            } else if let Some(name) = source.strip_prefix("$stageVariables.") {
-                selected.stage_variables.get(name).cloned()
-            } else {
-                None
-            };
-            value
-                .filter(|value| !value.is_empty())
+            identity_source::value(source, &offered)
                 .ok_or_else(|| format!("the identity source {source} is missing"))
         })
         .collect()
@@ -105,7 +95,7 @@ fn covers(pattern: &str, arn: &str) -> bool {
 }
 
 /// Reads the function's answer: a simple one, or an IAM policy for `route_arn`.
-fn decide(answer: &Json, simple: bool, route_arn: &str) -> Decision {
+pub(in crate::apigw) fn decide(answer: &Json, simple: bool, route_arn: &str) -> Decision {
     let context = answer["context"].as_object().cloned().unwrap_or_default();
     if simple {
         return match answer["isAuthorized"].as_bool() {
@@ -203,37 +193,12 @@ impl ApiGateway {
                 values.join("\u{1f}")
             )
         });
-        if let Some(key) = &cache_key {
-            let cache = self
-                .authorizer_cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if let Some((until, decision)) = cache.get(key)
-                && *until > Instant::now()
-            {
-                return decision.clone();
-            }
-        }
-        let decision = self
-            .call_authorizer(scope, selected, authorizer, incoming, request_id, &values)
-            .await;
-        if let Some(key) = cache_key
-            && !matches!(decision, Decision::Failed(_))
-        {
-            let mut cache = self
-                .authorizer_cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            cache.retain(|_, (until, _)| *until > Instant::now());
-            cache.insert(
-                key,
-                (
-                    Instant::now() + Duration::from_secs(ttl.unsigned_abs()),
-                    decision.clone(),
-                ),
-            );
-        }
-        decision
+        self.cached_or(
+            cache_key,
+            ttl,
+            self.call_authorizer(scope, selected, authorizer, incoming, request_id, &values),
+        )
+        .await
     }
 
     async fn call_authorizer(
@@ -245,15 +210,6 @@ impl ApiGateway {
         request_id: &str,
         values: &[String],
     ) -> Decision {
-        let uri = authorizer.authorizer_uri.clone().unwrap_or_default();
-        let source_arn = format!(
-            "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
-            scope.region, scope.account, selected.api_id, authorizer.authorizer_id
-        );
-        let function = match self.invocable_function(scope, &uri, &source_arn) {
-            Ok(function) => function,
-            Err(reason) => return Decision::Failed(format!("the authorizer: {reason}")),
-        };
         let route_arn = selected.route_arn(scope);
         let request = event::Request {
             scope,
@@ -290,30 +246,97 @@ impl ApiGateway {
             object.remove("body");
             object.remove("isBase64Encoded");
         }
+        let uri = authorizer.authorizer_uri.clone().unwrap_or_default();
+        let called = self
+            .invoke_authorizer(
+                scope,
+                &selected.api_id,
+                &authorizer.authorizer_id,
+                &uri,
+                &payload,
+            )
+            .await;
+        match called {
+            Ok(answer) => decide(
+                &answer,
+                authorizer.enable_simple_responses.unwrap_or(false),
+                &route_arn,
+            ),
+            Err(AuthorizerFailure::Raised(error)) => {
+                Decision::Failed(format!("the authorizer failed: {error}"))
+            }
+            Err(AuthorizerFailure::Broken(reason)) => Decision::Failed(reason),
+        }
+    }
+}
+
+/// Why an authorizer's function gave no answer.
+#[derive(Debug)]
+pub(in crate::apigw) enum AuthorizerFailure {
+    /// It failed, with this error payload.
+    Raised(Json),
+    /// It could not be called, took too long, or answered something other than JSON.
+    Broken(String),
+}
+
+impl ApiGateway {
+    /// Calls the function `uri` names for authorizer `authorizer_id` of API `api_id` (its
+    /// permission checked for `…/authorizers/{id}`), waiting API Gateway's 10 seconds.
+    pub(in crate::apigw) async fn invoke_authorizer(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        authorizer_id: &str,
+        uri: &str,
+        event: &Json,
+    ) -> Result<Json, AuthorizerFailure> {
+        let source_arn = format!(
+            "arn:aws:execute-api:{}:{}:{api_id}/authorizers/{authorizer_id}",
+            scope.region, scope.account
+        );
+        let function = self
+            .invocable_function(scope, uri, &source_arn)
+            .map_err(|reason| AuthorizerFailure::Broken(format!("the authorizer: {reason}")))?;
         let invocation =
             self.lambda
-                .invoke_direct(scope, &function, Bytes::from(payload.to_string()), None);
-        // API Gateway waits 10 seconds for an authorizer.
+                .invoke_direct(scope, &function, Bytes::from(event.to_string()), None);
+        let broken = |reason: String| Err(AuthorizerFailure::Broken(reason));
         match tokio::time::timeout(Duration::from_secs(10), invocation).await {
-            Err(_) => Decision::Failed(format!(
+            Err(_) => broken(format!(
                 "the authorizer {function} did not answer within 10 seconds"
             )),
-            Ok(Err(error)) => Decision::Failed(format!(
+            Ok(Err(error)) => broken(format!(
                 "invoking the authorizer {function} failed: {}: {}",
                 error.code, error.message
             )),
-            Ok(Ok((_, true))) => Decision::Failed(format!("the authorizer {function} failed")),
-            Ok(Ok((answer, false))) => match serde_json::from_slice::<Json>(&answer) {
-                Ok(answer) => decide(
-                    &answer,
-                    authorizer.enable_simple_responses.unwrap_or(false),
-                    &route_arn,
-                ),
-                Err(_) => {
-                    Decision::Failed(format!("the authorizer {function} did not answer JSON"))
-                }
+            Ok(Ok((answer, failed))) => match serde_json::from_slice::<Json>(&answer) {
+                Ok(error) if failed => Err(AuthorizerFailure::Raised(error)),
+                Ok(answer) => Ok(answer),
+                Err(_) => broken(format!("the authorizer {function} did not answer JSON")),
             },
         }
+    }
+
+    /// A Lambda authorizer's decision for an identity (`key`): the one kept while its TTL
+    /// lasts, else what `decide` comes to — kept for `ttl` seconds unless it failed.
+    pub(in crate::apigw) async fn cached_or(
+        &self,
+        key: Option<String>,
+        ttl: i64,
+        decide: impl std::future::Future<Output = Decision>,
+    ) -> Decision {
+        if let Some(key) = &key
+            && let Some(decision) = self.cached_decision(key)
+        {
+            return decision;
+        }
+        let decision = decide.await;
+        if let Some(key) = key
+            && !matches!(decision, Decision::Failed(_))
+        {
+            self.cache_decision(key, Duration::from_secs(ttl.unsigned_abs()), &decision);
+        }
+        decision
     }
 }
 

@@ -6,7 +6,7 @@
 
 mod context;
 pub mod cors;
-mod jwt;
+pub(in crate::apigw) mod jwt;
 pub(in crate::apigw) mod lambda_authorizer;
 pub mod lambda_proxy;
 pub mod observe;

@@ -47,6 +47,10 @@ pub(super) struct Selected {
     pub throttle: Option<(String, f64, f64)>,
     /// How the stage caches the method's answers, when it does.
     pub caching: Option<Caching>,
+    /// The authorizer the method names.
+    pub authorizer: Option<super::model::Authorizer>,
+    /// What the authorizer passes on (`requestContext.authorizer`), once it let the request in.
+    pub authorization: Option<Json>,
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -135,11 +139,21 @@ impl ApiGateway {
                 trace.error = Some("the method needs a SigV4-signed request (AWS_IAM)".into());
                 return MISSING_TOKEN.into_response();
             }
-            other => {
-                trace.error = Some(format!(
-                    "{other} authorization is not evaluated by the sandbox yet, so the request is refused"
-                ));
+            AuthorizationType::AwsIam => {
+                trace.error = Some(
+                    "AWS_IAM authorization is not evaluated by the sandbox yet, so the request is refused"
+                        .into(),
+                );
                 return ACCESS_DENIED.into_response();
+            }
+            AuthorizationType::Custom | AuthorizationType::CognitoUserPools => {
+                match self
+                    .authorize_rest(scope, &selected, incoming, request_id, trace)
+                    .await
+                {
+                    Ok(context) => selected.authorization = Some(context),
+                    Err(refusal) => return refusal.into_response(),
+                }
             }
         }
         if selected.method.api_key_required {
@@ -340,6 +354,12 @@ impl ApiGateway {
             throttle,
             validation,
             caching,
+            authorizer: method
+                .authorizer_id
+                .as_ref()
+                .and_then(|id| api.authorizers.get(id))
+                .cloned(),
+            authorization: None,
         })
     }
 
@@ -395,6 +415,9 @@ impl ApiGateway {
             payload["requestContext"]["identity"]["apiKeyId"] = json!(key.key_id);
         }
         payload["requestContext"]["path"] = json!(format!("/{}{route_path}", selected.stage));
+        if let Some(authorizer) = &selected.authorization {
+            payload["requestContext"]["authorizer"] = authorizer.clone();
+        }
         payload
     }
 

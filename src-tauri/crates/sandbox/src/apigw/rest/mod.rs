@@ -6,6 +6,7 @@
 //! ([`matching`]). This module holds the REST APIs' state and persistence.
 
 mod api;
+mod authorize;
 pub mod cache;
 mod calls;
 mod checks;

@@ -73,6 +73,31 @@ pub(super) const ACCESS_DENIED: Refusal = Refusal {
     ..FORBIDDEN
 };
 
+/// A request its authorizer did not let in: no token, a bad one, or the function said
+/// `Unauthorized`.
+pub(super) const UNAUTHORIZED: Refusal = Refusal {
+    status: StatusCode::UNAUTHORIZED,
+    message: Cow::Borrowed("Unauthorized"),
+    error_type: "UnauthorizedException",
+    response_type: "UNAUTHORIZED",
+};
+
+/// A request a Lambda authorizer's policy denies.
+pub(super) const EXPLICIT_DENY: Refusal = Refusal {
+    status: StatusCode::FORBIDDEN,
+    message: Cow::Borrowed("User is not authorized to access this resource with an explicit deny"),
+    error_type: "AccessDeniedException",
+    response_type: "ACCESS_DENIED",
+};
+
+/// A request a Lambda authorizer's policy does not allow.
+pub(super) const NOT_AUTHORIZED: Refusal = Refusal {
+    status: StatusCode::FORBIDDEN,
+    message: Cow::Borrowed("User is not authorized to access this resource"),
+    error_type: "AccessDeniedException",
+    response_type: "ACCESS_DENIED",
+};
+
 pub(super) const MISSING_TOKEN: Refusal = Refusal {
     status: StatusCode::FORBIDDEN,
     message: Cow::Borrowed("Missing Authentication Token"),

@@ -76,6 +76,8 @@ impl ApiGateway {
                 validation: None,
                 throttle: None,
                 caching: None,
+                authorizer: None,
+                authorization: None,
             })
         })?;
         // The console's test runs past authorization and API keys.
