@@ -299,6 +299,50 @@ async fn a_user_signs_up_confirms_with_the_mailed_code_and_signs_in() {
         ("NotAuthorizedException", "Access Token has been revoked")
     );
 
+    // A forgotten password: a code to the verified email, then a new password.
+    let sent = cognito
+        .forgot_password()
+        .client_id(&client_id)
+        .username("ana@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.code_delivery_details
+            .and_then(|delivery| delivery.destination),
+        Some("a***@e***".to_owned())
+    );
+    let reset_code = code_for(&sandbox, "ana@example.com").await;
+    let mismatch = refused(
+        cognito
+            .confirm_forgot_password()
+            .client_id(&client_id)
+            .username("ana@example.com")
+            .confirmation_code(if reset_code == "000000" {
+                "111111"
+            } else {
+                "000000"
+            })
+            .password("Renewed123")
+            .send()
+            .await,
+    );
+    assert_eq!(code_of(&mismatch).0, "CodeMismatchException");
+    cognito
+        .confirm_forgot_password()
+        .client_id(&client_id)
+        .username("ana@example.com")
+        .confirmation_code(&reset_code)
+        .password("Renewed123")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&cognito, &client_id, "ana@example.com", "Renewed123")
+            .await
+            .is_ok()
+    );
+
     let listed = cognito
         .list_users()
         .user_pool_id(&pool_id)

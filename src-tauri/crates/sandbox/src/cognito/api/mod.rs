@@ -61,10 +61,12 @@ const POOL_OPERATIONS: [&str; 13] = [
     "AdminInitiateAuth",
     "ListUsers",
 ];
-const CLIENT_OPERATIONS: [&str; 5] = [
+const CLIENT_OPERATIONS: [&str; 7] = [
     "SignUp",
     "ConfirmSignUp",
     "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
     "InitiateAuth",
     "RespondToAuthChallenge",
 ];
@@ -138,6 +140,8 @@ impl Request {
             "SignUp" => users::sign_up(context, pools, body),
             "ConfirmSignUp" => users::confirm_sign_up(context, pools, body),
             "ResendConfirmationCode" => users::resend_code(context, pools, body),
+            "ForgotPassword" => users::forgot_password(context, pools, body),
+            "ConfirmForgotPassword" => users::confirm_forgot_password(context, pools, body),
             "AdminCreateUser" => users::admin_create(context, pools, body),
             "AdminConfirmSignUp" => users::admin_confirm(context, pools, body),
             "AdminGetUser" => users::admin_get(pools, body),

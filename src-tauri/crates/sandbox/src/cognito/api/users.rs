@@ -124,7 +124,18 @@ fn send_code(context: &Context<'_>, pool: &Pool, user: &mut User, reason: &str) 
             .any(|verified| verified == attribute)
             && user.attributes.contains_key(*attribute)
     })?;
-    let destination = user.attributes.get(attribute)?.clone();
+    Some(deliver_code(context, pool, user, attribute, reason))
+}
+
+/// Sends `user` a new code at `attribute` (`email` or `phone_number`), and answers where it went.
+fn deliver_code(
+    context: &Context<'_>,
+    pool: &Pool,
+    user: &mut User,
+    attribute: &str,
+    reason: &str,
+) -> Json {
+    let destination = user.attributes.get(attribute).cloned().unwrap_or_default();
     let code = crate::random::text(6, b"0123456789");
     user.pending = Some(PendingCode {
         code: code.clone(),
@@ -142,11 +153,11 @@ fn send_code(context: &Context<'_>, pool: &Pool, user: &mut User, reason: &str) 
         body: format!("Your verification code is {code}. "),
         code,
     });
-    Some(json!({
+    json!({
         "Destination": masked(&destination),
         "DeliveryMedium": medium,
         "AttributeName": attribute,
-    }))
+    })
 }
 
 /// The attributes a request gives (`UserAttributes`), checked against the pool's schema.
@@ -307,6 +318,28 @@ fn cannot_confirm(status: UserStatus) -> AwsError {
     )
 }
 
+/// Takes the code `user` was sent, if `code` is it and it has not expired.
+fn take_code(user: &mut User, code: &str) -> Result<(), AwsError> {
+    let expired = || {
+        error(
+            "ExpiredCodeException",
+            "Invalid code provided, please request a code again.",
+        )
+    };
+    let pending = user.pending.as_ref().ok_or_else(expired)?;
+    if pending.code != code {
+        return Err(error(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again.",
+        ));
+    }
+    if pending.expires < crate::clock::now_millis() {
+        return Err(expired());
+    }
+    user.pending = None;
+    Ok(())
+}
+
 pub fn confirm_sign_up(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
     let client_id = required(body, "ClientId")?;
     let name = required(body, "Username")?;
@@ -318,25 +351,7 @@ pub fn confirm_sign_up(context: &Context<'_>, pools: &mut Pools, body: &Json) ->
     if user.status != UserStatus::Unconfirmed {
         return Err(cannot_confirm(user.status));
     }
-    let Some(pending) = &user.pending else {
-        return Err(error(
-            "ExpiredCodeException",
-            "Invalid code provided, please request a code again.",
-        ));
-    };
-    if pending.code != code {
-        return Err(error(
-            "CodeMismatchException",
-            "Invalid verification code provided, please try again.",
-        ));
-    }
-    if pending.expires < crate::clock::now_millis() {
-        return Err(error(
-            "ExpiredCodeException",
-            "Invalid code provided, please request a code again.",
-        ));
-    }
-    user.pending = None;
+    take_code(user, code)?;
     user.status = UserStatus::Confirmed;
     for attribute in ["email", "phone_number"] {
         if user.attributes.contains_key(attribute) {
@@ -366,6 +381,57 @@ pub fn resend_code(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Ans
         .ok_or_else(|| invalid("Auto verification not turned on."))?;
     Ok((
         json!({"CodeDeliveryDetails": delivery}),
+        vec![put_user(context.scope, &pool.id, &key, user)],
+    ))
+}
+
+pub fn forgot_password(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
+    let client_id = required(body, "ClientId")?;
+    let name = required(body, "Username")?;
+    let (state, client) = pool_of_client(pools, client_id)?;
+    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
+    let pool = state.pool.clone();
+    let (key, user) = client_user(state, name)?;
+    // A code goes only to a verified address.
+    let attribute = ["email", "phone_number"]
+        .into_iter()
+        .find(|attribute| {
+            user.attributes.contains_key(*attribute)
+                && user
+                    .attributes
+                    .get(&format!("{attribute}_verified"))
+                    .is_some_and(|verified| verified == "true")
+        })
+        .ok_or_else(|| {
+            invalid("Cannot reset password for the user as there is no registered/verified email or phone_number")
+        })?;
+    let delivery = deliver_code(context, &pool, user, attribute, "ForgotPassword");
+    Ok((
+        json!({"CodeDeliveryDetails": delivery}),
+        vec![put_user(context.scope, &pool.id, &key, user)],
+    ))
+}
+
+pub fn confirm_forgot_password(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
+    let client_id = required(body, "ClientId")?;
+    let name = required(body, "Username")?;
+    let code = required(body, "ConfirmationCode")?;
+    let password = required(body, "Password")?;
+    let (state, client) = pool_of_client(pools, client_id)?;
+    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
+    let pool = state.pool.clone();
+    check_password(&pool, password)?;
+    let hash = hashed(password)?;
+    let (key, user) = client_user(state, name)?;
+    take_code(user, code)?;
+    user.password_hash = hash;
+    if user.status == UserStatus::ForceChangePassword {
+        user.status = UserStatus::Confirmed;
+        user.temporary_until = None;
+    }
+    user.modified = now_seconds();
+    Ok((
+        json!({}),
         vec![put_user(context.scope, &pool.id, &key, user)],
     ))
 }
