@@ -33,6 +33,19 @@ pub(super) fn pool_of_client<'a>(
     Ok((state, client))
 }
 
+/// The pool a client-side call goes to (by its `ClientId`), once its `SECRET_HASH` checks
+/// out, and the user it names (`Username`).
+fn client_side<'p, 'b>(
+    pools: &'p mut Pools,
+    body: &'b Json,
+) -> Result<(&'p mut PoolState, &'b str), AwsError> {
+    let client_id = required(body, "ClientId")?;
+    let name = required(body, "Username")?;
+    let (state, client) = pool_of_client(pools, client_id)?;
+    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
+    Ok((state, name))
+}
+
 /// Checks the `SECRET_HASH` a call through a client with a secret must carry:
 /// Base64(HMAC-SHA256(secret, username + client id)).
 pub(super) fn check_secret_hash(
@@ -262,11 +275,8 @@ fn check_password(pool: &Pool, password: &str) -> Result<(), AwsError> {
 }
 
 pub fn sign_up(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
-    let client_id = required(body, "ClientId")?;
-    let name = required(body, "Username")?;
+    let (state, name) = client_side(pools, body)?;
     let password = required(body, "Password")?;
-    let (state, client) = pool_of_client(pools, client_id)?;
-    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
     if state.pool.admin_create_only {
         return Err(error(
             "NotAuthorizedException",
@@ -341,11 +351,8 @@ fn take_code(user: &mut User, code: &str) -> Result<(), AwsError> {
 }
 
 pub fn confirm_sign_up(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
-    let client_id = required(body, "ClientId")?;
-    let name = required(body, "Username")?;
+    let (state, name) = client_side(pools, body)?;
     let code = required(body, "ConfirmationCode")?;
-    let (state, client) = pool_of_client(pools, client_id)?;
-    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
     let pool_id = state.pool.id.clone();
     let (key, user) = client_user(state, name)?;
     if user.status != UserStatus::Unconfirmed {
@@ -368,10 +375,7 @@ pub fn confirm_sign_up(context: &Context<'_>, pools: &mut Pools, body: &Json) ->
 }
 
 pub fn resend_code(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
-    let client_id = required(body, "ClientId")?;
-    let name = required(body, "Username")?;
-    let (state, client) = pool_of_client(pools, client_id)?;
-    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
+    let (state, name) = client_side(pools, body)?;
     let pool = state.pool.clone();
     let (key, user) = client_user(state, name)?;
     if user.status != UserStatus::Unconfirmed {
@@ -386,10 +390,7 @@ pub fn resend_code(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Ans
 }
 
 pub fn forgot_password(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
-    let client_id = required(body, "ClientId")?;
-    let name = required(body, "Username")?;
-    let (state, client) = pool_of_client(pools, client_id)?;
-    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
+    let (state, name) = client_side(pools, body)?;
     let pool = state.pool.clone();
     let (key, user) = client_user(state, name)?;
     // A code goes only to a verified address.
@@ -413,12 +414,9 @@ pub fn forgot_password(context: &Context<'_>, pools: &mut Pools, body: &Json) ->
 }
 
 pub fn confirm_forgot_password(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
-    let client_id = required(body, "ClientId")?;
-    let name = required(body, "Username")?;
+    let (state, name) = client_side(pools, body)?;
     let code = required(body, "ConfirmationCode")?;
     let password = required(body, "Password")?;
-    let (state, client) = pool_of_client(pools, client_id)?;
-    check_secret_hash(&client, name, optional(body, "SecretHash"))?;
     let pool = state.pool.clone();
     check_password(&pool, password)?;
     let hash = hashed(password)?;
