@@ -227,6 +227,21 @@ pub async fn click(client: &Client, css: &str) -> Result<()> {
         .with_context(|| format!("clicking {css}"))
 }
 
+/// A request's timeline as the window shows it, once it has a call row: one `phase: label` line
+/// per row.
+pub async fn waterfall_rows(client: &Client) -> Result<String> {
+    wait_for(client, "#waterfall .row[data-phase='call']", 20).await?;
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('#waterfall .row')]\
+             .map((row) => `${row.dataset.phase}: ${row.querySelector('.label').textContent}`)\
+             .join('\\n');",
+            vec![],
+        )
+        .await?;
+    Ok(rows.as_str().unwrap_or_default().to_owned())
+}
+
 /// Waits until the element `css` shows text containing `expected`.
 pub async fn wait_for_text(client: &Client, css: &str, expected: &str) -> Result<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);

@@ -7,7 +7,9 @@
 use anyhow::Result;
 use fantoccini::Locator;
 
-use crate::desktop::{Desktop, click, run_step, tear_down_everything, wait_for, wait_for_text};
+use crate::desktop::{
+    Desktop, click, run_step, tear_down_everything, wait_for, wait_for_text, waterfall_rows,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Result<()> {
@@ -146,16 +148,7 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         "the GET's event: {event}"
     );
     // Where the GET's time went: the gateway, the warm function and the DynamoDB call it made.
-    wait_for(client, "#waterfall .row[data-phase='call']", 20).await?;
-    let rows = client
-        .execute(
-            "return [...document.querySelectorAll('#waterfall .row')]\
-             .map((row) => `${row.dataset.phase}: ${row.querySelector('.label').textContent}`)\
-             .join('\\n');",
-            vec![],
-        )
-        .await?;
-    let rows = rows.as_str().unwrap_or_default();
+    let rows = waterfall_rows(client).await?;
     assert!(
         rows.contains("request: API Gateway received GET")
             && rows.contains("invocation: λ LambdaCRUD (warm)")

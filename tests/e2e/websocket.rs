@@ -6,7 +6,7 @@
 use anyhow::Result;
 
 use crate::desktop::{
-    Desktop, click, tear_down_everything, wait_for, wait_for_content, wait_for_text,
+    Desktop, click, tear_down_everything, wait_for, wait_for_content, wait_for_text, waterfall_rows,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,16 +55,7 @@ async fn the_websocket_lesson_connects_says_hello_and_receives_a_broadcast() -> 
     assert!(server.contains("WsDefault"), "{server}");
     assert!(server.contains("PostToConnection"), "{server}");
     // Its timeline: the gateway's route, the function, and the post the function made.
-    wait_for(client, "#waterfall .row[data-phase='call']", 20).await?;
-    let rows = client
-        .execute(
-            "return [...document.querySelectorAll('#waterfall .row')]\
-             .map((row) => `${row.dataset.phase}: ${row.querySelector('.label').textContent}`)\
-             .join('\\n');",
-            vec![],
-        )
-        .await?;
-    let rows = rows.as_str().unwrap_or_default();
+    let rows = waterfall_rows(client).await?;
     assert!(
         rows.contains("route: Matched $default")
             && rows.contains("invocation: λ WsDefault")

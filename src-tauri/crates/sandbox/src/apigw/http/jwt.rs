@@ -222,6 +222,9 @@ fn as_text(value: &Json) -> String {
 /// How long another issuer's keys are kept before they are fetched again.
 const KEYS_KEPT: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// The largest OpenID configuration or JWKS read from another issuer.
+const MAX_KEYS_BYTES: usize = 256 * 1024;
+
 /// How long fetching another issuer's keys may take.
 const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -309,18 +312,24 @@ async fn fetch_keys(issuer: &str) -> Result<Json, String> {
         let client = client.clone();
         async move {
             let failed = |error: &dyn std::fmt::Display| format!("fetching {url}: {error}");
-            client
+            let mut response = client
                 .get(&url)
                 .send()
                 .await
                 .and_then(reqwest::Response::error_for_status)
-                .map_err(|error| failed(&error))?
-                .bytes()
-                .await
-                .map_err(|error| failed(&error))
-                .and_then(|body| {
-                    serde_json::from_slice::<Json>(&body).map_err(|error| failed(&error))
-                })
+                .map_err(|error| failed(&error))?;
+            // Read in chunks and give up past the cap: an issuer cannot make the sandbox
+            // hold an answer of any size.
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|error| failed(&error))? {
+                if body.len() + chunk.len() > MAX_KEYS_BYTES {
+                    return Err(failed(&format!(
+                        "the answer is over {MAX_KEYS_BYTES} bytes"
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            serde_json::from_slice::<Json>(&body).map_err(|error| failed(&error))
         }
     };
     let configuration = get(format!(

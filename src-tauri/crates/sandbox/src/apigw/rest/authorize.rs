@@ -20,6 +20,9 @@ use crate::apigw::http::lambda_authorizer::{self, AuthorizerFailure, Decision};
 use crate::apigw::{ApiGateway, Incoming, identity_source};
 use crate::store::Scope;
 
+/// How many Lambda authorizer decisions are kept at most, across APIs.
+const MAX_CACHED_DECISIONS: usize = 10_000;
+
 /// What the authorizer decided: the `requestContext.authorizer` to pass on, or the refusal.
 pub(super) type Verdict = Result<Json, Refusal>;
 
@@ -273,6 +276,9 @@ impl ApiGateway {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         cache.retain(|_, (until, _)| *until > Instant::now());
-        cache.insert(key, (Instant::now() + ttl, decision.clone()));
+        // Bounded: past the cap, a new identity is decided again next time instead of kept.
+        if cache.len() < MAX_CACHED_DECISIONS {
+            cache.insert(key, (Instant::now() + ttl, decision.clone()));
+        }
     }
 }

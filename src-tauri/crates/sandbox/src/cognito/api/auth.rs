@@ -117,6 +117,9 @@ fn password_sign_in(
                 ));
             }
             let session = tokens::opaque(96);
+            // Sessions nobody answered expire here, so they never pile up.
+            let now = crate::clock::now_millis();
+            state.challenges.retain(|_, (_, expires)| *expires >= now);
             state.challenges.insert(
                 session.clone(),
                 (key, crate::clock::now_millis() + CHALLENGE_MILLIS),
