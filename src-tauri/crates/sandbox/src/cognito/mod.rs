@@ -10,9 +10,11 @@
 //! user a row of its own. [`api`] has one function per operation.
 
 mod api;
+mod challenges;
 mod mailbox;
 mod model;
 mod password;
+mod srp;
 mod tokens;
 
 use std::collections::{BTreeMap, HashMap};
@@ -46,9 +48,8 @@ pub(crate) struct PoolState {
     /// By username as users sign in with it (lower case: usernames are not case sensitive).
     pub users: BTreeMap<String, User>,
     pub signer: Arc<Signer>,
-    /// Sign-ins waiting for a challenge's answer (a new password): by session, the user's key
-    /// and when the session ends. Kept in memory only, as short-lived as Cognito's.
-    pub challenges: BTreeMap<String, (String, i64)>,
+    /// Sign-ins waiting for a challenge's answer.
+    pub challenges: challenges::Challenges,
 }
 
 pub(crate) type Pools = BTreeMap<String, PoolState>;
@@ -94,7 +95,7 @@ impl Cognito {
                     pool,
                     users: BTreeMap::new(),
                     signer: Arc::new(signer),
-                    challenges: BTreeMap::new(),
+                    challenges: challenges::Challenges::default(),
                 },
             );
         }

@@ -6,6 +6,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
+use super::srp::Verifier;
+
+/// The part of a pool id SRP names the pool by: `AbC123xyZ` of `us-east-1_AbC123xyZ`.
+pub fn srp_pool_name(pool_id: &str) -> &str {
+    pool_id.split_once('_').map_or(pool_id, |(_, name)| name)
+}
+
 /// A user pool's settings, clients and key. Its users are kept beside it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pool {
@@ -167,6 +174,9 @@ pub struct User {
     pub modified: f64,
     /// The password, hashed (Argon2id, PHC string).
     pub password_hash: String,
+    /// The password as SRP sign-ins check it (a salt and a verifier, never the password).
+    #[serde(default)]
+    pub srp: Option<Verifier>,
     /// When a temporary password stops working, epoch milliseconds.
     pub temporary_until: Option<i64>,
     pub pending: Option<PendingCode>,
@@ -214,6 +224,17 @@ impl User {
             "Enabled": self.enabled,
             "UserStatus": self.status.as_str(),
         })
+    }
+
+    /// Sets the password: its Argon2 `hash` (made beforehand, it is slow) and the SRP verifier
+    /// for this user of pool `pool_id`.
+    pub fn set_password(&mut self, pool_id: &str, hash: String, password: &str) {
+        self.password_hash = hash;
+        self.srp = Some(Verifier::new(
+            srp_pool_name(pool_id),
+            &self.username,
+            password,
+        ));
     }
 
     pub fn add_session(&mut self, session: Session) {

@@ -110,12 +110,21 @@ pub fn peek(token: &str) -> Option<Json> {
 
 /// A random opaque token (a refresh token), URL-safe.
 pub fn opaque(bytes: usize) -> String {
-    let mut raw = Vec::with_capacity(bytes);
-    while raw.len() < bytes {
-        raw.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    URL_SAFE_NO_PAD.encode(random_bytes(bytes))
+}
+
+/// `length` bytes from a cryptographic random source.
+pub fn random_bytes(length: usize) -> Vec<u8> {
+    let mut bytes = vec![0_u8; length];
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        // Should the generator ever fail, version 4 UUIDs come from the operating system's
+        // source by another path.
+        for chunk in bytes.chunks_mut(16) {
+            let fresh = uuid::Uuid::new_v4();
+            chunk.copy_from_slice(&fresh.as_bytes()[..chunk.len()]);
+        }
     }
-    raw.truncate(bytes);
-    URL_SAFE_NO_PAD.encode(raw)
+    bytes
 }
 
 /// SHA-256 of `text`, hex: how refresh tokens are kept.

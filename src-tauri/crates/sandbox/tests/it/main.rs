@@ -12,6 +12,7 @@ mod apigw_stage_variables;
 mod apigw_websocket;
 mod client;
 mod cognito;
+mod cognito_srp;
 mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_rules;

@@ -1,19 +1,21 @@
-//! Signing in (InitiateAuth, AdminInitiateAuth: a username and password, or a refresh token;
-//! RespondToAuthChallenge for a new password after AdminCreateUser), and what takes an access
-//! token (GetUser, GlobalSignOut). Tokens are issued here: an ID and an access token per sign-in,
-//! with a refresh token that names the same session.
+//! Signing in (InitiateAuth, AdminInitiateAuth: a username and password, SRP, or a refresh
+//! token; RespondToAuthChallenge for SRP's password claim and for a new password after
+//! AdminCreateUser), and what takes an access token (GetUser, GlobalSignOut). Tokens are issued
+//! here: an ID and an access token per sign-in, with a refresh token that names the same
+//! session.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value as Json, json};
 
 use super::users::{check_secret_hash, pool_of_client, user_key};
 use super::{Answer, Context, invalid, now_seconds, optional, pool_missing, required};
-use crate::cognito::model::{AppClient, Session, User, UserStatus};
+use crate::cognito::challenges::Challenge;
+use crate::cognito::model::{AppClient, Session, User, UserStatus, srp_pool_name};
+use crate::cognito::srp::{self, Verifier};
 use crate::cognito::tokens::{self, TOKEN_SECONDS};
 use crate::cognito::{PoolState, Pools, error, password, put_user};
 use crate::wire::AwsError;
-
-/// How long a challenge's session lasts: 3 minutes.
-const CHALLENGE_MILLIS: i64 = 3 * 60 * 1000;
 
 fn wrong_password() -> AwsError {
     error("NotAuthorizedException", "Incorrect username or password.")
@@ -59,10 +61,12 @@ pub fn initiate(context: &Context<'_>, pools: &mut Pools, body: &Json, admin: bo
             }
             refresh(context, state, &client, parameters)
         }
-        ("USER_SRP_AUTH", _) => Err(invalid(
-            "USER_SRP_AUTH is not served by the sandbox yet: sign in with USER_PASSWORD_AUTH \
-             (allow ALLOW_USER_PASSWORD_AUTH on the app client).",
-        )),
+        ("USER_SRP_AUTH", _) => {
+            if !client.allows("ALLOW_USER_SRP_AUTH") {
+                return Err(invalid("USER_SRP_AUTH flow not enabled for this client"));
+            }
+            srp_start(state, &client, parameters)
+        }
         ("CUSTOM_AUTH", _) => Err(invalid(
             "CUSTOM_AUTH needs Lambda triggers, which the sandbox's user pools do not run.",
         )),
@@ -72,6 +76,10 @@ pub fn initiate(context: &Context<'_>, pools: &mut Pools, body: &Json, admin: bo
     }
 }
 
+fn missing_parameter(name: &str) -> AwsError {
+    invalid(format!("Missing required parameter {name}"))
+}
+
 /// A sign-in with a username and a password.
 fn password_sign_in(
     context: &Context<'_>,
@@ -79,26 +87,60 @@ fn password_sign_in(
     client: &AppClient,
     parameters: &Json,
 ) -> Answer {
-    let missing = |name: &str| invalid(format!("Missing required parameter {name}"));
     let name = parameters["USERNAME"]
         .as_str()
-        .ok_or_else(|| missing("USERNAME"))?;
+        .ok_or_else(|| missing_parameter("USERNAME"))?;
     let given = parameters["PASSWORD"]
         .as_str()
-        .ok_or_else(|| missing("PASSWORD"))?;
+        .ok_or_else(|| missing_parameter("PASSWORD"))?;
     check_secret_hash(client, name, parameters["SECRET_HASH"].as_str())?;
     let Some(key) = user_key(state, name) else {
-        return Err(if client.prevent_user_existence_errors == "ENABLED" {
-            wrong_password()
-        } else {
-            error("UserNotFoundException", "User does not exist.")
-        });
+        return Err(unknown_user(client));
     };
     let pool_id = state.pool.id.clone();
     let user = state.users.get_mut(&key).ok_or_else(wrong_password)?;
     if !password::matches(&user.password_hash, given) {
         return Err(wrong_password());
     }
+    // A password set before SRP verifiers were kept gets one now, while it is at hand.
+    let completed = user.srp.is_none();
+    if completed {
+        user.srp = Some(Verifier::new(
+            srp_pool_name(&pool_id),
+            &user.username,
+            given,
+        ));
+    }
+    let (answer, mut mutations) = password_proven(context, state, key.clone(), client)?;
+    if completed
+        && mutations.is_empty()
+        && let Some(user) = state.users.get(&key)
+    {
+        mutations.push(put_user(context.scope, &pool_id, &key, user));
+    }
+    Ok((answer, mutations))
+}
+
+/// How a sign-in as a user who does not exist is refused: as a wrong password when the client
+/// prevents user existence errors.
+fn unknown_user(client: &AppClient) -> AwsError {
+    if client.prevent_user_existence_errors == "ENABLED" {
+        wrong_password()
+    } else {
+        error("UserNotFoundException", "User does not exist.")
+    }
+}
+
+/// What follows a proven password: refused for a disabled or unconfirmed user, a new password
+/// asked for after a temporary one, else the session's tokens.
+fn password_proven(
+    context: &Context<'_>,
+    state: &mut PoolState,
+    key: String,
+    client: &AppClient,
+) -> Answer {
+    let pool_id = state.pool.id.clone();
+    let user = state.users.get_mut(&key).ok_or_else(wrong_password)?;
     if !user.enabled {
         return Err(error("NotAuthorizedException", "User is disabled."));
     }
@@ -117,31 +159,25 @@ fn password_sign_in(
                 ));
             }
             let session = tokens::opaque(96);
-            // Sessions nobody answered expire here, so they never pile up.
-            let now = crate::clock::now_millis();
-            state.challenges.retain(|_, (_, expires)| *expires >= now);
-            state.challenges.insert(
-                session.clone(),
-                (key, crate::clock::now_millis() + CHALLENGE_MILLIS),
-            );
             let attributes: serde_json::Map<String, Json> = user
                 .attributes
                 .iter()
                 .filter(|(name, _)| !name.ends_with("_verified"))
                 .map(|(name, value)| (name.clone(), json!(value)))
                 .collect();
-            Ok((
-                json!({
-                    "ChallengeName": "NEW_PASSWORD_REQUIRED",
-                    "Session": session,
-                    "ChallengeParameters": {
-                        "USER_ID_FOR_SRP": user.username,
-                        "requiredAttributes": "[]",
-                        "userAttributes": Json::Object(attributes).to_string(),
-                    },
-                }),
-                Vec::new(),
-            ))
+            let answer = json!({
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": session,
+                "ChallengeParameters": {
+                    "USER_ID_FOR_SRP": user.username,
+                    "requiredAttributes": "[]",
+                    "userAttributes": Json::Object(attributes).to_string(),
+                },
+            });
+            state
+                .challenges
+                .open(session, Challenge::NewPassword { user: key });
+            Ok((answer, Vec::new()))
         }
         UserStatus::Confirmed => {
             let result = sign_in(context, &pool_id, &state.signer, user, client)?;
@@ -152,6 +188,60 @@ fn password_sign_in(
             ))
         }
     }
+}
+
+/// The first step of an SRP sign-in: the client's `SRP_A` answered with the user's salt, the
+/// server's `SRP_B` and a secret block the claim must sign.
+fn srp_start(state: &mut PoolState, client: &AppClient, parameters: &Json) -> Answer {
+    let name = parameters["USERNAME"]
+        .as_str()
+        .ok_or_else(|| missing_parameter("USERNAME"))?;
+    let client_public = parameters["SRP_A"]
+        .as_str()
+        .ok_or_else(|| missing_parameter("SRP_A"))?;
+    check_secret_hash(client, name, parameters["SECRET_HASH"].as_str())?;
+    let (user, user_id, verifier) = match user_key(state, name) {
+        Some(key) => {
+            let user = state.users.get(&key).ok_or_else(wrong_password)?;
+            let verifier = user.srp.clone().ok_or_else(|| {
+                invalid(
+                    "This user's password was set before the sandbox kept SRP verifiers: sign \
+                     in once with USER_PASSWORD_AUTH, or set the password again.",
+                )
+            })?;
+            (Some(key), user.username.clone(), verifier)
+        }
+        // The sign-in goes on against a verifier no password matches, so the claim fails
+        // as a wrong password would.
+        None if client.prevent_user_existence_errors == "ENABLED" => {
+            (None, name.to_owned(), Verifier::decoy())
+        }
+        None => return Err(unknown_user(client)),
+    };
+    let exchange = verifier
+        .start(client_public)
+        .map_err(|failure| invalid(format!("SRP_A is invalid: {failure}.")))?;
+    let secret_block = STANDARD.encode(tokens::random_bytes(512));
+    let answer = json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": verifier.salt,
+            "SECRET_BLOCK": secret_block,
+            "SRP_B": exchange.server_public_hex(),
+            "USERNAME": user_id,
+            "USER_ID_FOR_SRP": user_id,
+        },
+    });
+    state.challenges.open(
+        secret_block,
+        Challenge::PasswordVerifier {
+            user,
+            user_id,
+            verifier,
+            exchange,
+        },
+    );
+    Ok((answer, Vec::new()))
 }
 
 /// A sign-in with a refresh token: new ID and access tokens for the same session.
@@ -307,42 +397,101 @@ pub fn respond(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer 
     let client_id = required(body, "ClientId")?;
     let challenge = required(body, "ChallengeName")?;
     let (state, client) = pool_of_client(pools, client_id)?;
-    if challenge != "NEW_PASSWORD_REQUIRED" {
+    let responses = &body["ChallengeResponses"];
+    match challenge {
+        "NEW_PASSWORD_REQUIRED" => new_password(context, state, &client, body),
+        "PASSWORD_VERIFIER" => password_claim(context, state, &client, responses),
+        other => Err(invalid(format!(
+            "The sandbox answers the PASSWORD_VERIFIER and NEW_PASSWORD_REQUIRED challenges, not \
+             {other}."
+        ))),
+    }
+}
+
+/// The answer to `PASSWORD_VERIFIER`: the client's signature over the secret block and its
+/// timestamp, made with the key only the right password gives.
+fn password_claim(
+    context: &Context<'_>,
+    state: &mut PoolState,
+    client: &AppClient,
+    responses: &Json,
+) -> Answer {
+    let response = |name: &str| {
+        responses[name]
+            .as_str()
+            .ok_or_else(|| missing_parameter(name))
+    };
+    let name = response("USERNAME")?;
+    let secret_block = response("PASSWORD_CLAIM_SECRET_BLOCK")?;
+    let signature = response("PASSWORD_CLAIM_SIGNATURE")?;
+    let timestamp = response("TIMESTAMP")?;
+    check_secret_hash(client, name, responses["SECRET_HASH"].as_str())?;
+    if !srp::is_timestamp(timestamp) {
         return Err(invalid(format!(
-            "The sandbox answers the NEW_PASSWORD_REQUIRED challenge only, not {challenge}."
+            "TIMESTAMP '{timestamp}' is not in the form 'ddd MMM d HH:mm:ss UTC yyyy'."
         )));
     }
+    let Some(Challenge::PasswordVerifier {
+        user,
+        user_id,
+        verifier,
+        exchange,
+    }) = state.challenges.close(secret_block)
+    else {
+        return Err(error(
+            "NotAuthorizedException",
+            "Invalid session for the user.",
+        ));
+    };
+    let block = STANDARD
+        .decode(secret_block)
+        .map_err(|_| error("NotAuthorizedException", "Invalid session for the user."))?;
+    let pool_name = srp_pool_name(&state.pool.id).to_owned();
+    verifier
+        .check(
+            &exchange, &pool_name, &user_id, &block, timestamp, signature,
+        )
+        .map_err(|_| wrong_password())?;
+    let key = user.ok_or_else(wrong_password)?;
+    password_proven(context, state, key, client)
+}
+
+/// The answer to `NEW_PASSWORD_REQUIRED`: the password that replaces a temporary one.
+fn new_password(
+    context: &Context<'_>,
+    state: &mut PoolState,
+    client: &AppClient,
+    body: &Json,
+) -> Answer {
     let responses = &body["ChallengeResponses"];
     let new_password = responses["NEW_PASSWORD"]
         .as_str()
-        .ok_or_else(|| invalid("Missing required parameter NEW_PASSWORD"))?;
+        .ok_or_else(|| missing_parameter("NEW_PASSWORD"))?;
     let session = optional(body, "Session").unwrap_or_default();
-    let now = crate::clock::now_millis();
-    state.challenges.retain(|_, (_, expires)| *expires >= now);
-    let Some((key, _)) = state.challenges.get(session).cloned() else {
+    let Some(Challenge::NewPassword { user: key }) = state.challenges.get(session).cloned() else {
         return Err(error(
             "NotAuthorizedException",
             "Invalid session for the user.",
         ));
     };
     let name = responses["USERNAME"].as_str().unwrap_or_default();
-    check_secret_hash(&client, name, responses["SECRET_HASH"].as_str())?;
+    check_secret_hash(client, name, responses["SECRET_HASH"].as_str())?;
     if let Some(why) = password::violation(&state.pool.policy, new_password) {
         return Err(error("InvalidPasswordException", why));
     }
     let hash = password::hash(new_password)
         .map_err(|failure| error("InternalErrorException", failure.to_string()))?;
-    state.challenges.remove(session);
+    state.challenges.close(session);
     let pool_id = state.pool.id.clone();
     let user = state
         .users
         .get_mut(&key)
         .ok_or_else(|| error("UserNotFoundException", "User does not exist."))?;
-    user.password_hash = hash;
+    user.set_password(&pool_id, hash, new_password);
     user.status = UserStatus::Confirmed;
     user.temporary_until = None;
     user.modified = now_seconds();
-    let result = sign_in(context, &pool_id, &state.signer, user, &client)?;
+    let result = sign_in(context, &pool_id, &state.signer, user, client)?;
     let mutation = put_user(context.scope, &pool_id, &key, user);
     Ok((
         json!({"ChallengeParameters": {}, "AuthenticationResult": result}),

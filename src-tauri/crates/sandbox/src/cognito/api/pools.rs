@@ -104,7 +104,7 @@ pub fn create(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
             pool,
             users: BTreeMap::new(),
             signer: Arc::new(signer),
-            challenges: BTreeMap::new(),
+            challenges: Default::default(),
         },
     );
     Ok((json!({"UserPool": view}), vec![mutation]))

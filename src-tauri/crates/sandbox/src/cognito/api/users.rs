@@ -206,7 +206,7 @@ fn new_user(
     state: &PoolState,
     name: &str,
     mut attributes: BTreeMap<String, String>,
-    password_hash: String,
+    password: &str,
     status: UserStatus,
 ) -> Result<(String, User), AwsError> {
     let pool = &state.pool;
@@ -242,7 +242,7 @@ fn new_user(
         ));
     }
     let now = now_seconds();
-    let user = User {
+    let mut user = User {
         username: username.clone(),
         sub,
         attributes,
@@ -250,11 +250,13 @@ fn new_user(
         enabled: true,
         created: now,
         modified: now,
-        password_hash,
+        password_hash: String::new(),
+        srp: None,
         temporary_until: None,
         pending: None,
         sessions: Vec::new(),
     };
+    user.set_password(&pool.id, hashed(password)?, password);
     Ok((username.to_lowercase(), user))
 }
 
@@ -285,13 +287,7 @@ pub fn sign_up(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer 
     }
     let attributes = given_attributes(&state.pool, body)?;
     check_password(&state.pool, password)?;
-    let (key, mut user) = new_user(
-        state,
-        name,
-        attributes,
-        hashed(password)?,
-        UserStatus::Unconfirmed,
-    )?;
+    let (key, mut user) = new_user(state, name, attributes, password, UserStatus::Unconfirmed)?;
     let delivery = send_code(context, &state.pool, &mut user, "SignUp");
     let mut answer = json!({"UserConfirmed": false, "UserSub": user.sub});
     if let Some(delivery) = delivery {
@@ -422,7 +418,7 @@ pub fn confirm_forgot_password(context: &Context<'_>, pools: &mut Pools, body: &
     let hash = hashed(password)?;
     let (key, user) = client_user(state, name)?;
     take_code(user, code)?;
-    user.password_hash = hash;
+    user.set_password(&pool.id, hash, password);
     if user.status == UserStatus::ForceChangePassword {
         user.status = UserStatus::Confirmed;
         user.temporary_until = None;
@@ -463,7 +459,7 @@ pub fn admin_create(context: &Context<'_>, pools: &mut Pools, body: &Json) -> An
         state,
         name,
         attributes,
-        hashed(&temporary)?,
+        &temporary,
         UserStatus::ForceChangePassword,
     )?;
     user.temporary_until = Some(
@@ -562,7 +558,7 @@ pub fn admin_set_password(context: &Context<'_>, pools: &mut Pools, body: &Json)
     check_password(&policy, password)?;
     let hash = hashed(password)?;
     let (pool_id, key, user) = admin_user(pools, body)?;
-    user.password_hash = hash;
+    user.set_password(&pool_id, hash, password);
     if permanent {
         user.status = UserStatus::Confirmed;
         user.temporary_until = None;
