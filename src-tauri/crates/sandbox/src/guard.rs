@@ -9,6 +9,9 @@
 //!   other than `none`) to an AWS service API or a `/_sandbox/` route is refused unless its origin
 //!   was allowed. The SDKs and the AWS CLI send neither header. Data-plane endpoints — invoke URLs
 //!   and WebSocket handshakes — keep the browser access AWS gives them: their CORS is each API's.
+//!   So do Cognito's public operations (sign-up, sign-in: pages call them with nothing but an app
+//!   client's id, as amazon-cognito-identity-js does) and the preflight of any awsJson call, which
+//!   says nothing about its target: the call that follows is decided by its own `X-Amz-Target`.
 //!
 //! This module decides and words the refusals; `server.rs` applies the decision. It never sees a
 //! body, so the checks cost the same for every request.
@@ -35,6 +38,9 @@ pub enum Surface {
     DataPlane,
     /// An AWS service API (DynamoDB, Lambda, IAM, `@connections`, …).
     Service,
+    /// An operation AWS serves to any page with CORS: Cognito's sign-up and sign-in, and the
+    /// preflight of an awsJson call.
+    Public,
     /// A sandbox-only route under `/_sandbox/`.
     Sandbox,
 }
@@ -104,9 +110,27 @@ impl Guard {
         let Some(source) = browser_source(headers) else {
             return Decision::Serve;
         };
-        if surface == Surface::DataPlane {
-            return Decision::Serve;
+        match (surface, source) {
+            (Surface::DataPlane, _) | (Surface::Public, BrowserSource::FetchSite(_)) => {
+                Decision::Serve
+            }
+            (Surface::Public, BrowserSource::Origin(origin)) if is_preflight(method, headers) => {
+                Decision::Preflight(origin)
+            }
+            (Surface::Public, BrowserSource::Origin(origin)) => Decision::ServeWithCors(origin),
+            (Surface::Service | Surface::Sandbox, source) => {
+                self.decide_private(method, headers, source)
+            }
         }
+    }
+
+    /// A page's request to a service API or a sandbox route: served only to allowed origins.
+    fn decide_private(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        source: BrowserSource,
+    ) -> Decision {
         let allowed = match &source {
             BrowserSource::Origin(origin) => self.origins.contains(&normalize_origin(origin)),
             // A page's same-origin GET carries no Origin; it is allowed only by being the
@@ -367,6 +391,24 @@ mod tests {
         assert_eq!(
             guard.decide(&Method::GET, &typed, Surface::Sandbox),
             Decision::Serve
+        );
+    }
+
+    #[test]
+    fn any_page_may_sign_users_up_and_in() {
+        let guard = guard();
+        let page = headers(&[
+            ("host", "127.0.0.1:4566"),
+            ("origin", "http://chat.example"),
+            ("access-control-request-method", "POST"),
+        ]);
+        assert_eq!(
+            guard.decide(&Method::OPTIONS, &page, Surface::Public),
+            Decision::Preflight("http://chat.example".to_owned())
+        );
+        assert_eq!(
+            guard.decide(&Method::POST, &page, Surface::Public),
+            Decision::ServeWithCors("http://chat.example".to_owned())
         );
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State as Extract};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -209,7 +209,7 @@ async fn guard_request(Extract(state): Extract<State>, request: Request, next: N
                 "refused a request"
             );
             let protocol = match surface {
-                Surface::Service => {
+                Surface::Service | Surface::Public => {
                     Protocol::detect_from_headers(request.headers(), request.uri().query())
                 }
                 Surface::DataPlane | Surface::Sandbox => Protocol::RestJson,
@@ -230,12 +230,33 @@ fn surface_of(path: &str, headers: &HeaderMap) -> Surface {
     if path.ends_with("/.well-known/jwks.json") && path.matches('/').count() == 3 {
         return Surface::DataPlane;
     }
+    if path == "/" && is_public_operation(headers) {
+        return Surface::Public;
+    }
     match ApiGateway::target_of(path, headers) {
         Some((api_id, path)) if ConnectionPath::under_api(&api_id, &path).is_none() => {
             Surface::DataPlane
         }
         _ => Surface::Service,
     }
+}
+
+/// Whether a request to `/` is a call of one of Cognito's public operations, or the preflight
+/// of an awsJson call (which does not say its target; the call that follows does).
+fn is_public_operation(headers: &HeaderMap) -> bool {
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+    };
+    let target = text(header::HeaderName::from_static("x-amz-target"));
+    if !target.is_empty() {
+        return crate::cognito::is_public_target(target);
+    }
+    text(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .split(',')
+        .any(|name| name.trim().eq_ignore_ascii_case("x-amz-target"))
 }
 
 async fn health(Extract(state): Extract<State>) -> Response {

@@ -4,6 +4,7 @@
 //! where the outside tools the tests drive it with are installed.
 
 pub mod dynamodb;
+pub mod lambda;
 mod sandbox;
 
 pub use sandbox::{ACCOUNT, Sandbox, spawn_backend};

@@ -118,18 +118,7 @@ impl Sandbox {
 
     /// Creates a Python 3.12 function `name` whose `app.handler` is `source`.
     pub async fn create_python_function(&self, name: &str, source: &str) {
-        let zip = lab_sandbox::lambda::package::zip_files(&[("app.py", source.as_bytes(), 0o644)]);
-        self.lambda()
-            .create_function()
-            .function_name(name)
-            .runtime(Runtime::Python312)
-            .role(format!("arn:aws:iam::{ACCOUNT}:role/LabRole"))
-            .handler("app.handler")
-            .timeout(5)
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .send()
-            .await
-            .expect("the function is created");
+        crate::lambda::create_python_function(&self.lambda(), name, source).await;
     }
 
     /// Creates `function_name` from a zip on `provided.al2023`; returns its ARN.
@@ -172,16 +161,7 @@ impl Sandbox {
         statement_id: &str,
         source_arn: Option<String>,
     ) {
-        self.lambda()
-            .add_permission()
-            .function_name(function)
-            .statement_id(statement_id)
-            .action("lambda:InvokeFunction")
-            .principal("apigateway.amazonaws.com")
-            .set_source_arn(source_arn)
-            .send()
-            .await
-            .expect("the permission is added");
+        crate::lambda::permit_gateway(&self.lambda(), function, statement_id, source_arn).await;
     }
 
     /// Lets API Gateway invoke `function` from API `api_id` (any API when `None`).

@@ -4,17 +4,10 @@
 //! sandbox refuses all of it, while the same page still reads an HTTP API's invoke URL through
 //! the CORS that API configures. A name rebound to 127.0.0.1 is refused too.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use aws_sdk_lambda::primitives::Blob;
-use fantoccini::{Client, ClientBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use serde_json::Value;
 
 use crate::sandbox::SandboxProcess;
+use crate::web::{Browser, PageServer};
 use lab_testkit::sandbox_client as client;
 
 /// The attacker's page: every attempt's outcome lands in `window.results`.
@@ -63,6 +56,10 @@ const createFunction = JSON.stringify({
 </body></html>
 "#;
 
+/// The function behind the page's API.
+const HELLO: &str =
+    "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hello from the API'}\n";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_web_page_cannot_drive_the_sandbox_but_can_call_an_invoke_url() {
     let data = tempfile::tempdir().unwrap();
@@ -73,17 +70,9 @@ async fn a_web_page_cannot_drive_the_sandbox_but_can_call_an_invoke_url() {
 
     let lambda = client!(aws_sdk_lambda, &endpoint);
     for name in ["target", "victim"] {
-        create_function(&lambda, name).await;
+        lab_testkit::lambda::create_python_function(&lambda, name, HELLO).await;
     }
-    lambda
-        .add_permission()
-        .function_name("victim")
-        .statement_id("gateway")
-        .action("lambda:InvokeFunction")
-        .principal("apigateway.amazonaws.com")
-        .send()
-        .await
-        .unwrap();
+    lab_testkit::lambda::permit_gateway(&lambda, "victim", "gateway", None).await;
     let api = client!(aws_sdk_apigatewayv2, &endpoint)
         .create_api()
         .name("PageAPI")
@@ -110,7 +99,7 @@ async fn a_web_page_cannot_drive_the_sandbox_but_can_call_an_invoke_url() {
         .replace("SANDBOX", &endpoint)
         .replace("API_URL", &api_url)
         .replace("ZIP", &base64_of(&zip));
-    page_server.serve(html);
+    page_server.serve("/", "text/html; charset=utf-8", html.into_bytes());
 
     let browser = Browser::start().await;
     browser
@@ -167,191 +156,7 @@ async fn a_web_page_cannot_drive_the_sandbox_but_can_call_an_invoke_url() {
     browser.close().await;
 }
 
-async fn create_function(lambda: &aws_sdk_lambda::Client, name: &str) {
-    let source = b"def handler(event, context):\n    return {'statusCode': 200, 'body': 'hello from the API'}\n";
-    let zip = lab_sandbox::lambda::package::zip_files(&[("app.py", source, 0o644)]);
-    lambda
-        .create_function()
-        .function_name(name)
-        .runtime(aws_sdk_lambda::types::Runtime::Python312)
-        .role("arn:aws:iam::000000000000:role/LabRole")
-        .handler("app.handler")
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(Blob::new(zip))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// A one-page web server on its own port: another origin than the sandbox's.
-struct PageServer {
-    port: u16,
-    html: std::sync::Arc<std::sync::Mutex<String>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl PageServer {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let html = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let shared = html.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let page = shared.lock().unwrap().clone();
-                tokio::spawn(async move {
-                    let mut request = vec![0; 8192];
-                    let _ = stream.read(&mut request).await;
-                    let response = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                        page.len()
-                    );
-                    let _ = stream.write_all(response.as_bytes()).await;
-                });
-            }
-        });
-        Self { port, html, task }
-    }
-
-    fn origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn serve(&self, html: String) {
-        *self.html.lock().unwrap() = html;
-    }
-}
-
-impl Drop for PageServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Headless Chromium under chromedriver, with a session open.
-struct Browser {
-    client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> Self {
-        let chromedriver = find("chromedriver", &["/usr/bin/chromedriver"]);
-        let chromium = find(
-            "chromium",
-            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
-        );
-        let port = free_port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
-        let profile = tempfile::tempdir().unwrap();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    format!("--user-data-dir={}", profile.path().display()),
-                    "--host-resolver-rules=MAP rebound.test 127.0.0.1",
-                ],
-            }),
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => break client,
-                Err(error) if Instant::now() < deadline => {
-                    eprintln!("waiting for chromedriver: {error}");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(error) => panic!("no WebDriver session with Chromium: {error}"),
-            }
-        };
-        Self {
-            client,
-            driver,
-            _profile: profile,
-        }
-    }
-
-    /// `window.results` once the page says it is done.
-    async fn wait_for_results(&self) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let results = self
-                .client
-                .execute("return window.results || null;", vec![])
-                .await
-                .unwrap();
-            if results["done"] == true {
-                return results;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the page never finished: {results}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if let Ok(None) = self.driver.try_wait() {
-            let _ = self.driver.kill();
-            let _ = self.driver.wait();
-        }
-    }
-}
-
-/// `name` on `PATH` or at one of `known` places; panics saying how to install it.
-fn find(name: &str, known: &[&str]) -> PathBuf {
-    let on_path = std::env::var_os("PATH")
-        .map(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join(name))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    on_path
-        .into_iter()
-        .chain(known.iter().map(PathBuf::from))
-        .find(|candidate| Path::new(candidate).is_file())
-        .unwrap_or_else(|| {
-            panic!("{name} is not installed: run `make deps-test` (Debian: apt-get install chromium chromium-driver)")
-        })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .unwrap()
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod browser;
+mod cognito_browser;
 mod control_plane;
 mod describe;
 mod lesson_cli;
@@ -11,6 +12,7 @@ mod real_aws;
 mod rest_lessons;
 mod sandbox;
 mod traffic;
+mod web;
 
 use std::process::Command;
 

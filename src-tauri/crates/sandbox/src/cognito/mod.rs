@@ -250,6 +250,14 @@ impl Cognito {
     }
 }
 
+/// Whether the `X-Amz-Target` header `target` names one of Cognito's public operations (sign-up,
+/// sign-in and what takes a user's own access token), which any web page may call.
+pub fn is_public_target(target: &str) -> bool {
+    target
+        .strip_prefix(TARGET_PREFIX)
+        .is_some_and(api::is_public)
+}
+
 /// The claims of a token, unverified (to tell which pool issued it).
 pub fn peek_claims(token: &str) -> Option<Json> {
     tokens::peek(token)

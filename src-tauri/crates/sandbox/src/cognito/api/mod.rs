@@ -71,6 +71,12 @@ const CLIENT_OPERATIONS: [&str; 7] = [
     "RespondToAuthChallenge",
 ];
 const TOKEN_OPERATIONS: [&str; 2] = ["GetUser", "GlobalSignOut"];
+/// Whether `operation` is one Cognito serves without AWS credentials: called by a page or an
+/// app with an app client's id or a user's access token.
+pub fn is_public(operation: &str) -> bool {
+    CLIENT_OPERATIONS.contains(&operation) || TOKEN_OPERATIONS.contains(&operation)
+}
+
 const REGION_OPERATIONS: [&str; 2] = ["CreateUserPool", "ListUserPools"];
 
 impl Request {
