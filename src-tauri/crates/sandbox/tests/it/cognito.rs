@@ -681,3 +681,131 @@ pub(crate) async fn signed_in_user(
         tokens,
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_replace_settings_and_a_disabled_user_is_signed_out() {
+    let sandbox = Sandbox::start().await;
+    let cognito = client(&sandbox);
+    let user = signed_in_user(&sandbox, "updated", "fay", None).await;
+    let (pool_id, client_id) = (user.pool_id.clone(), user.client_id.clone());
+
+    // The policy is replaced; what the update leaves out goes back to the default.
+    cognito
+        .update_user_pool()
+        .user_pool_id(&pool_id)
+        .policies(
+            UserPoolPolicyType::builder()
+                .password_policy(PasswordPolicyType::builder().minimum_length(12).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let pool = cognito
+        .describe_user_pool()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    let policy = pool.policies.unwrap().password_policy.unwrap();
+    assert_eq!(policy.minimum_length, Some(12));
+    assert!(!policy.require_symbols);
+    assert_eq!(pool.name.as_deref(), Some("updated"), "the name stays");
+    let short = refused(
+        cognito
+            .admin_set_user_password()
+            .user_pool_id(&pool_id)
+            .username("fay")
+            .password("Passw0rd!")
+            .permanent(true)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        code_of(&short),
+        (
+            "InvalidPasswordException",
+            "Password did not conform with policy: Password not long enough"
+        )
+    );
+
+    // The client's flows are replaced: password sign-in no longer allowed.
+    let app = cognito
+        .update_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .client_name("renamed")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    assert_eq!(app.client_name.as_deref(), Some("renamed"));
+    assert_eq!(
+        app.explicit_auth_flows(),
+        [ExplicitAuthFlowsType::AllowUserSrpAuth]
+    );
+    let not_allowed = sign_in(&cognito, &client_id, "fay", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_of(&not_allowed),
+        (
+            "InvalidParameterException",
+            "USER_PASSWORD_AUTH flow not enabled for this client"
+        )
+    );
+    cognito
+        .update_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap();
+
+    // Disabled: sessions end and sign-in is refused; enabled again, it works.
+    let access_token = user.tokens.access_token.unwrap();
+    cognito
+        .admin_disable_user()
+        .user_pool_id(&pool_id)
+        .username("fay")
+        .send()
+        .await
+        .unwrap();
+    let revoked = refused(cognito.get_user().access_token(&access_token).send().await);
+    assert_eq!(
+        code_of(&revoked),
+        ("NotAuthorizedException", "Access Token has been revoked")
+    );
+    let disabled = sign_in(&cognito, &client_id, "fay", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_of(&disabled),
+        ("NotAuthorizedException", "User is disabled.")
+    );
+    let described = cognito
+        .admin_get_user()
+        .user_pool_id(&pool_id)
+        .username("fay")
+        .send()
+        .await
+        .unwrap();
+    assert!(!described.enabled);
+    cognito
+        .admin_enable_user()
+        .user_pool_id(&pool_id)
+        .username("fay")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&cognito, &client_id, "fay", "Passw0rd!")
+            .await
+            .is_ok()
+    );
+}

@@ -46,8 +46,12 @@ pub(super) struct Request {
 }
 
 /// The operations served, and what each finds its state by.
-const POOL_OPERATIONS: [&str; 13] = [
+const POOL_OPERATIONS: [&str; 17] = [
     "DescribeUserPool",
+    "UpdateUserPool",
+    "UpdateUserPoolClient",
+    "AdminDisableUser",
+    "AdminEnableUser",
     "DeleteUserPool",
     "CreateUserPoolClient",
     "DescribeUserPoolClient",
@@ -137,10 +141,12 @@ impl Request {
         match self.operation.as_str() {
             "CreateUserPool" => pools::create(context, pools, body),
             "DescribeUserPool" => pools::describe(pools, body),
+            "UpdateUserPool" => pools::update(context, pools, body),
             "ListUserPools" => pools::list(pools, body),
             "DeleteUserPool" => pools::delete(context, pools, body),
             "CreateUserPoolClient" => clients::create(context, pools, body),
             "DescribeUserPoolClient" => clients::describe(pools, body),
+            "UpdateUserPoolClient" => clients::update(context, pools, body),
             "ListUserPoolClients" => clients::list(pools, body),
             "DeleteUserPoolClient" => clients::delete(context, pools, body),
             "SignUp" => users::sign_up(context, pools, body),
@@ -152,6 +158,8 @@ impl Request {
             "AdminConfirmSignUp" => users::admin_confirm(context, pools, body),
             "AdminGetUser" => users::admin_get(pools, body),
             "AdminDeleteUser" => users::admin_delete(context, pools, body),
+            "AdminDisableUser" => users::admin_set_enabled(context, pools, body, false),
+            "AdminEnableUser" => users::admin_set_enabled(context, pools, body, true),
             "AdminSetUserPassword" => users::admin_set_password(context, pools, body),
             "ListUsers" => users::list(pools, body),
             "InitiateAuth" => auth::initiate(context, pools, body, false),

@@ -1,4 +1,4 @@
-//! CreateUserPool, DescribeUserPool, ListUserPools, DeleteUserPool.
+//! CreateUserPool, DescribeUserPool, UpdateUserPool, ListUserPools, DeleteUserPool.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,22 +24,8 @@ pub fn create(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
             "1 validation error detected: Value '{name}' at 'poolName' failed to satisfy constraint: Member must have length less than or equal to 128"
         )));
     }
-    let policy = password_policy(&body["Policies"]["PasswordPolicy"])?;
-    let list = |member: &str| -> Result<Vec<String>, super::AwsError> {
-        let values = strings(body, member);
-        if let Some(other) = values
-            .iter()
-            .find(|value| !SIGN_IN_ATTRIBUTES.contains(&value.as_str()))
-        {
-            return Err(invalid(format!(
-                "1 validation error detected: Value '[{other}]' at '{}' failed to satisfy constraint: Member must satisfy enum value set: [phone_number, email]",
-                crate::wire::lower_camel(member)
-            )));
-        }
-        Ok(values)
-    };
-    let auto_verified = list("AutoVerifiedAttributes")?;
-    let username_attributes = list("UsernameAttributes")?;
+    let settings = Settings::read(body)?;
+    let username_attributes = sign_in_attributes(body, "UsernameAttributes")?;
     let alias_attributes = strings(body, "AliasAttributes");
     if !username_attributes.is_empty() && !alias_attributes.is_empty() {
         return Err(invalid(
@@ -47,14 +33,6 @@ pub fn create(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
         ));
     }
     let custom_schema = custom_schema(&body["Schema"])?;
-    let tags: BTreeMap<String, String> = body["UserPoolTags"]
-        .as_object()
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
     let key = tokens::new_key().map_err(|failure| {
         error(
             "InternalErrorException",
@@ -84,15 +62,13 @@ pub fn create(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
         name: name.to_owned(),
         created: now,
         modified: now,
-        policy,
-        auto_verified,
+        policy: settings.policy,
+        auto_verified: settings.auto_verified,
         username_attributes,
         alias_attributes,
         custom_schema,
-        tags,
-        admin_create_only: body["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"]
-            .as_bool()
-            .unwrap_or(false),
+        tags: settings.tags,
+        admin_create_only: settings.admin_create_only,
         clients: BTreeMap::new(),
         key,
     };
@@ -108,6 +84,68 @@ pub fn create(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
         },
     );
     Ok((json!({"UserPool": view}), vec![mutation]))
+}
+
+/// What CreateUserPool and UpdateUserPool both set: an update replaces each of them, with
+/// Cognito's default for one it leaves out.
+struct Settings {
+    policy: PasswordPolicy,
+    auto_verified: Vec<String>,
+    admin_create_only: bool,
+    tags: BTreeMap<String, String>,
+}
+
+impl Settings {
+    fn read(body: &Json) -> Result<Self, super::AwsError> {
+        Ok(Self {
+            policy: password_policy(&body["Policies"]["PasswordPolicy"])?,
+            auto_verified: sign_in_attributes(body, "AutoVerifiedAttributes")?,
+            admin_create_only: body["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"]
+                .as_bool()
+                .unwrap_or(false),
+            tags: body["UserPoolTags"]
+                .as_object()
+                .map(|tags| {
+                    tags.iter()
+                        .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// A list of `email`/`phone_number` (the attributes a pool verifies or signs users in with).
+fn sign_in_attributes(body: &Json, member: &str) -> Result<Vec<String>, super::AwsError> {
+    let values = strings(body, member);
+    if let Some(other) = values
+        .iter()
+        .find(|value| !SIGN_IN_ATTRIBUTES.contains(&value.as_str()))
+    {
+        return Err(invalid(format!(
+            "1 validation error detected: Value '[{other}]' at '{}' failed to satisfy constraint: Member must satisfy enum value set: [phone_number, email]",
+            crate::wire::lower_camel(member)
+        )));
+    }
+    Ok(values)
+}
+
+/// UpdateUserPool: the pool's policies, verified attributes and sign-up setting replaced (what
+/// the request leaves out goes back to Cognito's default); its name, username attributes and
+/// schema stay as created, as on AWS.
+pub fn update(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
+    let id = required(body, "UserPoolId")?;
+    let state = pools.get_mut(id).ok_or_else(|| pool_missing(id))?;
+    let settings = Settings::read(body)?;
+    let pool = &mut state.pool;
+    pool.policy = settings.policy;
+    pool.auto_verified = settings.auto_verified;
+    pool.admin_create_only = settings.admin_create_only;
+    if body["UserPoolTags"].is_object() {
+        pool.tags = settings.tags;
+    }
+    pool.modified = now_seconds();
+    Ok((json!({}), vec![put_pool(context.scope, pool)]))
 }
 
 pub fn describe(pools: &Pools, body: &Json) -> Answer {

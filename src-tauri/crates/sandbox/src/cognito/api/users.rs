@@ -546,6 +546,26 @@ pub fn admin_delete(context: &Context<'_>, pools: &mut Pools, body: &Json) -> An
     ))
 }
 
+/// AdminDisableUser and AdminEnableUser: a disabled user cannot sign in, and disabling ends
+/// every session the user has (their tokens revoked), as on AWS.
+pub fn admin_set_enabled(
+    context: &Context<'_>,
+    pools: &mut Pools,
+    body: &Json,
+    enabled: bool,
+) -> Answer {
+    let (pool_id, key, user) = admin_user(pools, body)?;
+    user.enabled = enabled;
+    if !enabled {
+        user.sessions.clear();
+    }
+    user.modified = now_seconds();
+    Ok((
+        json!({}),
+        vec![put_user(context.scope, &pool_id, &key, user)],
+    ))
+}
+
 pub fn admin_set_password(context: &Context<'_>, pools: &mut Pools, body: &Json) -> Answer {
     let password = required(body, "Password")?;
     let permanent = body["Permanent"].as_bool().unwrap_or(false);
