@@ -41,6 +41,9 @@ pub struct WebSocketConnect {
     pub route_key: Option<String>,
     /// 101 when the connection opened; otherwise the status the client was refused with.
     pub status: u16,
+    /// What `$connect`'s authorizer decided and why (`type`, `decision`, `reason`, `context`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<Json>,
     #[serde(flatten)]
     pub call: IntegrationCall,
 }

@@ -1,7 +1,8 @@
 //! The value an authorizer's identity source names, in either API flavour's notation: an HTTP
 //! API's `$request.header.Authorization`, `$request.querystring.token`, `$stageVariables.key`,
-//! or a REST API's `method.request.header.Authorization`, `method.request.querystring.token`,
-//! `stageVariables.key`. Empty values count as missing, as API Gateway counts them.
+//! a REST API's `method.request.header.Authorization`, `method.request.querystring.token`,
+//! `stageVariables.key`, or a WebSocket API's `route.request.header.Auth`,
+//! `route.request.querystring.token`. Empty values count as missing, as API Gateway counts them.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,8 @@ pub fn value(source: &str, offered: &Offered<'_>) -> Option<String> {
     let source = source.trim();
     let request = source
         .strip_prefix("$request.")
-        .or_else(|| source.strip_prefix("method.request."));
+        .or_else(|| source.strip_prefix("method.request."))
+        .or_else(|| source.strip_prefix("route.request."));
     let value = if let Some(name) = request.and_then(|rest| rest.strip_prefix("header.")) {
         offered
             .headers
@@ -59,6 +61,8 @@ mod tests {
             ("method.request.header.Authorization", Some("abc")),
             ("$request.querystring.token", Some("t")),
             ("method.request.querystring.token", Some("t")),
+            ("route.request.header.Authorization", Some("abc")),
+            ("route.request.querystring.token", Some("t")),
             ("$request.querystring.empty", None),
             ("$stageVariables.key", Some("v")),
             ("stageVariables.key", Some("v")),

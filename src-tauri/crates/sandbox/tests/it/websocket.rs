@@ -321,7 +321,7 @@ async fn connect_refuses_the_handshake_as_aws_does() {
         "{refused}"
     );
 
-    // An authorizer on $connect is not evaluated by the sandbox: nobody gets in.
+    // IAM authorization is not evaluated on WebSocket APIs yet: nobody gets in, saying so.
     let apigw = setup.sandbox.apigw();
     let routes = apigw
         .get_routes()
@@ -342,7 +342,7 @@ async fn connect_refuses_the_handshake_as_aws_does() {
         .send()
         .await
         .unwrap();
-    assert_eq!(status_of(connect(&setup.url, &[]).await), 401);
+    assert_eq!(status_of(connect(&setup.url, &[]).await), 403);
 
     // Without a $connect route every handshake is accepted.
     let open = setup_with(Config::default(), &["$default"], true).await;
@@ -672,4 +672,121 @@ async fn host_style_urls_reach_the_api_too() {
     let event = echo(&mut socket).await;
     assert_eq!(event["requestContext"]["domainName"], host.as_str());
     assert_eq!(event["requestContext"]["stage"], "prod");
+}
+
+/// A `$connect` authorizer: lets in `token=good`, denies other tokens, fails on `token=fail`.
+const AUTHORIZER: &str = r#"
+def handler(event, context):
+    token = (event.get("queryStringParameters") or {}).get("token")
+    if token == "fail":
+        raise RuntimeError("asked to fail")
+    effect = "Allow" if token == "good" else "Deny"
+    return {
+        "principalId": "user-" + token,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]},
+        ]},
+        "context": {"tier": "gold", "sawType": event["type"], "sawArn": event["methodArn"]},
+    }
+"#;
+
+#[tokio::test]
+async fn a_connect_authorizer_decides_who_connects_and_its_context_follows_the_connection() {
+    use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType};
+    let setup = setup().await;
+    let sandbox = &setup.sandbox;
+    sandbox.create_python_function("authz", AUTHORIZER).await;
+    sandbox.permit_gateway("authz", "authz", None).await;
+    let apigw = sandbox.apigw();
+    let authorizer = apigw
+        .create_authorizer()
+        .api_id(&setup.api_id)
+        .name("tokens")
+        .authorizer_type(AuthorizerType::Request)
+        .identity_source("route.request.querystring.token")
+        .authorizer_uri(Sandbox::invocation_uri("authz"))
+        .send()
+        .await
+        .unwrap();
+    let routes = apigw
+        .get_routes()
+        .api_id(&setup.api_id)
+        .send()
+        .await
+        .unwrap();
+    let route_id = |key: &str| {
+        routes
+            .items()
+            .iter()
+            .find(|route| route.route_key() == Some(key))
+            .and_then(|route| route.route_id())
+            .unwrap()
+            .to_owned()
+    };
+    apigw
+        .update_route()
+        .api_id(&setup.api_id)
+        .route_id(route_id("$connect"))
+        .authorization_type(AuthorizationType::Custom)
+        .authorizer_id(authorizer.authorizer_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let elsewhere = apigw
+        .update_route()
+        .api_id(&setup.api_id)
+        .route_id(route_id("echo"))
+        .authorization_type(AuthorizationType::Custom)
+        .authorizer_id(authorizer.authorizer_id().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_apigatewayv2::error::ProvideErrorMetadata::message(&elsewhere.into_service_error()),
+        Some("Currently, authorization is restricted to the $connect route only")
+    );
+
+    let status_of = |result: Result<Socket, WsError>| match result {
+        Err(WsError::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected the handshake to be refused"),
+    };
+    assert_eq!(status_of(connect(&setup.url, &[]).await), 401, "no token");
+    assert_eq!(
+        status_of(connect(&format!("{}?token=bad", setup.url), &[]).await),
+        403
+    );
+    assert_eq!(
+        status_of(connect(&format!("{}?token=fail", setup.url), &[]).await),
+        500
+    );
+    let history = sandbox.inspect_history().await;
+    let decisions: Vec<(Value, Value)> = history
+        .iter()
+        .filter(|r| r["eventType"] == "CONNECT")
+        .map(|r| (r["status"].clone(), r["authorizer"]["decision"].clone()))
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            (json!(401), json!("refused")),
+            (json!(403), json!("refused")),
+            (json!(500), json!("failed")),
+        ]
+    );
+
+    let (mut socket, _) = connected(&format!("{}?token=good", setup.url)).await;
+    let event = echo(&mut socket).await;
+    let authorizer = &event["requestContext"]["authorizer"];
+    assert_eq!(authorizer["principalId"], "user-good", "{event}");
+    assert_eq!(authorizer["tier"], "gold");
+    assert_eq!(authorizer["sawType"], "REQUEST");
+    assert_eq!(
+        authorizer["sawArn"],
+        format!(
+            "arn:aws:execute-api:us-east-1:000000000000:{}/prod/$connect",
+            setup.api_id
+        )
+    );
+    assert!(authorizer["integrationLatency"].is_u64());
 }

@@ -51,6 +51,11 @@ fn check_route(api: &Api, route: &Route, except: Option<&str>) -> Result<(), Aws
                  WebSocket routes support $default"
             )));
         }
+        if route.authorization_type != AuthorizationType::None && route.route_key != "$connect" {
+            return Err(bad_request(
+                "Currently, authorization is restricted to the $connect route only",
+            ));
+        }
     } else {
         RouteKey::parse(&route.route_key).map_err(bad_request)?;
         if route.route_response_selection_expression.is_some() {

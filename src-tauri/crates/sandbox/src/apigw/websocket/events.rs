@@ -66,6 +66,9 @@ fn request_context(
     put("domainName", json!(connection.domain_name));
     put("connectionId", json!(connection.id));
     put("apiId", json!(connection.api_id));
+    if let Some(authorizer) = &connection.authorizer {
+        put("authorizer", authorizer.clone());
+    }
     context
 }
 

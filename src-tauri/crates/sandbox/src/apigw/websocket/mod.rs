@@ -8,6 +8,7 @@
 //! connection, `management` answers `@connections`, `events` builds what functions receive and
 //! `selection` picks routes.
 
+mod authorizer;
 pub mod events;
 mod integration;
 mod management;
@@ -68,6 +69,9 @@ pub struct Connection {
     /// When the handshake completed, in milliseconds since the epoch.
     pub connected_at: i64,
     pub stage_variables: BTreeMap<String, String>,
+    /// What `$connect`'s authorizer let the connection in with (`principalId`, its `context`):
+    /// every event of the connection carries it as `requestContext.authorizer`.
+    pub authorizer: Option<serde_json::Value>,
 }
 
 impl Connection {
@@ -86,6 +90,7 @@ impl Connection {
             user_agent: "test".to_owned(),
             connected_at: 1_700_000_000_000,
             stage_variables: BTreeMap::new(),
+            authorizer: None,
         }
     }
 }

@@ -21,11 +21,13 @@ use lab_feed::{
     WebSocketMessage, WebSocketRecord,
 };
 
+use super::authorizer;
 use super::events::{self, Body, Close};
 use super::integration::{Outcome, Target, reply_of};
 use super::selection;
 use super::{Connection, Live, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, OUTBOUND_QUEUE, Outbound};
-use crate::apigw::model::AuthorizationType;
+use crate::apigw::http::lambda_authorizer::Decision;
+use crate::apigw::model::{AuthorizationType, Route};
 use crate::apigw::{ApiGateway, event, message};
 use crate::store::Scope;
 
@@ -92,7 +94,7 @@ impl ApiGateway {
                 .unwrap_or_default()
                 .to_owned()
         };
-        let connection = Arc::new(Connection {
+        let mut connection = Connection {
             id: super::new_connection_id(),
             api_id: api_id.to_owned(),
             stage: stage.to_owned(),
@@ -102,29 +104,39 @@ impl ApiGateway {
             user_agent: header("user-agent"),
             connected_at: crate::clock::now_millis(),
             stage_variables: target.stage_variables.clone(),
-        });
+            authorizer: None,
+        };
         let mut record = WebSocketConnect {
             query: handshake.query.map(str::to_owned),
             route_key: None,
             status: 101,
+            authorizer: None,
             call: IntegrationCall::default(),
         };
+        if let Some(route) = target.route("$connect") {
+            record.route_key = Some("$connect".to_owned());
+            if let Some(refusal) = self
+                .authorize(
+                    &mut connection,
+                    &target,
+                    route,
+                    &handshake,
+                    &request_id,
+                    &mut record,
+                )
+                .await
+            {
+                let event = WebSocketEvent::Connect(record);
+                self.websocket_record(&connection, &request_id, received, event);
+                return refusal;
+            }
+        }
+        let connection = Arc::new(connection);
         let report = |record: WebSocketConnect| {
             let event = WebSocketEvent::Connect(record);
             self.websocket_record(&connection, &request_id, received, event);
         };
         if let Some(route) = target.route("$connect") {
-            record.route_key = Some("$connect".to_owned());
-            if route.authorization_type != AuthorizationType::None {
-                // Authorizers are stored but not evaluated yet: refuse rather than let anyone in.
-                record.status = 401;
-                record.call.error = Some(format!(
-                    "$connect uses {} authorization, which the sandbox does not evaluate yet: the connection is refused",
-                    route.authorization_type
-                ));
-                report(record);
-                return message(StatusCode::UNAUTHORIZED, "Unauthorized");
-            }
             let event =
                 events::connect(&connection, handshake.headers, handshake.query, &request_id);
             match self
@@ -171,6 +183,86 @@ impl ApiGateway {
             .max_message_size(MAX_MESSAGE_BYTES)
             .on_upgrade(move |socket| async move { gateway.run(socket, connection).await })
             .into_response()
+    }
+
+    /// Runs `$connect`'s authorization: the connection keeps what an authorizer let it in with;
+    /// a refusal (noted in `record`) is the handshake's answer.
+    async fn authorize(
+        &self,
+        connection: &mut Connection,
+        target: &Target,
+        route: &Route,
+        handshake: &Handshake<'_>,
+        request_id: &str,
+        record: &mut WebSocketConnect,
+    ) -> Option<Response> {
+        let mut refuse = |status: StatusCode, kind: &str, decision: &str, reason: String| {
+            record.status = status.as_u16();
+            record.authorizer = Some(json!({
+                "type": kind, "decision": decision, "reason": reason,
+            }));
+            record.call.error = Some(format!("$connect's authorizer: {reason}"));
+            let text = match status {
+                StatusCode::UNAUTHORIZED => "Unauthorized",
+                StatusCode::FORBIDDEN => "Forbidden",
+                _ => "Internal server error",
+            };
+            Some(message(status, text))
+        };
+        match route.authorization_type {
+            AuthorizationType::None => None,
+            AuthorizationType::Custom => {
+                let Some(authorizer) = route
+                    .authorizer_id
+                    .as_ref()
+                    .and_then(|id| target.snapshot.authorizers.get(id))
+                else {
+                    return refuse(
+                        StatusCode::UNAUTHORIZED,
+                        "REQUEST",
+                        "refused",
+                        "the route's authorizer is not in the stage's deployment: deploy the API again".to_owned(),
+                    );
+                };
+                let started = std::time::Instant::now();
+                let decision = self
+                    .authorize_connect(connection, authorizer, handshake, request_id)
+                    .await;
+                match decision {
+                    Decision::Allowed { context, principal } => {
+                        let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
+                        connection.authorizer = Some(authorizer::request_context(
+                            principal.as_deref(),
+                            &context,
+                            latency,
+                        ));
+                        record.authorizer = Some(json!({
+                            "type": "REQUEST", "decision": "allowed", "principalId": principal,
+                            "context": context,
+                        }));
+                        None
+                    }
+                    Decision::Refused { status, reason } => {
+                        refuse(status, "REQUEST", "refused", reason)
+                    }
+                    Decision::Failed(reason) => {
+                        refuse(StatusCode::INTERNAL_SERVER_ERROR, "REQUEST", "failed", reason)
+                    }
+                }
+            }
+            AuthorizationType::AwsIam => refuse(
+                StatusCode::FORBIDDEN,
+                "AWS_IAM",
+                "refused",
+                "the sandbox does not evaluate AWS_IAM authorization on WebSocket APIs yet: the connection is refused".to_owned(),
+            ),
+            AuthorizationType::Jwt => refuse(
+                StatusCode::UNAUTHORIZED,
+                "JWT",
+                "refused",
+                "WebSocket APIs do not support JWT authorizers".to_owned(),
+            ),
+        }
     }
 
     /// Serves a connected client until the connection ends, then reports it to `$disconnect`.
