@@ -88,9 +88,53 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The instant of a SigV4 `X-Amz-Date` (`20261207T220000Z`), in epoch milliseconds.
+pub fn parse_amz_date(text: &str) -> Option<i64> {
+    let digits = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
+    if text.len() != 16 || text.as_bytes()[8] != b'T' || !text.ends_with('Z') {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(4..6)?, digits(6..8)?);
+    let (hour, minute, second) = (digits(9..11)?, digits(11..13)?, digits(13..15)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    Some(
+        ((days * 24 + i64::from(hour)) * 60 + i64::from(minute)) * 60_000
+            + i64::from(second) * 1000,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signing_dates_are_read_back() {
+        assert_eq!(days_from_civil(2025, 11, 21), 20_413);
+        assert_eq!(days_from_civil(2000, 2, 29), 11_016);
+        assert_eq!(parse_amz_date("19700101T000001Z"), Some(1000));
+        let millis = parse_amz_date("20261207T220000Z").unwrap();
+        assert_eq!(Civil::at(millis).date_time(), "2026-12-07T22:00:00");
+        assert_eq!(parse_amz_date("2026-12-07"), None);
+    }
 
     #[test]
     fn dates_come_from_day_numbers() {

@@ -247,6 +247,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let iam = Arc::new(iam::Iam::load(
         store.clone(),
         stored.roles,
+        stored.iam_users,
         &config.account_id,
     )?);
     let cognito = Arc::new(cognito::Cognito::load(
@@ -282,6 +283,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     apigw.set_observers(logs.clone(), inspector.clone());
     apigw.set_dynamodb(dynamodb.clone());
     apigw.set_cognito(cognito.clone());
+    apigw.set_iam(iam.clone());
     apigw.set_websocket_limits(config.websocket_limits);
     let reaper = tokio::spawn(reap_idle(lambda.clone(), config.lambda_idle_timeout));
     lambda.set_endpoint(format!("http://{local_addr}"));

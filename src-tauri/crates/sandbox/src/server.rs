@@ -292,6 +292,7 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
             Ok(upgrade) => {
                 let handshake = Handshake {
                     path,
+                    signed_path: uri.path(),
                     query: uri.query(),
                     headers: &headers,
                 };
@@ -365,6 +366,7 @@ async fn dispatch(
                 &api_id,
                 crate::apigw::Incoming {
                     path: &path,
+                    signed_path: uri.path(),
                     query: uri.query(),
                     method: &method,
                     headers: &headers,
@@ -457,7 +459,9 @@ async fn service_request(
         };
     }
     let operation = protocol.operation_name(&method, &uri, &headers, uri.query(), &body);
-    let region = credential.map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region);
+    let region = credential
+        .as_ref()
+        .map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region.clone());
     if !names::is_region(&region) {
         // The region keys the state and names directories: nothing else may pass.
         let error = AwsError::invalid_region_scope(&protocol, &region);
@@ -521,11 +525,27 @@ async fn service_request(
             )
         }
         Protocol::Query => match operation.as_str() {
-            "GetCallerIdentity" => xml_response(
-                sts::get_caller_identity(&state.inner.account_id, &request_id),
-                &request_id,
-            ),
-            action if iam::OPERATIONS.contains(&action) => {
+            "GetCallerIdentity" => {
+                let signer = credential
+                    .as_ref()
+                    .and_then(|scope| state.inner.iam.principal(&scope.access_key));
+                xml_response(
+                    sts::get_caller_identity(&state.inner.account_id, signer.as_ref(), &request_id),
+                    &request_id,
+                )
+            }
+            "AssumeRole" => {
+                let params = wire::QueryParams::parse(uri.query(), &body);
+                match state
+                    .inner
+                    .iam
+                    .assume_role(&state.inner.account_id, &params, &request_id)
+                {
+                    Ok(xml) => xml_response(xml, &request_id),
+                    Err(error) => wire::render_error(&protocol, &error, &request_id),
+                }
+            }
+            action if iam::serves(action) => {
                 let params = wire::QueryParams::parse(uri.query(), &body);
                 match state
                     .inner

@@ -9,6 +9,7 @@ mod api;
 pub mod event;
 pub mod export;
 mod http;
+mod iam_auth;
 pub(crate) mod identity_source;
 pub mod integration_uri;
 pub mod model;
@@ -82,6 +83,8 @@ pub struct ApiGateway {
     dynamodb: Mutex<Option<Arc<crate::dynamodb::DynamoDb>>>,
     /// The Cognito whose user pools JWT authorizers find their issuer's keys in.
     cognito: Mutex<Option<Arc<crate::cognito::Cognito>>>,
+    /// IAM, whose users, sessions and policies `AWS_IAM` authorization consults.
+    iam: Mutex<Option<Arc<crate::iam::Iam>>>,
     /// Lambda authorizers' decisions kept for their TTL, by API, authorizer and identity.
     authorizer_cache:
         Mutex<HashMap<String, (std::time::Instant, http::lambda_authorizer::Decision)>>,
@@ -143,6 +146,7 @@ impl ApiGateway {
             logs: Mutex::new(None),
             dynamodb: Mutex::new(None),
             cognito: Mutex::new(None),
+            iam: Mutex::new(None),
             issuer_keys: Mutex::new(HashMap::new()),
             authorizer_cache: Mutex::new(HashMap::new()),
             feed: crate::inspect::FeedSlot::default(),
@@ -175,6 +179,14 @@ impl ApiGateway {
     }
 
     /// The sandbox's Cognito, whose pools' keys JWT authorizers check tokens with.
+    pub fn set_iam(&self, iam: Arc<crate::iam::Iam>) {
+        *self.iam.lock().unwrap_or_else(|p| p.into_inner()) = Some(iam);
+    }
+
+    fn iam(&self) -> Option<Arc<crate::iam::Iam>> {
+        self.iam.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     pub fn set_cognito(&self, cognito: Arc<crate::cognito::Cognito>) {
         *self.cognito.lock().unwrap_or_else(|p| p.into_inner()) = Some(cognito);
     }

@@ -1,22 +1,31 @@
-//! IAM (query protocol, XML), the part a lab needs: roles with their trust policies, inline
-//! policies, attached managed policies and tags. IAM is global: roles belong to the account,
+//! IAM (query protocol, XML), the part a lab needs: roles with their trust policies, users with
+//! their access keys, inline and attached managed policies, tags; and STS's `AssumeRole`, whose
+//! session credentials sign as the role. IAM is global: roles and users belong to the account,
 //! whatever region a request is signed for.
 //!
 //! Like an AWS Academy Learner Lab account, every account starts with a `LabRole` that Lambda
-//! may assume. The sandbox does not evaluate policies: they are kept and returned as given.
+//! may assume. Policies are kept as given and evaluated in one place only: API Gateway's
+//! `AWS_IAM` authorization ([`evaluate`]), for a request signed by a key the sandbox issued
+//! ([`Iam::principal`]).
 
+mod assumed;
+pub mod evaluate;
+mod policies;
 mod role;
+mod user;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use axum::http::StatusCode;
 
+pub use assumed::{Identity, Principal};
+use policies::{Policies, PolicyOperation};
 pub use role::Role;
 use role::{
-    check_name, check_path, check_policy, error, new_role_id, no_such_role, url_encode, validation,
-    write_tags,
+    check_name, check_path, check_policy, error, new_role_id, no_such_role, validation, write_tags,
 };
+pub use user::User;
 
 use crate::store::{Mutation, Store, StoreError, StoredDefinition};
 use crate::wire::{AwsError, QueryParams, Xml};
@@ -49,9 +58,9 @@ pub const OPERATIONS: [&str; 13] = [
 
 const LAB_ROLE_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","apigateway.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
 
-/// Why saved roles could not be read.
+/// Why saved roles or users could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("role {name} of account {account} is unreadable")]
+#[error("IAM entity {name} of account {account} is unreadable")]
 pub struct LoadError {
     account: String,
     name: String,
@@ -59,12 +68,21 @@ pub struct LoadError {
     source: serde_json::Error,
 }
 
-/// The roles of every account.
+/// Whether [`Iam::handle`] answers `action`.
+pub fn serves(action: &str) -> bool {
+    OPERATIONS.contains(&action) || user::OPERATIONS.contains(&action)
+}
+
+/// The roles and users of every account, and the sessions of assumed roles.
 #[derive(Debug)]
 pub struct Iam {
     store: Store,
     /// Roles by account, then by name.
     roles: Mutex<BTreeMap<String, BTreeMap<String, Role>>>,
+    /// Users by account, then by name.
+    users: Mutex<BTreeMap<String, BTreeMap<String, User>>>,
+    /// Sessions of assumed roles, by access key id.
+    assumed: assumed::Sessions,
 }
 
 impl Iam {
@@ -72,6 +90,7 @@ impl Iam {
     pub fn load(
         store: Store,
         stored: Vec<StoredDefinition>,
+        stored_users: Vec<StoredDefinition>,
         account: &str,
     ) -> Result<Self, LoadError> {
         let mut roles: BTreeMap<String, BTreeMap<String, Role>> = BTreeMap::new();
@@ -86,9 +105,23 @@ impl Iam {
                 .or_default()
                 .insert(row.name, role);
         }
+        let mut users: BTreeMap<String, BTreeMap<String, User>> = BTreeMap::new();
+        for row in stored_users {
+            let user: User = serde_json::from_str(&row.definition).map_err(|source| LoadError {
+                account: row.scope.account.clone(),
+                name: row.name.clone(),
+                source,
+            })?;
+            users
+                .entry(row.scope.account)
+                .or_default()
+                .insert(row.name, user);
+        }
         let iam = Self {
             store,
             roles: Mutex::new(roles),
+            users: Mutex::new(users),
+            assumed: assumed::Sessions::default(),
         };
         iam.seed_lab_role(account);
         Ok(iam)
@@ -110,8 +143,7 @@ impl Iam {
             description: None,
             max_session_duration: 3600,
             tags: Vec::new(),
-            inline: BTreeMap::new(),
-            attached: Vec::new(),
+            policies: Policies::default(),
         };
         // Not awaited: the seed is rewritten at the next start if this commit is lost.
         drop(self.store.submit(vec![put(account, &role)]));
@@ -120,6 +152,12 @@ impl Iam {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, BTreeMap<String, Role>>> {
         self.roles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_users(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, BTreeMap<String, User>>> {
+        self.users
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -135,6 +173,21 @@ impl Iam {
         let respond =
             |result: &dyn Fn(&mut Xml)| Xml::response(action, NAMESPACE, request_id, result);
         let empty = || Xml::empty_response(action, NAMESPACE, request_id);
+        if user::OPERATIONS.contains(&action) {
+            return self.handle_user(account, action, params, request_id).await;
+        }
+        if let Some(operation) = PolicyOperation::of(action, "Role") {
+            if operation.changes() {
+                self.update(account, params, |role| {
+                    operation.change(&mut role.policies, "role", params)
+                })
+                .await?;
+                return Ok(empty());
+            }
+            let role = self.role(account, params)?;
+            let write = operation.read(&role.policies, "role", params, "RoleName", &role.name)?;
+            return Ok(respond(&write));
+        }
         match action {
             "CreateRole" => {
                 let role = self.create_role(account, params).await?;
@@ -149,117 +202,12 @@ impl Iam {
                 }))
             }
             "ListRoles" => {
-                let prefix = params.get("PathPrefix").unwrap_or("/");
-                let roles: Vec<Role> = self
-                    .lock()
-                    .get(account)
-                    .map(|roles| {
-                        roles
-                            .values()
-                            .filter(|role| role.path.starts_with(prefix))
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(respond(&|xml| {
-                    xml.element("Roles", |xml| {
-                        for role in &roles {
-                            xml.element("member", |xml| role.write(xml, false));
-                        }
-                    })
-                    .text("IsTruncated", "false");
-                }))
+                let roles = listed(&self.lock(), account, params);
+                Ok(respond(&|xml| write_list(xml, "Roles", &roles)))
             }
             "DeleteRole" => {
                 self.delete_role(account, params).await?;
                 Ok(empty())
-            }
-            "PutRolePolicy" => {
-                let policy = check_name("policyName", params.get("PolicyName"), 128)?;
-                let document = check_policy("policyDocument", params.get("PolicyDocument"))?;
-                self.update(account, params, |role| {
-                    role.inline.insert(policy.clone(), document.clone());
-                    Ok(())
-                })
-                .await?;
-                Ok(empty())
-            }
-            "GetRolePolicy" => {
-                let role = self.role(account, params)?;
-                let policy = check_name("policyName", params.get("PolicyName"), 128)?;
-                let document = role
-                    .inline
-                    .get(&policy)
-                    .ok_or_else(|| no_such_policy(&policy))?;
-                Ok(respond(&|xml| {
-                    xml.text("RoleName", &role.name)
-                        .text("PolicyName", &policy)
-                        .text("PolicyDocument", &url_encode(document));
-                }))
-            }
-            "ListRolePolicies" => {
-                let role = self.role(account, params)?;
-                Ok(respond(&|xml| {
-                    xml.element("PolicyNames", |xml| {
-                        for name in role.inline.keys() {
-                            xml.text("member", name);
-                        }
-                    })
-                    .text("IsTruncated", "false");
-                }))
-            }
-            "DeleteRolePolicy" => {
-                let policy = check_name("policyName", params.get("PolicyName"), 128)?;
-                self.update(account, params, |role| {
-                    role.inline
-                        .remove(&policy)
-                        .map(drop)
-                        .ok_or_else(|| no_such_policy(&policy))
-                })
-                .await?;
-                Ok(empty())
-            }
-            "AttachRolePolicy" => {
-                let arn = check_policy_arn(params.get("PolicyArn"))?;
-                self.update(account, params, |role| {
-                    if !role.attached.contains(&arn) {
-                        role.attached.push(arn.clone());
-                    }
-                    Ok(())
-                })
-                .await?;
-                Ok(empty())
-            }
-            "DetachRolePolicy" => {
-                let arn = check_policy_arn(params.get("PolicyArn"))?;
-                self.update(account, params, |role| {
-                    let before = role.attached.len();
-                    role.attached.retain(|attached| attached != &arn);
-                    if role.attached.len() == before {
-                        return Err(error(
-                            "NoSuchEntity",
-                            StatusCode::NOT_FOUND,
-                            format!("Policy {arn} was not found."),
-                        ));
-                    }
-                    Ok(())
-                })
-                .await?;
-                Ok(empty())
-            }
-            "ListAttachedRolePolicies" => {
-                let role = self.role(account, params)?;
-                Ok(respond(&|xml| {
-                    xml.element("AttachedPolicies", |xml| {
-                        for arn in &role.attached {
-                            let name = arn.rsplit('/').next().unwrap_or(arn);
-                            xml.element("member", |xml| {
-                                xml.text("PolicyName", name).text("PolicyArn", arn);
-                            });
-                        }
-                    })
-                    .text("IsTruncated", "false");
-                }))
             }
             "ListRoleTags" => {
                 let role = self.role(account, params)?;
@@ -339,8 +287,7 @@ impl Iam {
             description,
             max_session_duration,
             tags,
-            inline: BTreeMap::new(),
-            attached: Vec::new(),
+            policies: Policies::default(),
         };
         let commit = {
             let mut roles = self.lock();
@@ -371,16 +318,7 @@ impl Iam {
             let role = account_roles
                 .get(&name)
                 .ok_or_else(|| no_such_role(&name))?;
-            if !role.inline.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete policies first.",
-                ));
-            }
-            if !role.attached.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must detach all policies first.",
-                ));
-            }
+            role.policies.check_deletable()?;
             account_roles.remove(&name);
             self.store.submit(vec![Mutation::DeleteRole {
                 account: account.to_owned(),
@@ -421,7 +359,51 @@ fn put(account: &str, role: &Role) -> Mutation {
     }
 }
 
-fn read_tags(params: &QueryParams) -> Result<Vec<(String, String)>, AwsError> {
+/// A role or a user, as the List operations show them.
+trait Listed: Clone {
+    fn path(&self) -> &str;
+    fn write(&self, xml: &mut Xml, with_tags: bool);
+}
+
+impl Listed for Role {
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn write(&self, xml: &mut Xml, with_tags: bool) {
+        Role::write(self, xml, with_tags);
+    }
+}
+
+/// The entities of `account` under the request's `PathPrefix`.
+fn listed<T: Listed>(
+    all: &BTreeMap<String, BTreeMap<String, T>>,
+    account: &str,
+    params: &QueryParams,
+) -> Vec<T> {
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    all.get(account)
+        .map(|entities| {
+            entities
+                .values()
+                .filter(|entity| entity.path().starts_with(prefix))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `<{member}><member>…</member>…</{member}><IsTruncated>false</IsTruncated>`.
+fn write_list<T: Listed>(xml: &mut Xml, member: &str, entities: &[T]) {
+    xml.element(member, |xml| {
+        for entity in entities {
+            xml.element("member", |xml| entity.write(xml, false));
+        }
+    })
+    .text("IsTruncated", "false");
+}
+
+pub(crate) fn read_tags(params: &QueryParams) -> Result<Vec<(String, String)>, AwsError> {
     params
         .members("Tags")
         .iter()
@@ -454,45 +436,7 @@ fn check_tag_count(count: usize) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// A managed policy ARN the sandbox can attach: any AWS managed policy.
-fn check_policy_arn(value: Option<&str>) -> Result<String, AwsError> {
-    let arn = value.ok_or_else(|| {
-        validation(
-            "1 validation error detected: Value null at 'policyArn' failed to satisfy \
-             constraint: Member must not be null",
-        )
-    })?;
-    if !arn.starts_with("arn:aws:iam::") {
-        return Err(error(
-            "InvalidInput",
-            StatusCode::BAD_REQUEST,
-            format!("ARN {arn} is not valid."),
-        ));
-    }
-    if !arn.starts_with("arn:aws:iam::aws:policy/") {
-        // Customer managed policies (CreatePolicy) are not part of the sandbox.
-        return Err(error(
-            "NoSuchEntity",
-            StatusCode::NOT_FOUND,
-            format!("Policy {arn} does not exist or is not attachable."),
-        ));
-    }
-    Ok(arn.to_owned())
-}
-
-fn no_such_policy(name: &str) -> AwsError {
-    error(
-        "NoSuchEntity",
-        StatusCode::NOT_FOUND,
-        format!("The role policy with name {name} cannot be found."),
-    )
-}
-
-fn delete_conflict(message: &str) -> AwsError {
-    error("DeleteConflict", StatusCode::CONFLICT, message.to_owned())
-}
-
-fn store_failed(source: StoreError) -> AwsError {
+pub(crate) fn store_failed(source: StoreError) -> AwsError {
     tracing::error!(error = %source, "saving an IAM change failed");
     error(
         "ServiceFailure",

@@ -1,11 +1,10 @@
 //! An IAM role as the sandbox keeps it, the checks IAM makes on its inputs, and its XML shape.
 
-use std::collections::BTreeMap;
-
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::NAMESPACE;
+use super::policies::Policies;
 use crate::wire::{AwsError, Xml};
 
 /// A role: its trust policy, inline policies and attached managed policies.
@@ -22,10 +21,8 @@ pub struct Role {
     pub description: Option<String>,
     pub max_session_duration: u32,
     pub tags: Vec<(String, String)>,
-    /// Inline policies by name, documents as given.
-    pub inline: BTreeMap<String, String>,
-    /// Attached managed policies' ARNs, in attachment order.
-    pub attached: Vec<String>,
+    #[serde(flatten)]
+    pub policies: Policies,
 }
 
 impl Role {

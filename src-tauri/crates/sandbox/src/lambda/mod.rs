@@ -202,6 +202,11 @@ impl Lambda {
         self.sessions.caller(access_key_id)
     }
 
+    /// The environment holding `access_key_id`, and the secret its signatures are made with.
+    pub fn signer(&self, access_key_id: &str) -> Option<(sessions::Caller, String)> {
+        self.sessions.signer(access_key_id)
+    }
+
     /// The interpreter `python3.x` functions run with.
     pub fn set_python(&self, python: PathBuf) {
         *self.python.lock().unwrap_or_else(|p| p.into_inner()) = python;

@@ -41,10 +41,24 @@ pub struct Caller {
     pub invocation: Option<String>,
 }
 
+/// One environment's session: who holds it, and the secret its signatures are made with.
+struct Session {
+    caller: Caller,
+    secret: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("caller", &self.caller)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The open sessions of every environment, by access key id.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    by_key: Mutex<HashMap<String, Caller>>,
+    by_key: Mutex<HashMap<String, Session>>,
 }
 
 impl Sessions {
@@ -55,8 +69,12 @@ impl Sessions {
             secret_access_key: crate::random::text(40, SECRET_ALPHABET),
             session_token: crate::random::text(128, SECRET_ALPHABET),
         };
+        let session = Session {
+            caller,
+            secret: credentials.secret_access_key.clone(),
+        };
         self.lock()
-            .insert(credentials.access_key_id.clone(), caller);
+            .insert(credentials.access_key_id.clone(), session);
         credentials
     }
 
@@ -67,24 +85,33 @@ impl Sessions {
 
     /// The environment is running `invocation` from now on.
     pub fn begin(&self, access_key_id: &str, invocation: &str) {
-        if let Some(caller) = self.lock().get_mut(access_key_id) {
-            caller.invocation = Some(invocation.to_owned());
+        if let Some(session) = self.lock().get_mut(access_key_id) {
+            session.caller.invocation = Some(invocation.to_owned());
         }
     }
 
     /// The environment has answered its invocation.
     pub fn end(&self, access_key_id: &str) {
-        if let Some(caller) = self.lock().get_mut(access_key_id) {
-            caller.invocation = None;
+        if let Some(session) = self.lock().get_mut(access_key_id) {
+            session.caller.invocation = None;
         }
     }
 
     /// Who holds the credentials whose access key id is `access_key_id`.
     pub fn caller(&self, access_key_id: &str) -> Option<Caller> {
-        self.lock().get(access_key_id).cloned()
+        self.lock()
+            .get(access_key_id)
+            .map(|session| session.caller.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Caller>> {
+    /// Who holds `access_key_id`, and the secret that checks their signatures.
+    pub fn signer(&self, access_key_id: &str) -> Option<(Caller, String)> {
+        self.lock()
+            .get(access_key_id)
+            .map(|session| (session.caller.clone(), session.secret.clone()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.by_key.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

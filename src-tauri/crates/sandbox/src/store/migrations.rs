@@ -109,6 +109,14 @@ const MIGRATIONS: &[&str] = &[
          definition TEXT NOT NULL,
          PRIMARY KEY (account, region, name)
      ) WITHOUT ROWID;",
+    // IAM users, each with its access keys and policies; global like roles.
+    "CREATE TABLE iam_users (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

@@ -234,6 +234,16 @@ pub enum Mutation {
         account: String,
         name: String,
     },
+    /// Creates or replaces an IAM user's definition (JSON: access keys, policies, tags).
+    PutIamUser {
+        account: String,
+        name: String,
+        definition: String,
+    },
+    DeleteIamUser {
+        account: String,
+        name: String,
+    },
     /// Creates or replaces a Cognito user pool's definition (JSON: settings, clients, key).
     PutUserPool {
         scope: Scope,
@@ -315,6 +325,8 @@ pub struct Stored {
     pub rest_usage: Vec<StoredDefinition>,
     /// IAM roles, under the region `aws-global`.
     pub roles: Vec<StoredDefinition>,
+    /// IAM users, under the region `aws-global`.
+    pub iam_users: Vec<StoredDefinition>,
     /// Cognito user pools, by id.
     pub user_pools: Vec<StoredDefinition>,
     /// Their users, named `{poolId}/{username}`.
@@ -426,6 +438,7 @@ impl Store {
             rest_apis: load_definitions(&connection, "apigw_rest_apis")?,
             rest_usage: load_definitions(&connection, "apigw_rest_usage")?,
             roles: load_definitions(&connection, "iam_roles")?,
+            iam_users: load_definitions(&connection, "iam_users")?,
             user_pools: load_definitions(&connection, "cognito_pools")?,
             pool_users: load_definitions(&connection, "cognito_users")?,
         };

@@ -207,6 +207,14 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
         Mutation::DeleteRole { account, name } => {
             delete_definition(connection, "iam_roles", account, GLOBAL, name)?;
         }
+        Mutation::PutIamUser {
+            account,
+            name,
+            definition,
+        } => put_definition(connection, "iam_users", account, GLOBAL, name, definition)?,
+        Mutation::DeleteIamUser { account, name } => {
+            delete_definition(connection, "iam_users", account, GLOBAL, name)?;
+        }
         Mutation::AppendLogEvents {
             scope,
             group,

@@ -9,7 +9,7 @@ pub mod percent;
 mod protocol;
 mod query;
 pub mod rest;
-mod sigv4;
+pub mod sigv4;
 
 pub use error::{AwsError, error_body, render_error, render_s3_error, respond, respond_bytes};
 pub use json_body::{BodyError, lower_camel, parse_json_body};

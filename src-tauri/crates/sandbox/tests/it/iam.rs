@@ -336,3 +336,90 @@ async fn the_aws_cli_reads_roles_and_their_decoded_policies() {
         "sts:AssumeRole"
     );
 }
+
+#[tokio::test]
+async fn users_keep_their_keys_and_policies_until_deleted_in_order() {
+    let sandbox = Sandbox::start().await;
+    let iam = sandbox.iam();
+    let user = iam
+        .create_user()
+        .user_name("alice")
+        .path("/lab/")
+        .send()
+        .await
+        .unwrap()
+        .user
+        .unwrap();
+    assert_eq!(user.arn, "arn:aws:iam::000000000000:user/lab/alice");
+    assert!(user.user_id.starts_with("AIDA"), "{}", user.user_id);
+    let again = iam
+        .create_user()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::code(&again),
+        Some("EntityAlreadyExists")
+    );
+    let key = iam
+        .create_access_key()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap()
+        .access_key
+        .unwrap();
+    assert!(key.access_key_id.starts_with("AKIA"));
+    assert_eq!(key.secret_access_key.len(), 40);
+    iam.attach_user_policy()
+        .user_name("alice")
+        .policy_arn("arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess")
+        .send()
+        .await
+        .unwrap();
+    let listed = iam
+        .list_access_keys()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.access_key_metadata().len(), 1);
+    let conflict = iam
+        .delete_user()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::message(&conflict),
+        Some("Cannot delete entity, must delete access keys first.")
+    );
+    iam.delete_access_key()
+        .user_name("alice")
+        .access_key_id(&key.access_key_id)
+        .send()
+        .await
+        .unwrap();
+    let still_attached = iam
+        .delete_user()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::message(&still_attached),
+        Some("Cannot delete entity, must detach all policies first.")
+    );
+    iam.detach_user_policy()
+        .user_name("alice")
+        .policy_arn("arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_user().user_name("alice").send().await.unwrap();
+    assert!(iam.list_users().send().await.unwrap().users().is_empty());
+}

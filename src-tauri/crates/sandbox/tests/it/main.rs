@@ -20,6 +20,7 @@ mod dynamodb_storage;
 mod dynamodb_tables;
 mod fixture;
 mod iam;
+mod iam_authorization;
 mod jwt_authorizers;
 mod lambda;
 mod lambda_authorizers;

@@ -72,26 +72,7 @@ fn identity(
 
 /// Whether the ARN `pattern` (with `*` and `?` wildcards) covers `arn`.
 fn covers(pattern: &str, arn: &str) -> bool {
-    let (pattern, arn): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
-    // The classic two-pointer wildcard match, with backtracking to the last `*`.
-    let (mut p, mut a, mut star, mut mark) = (0, 0, None, 0);
-    while a < arn.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == arn[a]) {
-            p += 1;
-            a += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some(p);
-            mark = a;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            a = mark;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
+    crate::iam::evaluate::matches(pattern, arn)
 }
 
 /// Reads the function's answer: a simple one, or an IAM policy for `route_arn`.
@@ -117,16 +98,7 @@ pub(in crate::apigw) fn decide(answer: &Json, simple: bool, route_arn: &str) -> 
             "the authorizer's answer has no policyDocument.Statement".to_owned(),
         );
     };
-    let listed = |value: &Json| -> Vec<String> {
-        match value {
-            Json::String(one) => vec![one.clone()],
-            Json::Array(many) => many
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+    let listed = crate::iam::evaluate::strings;
     let applies = |statement: &Json| {
         listed(&statement["Action"])
             .iter()

@@ -35,6 +35,7 @@ impl ApiGateway {
             method,
             headers,
             body,
+            ..
         } = incoming;
         let (path, query, method, headers) = (*path, *query, *method, *headers);
         let source_arn = selected.route_arn(scope);
@@ -68,6 +69,11 @@ impl ApiGateway {
             .and_then(|authorized| authorized.context(&integration.payload_format_version))
         {
             payload["requestContext"]["authorizer"] = context;
+        }
+        if let Some(super::Authorized::Iam(caller)) = &selected.authorization
+            && payload["requestContext"]["identity"].is_object()
+        {
+            caller.fill_identity(&mut payload["requestContext"]["identity"]);
         }
         let timeout = Duration::from_millis(u64::from(integration.timeout_millis));
         let invocation =

@@ -38,6 +38,8 @@ const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Incoming<'a> {
     pub path: &'a str,
+    /// The path as the client sent it (what a SigV4 signature covers).
+    pub signed_path: &'a str,
     pub query: Option<&'a str>,
     pub method: &'a Method,
     pub headers: &'a HeaderMap,
@@ -80,6 +82,7 @@ impl Selected {
 pub(super) enum Authorized {
     Jwt(jwt::Allowed),
     Lambda(lambda_authorizer::Decision),
+    Iam(super::iam_auth::IamCaller),
 }
 
 impl Authorized {
@@ -88,6 +91,8 @@ impl Authorized {
         match self {
             Self::Jwt(allowed) => Some(allowed.context(version)),
             Self::Lambda(decision) => decision.context(version),
+            // Payload 1.0 carries the caller in `requestContext.identity` instead.
+            Self::Iam(caller) => (version != "1.0").then(|| caller.authorizer_context()),
         }
     }
 }
@@ -204,6 +209,7 @@ impl ApiGateway {
             method,
             headers,
             body,
+            ..
         } = incoming;
         let (path, query, method, headers) = (*path, *query, *method, *headers);
         if self.is_rest_api(scope, api_id) {
@@ -355,13 +361,30 @@ impl ApiGateway {
                 }
             }
             AuthorizationType::AwsIam => {
-                // IAM authorization needs IAM policies evaluated: refused, saying so.
-                let reason = "the sandbox does not evaluate AWS_IAM authorization on HTTP APIs yet: the request is refused";
-                trace.authorizer = Some(json!({
-                    "type": "AWS_IAM", "decision": "refused", "reason": reason,
-                }));
-                trace.error = Some(reason.to_owned());
-                return message(StatusCode::FORBIDDEN, "Forbidden");
+                let resource_arn = format!(
+                    "arn:aws:execute-api:{}:{}:{}/{}/{}{}",
+                    scope.region,
+                    scope.account,
+                    selected.api_id,
+                    selected.stage,
+                    method,
+                    selected.route_path
+                );
+                let request =
+                    super::iam_auth::IamRequest::of(incoming, &resource_arn, &scope.region);
+                match self.authorize_iam(&request) {
+                    Ok(caller) => {
+                        trace.authorizer = Some(caller.feed());
+                        selected.authorization = Some(Authorized::Iam(caller));
+                    }
+                    Err(refusal) => {
+                        trace.authorizer = Some(refusal.feed());
+                        trace.error =
+                            Some(format!("AWS_IAM authorization refused: {}", refusal.reason));
+                        // HTTP APIs answer every IAM refusal with a bare 403.
+                        return message(refusal.status, "Forbidden");
+                    }
+                }
             }
         }
         let Some(integration) = &selected.integration else {

@@ -51,6 +51,8 @@ pub(super) struct Selected {
     pub authorizer: Option<super::model::Authorizer>,
     /// What the authorizer passes on (`requestContext.authorizer`), once it let the request in.
     pub authorization: Option<Json>,
+    /// Who signed the request, once `AWS_IAM` authorization let it in.
+    pub iam_caller: Option<crate::apigw::iam_auth::IamCaller>,
 }
 
 /// A fraction in [0, 100) drawn per request, for the canary's share.
@@ -135,16 +137,30 @@ impl ApiGateway {
     ) -> Response {
         match selected.method.authorization_type {
             AuthorizationType::None => {}
-            AuthorizationType::AwsIam if !incoming.headers.contains_key("authorization") => {
-                trace.error = Some("the method needs a SigV4-signed request (AWS_IAM)".into());
-                return MISSING_TOKEN.into_response();
-            }
             AuthorizationType::AwsIam => {
-                trace.error = Some(
-                    "AWS_IAM authorization is not evaluated by the sandbox yet, so the request is refused"
-                        .into(),
+                let request_path = incoming
+                    .path
+                    .trim_start_matches('/')
+                    .split_once('/')
+                    .map_or("", |(_, rest)| rest);
+                let resource_arn = format!(
+                    "arn:aws:execute-api:{}:{}:{}/{}/{}/{request_path}",
+                    scope.region, scope.account, selected.api_id, selected.stage, incoming.method
                 );
-                return ACCESS_DENIED.into_response();
+                let request =
+                    crate::apigw::iam_auth::IamRequest::of(incoming, &resource_arn, &scope.region);
+                match self.authorize_iam(&request) {
+                    Ok(caller) => {
+                        trace.authorizer = Some(caller.feed());
+                        selected.iam_caller = Some(caller);
+                    }
+                    Err(refused) => {
+                        trace.authorizer = Some(refused.feed());
+                        trace.error =
+                            Some(format!("AWS_IAM authorization refused: {}", refused.reason));
+                        return refusal::iam(&refused).into_response();
+                    }
+                }
             }
             AuthorizationType::Custom | AuthorizationType::CognitoUserPools => {
                 match self
@@ -360,6 +376,7 @@ impl ApiGateway {
                 .and_then(|id| api.authorizers.get(id))
                 .cloned(),
             authorization: None,
+            iam_caller: None,
         })
     }
 
@@ -417,6 +434,9 @@ impl ApiGateway {
         payload["requestContext"]["path"] = json!(format!("/{}{route_path}", selected.stage));
         if let Some(authorizer) = &selected.authorization {
             payload["requestContext"]["authorizer"] = authorizer.clone();
+        }
+        if let Some(caller) = &selected.iam_caller {
+            caller.fill_identity(&mut payload["requestContext"]["identity"]);
         }
         payload
     }

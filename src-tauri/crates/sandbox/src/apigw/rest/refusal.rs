@@ -126,6 +126,27 @@ pub(super) const LIMIT_EXCEEDED: Refusal = Refusal {
     response_type: "QUOTA_EXCEEDED",
 };
 
+/// A request `AWS_IAM` authorization refused, with API Gateway's message for why.
+pub(super) fn iam(refusal: &crate::apigw::iam_auth::IamRefusal) -> Refusal {
+    use crate::apigw::iam_auth::IamFailure;
+    let (error_type, response_type) = match refusal.kind {
+        IamFailure::MissingToken => (
+            "MissingAuthenticationTokenException",
+            "MISSING_AUTHENTICATION_TOKEN",
+        ),
+        IamFailure::InvalidToken => ("UnrecognizedClientException", "INVALID_SIGNATURE"),
+        IamFailure::Expired => ("ExpiredTokenException", "EXPIRED_TOKEN"),
+        IamFailure::InvalidSignature => ("InvalidSignatureException", "INVALID_SIGNATURE"),
+        IamFailure::AccessDenied => ("AccessDeniedException", "ACCESS_DENIED"),
+    };
+    Refusal {
+        status: refusal.status,
+        message: Cow::Owned(refusal.message.clone()),
+        error_type,
+        response_type,
+    }
+}
+
 /// A request missing parameters its method's validator requires: API Gateway's 400.
 pub(super) fn missing_parameters(message: String) -> Refusal {
     Refusal {

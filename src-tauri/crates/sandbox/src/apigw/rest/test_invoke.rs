@@ -78,6 +78,7 @@ impl ApiGateway {
                 caching: None,
                 authorizer: None,
                 authorization: None,
+                iam_caller: None,
             })
         })?;
         // The console's test runs past authorization and API keys.
@@ -98,6 +99,7 @@ impl ApiGateway {
         let stage_path = format!("/{TEST_STAGE}{path}");
         let incoming = Incoming {
             path: &stage_path,
+            signed_path: &stage_path,
             query: query.as_deref(),
             method: &http_method,
             headers: &headers,

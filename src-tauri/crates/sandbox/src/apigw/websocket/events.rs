@@ -55,13 +55,16 @@ fn request_context(
     put("stage", json!(connection.stage));
     put("connectedAt", json!(connection.connected_at));
     put("requestTimeEpoch", json!(epoch));
-    put(
-        "identity",
-        json!({
-            "userAgent": connection.user_agent,
-            "sourceIp": connection.source_ip,
-        }),
-    );
+    let mut identity = json!({
+        "userAgent": connection.user_agent,
+        "sourceIp": connection.source_ip,
+    });
+    if let (Some(Json::Object(signer)), Some(fields)) =
+        (&connection.iam_identity, identity.as_object_mut())
+    {
+        fields.extend(signer.clone());
+    }
+    put("identity", identity);
     put("requestId", json!(request_id));
     put("domainName", json!(connection.domain_name));
     put("connectionId", json!(connection.id));

@@ -72,6 +72,9 @@ pub struct Connection {
     /// What `$connect`'s authorizer let the connection in with (`principalId`, its `context`):
     /// every event of the connection carries it as `requestContext.authorizer`.
     pub authorizer: Option<serde_json::Value>,
+    /// Who signed the handshake, when `$connect` uses `AWS_IAM` authorization: the
+    /// `requestContext.identity` members every event of the connection carries.
+    pub iam_identity: Option<serde_json::Value>,
 }
 
 impl Connection {
@@ -91,6 +94,7 @@ impl Connection {
             connected_at: 1_700_000_000_000,
             stage_variables: BTreeMap::new(),
             authorizer: None,
+            iam_identity: None,
         }
     }
 }

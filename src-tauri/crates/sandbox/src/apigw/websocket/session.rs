@@ -35,6 +35,8 @@ use crate::store::Scope;
 #[derive(Debug)]
 pub struct Handshake<'a> {
     pub path: &'a str,
+    /// The path as the client sent it (what a SigV4 signature covers).
+    pub signed_path: &'a str,
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
 }
@@ -105,6 +107,7 @@ impl ApiGateway {
             connected_at: crate::clock::now_millis(),
             stage_variables: target.stage_variables.clone(),
             authorizer: None,
+            iam_identity: None,
         };
         let mut record = WebSocketConnect {
             query: handshake.query.map(str::to_owned),
@@ -245,17 +248,51 @@ impl ApiGateway {
                     Decision::Refused { status, reason } => {
                         refuse(status, "REQUEST", "refused", reason)
                     }
-                    Decision::Failed(reason) => {
-                        refuse(StatusCode::INTERNAL_SERVER_ERROR, "REQUEST", "failed", reason)
-                    }
+                    Decision::Failed(reason) => refuse(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "REQUEST",
+                        "failed",
+                        reason,
+                    ),
                 }
             }
-            AuthorizationType::AwsIam => refuse(
-                StatusCode::FORBIDDEN,
-                "AWS_IAM",
-                "refused",
-                "the sandbox does not evaluate AWS_IAM authorization on WebSocket APIs yet: the connection is refused".to_owned(),
-            ),
+            AuthorizationType::AwsIam => {
+                let resource_arn = format!(
+                    "arn:aws:execute-api:{}:{}:{}/{}/$connect",
+                    connection.scope.region,
+                    connection.scope.account,
+                    connection.api_id,
+                    connection.stage
+                );
+                let request = crate::apigw::iam_auth::IamRequest {
+                    method: "GET",
+                    signed_path: handshake.signed_path,
+                    query: handshake.query,
+                    headers: handshake.headers,
+                    body: b"",
+                    resource_arn: &resource_arn,
+                    region: &connection.scope.region,
+                };
+                match self.authorize_iam(&request) {
+                    Ok(caller) => {
+                        let mut identity = json!({});
+                        caller.fill_identity(&mut identity);
+                        record.authorizer = Some(caller.feed());
+                        connection.iam_identity = Some(identity);
+                        None
+                    }
+                    Err(refusal) => refuse(
+                        refusal.status,
+                        "AWS_IAM",
+                        "refused",
+                        format!(
+                            "{} ({})",
+                            refusal.reason,
+                            crate::apigw::iam_auth::EVALUATED_HERE
+                        ),
+                    ),
+                }
+            }
             AuthorizationType::Jwt => refuse(
                 StatusCode::UNAUTHORIZED,
                 "JWT",
