@@ -1,7 +1,8 @@
 //! Every service's acknowledged writes survive `kill -9`: several clients create functions,
 //! versions, aliases, permissions, HTTP APIs with their integrations, routes, stages and
 //! deployments, REST APIs with their resources, methods and stages, API keys and usage plans,
-//! IAM roles and log events at once; the process is killed mid-load; after a restart
+//! IAM roles, users and access keys, Cognito user pools, app clients and confirmed users, and
+//! log events at once; the process is killed mid-load; after a restart
 //! every resource that was acknowledged is there.
 
 use std::collections::HashMap;
@@ -34,6 +35,11 @@ enum Acknowledged {
     RestStage { api: String, name: String },
     ApiKey(String),
     UsagePlan(String),
+    UserPool(String),
+    PoolClient { pool: String, id: String },
+    ConfirmedUser { pool: String, username: String },
+    IamUser(String),
+    AccessKey { user: String, id: String },
 }
 
 type Ledger = Arc<Mutex<Vec<Acknowledged>>>;
@@ -243,6 +249,85 @@ async fn role_writer(endpoint: String, writer: usize, deadline: Instant, ledger:
             return;
         }
         note(&ledger, Acknowledged::Role(role));
+    }
+}
+
+/// Creates a Cognito user pool with an app client, then users who sign up and are confirmed;
+/// and IAM users, each with an access key.
+async fn identity_writer(endpoint: String, writer: usize, deadline: Instant, ledger: Ledger) {
+    let cognito = client!(aws_sdk_cognitoidentityprovider, &endpoint);
+    let iam = client!(aws_sdk_iam, &endpoint);
+    let Ok(pool) = cognito
+        .create_user_pool()
+        .pool_name(format!("kill9-{writer}"))
+        .send()
+        .await
+    else {
+        return;
+    };
+    let pool = pool.user_pool.and_then(|pool| pool.id).unwrap_or_default();
+    note(&ledger, Acknowledged::UserPool(pool.clone()));
+    let Ok(app) = cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("web")
+        .send()
+        .await
+    else {
+        return;
+    };
+    let client_id = app
+        .user_pool_client
+        .and_then(|app| app.client_id)
+        .unwrap_or_default();
+    note(
+        &ledger,
+        Acknowledged::PoolClient {
+            pool: pool.clone(),
+            id: client_id.clone(),
+        },
+    );
+    for i in 0.. {
+        if Instant::now() >= deadline {
+            return;
+        }
+        let username = format!("user-{i}");
+        let signed_up = cognito
+            .sign_up()
+            .client_id(&client_id)
+            .username(&username)
+            .password("Passw0rd!")
+            .send()
+            .await;
+        let confirmed = cognito
+            .admin_confirm_sign_up()
+            .user_pool_id(&pool)
+            .username(&username)
+            .send()
+            .await;
+        if signed_up.is_err() || confirmed.is_err() {
+            return;
+        }
+        note(
+            &ledger,
+            Acknowledged::ConfirmedUser {
+                pool: pool.clone(),
+                username,
+            },
+        );
+        let user = format!("kill9-{writer}-{i}");
+        if iam.create_user().user_name(&user).send().await.is_err() {
+            return;
+        }
+        note(&ledger, Acknowledged::IamUser(user.clone()));
+        let Ok(key) = iam.create_access_key().user_name(&user).send().await else {
+            return;
+        };
+        let id = key
+            .access_key
+            .map(|key| key.access_key_id)
+            .unwrap_or_default();
+        note(&ledger, Acknowledged::AccessKey { user, id });
     }
 }
 
@@ -526,6 +611,47 @@ async fn still_there(
             .send()
             .await
             .is_ok(),
+        Acknowledged::UserPool(pool) => client!(aws_sdk_cognitoidentityprovider, endpoint)
+            .describe_user_pool()
+            .user_pool_id(pool)
+            .send()
+            .await
+            .is_ok(),
+        Acknowledged::PoolClient { pool, id } => client!(aws_sdk_cognitoidentityprovider, endpoint)
+            .describe_user_pool_client()
+            .user_pool_id(pool)
+            .client_id(id)
+            .send()
+            .await
+            .is_ok(),
+        Acknowledged::ConfirmedUser { pool, username } => {
+            client!(aws_sdk_cognitoidentityprovider, endpoint)
+                .admin_get_user()
+                .user_pool_id(pool)
+                .username(username)
+                .send()
+                .await
+                .is_ok_and(|user| {
+                    user.user_status
+                        == Some(aws_sdk_cognitoidentityprovider::types::UserStatusType::Confirmed)
+                })
+        }
+        Acknowledged::IamUser(user) => client!(aws_sdk_iam, endpoint)
+            .get_user()
+            .user_name(user)
+            .send()
+            .await
+            .is_ok(),
+        Acknowledged::AccessKey { user, id } => client!(aws_sdk_iam, endpoint)
+            .list_access_keys()
+            .user_name(user)
+            .send()
+            .await
+            .is_ok_and(|keys| {
+                keys.access_key_metadata()
+                    .iter()
+                    .any(|key| key.access_key_id() == Some(id.as_str()))
+            }),
         Acknowledged::LogEvent { group, message } => {
             if !logged.contains_key(group) {
                 let messages =
@@ -577,6 +703,12 @@ async fn no_acknowledged_control_plane_write_is_lost_to_kill_9() {
                 deadline,
                 ledger.clone(),
             )),
+            tokio::spawn(identity_writer(
+                endpoint.clone(),
+                writer,
+                deadline,
+                ledger.clone(),
+            )),
         ]);
     }
     tokio::time::sleep(WRITE_FOR / 2).await;
@@ -591,7 +723,9 @@ async fn no_acknowledged_control_plane_write_is_lost_to_kill_9() {
             && kinds(|a| matches!(a, Acknowledged::Deployment { .. })) > 0
             && kinds(|a| matches!(a, Acknowledged::Role(_))) > 0
             && kinds(|a| matches!(a, Acknowledged::LogEvent { .. })) > 0
-            && kinds(|a| matches!(a, Acknowledged::UsagePlan(_))) > 0,
+            && kinds(|a| matches!(a, Acknowledged::UsagePlan(_))) > 0
+            && kinds(|a| matches!(a, Acknowledged::ConfirmedUser { .. })) > 0
+            && kinds(|a| matches!(a, Acknowledged::AccessKey { .. })) > 0,
         "every kind of write was acknowledged before the kill: {acknowledged:?}"
     );
     drop(sandbox);

@@ -201,6 +201,9 @@ fn given_attributes(pool: &Pool, body: &Json) -> Result<BTreeMap<String, String>
     Ok(attributes)
 }
 
+/// The most users a pool holds in the sandbox (they are kept in memory as well as on disk).
+const MAX_USERS_PER_POOL: usize = 50_000;
+
 /// A new user (not yet stored) who signs in as `name`, or why there cannot be one.
 fn new_user(
     state: &PoolState,
@@ -210,6 +213,14 @@ fn new_user(
     status: UserStatus,
 ) -> Result<(String, User), AwsError> {
     let pool = &state.pool;
+    if state.users.len() >= MAX_USERS_PER_POOL {
+        return Err(error(
+            "LimitExceededException",
+            format!(
+                "The sandbox keeps at most {MAX_USERS_PER_POOL} users in a user pool: delete some first."
+            ),
+        ));
+    }
     let signs_in_with_email = pool.username_attributes.iter().any(|a| a == "email");
     let sub = uuid::Uuid::new_v4().to_string();
     let username = if pool.username_attributes.is_empty() {
