@@ -22,6 +22,7 @@ const COLUMN: Record<string, number> = {
   function: 4,
   table: 5,
   role: 5,
+  "user-pool": 5,
 };
 
 export interface Placed extends DiagramNode {
@@ -93,6 +94,8 @@ export function service(kind: string): string {
       return "WebSocket API";
     case "rest-api":
       return "REST API";
+    case "user-pool":
+      return "Cognito";
     default:
       return kind.replace("-", " ");
   }

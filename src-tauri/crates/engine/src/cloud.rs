@@ -24,6 +24,8 @@ pub struct Cloud {
     /// API Gateway's REST APIs (v1).
     pub rest: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Cognito user pools.
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub iam: aws_sdk_iam::Client,
     pub account: String,
@@ -136,6 +138,7 @@ impl Cloud {
             apigw: client!(aws_sdk_apigatewayv2),
             rest: client!(aws_sdk_apigateway),
             logs: client!(aws_sdk_cloudwatchlogs),
+            cognito: client!(aws_sdk_cognitoidentityprovider),
             tagging: client!(aws_sdk_resourcegroupstagging),
             iam: client!(aws_sdk_iam),
             account: identity.account().unwrap_or_default().to_owned(),

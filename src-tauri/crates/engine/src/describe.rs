@@ -1,7 +1,7 @@
 //! One resource as the target reports it: the describe call for its kind (DescribeTable,
-//! GetFunctionConfiguration, GetRole, GetApi, GetRestApi, GetApiKey, GetUsagePlan), answered with
-//! the service's own response body — captured on the wire, secrets hidden, as the inspector shows
-//! any call — rather than the SDK's reading of it.
+//! GetFunctionConfiguration, GetRole, GetApi, GetRestApi, GetApiKey, GetUsagePlan,
+//! DescribeUserPool), answered with the service's own response body — captured on the wire,
+//! secrets hidden, as the inspector shows any call — rather than the SDK's reading of it.
 
 use std::sync::{Arc, Mutex};
 
@@ -115,6 +115,18 @@ pub async fn describe(cloud: &Cloud, kind: &str, id: &str) -> Result<Described, 
                     ("APIGateway GetUsagePlan", sent.map(drop).map_err(message))
                 }
             }
+        }
+        "user-pool" => {
+            let client = aws_sdk_cognitoidentityprovider::Client::from_conf(
+                cloud
+                    .cognito
+                    .config()
+                    .to_builder()
+                    .interceptor(traffic())
+                    .build(),
+            );
+            let sent = client.describe_user_pool().user_pool_id(id).send().await;
+            ("Cognito DescribeUserPool", sent.map(drop).map_err(message))
         }
         other => return Err(DescribeError::NotDescribable(other.replace('-', " "))),
     };

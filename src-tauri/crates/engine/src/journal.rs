@@ -26,6 +26,9 @@ pub enum Kind {
     UsagePlan,
     /// An API Gateway API key.
     ApiKey,
+    /// A Cognito user pool, with its app clients and users (after the APIs whose authorizers
+    /// name it).
+    UserPool,
     /// An API Gateway API, with its routes, integrations, stages and deployments.
     Api,
     /// An API Gateway REST API (v1), with its resources, methods, deployments and stages.
@@ -44,6 +47,7 @@ impl Kind {
         match self {
             Self::UsagePlan => "usage-plan",
             Self::ApiKey => "api-key",
+            Self::UserPool => "user-pool",
             Self::Api => "api",
             Self::RestApi => "rest-api",
             Self::Permission => "permission",
@@ -58,6 +62,7 @@ impl Kind {
         [
             Self::UsagePlan,
             Self::ApiKey,
+            Self::UserPool,
             Self::Api,
             Self::RestApi,
             Self::Permission,

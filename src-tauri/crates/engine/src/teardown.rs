@@ -416,6 +416,10 @@ fn kinds_of(arn: &str) -> Vec<(Kind, String)> {
             )],
             _ => Vec::new(),
         },
+        "cognito-idp" => resource
+            .strip_prefix("userpool/")
+            .map(|id| vec![(Kind::UserPool, id.to_owned())])
+            .unwrap_or_default(),
         "logs" => resource
             .strip_prefix("log-group:")
             .map(|name| vec![(Kind::LogGroup, name.trim_end_matches(":*").to_owned())])
@@ -441,6 +445,19 @@ async fn remove(cloud: &Cloud, resource: &Resource) -> Outcome {
                     .rest
                     .delete_api_key()
                     .api_key(id)
+                    .send()
+                    .await
+                    .map(drop)
+            })
+            .await
+        }
+        Kind::UserPool => {
+            let id = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            with_retries(|| async {
+                cloud
+                    .cognito
+                    .delete_user_pool()
+                    .user_pool_id(id)
                     .send()
                     .await
                     .map(drop)
@@ -739,6 +756,16 @@ async fn verify(cloud: &Cloud, removals: &[Removal]) -> Vec<String> {
             Kind::ApiKey => match cloud.rest.get_api_key().api_key(&name).send().await {
                 Ok(_) => true,
                 Err(error) => error.code() != Some("NotFoundException"),
+            },
+            Kind::UserPool => match cloud
+                .cognito
+                .describe_user_pool()
+                .user_pool_id(&name)
+                .send()
+                .await
+            {
+                Ok(_) => true,
+                Err(error) => error.code() != Some("ResourceNotFoundException"),
             },
             Kind::RestApi => match cloud.rest.get_rest_api().rest_api_id(&name).send().await {
                 Ok(_) => true,

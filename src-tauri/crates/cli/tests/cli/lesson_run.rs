@@ -28,6 +28,11 @@ impl Lab {
         }
     }
 
+    /// The sandbox's URL.
+    pub(crate) fn endpoint(&self) -> &str {
+        &self.sandbox.endpoint
+    }
+
     /// Runs `lab <args> --endpoint <sandbox>`.
     pub(crate) fn lab(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("lab runs")
@@ -181,6 +186,18 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
             .items()
             .iter()
             .map(|plan| format!("usage plan {}", plan.name().unwrap_or_default())),
+    );
+    let pools = client!(aws_sdk_cognitoidentityprovider, endpoint)
+        .list_user_pools()
+        .max_results(60)
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        pools
+            .user_pools()
+            .iter()
+            .map(|pool| format!("user pool {}", pool.name().unwrap_or_default())),
     );
     let groups = client!(aws_sdk_cloudwatchlogs, endpoint)
         .describe_log_groups()

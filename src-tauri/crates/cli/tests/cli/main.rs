@@ -5,6 +5,7 @@ mod browser;
 mod cognito_browser;
 mod control_plane;
 mod describe;
+mod identity_lessons;
 mod lesson_cli;
 mod lesson_run;
 mod load;

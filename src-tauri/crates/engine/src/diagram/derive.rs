@@ -184,6 +184,14 @@ pub fn build(lesson: &Lesson, vars: &Vars, progress: &Progress<'_>) -> Diagram {
                     if let Some(function) = &target {
                         b.edge(&route, function, EdgeKind::Integration);
                     }
+                    for trusted in a
+                        .authorizer
+                        .as_deref()
+                        .map(|id| b.refs(id))
+                        .unwrap_or_default()
+                    {
+                        b.edge(&route, &trusted, EdgeKind::Authorizes);
+                    }
                 }
             }
             Action::CreateStage(a) => stage(&mut b, step, &a.api, &fill(&a.stage)),
@@ -246,6 +254,14 @@ pub fn build(lesson: &Lesson, vars: &Vars, progress: &Progress<'_>) -> Diagram {
                         &id,
                         EdgeKind::Contains,
                     );
+                    for trusted in a
+                        .authorizer
+                        .as_deref()
+                        .map(|id| b.refs(id))
+                        .unwrap_or_default()
+                    {
+                        b.edge(&id, &trusted, EdgeKind::Authorizes);
+                    }
                 }
             }
             Action::PutIntegration(a) => {
@@ -292,7 +308,40 @@ pub fn build(lesson: &Lesson, vars: &Vars, progress: &Progress<'_>) -> Diagram {
                     b.edge(&key, &plan, EdgeKind::Covers);
                 }
             }
-            Action::UpdateFunctionConfiguration(_) => {}
+            Action::UpdateFunctionConfiguration(_) | Action::SignUp(_) => {}
+            Action::CreateUserPool(a) => {
+                let name = fill(&a.name);
+                let pool = b.node(NodeKind::UserPool, format!("user-pool:{name}"), name, step);
+                b.defines(step, &pool);
+            }
+            // A client's id names its pool; an authorizer's id names what it trusts: the pool
+            // whose client its audience is, or its function.
+            Action::CreateUserPoolClient(a) => {
+                if let Some(pool) = b.refs(&a.pool).into_iter().next() {
+                    b.defines(step, &pool);
+                }
+            }
+            Action::CreateAuthorizer(a) => {
+                let trusted = a
+                    .audience
+                    .iter()
+                    .chain(&a.issuer)
+                    .chain(&a.uri)
+                    .find_map(|text| b.refs(text).into_iter().next());
+                if let Some(trusted) = trusted {
+                    b.defines(step, &trusted);
+                }
+            }
+            Action::CreateRestAuthorizer(a) => {
+                let trusted = a
+                    .provider_arns
+                    .iter()
+                    .chain(&a.uri)
+                    .find_map(|text| b.refs(text).into_iter().next());
+                if let Some(trusted) = trusted {
+                    b.defines(step, &trusted);
+                }
+            }
         }
     }
     // A permission names its API by the source ARN, or — without one — lets API Gateway as a
@@ -359,6 +408,7 @@ fn journal_kind(kind: NodeKind) -> Option<Kind> {
         NodeKind::RestApi => Kind::RestApi,
         NodeKind::ApiKey => Kind::ApiKey,
         NodeKind::UsagePlan => Kind::UsagePlan,
+        NodeKind::UserPool => Kind::UserPool,
         _ => return None,
     })
 }

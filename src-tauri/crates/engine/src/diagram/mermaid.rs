@@ -21,6 +21,7 @@ fn service(kind: NodeKind) -> &'static str {
         NodeKind::Stage => "stage",
         NodeKind::ApiKey => "API key",
         NodeKind::UsagePlan => "usage plan",
+        NodeKind::UserPool => "Cognito user pool",
     }
 }
 
@@ -34,6 +35,7 @@ fn edge_label(kind: EdgeKind) -> &'static str {
         EdgeKind::Assumes => "runs as",
         EdgeKind::ReadsWrites => "reads/writes",
         EdgeKind::Covers => "covers",
+        EdgeKind::Authorizes => "authorized by",
     }
 }
 

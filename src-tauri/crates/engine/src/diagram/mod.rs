@@ -31,6 +31,8 @@ pub enum NodeKind {
     Stage,
     ApiKey,
     UsagePlan,
+    /// A Cognito user pool (with its app clients and users).
+    UserPool,
 }
 
 /// Where a node's resource stands.
@@ -86,6 +88,9 @@ pub enum EdgeKind {
     ReadsWrites,
     /// A usage plan covers a stage; a key belongs to a plan.
     Covers,
+    /// A route or method lets in who its authorizer accepts: a user pool's users, or those a
+    /// function says yes to.
+    Authorizes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

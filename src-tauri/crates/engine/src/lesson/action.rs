@@ -5,6 +5,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::cli::CliCommand;
+pub use super::identity::{
+    CreateAuthorizer, CreateRestAuthorizer, CreateUserPool, CreateUserPoolClient, SignUp,
+};
 use super::vars::Vars;
 
 /// What a step provisions. Parameter strings may hold `${NAME}` references.
@@ -29,6 +32,11 @@ pub enum Action {
     CreateApiKey(CreateApiKey),
     CreateUsagePlan(CreateUsagePlan),
     CreateUsagePlanKey(CreateUsagePlanKey),
+    CreateUserPool(CreateUserPool),
+    CreateUserPoolClient(CreateUserPoolClient),
+    SignUp(SignUp),
+    CreateAuthorizer(CreateAuthorizer),
+    CreateRestAuthorizer(CreateRestAuthorizer),
 }
 
 /// `iam.execution-role`: the role the lesson's functions run as. `LabRole` where it exists (AWS
@@ -136,6 +144,14 @@ pub struct CreateRoutes {
     pub api: String,
     pub route_keys: Vec<String>,
     pub target: String,
+    /// `NONE`, `JWT`, `CUSTOM` (a Lambda authorizer) or `AWS_IAM`.
+    #[serde(default = "no_authorization")]
+    pub authorization: String,
+    /// The authorizer's id, for `JWT` and `CUSTOM`.
+    pub authorizer: Option<String>,
+    /// The scopes a JWT must carry one of.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 /// `apigatewayv2.create-stage`.
@@ -187,6 +203,8 @@ pub struct PutMethod {
     pub method: String,
     #[serde(default = "no_authorization")]
     pub authorization: String,
+    /// The authorizer's id, for `CUSTOM` and `COGNITO_USER_POOLS`.
+    pub authorizer: Option<String>,
     #[serde(default)]
     pub api_key_required: bool,
 }
@@ -374,7 +392,7 @@ fn post() -> String {
 }
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 19] = [
+pub const NAMES: [&str; 24] = [
     "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
@@ -394,6 +412,11 @@ pub const NAMES: [&str; 19] = [
     "apigateway.create-api-key",
     "apigateway.create-usage-plan",
     "apigateway.create-usage-plan-key",
+    "cognito-idp.create-user-pool",
+    "cognito-idp.create-user-pool-client",
+    "cognito-idp.sign-up",
+    "apigatewayv2.create-authorizer",
+    "apigateway.create-authorizer",
 ];
 
 /// What a CLI rendering needs besides the action.
@@ -436,6 +459,11 @@ impl Action {
             "apigateway.create-api-key" => Self::CreateApiKey(read(params)?),
             "apigateway.create-usage-plan" => Self::CreateUsagePlan(read(params)?),
             "apigateway.create-usage-plan-key" => Self::CreateUsagePlanKey(read(params)?),
+            "cognito-idp.create-user-pool" => Self::CreateUserPool(read(params)?),
+            "cognito-idp.create-user-pool-client" => Self::CreateUserPoolClient(read(params)?),
+            "cognito-idp.sign-up" => Self::SignUp(read(params)?),
+            "apigatewayv2.create-authorizer" => Self::CreateAuthorizer(read(params)?),
+            "apigateway.create-authorizer" => Self::CreateRestAuthorizer(read(params)?),
             unknown => {
                 return Err(InvalidAction(format!(
                     "unknown action \"{unknown}\"; the actions are {}",
@@ -467,6 +495,11 @@ impl Action {
             Self::CreateApiKey(_) => "apigateway.create-api-key",
             Self::CreateUsagePlan(_) => "apigateway.create-usage-plan",
             Self::CreateUsagePlanKey(_) => "apigateway.create-usage-plan-key",
+            Self::CreateUserPool(_) => "cognito-idp.create-user-pool",
+            Self::CreateUserPoolClient(_) => "cognito-idp.create-user-pool-client",
+            Self::SignUp(_) => "cognito-idp.sign-up",
+            Self::CreateAuthorizer(_) => "apigatewayv2.create-authorizer",
+            Self::CreateRestAuthorizer(_) => "apigateway.create-authorizer",
         }
     }
 
@@ -492,6 +525,11 @@ impl Action {
             Self::CreateApiKey(_) => &["id", "value"],
             Self::CreateUsagePlan(_) => &["id"],
             Self::CreateUsagePlanKey(_) => &[],
+            Self::CreateUserPool(_) => &["UserPool.Id", "UserPool.Arn"],
+            Self::CreateUserPoolClient(_) => &["UserPoolClient.ClientId"],
+            Self::SignUp(_) => &["UserSub"],
+            Self::CreateAuthorizer(_) => &["AuthorizerId"],
+            Self::CreateRestAuthorizer(_) => &["id"],
         }
     }
 
@@ -531,8 +569,10 @@ impl Action {
                 texts
             }
             Self::CreateRoutes(a) => {
-                let mut texts = vec![&a.api, &a.target];
+                let mut texts = vec![&a.api, &a.target, &a.authorization];
                 texts.extend(&a.route_keys);
+                texts.extend(&a.authorizer);
+                texts.extend(&a.scopes);
                 texts
             }
             Self::CreateStage(a) => vec![&a.api, &a.stage],
@@ -543,7 +583,11 @@ impl Action {
                 texts
             }
             Self::CreateResource(a) => vec![&a.api, &a.parent, &a.path_part],
-            Self::PutMethod(a) => vec![&a.api, &a.resource, &a.method, &a.authorization],
+            Self::PutMethod(a) => {
+                let mut texts = vec![&a.api, &a.resource, &a.method, &a.authorization];
+                texts.extend(&a.authorizer);
+                texts
+            }
             Self::PutIntegration(a) => {
                 let mut texts = vec![&a.api, &a.resource, &a.method, &a.integration_type];
                 texts.extend(&a.uri);
@@ -581,6 +625,11 @@ impl Action {
                 texts
             }
             Self::CreateUsagePlanKey(a) => vec![&a.plan, &a.key],
+            Self::CreateUserPool(a) => a.texts(),
+            Self::CreateUserPoolClient(a) => a.texts(),
+            Self::SignUp(a) => a.texts(),
+            Self::CreateAuthorizer(a) => a.texts(),
+            Self::CreateRestAuthorizer(a) => a.texts(),
         }
         .into_iter()
         .map(String::as_str)
@@ -686,10 +735,21 @@ impl Action {
                 .route_keys
                 .iter()
                 .map(|route_key| {
-                    CliCommand::new("apigatewayv2", "create-route")
+                    let command = CliCommand::new("apigatewayv2", "create-route")
                         .arg("api-id", fill(&a.api))
                         .arg("route-key", fill(route_key))
-                        .arg("target", fill(&a.target))
+                        .arg("target", fill(&a.target));
+                    if a.authorization == "NONE" {
+                        return command;
+                    }
+                    let command = command
+                        .arg("authorization-type", fill(&a.authorization))
+                        .arg_opt("authorizer-id", a.authorizer.as_deref().map(fill));
+                    if a.scopes.is_empty() {
+                        command
+                    } else {
+                        command.args("authorization-scopes", a.scopes.iter().map(|s| fill(s)))
+                    }
                 })
                 .collect(),
             Self::CreateStage(a) => {
@@ -731,7 +791,8 @@ impl Action {
                     .arg("rest-api-id", fill(&a.api))
                     .arg("resource-id", fill(&a.resource))
                     .arg("http-method", fill(&a.method))
-                    .arg("authorization-type", fill(&a.authorization));
+                    .arg("authorization-type", fill(&a.authorization))
+                    .arg_opt("authorizer-id", a.authorizer.as_deref().map(fill));
                 vec![if a.api_key_required {
                     command.flag("api-key-required")
                 } else {
@@ -879,6 +940,11 @@ impl Action {
                     .arg("key-id", fill(&a.key))
                     .arg("key-type", "API_KEY"),
             ],
+            Self::CreateUserPool(a) => a.cli(&fill, &tag_pairs()),
+            Self::CreateUserPoolClient(a) => a.cli(&fill),
+            Self::SignUp(a) => a.cli(&fill),
+            Self::CreateAuthorizer(a) => a.cli(&fill),
+            Self::CreateRestAuthorizer(a) => a.cli(&fill),
         };
         commands
             .into_iter()

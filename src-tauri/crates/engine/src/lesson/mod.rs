@@ -15,6 +15,7 @@
 
 pub mod action;
 pub mod cli;
+pub mod identity;
 pub mod library;
 pub mod load_test;
 pub mod parse;

@@ -8,6 +8,7 @@
 
 mod execution_role;
 mod function_config;
+mod identity;
 mod rest_api;
 
 mod error;
@@ -153,7 +154,19 @@ pub async fn perform(
                 .iter()
                 .map(|key| fill(key))
                 .collect::<Result<Vec<_>, _>>()?;
-            create_routes(context, &fill(&a.api)?, &keys, &fill(&a.target)?).await
+            let authorization = RouteAuthorization {
+                kind: fill(&a.authorization)?,
+                authorizer: a.authorizer.as_deref().map(fill).transpose()?,
+                scopes: a.scopes.iter().map(|s| fill(s)).collect::<Result<_, _>>()?,
+            };
+            create_routes(
+                context,
+                &fill(&a.api)?,
+                &keys,
+                &fill(&a.target)?,
+                &authorization,
+            )
+            .await
         }
         Action::CreateStage(a) => create_stage(context, a, &fill(&a.api)?, &fill(&a.stage)?).await,
         Action::CreateDeployment(a) => {
@@ -170,14 +183,41 @@ pub async fn perform(
             .await
         }
         Action::PutMethod(a) => {
-            rest_api::put_method(
-                context,
-                a,
-                &fill(&a.api)?,
-                &fill(&a.resource)?,
-                &fill(&a.method)?,
-            )
-            .await
+            let method = rest_api::MethodTarget {
+                api: fill(&a.api)?,
+                resource: fill(&a.resource)?,
+                method: fill(&a.method)?,
+                authorizer: a.authorizer.as_deref().map(fill).transpose()?,
+            };
+            rest_api::put_method(context, a, &method).await
+        }
+        Action::CreateUserPool(a) => {
+            identity::create_user_pool(context, a, &fill(&a.name)?, &fill).await
+        }
+        Action::CreateUserPoolClient(a) => {
+            let flows = a
+                .auth_flows
+                .iter()
+                .map(|f| fill(f))
+                .collect::<Result<_, _>>()?;
+            identity::create_user_pool_client(context, a, &fill(&a.pool)?, &fill(&a.name)?, flows)
+                .await
+        }
+        Action::SignUp(a) => {
+            let applicant = identity::Applicant {
+                pool: fill(&a.pool)?,
+                client: fill(&a.client)?,
+                username: fill(&a.username)?,
+                password: fill(&a.password)?,
+                email: a.email.as_deref().map(fill).transpose()?,
+            };
+            identity::sign_up(context, &applicant).await
+        }
+        Action::CreateAuthorizer(a) => {
+            identity::create_authorizer(context, a, &fill(&a.api)?, &fill).await
+        }
+        Action::CreateRestAuthorizer(a) => {
+            identity::create_rest_authorizer(context, a, &fill(&a.api)?, &fill).await
         }
         Action::PutIntegration(a) => {
             let target = rest_api::IntegrationTarget {
@@ -833,11 +873,20 @@ async fn create_integration(
     })
 }
 
+/// How the routes a step creates are authorized.
+struct RouteAuthorization {
+    /// `NONE`, `JWT`, `CUSTOM` or `AWS_IAM`.
+    kind: String,
+    authorizer: Option<String>,
+    scopes: Vec<String>,
+}
+
 async fn create_routes(
     context: &Context<'_>,
     api: &str,
     route_keys: &[String],
     target: &str,
+    authorization: &RouteAuthorization,
 ) -> Result<Done, ProvisionError> {
     let apigw = &context.cloud.apigw;
     let existing = apigw
@@ -851,20 +900,43 @@ async fn create_routes(
             .items()
             .iter()
             .find(|route| route.route_key() == Some(route_key));
+        let authorized_as = |route: &aws_sdk_apigatewayv2::types::Route| {
+            route
+                .authorization_type()
+                .map_or("NONE", |kind| kind.as_str())
+                == authorization.kind
+                && route.authorizer_id() == authorization.authorizer.as_deref()
+        };
         match present {
-            Some(route) if route.target() == Some(target) => continue,
+            Some(route) if route.target() == Some(target) && authorized_as(route) => continue,
             Some(route) => {
                 return Err(ProvisionError::Conflict(format!(
-                    "route {route_key} exists already with target {}, not {target}",
-                    route.target().unwrap_or("none")
+                    "route {route_key} exists already with target {} and authorization {}, not {target} and {}",
+                    route.target().unwrap_or("none"),
+                    route
+                        .authorization_type()
+                        .map_or("NONE", |kind| kind.as_str()),
+                    authorization.kind
                 )));
             }
             None => {
-                apigw
+                let mut request = apigw
                     .create_route()
                     .api_id(api)
                     .route_key(route_key)
-                    .target(target)
+                    .target(target);
+                if authorization.kind != "NONE" {
+                    request = request
+                        .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::from(
+                            authorization.kind.as_str(),
+                        ))
+                        .set_authorizer_id(authorization.authorizer.clone())
+                        .set_authorization_scopes(
+                            (!authorization.scopes.is_empty())
+                                .then(|| authorization.scopes.clone()),
+                        );
+                }
+                request
                     .send()
                     .await
                     .map_err(|error| aws_error("CreateRoute", error))?;

@@ -124,13 +124,24 @@ pub(super) async fn create_resource(
 }
 
 /// A method as the step describes it; one already there must match it.
+/// The method a step puts: on which resource of which API, and its authorizer's id if any.
+pub(super) struct MethodTarget {
+    pub api: String,
+    pub resource: String,
+    pub method: String,
+    pub authorizer: Option<String>,
+}
+
 pub(super) async fn put_method(
     context: &Context<'_>,
     action: &PutMethod,
-    api: &str,
-    resource: &str,
-    method: &str,
+    target: &MethodTarget,
 ) -> Result<Done, ProvisionError> {
+    let (api, resource, method) = (
+        target.api.as_str(),
+        target.resource.as_str(),
+        target.method.as_str(),
+    );
     let rest = &context.cloud.rest;
     let found = rest
         .get_method()
@@ -142,6 +153,7 @@ pub(super) async fn put_method(
     match found {
         Ok(existing) => {
             let same = existing.authorization_type() == Some(action.authorization.as_str())
+                && existing.authorizer_id() == target.authorizer.as_deref()
                 && existing.api_key_required().unwrap_or(false) == action.api_key_required;
             if !same {
                 return Err(ProvisionError::Conflict(format!(
@@ -167,6 +179,7 @@ pub(super) async fn put_method(
                 .resource_id(resource)
                 .http_method(method)
                 .authorization_type(&action.authorization)
+                .set_authorizer_id(target.authorizer.clone())
                 .api_key_required(action.api_key_required)
                 .send()
                 .await
