@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "choose",
     "diagram",
     "send_request",
+    "sign_in_user",
     "waterfall",
     "export_diagram",
     "export_har",

@@ -71,6 +71,7 @@ fn build_app() -> Result<tauri::App, StartError> {
             commands::lessons::diagram,
             commands::lessons::export_report,
             commands::traffic::send_request,
+            commands::identity::sign_in_user,
             commands::traffic::waterfall,
             commands::traffic::export_diagram,
             commands::traffic::export_har,

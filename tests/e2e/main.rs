@@ -7,6 +7,7 @@
 
 mod desktop;
 mod failures;
+mod identity;
 mod instructor;
 mod load;
 mod sandbox_restart;

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod data;
 pub mod functions;
+pub mod identity;
 pub mod lessons;
 pub mod load;
 pub mod resources;

@@ -29,14 +29,23 @@ pub async fn send_request(
         .body
         .as_deref()
         .filter(|body| !body.trim().is_empty());
+    let headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .filter(|header| !header.name.trim().is_empty())
+        .map(|header| (header.name.trim().to_owned(), header.value.clone()))
+        .collect();
     let exchange = session
         .recorder
         .send(
             &session.http,
-            &request.title,
-            &request.method,
-            &request.url,
-            body,
+            lab_engine::traffic::TryIt {
+                title: &request.title,
+                method: &request.method,
+                url: &request.url,
+                body,
+                headers: &headers,
+            },
         )
         .await;
     Ok(lab_engine::views::inspect::exchange(&exchange))

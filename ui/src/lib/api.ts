@@ -22,6 +22,8 @@ import type {
   ResourceView,
   ServerRecord,
   Settings,
+  SignInRequest,
+  SignInView,
   TargetChoice,
   TeardownView,
   TryItRequest,
@@ -95,6 +97,8 @@ export const choose = (lesson: string, name: string, value: string): Promise<Les
   call("choose", { lesson, name, value });
 export const sendRequest = (request: TryItRequest): Promise<ExchangeView> =>
   call("send_request", { request });
+/** Signs a pool's user in through an app client; answers the user's tokens. */
+export const signInUser = (request: SignInRequest): Promise<SignInView> => call("sign_in_user", { request });
 /** Saves the report to hand in (Markdown, with each lesson's diagram) and answers its path. */
 export const exportReport = (): Promise<string> => call("export_report");
 /** One request's timeline across the services, from the sandbox's feed. */

@@ -201,7 +201,30 @@ started_at_ms: number, duration_ms: number, };
 /**
  * A request to send from the composer.
  */
-export type TryItRequest = { title: string, method: string, url: string, body: string | null, };
+export type TryItRequest = { title: string, method: string, url: string, body: string | null, 
+/**
+ * Headers to send besides the body's `Content-Type` (an `Authorization` with a user's
+ * token).
+ */
+headers: Array<Header>, };
+
+/**
+ * Signing a pool's user in, for the composer to send requests with the user's token.
+ */
+export type SignInRequest = { pool_id: string, client_id: string, username: string, password: string, };
+
+/**
+ * A signed-in user's tokens.
+ */
+export type SignInView = { id_token: string, access_token: string, 
+/**
+ * Seconds the tokens last.
+ */
+expires_in: number, 
+/**
+ * How the app signed in: `USER_PASSWORD_AUTH` or `USER_SRP_AUTH`, as the app client allows.
+ */
+flow: string, };
 
 /**
  * Something the sandbox did, from its inspection feed. Sent as the `server` event.
@@ -270,9 +293,41 @@ mapping: string | null,
  */
 cache: string | null, 
 /**
+ * What the route's or method's authorizer decided (an HTTP or REST request, a WebSocket
+ * `$connect`), when it has one.
+ */
+authorizer: AuthorizerView | null, 
+/**
  * The whole record, pretty JSON.
  */
 raw: string, };
+
+/**
+ * An authorizer's decision on one request, and why.
+ */
+export type AuthorizerView = { 
+/**
+ * `JWT`, `REQUEST`, `TOKEN`, `COGNITO_USER_POOLS` or `AWS_IAM`.
+ */
+kind: string, 
+/**
+ * `allowed`, `refused` or `failed`.
+ */
+decision: string, 
+/**
+ * Why it refused or failed (expired, wrong audience, missing scope, denied by policy), or
+ * which policy let the signer in.
+ */
+reason: string | null, 
+/**
+ * What it let in with: the token's claims, the function's context, or the signer — pretty
+ * JSON.
+ */
+detail: string | null, 
+/**
+ * What the sandbox could not weigh, or how far it evaluated (IAM policies).
+ */
+note: string | null, };
 
 /**
  * Opening a WebSocket connection from the inspector.

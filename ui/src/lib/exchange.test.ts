@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ExchangeView } from "./bindings";
-import { gatewayRequestId, prettyBody, shellWord, toCurl, toHar } from "./exchange";
+import { authorizerDetail, gatewayRequestId, prettyBody, shellWord, toCurl, toHar } from "./exchange";
 
 const exchange: ExchangeView = {
   id: 1,
@@ -57,5 +57,14 @@ describe("exchanges", () => {
       response_headers: [{ name: "x-amzn-RequestId", value: "6b1c8f2e-1d3a-4c55-9a57-0f1e2d3c4b5a" }],
     };
     expect(gatewayRequestId(rest)).toBe("6b1c8f2e-1d3a-4c55-9a57-0f1e2d3c4b5a");
+  });
+});
+
+describe("authorizerDetail", () => {
+  it("says whether a token's claims were verified", () => {
+    expect(authorizerDetail("JWT", "allowed")).toBe("The token's claims (verified)");
+    expect(authorizerDetail("JWT", "refused")).toBe("The token's claims as presented (not verified)");
+    expect(authorizerDetail("REQUEST", "allowed")).toBe("The context the function returned");
+    expect(authorizerDetail("AWS_IAM", "allowed")).toBe("Who signed the request");
   });
 });

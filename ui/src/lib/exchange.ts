@@ -110,3 +110,16 @@ export function gatewayRequestId(exchange: ExchangeView): string | null {
     exchange.response_headers.find((header) => header.name.toLowerCase() === name)?.value;
   return named("apigw-requestid") ?? named("x-amzn-requestid") ?? null;
 }
+
+/** What an authorizer's detail is, in words: a token's claims, a function's context, a signer. */
+export function authorizerDetail(kind: string, decision: string): string {
+  switch (kind) {
+    case "JWT":
+    case "COGNITO_USER_POOLS":
+      return decision === "allowed" ? "The token's claims (verified)" : "The token's claims as presented (not verified)";
+    case "AWS_IAM":
+      return "Who signed the request";
+    default:
+      return decision === "allowed" ? "The context the function returned" : "What the function answered";
+  }
+}

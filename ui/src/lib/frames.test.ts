@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { serverRecord } from "./testing";
 import type { ServerRecord, WsFrameView } from "./bindings";
 import { connectionIdOf, errorFrameRequestId, preview, recordsForFrame } from "./frames";
 
 function record(id: number, raw: Record<string, unknown>, extra: Partial<ServerRecord> = {}): ServerRecord {
-  return {
-    id,
-    service: "apigateway",
+  return serverRecord(id, {
     kind: "websocket",
-    time: id,
-    title: "",
     request_id: (raw.requestId as string | undefined) ?? null,
     connection_id: (raw.connectionId as string | undefined) ?? null,
-    event: null,
-    answer: null,
-    log: [],
-    status: null,
-    error: null,
-    duration_ms: null,
-    mapping: null,
-    cache: null,
     raw: JSON.stringify(raw),
     ...extra,
-  };
+  });
 }
 
 function frame(direction: "sent" | "received", text: string | null, opcode = "text"): WsFrameView {

@@ -39,6 +39,30 @@ pub struct TryItRequest {
     pub method: String,
     pub url: String,
     pub body: Option<String>,
+    /// Headers to send besides the body's `Content-Type` (an `Authorization` with a user's
+    /// token).
+    #[serde(default)]
+    pub headers: Vec<Header>,
+}
+
+/// Signing a pool's user in, for the composer to send requests with the user's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignInRequest {
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// A signed-in user's tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignInView {
+    pub id_token: String,
+    pub access_token: String,
+    /// Seconds the tokens last.
+    pub expires_in: i32,
+    /// How the app signed in: `USER_PASSWORD_AUTH` or `USER_SRP_AUTH`, as the app client allows.
+    pub flow: String,
 }
 
 /// Something the sandbox did, from its inspection feed. Sent as the `server` event.
@@ -83,8 +107,28 @@ pub struct ServerRecord {
     /// integration was not called), `miss`, or `refreshed` (the client sent
     /// `Cache-Control: max-age=0`).
     pub cache: Option<String>,
+    /// What the route's or method's authorizer decided (an HTTP or REST request, a WebSocket
+    /// `$connect`), when it has one.
+    pub authorizer: Option<AuthorizerView>,
     /// The whole record, pretty JSON.
     pub raw: String,
+}
+
+/// An authorizer's decision on one request, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AuthorizerView {
+    /// `JWT`, `REQUEST`, `TOKEN`, `COGNITO_USER_POOLS` or `AWS_IAM`.
+    pub kind: String,
+    /// `allowed`, `refused` or `failed`.
+    pub decision: String,
+    /// Why it refused or failed (expired, wrong audience, missing scope, denied by policy), or
+    /// which policy let the signer in.
+    pub reason: Option<String>,
+    /// What it let in with: the token's claims, the function's context, or the signer — pretty
+    /// JSON.
+    pub detail: Option<String>,
+    /// What the sandbox could not weigh, or how far it evaluated (IAM policies).
+    pub note: Option<String>,
 }
 
 /// Opening a WebSocket connection from the inspector.

@@ -19,8 +19,9 @@ pub use diagram::{DiagramEdge, DiagramNode, DiagramView};
 pub use error::{ErrorCode, ErrorDto};
 pub use info::{AppInfo, SandboxHealth, TargetInfo};
 pub use inspect::{
-    ExchangeView, Header, InvokeRequest, InvokeResultView, ServerRecord, TryItRequest,
-    WsConnectRequest, WsConnectionView, WsFrameView, WsSendRequest,
+    AuthorizerView, ExchangeView, Header, InvokeRequest, InvokeResultView, ServerRecord,
+    SignInRequest, SignInView, TryItRequest, WsConnectRequest, WsConnectionView, WsFrameView,
+    WsSendRequest,
 };
 pub use lesson::{
     ChoiceOption, ChoiceView, LessonEvent, LessonSummary, LessonTarget, LessonView, QuestionView,

@@ -58,6 +58,17 @@ pub struct Exchange {
     pub duration_ms: f64,
 }
 
+/// A request the student sends: from the composer, a step's try-it or the lab page.
+#[derive(Debug, Clone, Copy)]
+pub struct TryIt<'a> {
+    pub title: &'a str,
+    pub method: &'a str,
+    pub url: &'a str,
+    pub body: Option<&'a str>,
+    /// Headers besides the body's `Content-Type`.
+    pub headers: &'a [(String, String)],
+}
+
 /// Hands out exchange ids and broadcasts exchanges to whoever listens (the app's inspector).
 #[derive(Debug, Clone)]
 pub struct Recorder {
@@ -96,14 +107,14 @@ impl Recorder {
     }
 
     /// Sends a try-it request and records the exchange.
-    pub async fn send(
-        &self,
-        client: &reqwest::Client,
-        title: &str,
-        method: &str,
-        url: &str,
-        body: Option<&str>,
-    ) -> Exchange {
+    pub async fn send(&self, client: &reqwest::Client, request: TryIt<'_>) -> Exchange {
+        let TryIt {
+            title,
+            method,
+            url,
+            body,
+            headers,
+        } = request;
         let id = self.next_id();
         let started_at_ms = epoch_ms();
         let start = Instant::now();
@@ -112,6 +123,9 @@ impl Recorder {
             let method = reqwest::Method::from_bytes(method.as_bytes())
                 .map_err(|error| format!("not an HTTP method: {error}"))?;
             let mut builder = client.request(method, url);
+            for (name, value) in headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
             if let Some(body) = body {
                 builder = builder
                     .header("content-type", "application/json")

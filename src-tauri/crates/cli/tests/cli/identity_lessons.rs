@@ -9,93 +9,11 @@ use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use crate::lesson_run::{Lab, captured, curl, succeeded, tears_down_to_nothing};
 use lab_testkit::sandbox_client as client;
 
-const SECURED_LESSON: &str = r#"# A secured API
-
-```lesson
-id = "secured-api"
-summary = "A REST API behind a Cognito authorizer."
-```
-
-## The user pool
-
-```step
-id = "pool"
-action = "cognito-idp.create-user-pool"
-params = { name = "lesson-users", auto_verified = ["email"], minimum_password_length = 8 }
-outputs = { POOL_ID = "UserPool.Id", POOL_ARN = "UserPool.Arn" }
-```
-
-## The app client
-
-```step
-id = "client"
-action = "cognito-idp.create-user-pool-client"
-params = { pool = "${POOL_ID}", name = "web", auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }
-outputs = { CLIENT_ID = "UserPoolClient.ClientId" }
-```
-
-## A user
-
-```step
-id = "user"
-action = "cognito-idp.sign-up"
-params = { pool = "${POOL_ID}", client = "${CLIENT_ID}", username = "student", password = "Passw0rd!", email = "student@example.com" }
-```
-
-## The API
-
-```step
-id = "api"
-action = "apigateway.create-rest-api"
-params = { name = "SecuredApi" }
-outputs = { REST_API_ID = "id", ROOT_ID = "rootResourceId" }
-```
-
-## The authorizer
-
-```step
-id = "authorizer"
-action = "apigateway.create-authorizer"
-params = { api = "${REST_API_ID}", name = "users", authorizer_type = "COGNITO_USER_POOLS", provider_arns = ["${POOL_ARN}"] }
-outputs = { AUTHORIZER_ID = "id" }
-```
-
-## The method
-
-```step
-id = "method"
-action = "apigateway.put-method"
-params = { api = "${REST_API_ID}", resource = "${ROOT_ID}", method = "GET", authorization = "COGNITO_USER_POOLS", authorizer = "${AUTHORIZER_ID}" }
-```
-
-## Who is asking
-
-```step
-id = "integration"
-action = "apigateway.put-integration"
-
-[params]
-api = "${REST_API_ID}"
-resource = "${ROOT_ID}"
-method = "GET"
-type = "MOCK"
-request_templates = { "application/json" = '{"statusCode": 200}' }
-
-[[params.responses]]
-status = "200"
-templates = { "application/json" = "{\"user\": \"$context.authorizer.claims['cognito:username']\"}" }
-```
-
-## Deploy
-
-```step
-id = "deploy"
-action = "apigateway.create-deployment"
-params = { api = "${REST_API_ID}", stage = "prod" }
-outputs = { URL = "invokeUrl" }
-checks = [{ kind = "http", method = "GET", url = "${URL}/", status = 401, body_contains = "Unauthorized" }]
-```
-"#;
+/// The lesson, shared with the desktop tests.
+const SECURED_LESSON: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../tests/fixtures/lessons/secured-api/lesson.md"
+));
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lesson_secures_an_api_with_cognito_and_tears_the_pool_down() {
@@ -131,9 +49,10 @@ async fn a_lesson_secures_an_api_with_cognito_and_tears_the_pool_down() {
     let cognito = client!(aws_sdk_cognitoidentityprovider, lab.endpoint());
     let client_id = captured(&ran, "CLIENT_ID");
     let tokens = cognito
-        .initiate_auth()
+        .admin_initiate_auth()
+        .user_pool_id(captured(&ran, "POOL_ID"))
         .client_id(&client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
         .auth_parameters("USERNAME", "student")
         .auth_parameters("PASSWORD", "Passw0rd!")
         .send()

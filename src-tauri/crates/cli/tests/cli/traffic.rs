@@ -6,7 +6,7 @@ use lab_engine::cloud::Cloud;
 use lab_engine::journal::Journal;
 use lab_engine::lesson::Library;
 use lab_engine::run::Runner;
-use lab_engine::traffic::{Exchange, Origin, Recorder};
+use lab_engine::traffic::{Exchange, Origin, Recorder, TryIt};
 use lab_functions::Artifacts;
 
 use crate::sandbox::SandboxProcess;
@@ -87,8 +87,26 @@ async fn sdk_calls_and_try_it_requests_are_captured_with_secrets_redacted() {
 
     let url = format!("{}?TableName=ccbda-lambda-first", vars.get("URL").unwrap());
     let exchange = recorder
-        .send(&reqwest::Client::new(), "List the items", "GET", &url, None)
+        .send(
+            &reqwest::Client::new(),
+            TryIt {
+                title: "List the items",
+                method: "GET",
+                url: &url,
+                body: None,
+                headers: &[("x-lab-test".to_owned(), "yes".to_owned())],
+            },
+        )
         .await;
+    assert!(
+        exchange
+            .request
+            .headers
+            .iter()
+            .any(|(name, value)| name == "x-lab-test" && value == "yes"),
+        "the headers asked for are sent: {:?}",
+        exchange.request.headers
+    );
     assert_eq!(
         exchange.origin,
         Origin::TryIt {
@@ -103,10 +121,13 @@ async fn sdk_calls_and_try_it_requests_are_captured_with_secrets_redacted() {
     let unanswered = recorder
         .send(
             &reqwest::Client::new(),
-            "Nowhere",
-            "GET",
-            "http://127.0.0.1:9/",
-            None,
+            TryIt {
+                title: "Nowhere",
+                method: "GET",
+                url: "http://127.0.0.1:9/",
+                body: None,
+                headers: &[],
+            },
         )
         .await;
     assert!(unanswered.response.is_none());

@@ -1,6 +1,6 @@
 //! What the inspector shows: the client's exchanges, the sandbox's records, WebSocket frames.
 
-use lab_contract::{ExchangeView, Header, ServerRecord, WsFrameView};
+use lab_contract::{AuthorizerView, ExchangeView, Header, ServerRecord, WsFrameView};
 use serde_json::Value;
 
 use crate::feed::{Kind, Numbered, WebSocketEvent};
@@ -74,6 +74,7 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
         duration_ms: None,
         mapping: None,
         cache: None,
+        authorizer: None,
         raw: serde_json::to_string_pretty(numbered).unwrap_or_default(),
     };
     match &record.kind {
@@ -99,18 +100,22 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
             view.duration_ms = Some(request.latency_ms);
             view.mapping = request.integration.as_ref().and_then(mapping);
             view.cache = request.cache.clone();
+            view.authorizer = request.authorizer.as_ref().map(authorizer);
         }
         Kind::Websocket(websocket) => {
             view.kind = "websocket".into();
             view.request_id = Some(websocket.request_id.clone());
             view.connection_id = Some(websocket.connection_id.clone());
             let (event_type, route_key, call, status) = match &websocket.event {
-                WebSocketEvent::Connect(connect) => (
-                    "CONNECT",
-                    &connect.route_key,
-                    &connect.call,
-                    Some(connect.status),
-                ),
+                WebSocketEvent::Connect(connect) => {
+                    view.authorizer = connect.authorizer.as_ref().map(authorizer);
+                    (
+                        "CONNECT",
+                        &connect.route_key,
+                        &connect.call,
+                        Some(connect.status),
+                    )
+                }
                 WebSocketEvent::Message(message) => {
                     ("MESSAGE", &message.route_key, &message.call, None)
                 }
@@ -149,6 +154,7 @@ pub fn server_record(numbered: &Numbered) -> ServerRecord {
                 "{} to {} ({}): {}",
                 mail.medium, mail.destination, mail.reason, mail.code
             );
+            view.event = serde_json::to_value(mail).ok().as_ref().map(pretty);
         }
         Kind::Call(call) => {
             // A function's own AWS call, attributed to its invocation.
@@ -182,6 +188,24 @@ pub fn frame(frame: &Frame) -> WsFrameView {
         base64: frame.base64.clone(),
         close_code: frame.close_code,
         close_reason: frame.close_reason.clone(),
+    }
+}
+
+/// An authorizer's decision as the feed records it (`type`, `decision`, `reason`, and `claims`,
+/// `context` or `principal`).
+fn authorizer(decided: &Value) -> AuthorizerView {
+    let text = |member: &str| decided[member].as_str().map(str::to_owned);
+    let detail = ["claims", "context", "principal", "principalId"]
+        .iter()
+        .map(|member| &decided[*member])
+        .find(|value| !value.is_null())
+        .map(pretty);
+    AuthorizerView {
+        kind: text("type").unwrap_or_default(),
+        decision: text("decision").unwrap_or_default(),
+        reason: text("reason"),
+        detail,
+        note: text("note"),
     }
 }
 

@@ -14,7 +14,7 @@ mod challenges;
 mod mailbox;
 mod model;
 mod password;
-mod srp;
+pub mod srp;
 mod tokens;
 
 use std::collections::{BTreeMap, HashMap};

@@ -9,6 +9,9 @@
 //! `v = gˣ`. The client proves it knows `x` by signing
 //! `poolName | userId | SECRET_BLOCK | TIMESTAMP` with a key both sides derive from the
 //! shared secret (HKDF, info `Caldera Derived Key`, 16 bytes).
+//!
+//! [`Client`] is the other side, as the JavaScript library computes it: what the app signs a
+//! user in with where the app client allows SRP only.
 
 use aws_lc_rs::hmac;
 use base64::Engine as _;
@@ -239,38 +242,118 @@ pub fn is_timestamp(timestamp: &str) -> bool {
         && digits(year, &[4])
 }
 
+/// A client's side of one SRP sign-in: its secret `a` and public `A`.
+pub struct Client {
+    secret: BigUint,
+    public: BigUint,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+/// The challenge's parameters a client signs with.
+#[derive(Debug, Clone, Copy)]
+pub struct Challenge<'a> {
+    /// The part of the pool id after its `_`.
+    pub pool_name: &'a str,
+    /// `USER_ID_FOR_SRP`.
+    pub user_id: &'a str,
+    /// `SALT`, hex.
+    pub salt: &'a str,
+    /// `SRP_B`, hex.
+    pub server_public: &'a str,
+    /// `SECRET_BLOCK`, base64.
+    pub secret_block: &'a str,
+    /// The `TIMESTAMP` sent with the claim.
+    pub timestamp: &'a str,
+}
+
+impl Client {
+    pub fn new() -> Self {
+        let secret = BigUint::from_bytes_be(&random_bytes(128)) % prime();
+        let public = generator().modpow(&secret, &prime());
+        Self { secret, public }
+    }
+
+    /// `SRP_A`, hex.
+    pub fn public_hex(&self) -> String {
+        hex(&self.public)
+    }
+
+    /// `PASSWORD_CLAIM_SIGNATURE` for `password`, base64.
+    pub fn sign(&self, challenge: &Challenge<'_>, password: &str) -> Result<String, SrpError> {
+        let n = prime();
+        let server_public = parse_hex(challenge.server_public).ok_or(SrpError::BadPublicValue)?;
+        let salt =
+            BigUint::parse_bytes(challenge.salt.as_bytes(), 16).ok_or(SrpError::BadPublicValue)?;
+        let block = STANDARD
+            .decode(challenge.secret_block)
+            .map_err(|_| SrpError::BadSignature)?;
+        let scrambler =
+            BigUint::from_bytes_be(&hash(&[&padded(&self.public), &padded(&server_public)]));
+        let x = private_value(&salt, challenge.pool_name, challenge.user_id, password);
+        let kgx = (multiplier() * generator().modpow(&x, &n)) % &n;
+        let base = (&server_public + &n - kgx) % &n;
+        let shared = base.modpow(&(&self.secret + &scrambler * &x), &n);
+        let key = derive_key(&padded(&shared), &padded(&scrambler));
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &key);
+        let message = [
+            challenge.pool_name.as_bytes(),
+            challenge.user_id.as_bytes(),
+            &block,
+            challenge.timestamp.as_bytes(),
+        ]
+        .concat();
+        Ok(STANDARD.encode(hmac::sign(&key, &message)))
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `TIMESTAMP` a client sends for the instant `millis`: `Mon Dec 7 21:43:31 UTC 2026`.
+pub fn timestamp(millis: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let civil = crate::clock::Civil::at(millis);
+    let weekday = DAYS[millis.div_euclid(86_400_000).rem_euclid(7) as usize];
+    let date_time = civil.date_time();
+    let time = date_time.split('T').nth(1).unwrap_or_default();
+    format!(
+        "{weekday} {} {} {time} UTC {}",
+        civil.month_name(),
+        civil.day,
+        civil.year
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The client's side as amazon-cognito-identity-js computes it: `A` for secret `a`, and
-    /// the signature over `block` and `ts` once `B` is known.
-    struct Client {
-        a: BigUint,
-        big_a: BigUint,
-    }
-
-    impl Client {
-        fn new() -> Self {
-            let a = BigUint::from_bytes_be(&random_bytes(128)) % prime();
-            let big_a = generator().modpow(&a, &prime());
-            Self { a, big_a }
-        }
-
-        fn sign(&self, user_id: &str, password: &str, salt_hex: &str, b_hex: &str) -> String {
-            let n = prime();
-            let big_b = BigUint::parse_bytes(b_hex.as_bytes(), 16).unwrap();
-            let salt = BigUint::parse_bytes(salt_hex.as_bytes(), 16).unwrap();
-            let u = BigUint::from_bytes_be(&hash(&[&padded(&self.big_a), &padded(&big_b)]));
-            let x = private_value(&salt, "AbC123", user_id, password);
-            let kgx = (multiplier() * generator().modpow(&x, &n)) % &n;
-            let base = (&big_b + &n - kgx) % &n;
-            let shared = base.modpow(&(&self.a + &u * &x), &n);
-            let key = derive_key(&padded(&shared), &padded(&u));
-            let key = hmac::Key::new(hmac::HMAC_SHA256, &key);
-            let message = [b"AbC123".as_slice(), user_id.as_bytes(), b"block", b"ts"].concat();
-            STANDARD.encode(hmac::sign(&key, &message))
-        }
+    /// A proof of `password` over the block `block` and the timestamp `ts`.
+    fn sign(
+        client: &Client,
+        user_id: &str,
+        password: &str,
+        verifier: &Verifier,
+        b: &str,
+    ) -> String {
+        let block = STANDARD.encode(b"block");
+        let challenge = Challenge {
+            pool_name: "AbC123",
+            user_id,
+            salt: &verifier.salt,
+            server_public: b,
+            secret_block: &block,
+            timestamp: "ts",
+        };
+        client.sign(&challenge, password).unwrap()
     }
 
     #[test]
@@ -285,17 +368,17 @@ mod tests {
     fn the_right_password_signs_and_a_wrong_one_does_not() {
         let verifier = Verifier::new("AbC123", "alice", "Passw0rd!");
         let client = Client::new();
-        let exchange = verifier.start(&hex(&client.big_a)).unwrap();
+        let exchange = verifier.start(&client.public_hex()).unwrap();
         let b = exchange.server_public_hex();
         let check = |user: &str, signature: &str| {
             verifier.check(&exchange, "AbC123", user, b"block", "ts", signature)
         };
-        let good = client.sign("alice", "Passw0rd!", &verifier.salt, &b);
+        let good = sign(&client, "alice", "Passw0rd!", &verifier, &b);
         assert_eq!(check("alice", &good), Ok(()));
-        let wrong = client.sign("alice", "passw0rd!", &verifier.salt, &b);
+        let wrong = sign(&client, "alice", "passw0rd!", &verifier, &b);
         assert_eq!(check("alice", &wrong), Err(SrpError::WrongPassword));
         assert_eq!(check("mallory", &good), Err(SrpError::WrongPassword));
-        let other = Client::new().sign("alice", "Passw0rd!", &verifier.salt, &b);
+        let other = sign(&Client::new(), "alice", "Passw0rd!", &verifier, &b);
         assert_eq!(
             check("alice", &other),
             Err(SrpError::WrongPassword),
@@ -308,11 +391,12 @@ mod tests {
     fn a_decoy_verifier_matches_no_password() {
         let verifier = Verifier::decoy();
         let client = Client::new();
-        let exchange = verifier.start(&hex(&client.big_a)).unwrap();
-        let signature = client.sign(
+        let exchange = verifier.start(&client.public_hex()).unwrap();
+        let signature = sign(
+            &client,
             "alice",
             "Passw0rd!",
-            &verifier.salt,
+            &verifier,
             &exchange.server_public_hex(),
         );
         assert_eq!(
@@ -336,6 +420,8 @@ mod tests {
     #[test]
     fn timestamps_have_the_clients_form() {
         assert!(is_timestamp("Mon Dec 7 21:43:31 UTC 2026"));
+        let millis = crate::clock::parse_amz_date("20261207T214331Z").unwrap();
+        assert_eq!(timestamp(millis), "Mon Dec 7 21:43:31 UTC 2026");
         assert!(is_timestamp("Tue Dec 15 01:02:03 UTC 2026"));
         assert!(!is_timestamp("2026-12-07T21:43:31Z"));
         assert!(!is_timestamp("Mon Dec 7 21:43 UTC 2026"));

@@ -40,6 +40,9 @@ pub struct Refused {
     pub status: StatusCode,
     /// In API Gateway's words (`www-authenticate`'s `error_description`).
     pub reason: String,
+    /// The presented token's claims, decoded but not verified, when it could be decoded: what
+    /// the inspector shows to explain the refusal (an `exp` in the past, another `aud`).
+    pub presented: Option<Json>,
 }
 
 impl Refused {
@@ -47,6 +50,7 @@ impl Refused {
         Self {
             status: StatusCode::UNAUTHORIZED,
             reason: reason.into(),
+            presented: None,
         }
     }
 
@@ -190,6 +194,7 @@ pub fn check(token: &str, jwks: &Json, expected: &Expectations<'_>) -> Result<Al
         return Err(Refused {
             status: StatusCode::FORBIDDEN,
             reason: "the token has none of the route's scopes".to_owned(),
+            presented: None,
         });
     }
     Ok(Allowed {
@@ -247,10 +252,14 @@ impl crate::apigw::ApiGateway {
         let Some(token) = token(&authorizer.identity_source, headers, query) else {
             return Err(Refused::unauthorized("no token in the identity source"));
         };
+        let presented = |mut refused: Refused| {
+            refused.presented = crate::cognito::peek_claims(&token);
+            refused
+        };
         let jwks = self
             .issuer_keys(scope, &issuer)
             .await
-            .map_err(Refused::unauthorized)?;
+            .map_err(|reason| presented(Refused::unauthorized(reason)))?;
         check(
             &token,
             &jwks,
@@ -261,6 +270,7 @@ impl crate::apigw::ApiGateway {
                 now: crate::clock::now_millis() / 1000,
             },
         )
+        .map_err(presented)
     }
 
     /// The JWKS of `issuer`: a user pool of this sandbox (named by the sandbox's issuer URL or

@@ -320,9 +320,15 @@ impl ApiGateway {
                         selected.authorization = Some(Authorized::Jwt(allowed));
                     }
                     Err(refused) => {
-                        trace.authorizer = Some(json!({
+                        let mut decided = json!({
                             "type": "JWT", "decision": "refused", "reason": refused.reason,
-                        }));
+                        });
+                        if let Some(claims) = &refused.presented {
+                            decided["claims"] = claims.clone();
+                            decided["note"] =
+                                json!("the token's claims as presented, not verified");
+                        }
+                        trace.authorizer = Some(decided);
                         trace.error =
                             Some(format!("the JWT authorizer refused: {}", refused.reason));
                         return jwt_refusal(&refused);
