@@ -260,9 +260,18 @@ async fn a_cognito_authorizer_lets_in_its_pool_s_id_tokens() {
         record["kind"] == "request"
             && record["authorizer"]["context"]["claims"]["cognito:username"] == "mo"
     }));
-    assert!(
-        feed.iter()
-            .any(|record| { record["authorizer"]["reason"] == "the method needs an id token" })
+    let refused = feed
+        .iter()
+        .find(|record| record["authorizer"]["reason"] == "the method needs an id token")
+        .map(|record| record["authorizer"].clone())
+        .unwrap();
+    assert_eq!(
+        refused["claims"]["token_use"], "access",
+        "the refused token's claims explain why: {refused}"
+    );
+    assert_eq!(
+        refused["note"],
+        "the token's claims as presented, not verified"
     );
 }
 

@@ -63,6 +63,9 @@ impl Refused {
     }
 }
 
+/// What the feed says of a refused token's claims: shown to explain, never trusted.
+pub const PRESENTED: &str = "the token's claims as presented, not verified";
+
 /// The token a request carries in the authorizer's identity source (the `Authorization`
 /// header by default), without its `Bearer ` prefix.
 pub fn token(

@@ -325,8 +325,7 @@ impl ApiGateway {
                         });
                         if let Some(claims) = &refused.presented {
                             decided["claims"] = claims.clone();
-                            decided["note"] =
-                                json!("the token's claims as presented, not verified");
+                            decided["note"] = json!(jwt::PRESENTED);
                         }
                         trace.authorizer = Some(decided);
                         trace.error =

@@ -138,7 +138,19 @@ impl ApiGateway {
                 }));
                 Ok(context)
             }
-            Err((reason, refusal)) => Err(refuse(trace, reason, refusal)),
+            Err((reason, refusal)) => {
+                let refused = refuse(trace, reason, refusal);
+                // A user pool token's claims as presented explain a refusal (an `exp` gone
+                // by, another pool): decoded, not verified, and said so.
+                if authorizer.authorizer_type == AuthorizerType::CognitoUserPools
+                    && let Some(claims) = crate::cognito::peek_claims(&values[0])
+                    && let Some(decided) = trace.authorizer.as_mut()
+                {
+                    decided["claims"] = claims;
+                    decided["note"] = json!(jwt::PRESENTED);
+                }
+                Err(refused)
+            }
         }
     }
 
