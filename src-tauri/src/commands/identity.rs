@@ -107,17 +107,9 @@ async fn sign_in_with_srp(
         .map_err(|error| refused("InitiateAuth", &error))?;
     let parameters = started.challenge_parameters().cloned().unwrap_or_default();
     let parameter = |name: &str| parameters.get(name).map(String::as_str).unwrap_or_default();
-    let timestamp = srp::timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(0)),
-    );
-    let pool_name = request
-        .pool_id
-        .split_once('_')
-        .map_or(request.pool_id.as_str(), |(_, name)| name);
+    let timestamp = srp::timestamp_now();
     let challenge = srp::Challenge {
-        pool_name,
+        pool_name: srp::pool_name(&request.pool_id),
         user_id: parameter("USER_ID_FOR_SRP"),
         salt: parameter("SALT"),
         server_public: parameter("SRP_B"),

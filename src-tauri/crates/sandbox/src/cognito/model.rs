@@ -6,12 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
-use super::srp::Verifier;
-
-/// The part of a pool id SRP names the pool by: `AbC123xyZ` of `us-east-1_AbC123xyZ`.
-pub fn srp_pool_name(pool_id: &str) -> &str {
-    pool_id.split_once('_').map_or(pool_id, |(_, name)| name)
-}
+use super::srp::{self, Verifier};
 
 /// A user pool's settings, clients and key. Its users are kept beside it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -230,8 +225,13 @@ impl User {
     /// for this user of pool `pool_id`.
     pub fn set_password(&mut self, pool_id: &str, hash: String, password: &str) {
         self.password_hash = hash;
+        self.keep_verifier(pool_id, password);
+    }
+
+    /// Keeps the SRP verifier of `password` for this user of pool `pool_id`.
+    pub fn keep_verifier(&mut self, pool_id: &str, password: &str) {
         self.srp = Some(Verifier::new(
-            srp_pool_name(pool_id),
+            srp::pool_name(pool_id),
             &self.username,
             password,
         ));

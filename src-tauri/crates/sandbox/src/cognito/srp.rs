@@ -317,6 +317,16 @@ impl Default for Client {
     }
 }
 
+/// The part of a pool id SRP names the pool by: `AbC123xyZ` of `us-east-1_AbC123xyZ`.
+pub fn pool_name(pool_id: &str) -> &str {
+    pool_id.split_once('_').map_or(pool_id, |(_, name)| name)
+}
+
+/// The `TIMESTAMP` a client sends now.
+pub fn timestamp_now() -> String {
+    timestamp(crate::clock::now_millis())
+}
+
 /// The `TIMESTAMP` a client sends for the instant `millis`: `Mon Dec 7 21:43:31 UTC 2026`.
 pub fn timestamp(millis: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 use super::users::{check_secret_hash, pool_of_client, user_key};
 use super::{Answer, Context, invalid, now_seconds, optional, pool_missing, required};
 use crate::cognito::challenges::Challenge;
-use crate::cognito::model::{AppClient, Session, User, UserStatus, srp_pool_name};
+use crate::cognito::model::{AppClient, Session, User, UserStatus};
 use crate::cognito::srp::{self, Verifier};
 use crate::cognito::tokens::{self, TOKEN_SECONDS};
 use crate::cognito::{PoolState, Pools, error, password, put_user};
@@ -105,11 +105,7 @@ fn password_sign_in(
     // A password set before SRP verifiers were kept gets one now, while it is at hand.
     let completed = user.srp.is_none();
     if completed {
-        user.srp = Some(Verifier::new(
-            srp_pool_name(&pool_id),
-            &user.username,
-            given,
-        ));
+        user.keep_verifier(&pool_id, given);
     }
     let (answer, mut mutations) = password_proven(context, state, key.clone(), client)?;
     if completed
@@ -446,7 +442,7 @@ fn password_claim(
     let block = STANDARD
         .decode(secret_block)
         .map_err(|_| error("NotAuthorizedException", "Invalid session for the user."))?;
-    let pool_name = srp_pool_name(&state.pool.id).to_owned();
+    let pool_name = srp::pool_name(&state.pool.id).to_owned();
     verifier
         .check(
             &exchange, &pool_name, &user_id, &block, timestamp, signature,
