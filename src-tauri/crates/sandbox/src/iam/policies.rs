@@ -23,10 +23,35 @@ pub struct Policies {
 pub type Owner = &'static str;
 
 impl Policies {
-    /// `Put{Role,User}Policy`: adds or replaces an inline policy.
-    pub fn put_inline(&mut self, params: &QueryParams) -> Result<(), AwsError> {
+    /// `Put{Role,User}Policy`: adds or replaces an inline policy, within IAM's quota for the
+    /// owner's inline policies together (whitespace not counted): 10,240 characters for a role,
+    /// 2,048 for a user.
+    pub fn put_inline(&mut self, owner: Owner, params: &QueryParams) -> Result<(), AwsError> {
         let name = check_name("policyName", params.get("PolicyName"), 128)?;
         let document = check_policy("policyDocument", params.get("PolicyDocument"))?;
+        let quota = if owner == "user" { 2_048 } else { 10_240 };
+        let counted = |text: &str| text.chars().filter(|c| !c.is_whitespace()).count();
+        let total: usize = self
+            .inline
+            .iter()
+            .filter(|(existing, _)| **existing != name)
+            .map(|(_, text)| counted(text))
+            .sum::<usize>()
+            + counted(&document);
+        if total > quota {
+            let owner_name = params
+                .get(if owner == "user" {
+                    "UserName"
+                } else {
+                    "RoleName"
+                })
+                .unwrap_or_default();
+            return Err(error(
+                "LimitExceeded",
+                StatusCode::CONFLICT,
+                format!("Maximum policy size of {quota} bytes exceeded for {owner} {owner_name}"),
+            ));
+        }
         self.inline.insert(name, document);
         Ok(())
     }
@@ -159,7 +184,7 @@ impl PolicyOperation {
         params: &QueryParams,
     ) -> Result<(), AwsError> {
         match self {
-            Self::Put => policies.put_inline(params),
+            Self::Put => policies.put_inline(owner, params),
             Self::Delete => policies.delete_inline(owner, params),
             Self::Attach => policies.attach(params),
             Self::Detach => policies.detach(params),

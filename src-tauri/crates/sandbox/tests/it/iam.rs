@@ -423,3 +423,50 @@ async fn users_keep_their_keys_and_policies_until_deleted_in_order() {
     iam.delete_user().user_name("alice").send().await.unwrap();
     assert!(iam.list_users().send().await.unwrap().users().is_empty());
 }
+
+#[tokio::test]
+async fn inline_policies_stay_within_iam_s_size_quota() {
+    let sandbox = Sandbox::start().await;
+    let iam = sandbox.iam();
+    iam.create_user().user_name("big").send().await.unwrap();
+    let resources: Vec<String> = (0..60)
+        .map(|n| format!("\"arn:aws:dynamodb:us-east-1:000000000000:table/table-{n}\""))
+        .collect();
+    let large = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":[{}]}}]}}"#,
+        resources.join(",")
+    );
+    let refused = iam
+        .put_user_policy()
+        .user_name("big")
+        .policy_name("large")
+        .policy_document(&large)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        (
+            aws_sdk_iam::error::ProvideErrorMetadata::code(&refused),
+            aws_sdk_iam::error::ProvideErrorMetadata::message(&refused)
+        ),
+        (
+            Some("LimitExceeded"),
+            Some("Maximum policy size of 2048 bytes exceeded for user big")
+        )
+    );
+    // A role's inline policies have five times the room.
+    iam.create_role()
+        .role_name("roomy")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name("roomy")
+        .policy_name("large")
+        .policy_document(&large)
+        .send()
+        .await
+        .unwrap();
+}
