@@ -21,6 +21,7 @@ pub mod logs;
 mod names;
 mod random;
 mod regional;
+pub mod s3;
 mod serve;
 mod server;
 pub mod store;
@@ -121,6 +122,8 @@ pub enum Error {
     Roles(#[from] iam::LoadError),
     #[error("reading the sandbox's saved user pools")]
     UserPools(#[from] cognito::LoadError),
+    #[error("reading the sandbox's saved buckets")]
+    Buckets(#[from] s3::LoadError),
     #[error("preparing the sandbox's TLS")]
     Tls(#[from] tls::TlsError),
 }
@@ -256,6 +259,13 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         stored.pool_users,
     )?);
     cognito.set_endpoint(format!("http://{local_addr}"));
+    let s3 = Arc::new(s3::S3::load(
+        &data_dir,
+        store.clone(),
+        stored.buckets,
+        stored.objects,
+        stored.uploads,
+    )?);
     let dynamodb = Arc::new(dynamodb::DynamoDb::open(&data_dir, &store, stored.tables).await?);
     let expiry = tokio::spawn(expire_items(dynamodb.clone()));
     let (shutdown, signal) = oneshot::channel::<()>();
@@ -301,6 +311,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         lambda: lambda.clone(),
         apigw,
         inspector,
+        s3,
         store: store.clone(),
     };
     let router = server::router(server::State::new(

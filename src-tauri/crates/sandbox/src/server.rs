@@ -23,6 +23,7 @@ use crate::inspect::Inspector;
 use crate::lambda::{self, Lambda};
 use crate::logs::{self, Logs};
 use crate::names;
+use crate::s3::{self, S3};
 use crate::store::{Scope, Store};
 use crate::sts;
 use crate::tagging;
@@ -48,6 +49,7 @@ struct Inner {
     lambda: Arc<Lambda>,
     apigw: Arc<ApiGateway>,
     inspector: Arc<Inspector>,
+    s3: Arc<S3>,
     guard: Guard,
     store: Store,
 }
@@ -62,6 +64,7 @@ pub(crate) struct Services {
     pub lambda: Arc<Lambda>,
     pub apigw: Arc<ApiGateway>,
     pub inspector: Arc<Inspector>,
+    pub s3: Arc<S3>,
     /// The store they share: once it fails, nothing more is served.
     pub store: Store,
 }
@@ -76,6 +79,7 @@ impl State {
             lambda,
             apigw,
             inspector,
+            s3,
             store,
         } = services;
         Self {
@@ -88,6 +92,7 @@ impl State {
                 lambda,
                 apigw,
                 inspector,
+                s3,
                 guard,
                 store,
             }),
@@ -188,7 +193,7 @@ async fn catch_panics(request: Request, next: Next) -> Response {
 
 /// The Host and browser checks of [`guard`], before any route or body is looked at.
 async fn guard_request(Extract(state): Extract<State>, request: Request, next: Next) -> Response {
-    let surface = surface_of(request.uri().path(), request.headers());
+    let surface = surface_of(request.method(), request.uri(), request.headers());
     let guard = &state.inner.guard;
     match guard.decide(request.method(), request.headers(), surface) {
         Decision::Serve => next.run(request).await,
@@ -222,7 +227,8 @@ async fn guard_request(Extract(state): Extract<State>, request: Request, next: N
 
 /// Which of the sandbox's surfaces a request is addressed to. `/_sandbox/` wins over the
 /// host-style invoke URL, since the router serves those routes whatever the Host.
-fn surface_of(path: &str, headers: &HeaderMap) -> Surface {
+fn surface_of(method: &axum::http::Method, uri: &axum::http::Uri, headers: &HeaderMap) -> Surface {
+    let path = uri.path();
     if path == "/_sandbox" || path.starts_with("/_sandbox/") {
         return Surface::Sandbox;
     }
@@ -233,12 +239,36 @@ fn surface_of(path: &str, headers: &HeaderMap) -> Surface {
     if path == "/" && is_public_operation(headers) {
         return Surface::Public;
     }
+    // S3's website endpoint, and anonymous S3 requests: a bucket policy decides what everyone
+    // may do there, as on AWS. Signed S3 calls are a service API like any other.
+    if let Some(address) = s3_address_of(uri, headers, method) {
+        return match address {
+            s3::Address::Website { .. } => Surface::DataPlane,
+            s3::Address::Rest { .. } if s3::is_anonymous(headers, uri.query()) => {
+                Surface::DataPlane
+            }
+            s3::Address::Rest { .. } => Surface::Service,
+        };
+    }
     match ApiGateway::target_of(path, headers) {
         Some((api_id, path)) if ConnectionPath::under_api(&api_id, &path).is_none() => {
             Surface::DataPlane
         }
         _ => Surface::Service,
     }
+}
+
+/// How a request addresses S3, if it does: unsigned paths that an invoke URL or a restJson
+/// operation serves are theirs.
+fn s3_address_of(
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    method: &axum::http::Method,
+) -> Option<s3::Address> {
+    let claimed_elsewhere = ApiGateway::target_of(uri.path(), headers).is_some()
+        || REST_OPERATIONS.find(method, uri.path()).is_some()
+        || (uri.path().ends_with("/.well-known/jwks.json"));
+    s3::Address::of(uri, headers, claimed_elsewhere)
 }
 
 /// Whether a request to `/` is a call of one of Cognito's public operations, or the preflight
@@ -265,7 +295,8 @@ async fn health(Extract(state): Extract<State>) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "accountId": state.inner.account_id,
         "services": [
-            "apigatewayv2", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "sts", "tagging",
+            "apigatewayv2", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "s3", "sts",
+            "tagging",
         ],
     }))
     .into_response()
@@ -304,6 +335,19 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
             }
             Err(rejection) => rejection.into_response(),
         };
+    }
+    if let Some(address) = s3_address_of(&uri, &headers, &method) {
+        // Streamed: an object's bytes go to disk as they arrive.
+        return state
+            .inner
+            .s3
+            .serve(
+                address,
+                (method, uri, headers),
+                body,
+                &state.inner.account_id,
+            )
+            .await;
     }
     if method == axum::http::Method::GET
         && uri.path() == "/"
@@ -452,11 +496,7 @@ async fn service_request(
         .filter(|service| !SIGNING_NAMES.contains(service))
     {
         let error = AwsError::unserved_service(service);
-        return if service == "s3" {
-            wire::render_s3_error(&error, &request_id)
-        } else {
-            wire::render_error(&protocol, &error, &request_id)
-        };
+        return wire::render_error(&protocol, &error, &request_id);
     }
     let operation = protocol.operation_name(&method, &uri, &headers, uri.query(), &body);
     let region = credential
@@ -515,6 +555,7 @@ async fn service_request(
                 resources.extend(inner.apigw.rest_tagged(&scope));
                 resources.extend(inner.logs.tagged(&scope));
                 resources.extend(inner.cognito.tagged(&scope));
+                resources.extend(inner.s3.tagged(&scope));
                 let result = tagging::handle(operation, &body, resources);
                 return json_response(version, as_text(result), &request_id, false, None);
             }

@@ -117,6 +117,27 @@ const MIGRATIONS: &[&str] = &[
          definition TEXT NOT NULL,
          PRIMARY KEY (account, region, name)
      ) WITHOUT ROWID;",
+    // S3: buckets (by owner and region), and objects and multipart uploads by bucket name —
+    // bucket names are global. The bytes are files under `s3/blobs/`, named in the definitions.
+    "CREATE TABLE s3_buckets (
+         account    TEXT NOT NULL,
+         region     TEXT NOT NULL,
+         name       TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (account, region, name)
+     ) WITHOUT ROWID;
+     CREATE TABLE s3_objects (
+         bucket     TEXT NOT NULL,
+         key        TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (bucket, key)
+     ) WITHOUT ROWID;
+     CREATE TABLE s3_uploads (
+         bucket     TEXT NOT NULL,
+         id         TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (bucket, id)
+     ) WITHOUT ROWID;",
 ];
 
 pub fn apply(connection: &Connection) -> Result<(), StoreError> {

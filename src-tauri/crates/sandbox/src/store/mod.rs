@@ -23,7 +23,7 @@ use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 
-use self::rows::{apply, load, load_definitions, load_logs};
+use self::rows::{apply, load, load_definitions, load_in_bucket, load_logs};
 use tokio::sync::oneshot;
 
 /// The file name of the database inside the data directory.
@@ -265,6 +265,37 @@ pub enum Mutation {
         scope: Scope,
         key: String,
     },
+    /// Creates or replaces an S3 bucket's settings (JSON), under its owner and region.
+    PutBucket {
+        scope: Scope,
+        name: String,
+        definition: String,
+    },
+    /// Deletes a bucket with any object and upload rows left under its name.
+    DeleteBucket {
+        scope: Scope,
+        name: String,
+    },
+    /// Creates or replaces an object's metadata (JSON naming its blob).
+    PutObject {
+        bucket: String,
+        key: String,
+        definition: String,
+    },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+    /// Creates or replaces a multipart upload in progress (JSON with its parts).
+    PutUpload {
+        bucket: String,
+        id: String,
+        definition: String,
+    },
+    DeleteUpload {
+        bucket: String,
+        id: String,
+    },
     /// Appends events to a stream; `first_seq` numbers the first of them.
     AppendLogEvents {
         scope: Scope,
@@ -331,6 +362,18 @@ pub struct Stored {
     pub user_pools: Vec<StoredDefinition>,
     /// Their users, named `{poolId}/{username}`.
     pub pool_users: Vec<StoredDefinition>,
+    /// S3 buckets, by owner and region.
+    pub buckets: Vec<StoredDefinition>,
+    pub objects: Vec<StoredInBucket>,
+    pub uploads: Vec<StoredInBucket>,
+}
+
+/// A row kept under a bucket: an object by key, or an upload by id.
+#[derive(Debug, Clone)]
+pub struct StoredInBucket {
+    pub bucket: String,
+    pub name: String,
+    pub definition: String,
 }
 
 /// A DynamoDB table as stored: its definition and its items.
@@ -441,6 +484,9 @@ impl Store {
             iam_users: load_definitions(&connection, "iam_users")?,
             user_pools: load_definitions(&connection, "cognito_pools")?,
             pool_users: load_definitions(&connection, "cognito_users")?,
+            buckets: load_definitions(&connection, "s3_buckets")?,
+            objects: load_in_bucket(&connection, "s3_objects", "key")?,
+            uploads: load_in_bucket(&connection, "s3_uploads", "id")?,
         };
         let (sender, receiver) = mpsc::channel::<Batch>();
         let (report_failure, failure) = tokio::sync::watch::channel(None);

@@ -4,7 +4,8 @@
 use rusqlite::{Connection, params};
 
 use super::{
-    Mutation, Scope, StoreError, StoredDefinition, StoredLogGroup, StoredLogStream, StoredTable,
+    Mutation, Scope, StoreError, StoredDefinition, StoredInBucket, StoredLogGroup, StoredLogStream,
+    StoredTable,
 };
 
 pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::Result<()> {
@@ -215,6 +216,66 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
         Mutation::DeleteIamUser { account, name } => {
             delete_definition(connection, "iam_users", account, GLOBAL, name)?;
         }
+        Mutation::PutBucket {
+            scope,
+            name,
+            definition,
+        } => put_definition(
+            connection,
+            "s3_buckets",
+            &scope.account,
+            &scope.region,
+            name,
+            definition,
+        )?,
+        Mutation::DeleteBucket { scope, name } => {
+            for table in ["s3_objects", "s3_uploads"] {
+                connection
+                    .prepare_cached(&format!("DELETE FROM {table} WHERE bucket = ?1"))?
+                    .execute(params![name])?;
+            }
+            delete_definition(
+                connection,
+                "s3_buckets",
+                &scope.account,
+                &scope.region,
+                name,
+            )?;
+        }
+        Mutation::PutObject {
+            bucket,
+            key,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO s3_objects (bucket, key, definition) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (bucket, key) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![bucket, key, definition])?;
+        }
+        Mutation::DeleteObject { bucket, key } => {
+            connection
+                .prepare_cached("DELETE FROM s3_objects WHERE bucket = ?1 AND key = ?2")?
+                .execute(params![bucket, key])?;
+        }
+        Mutation::PutUpload {
+            bucket,
+            id,
+            definition,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO s3_uploads (bucket, id, definition) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (bucket, id) DO UPDATE SET definition = excluded.definition",
+                )?
+                .execute(params![bucket, id, definition])?;
+        }
+        Mutation::DeleteUpload { bucket, id } => {
+            connection
+                .prepare_cached("DELETE FROM s3_uploads WHERE bucket = ?1 AND id = ?2")?
+                .execute(params![bucket, id])?;
+        }
         Mutation::AppendLogEvents {
             scope,
             group,
@@ -261,6 +322,26 @@ pub(super) fn load_definitions(
             },
             name: row.get(2)?,
             definition: row.get(3)?,
+        })
+    })
+}
+
+/// The rows of an S3 table kept by bucket (`s3_objects` by `key`, `s3_uploads` by `id`).
+pub(super) fn load_in_bucket(
+    connection: &Connection,
+    table: &str,
+    name_column: &str,
+) -> Result<Vec<StoredInBucket>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT bucket, {name_column}, definition FROM {table} ORDER BY bucket, {name_column}"
+        ))
+        .map_err(StoreError::Read)?;
+    rows(&mut statement, [], |row| {
+        Ok(StoredInBucket {
+            bucket: row.get(0)?,
+            name: row.get(1)?,
+            definition: row.get(2)?,
         })
     })
 }

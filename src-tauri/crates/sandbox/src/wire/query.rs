@@ -87,6 +87,11 @@ impl Xml {
         self
     }
 
+    /// What has been written.
+    pub fn into_string(self) -> String {
+        self.out
+    }
+
     /// `<name>text</name>` when there is a text.
     pub fn text_opt(&mut self, name: &str, text: Option<&str>) -> &mut Self {
         if let Some(text) = text {
