@@ -174,6 +174,41 @@ pub fn query_credential(query: Option<&str>) -> Option<crate::wire::CredentialSc
     })
 }
 
+/// The longest a presigned URL may live: a week.
+const MAX_PRESIGNED_SECONDS: i64 = 604_800;
+
+/// Why a presigned URL may not be used (expired, or valid for too long), if it may not.
+pub fn presigned_problem(query: Option<&str>) -> Option<super::S3Error> {
+    let pairs: Vec<(String, String)> = percent::query_pairs(query).collect();
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let signed_at = value("X-Amz-Date").and_then(crate::clock::parse_amz_date)?;
+    let expires: i64 = value("X-Amz-Expires")?.parse().ok()?;
+    if expires > MAX_PRESIGNED_SECONDS {
+        return Some(super::S3Error::new(
+            "AuthorizationQueryParametersError",
+            axum::http::StatusCode::BAD_REQUEST,
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+        ));
+    }
+    let expiry = signed_at + expires * 1000;
+    let now = crate::clock::now_millis();
+    (now > expiry).then(|| {
+        super::S3Error::new(
+            "AccessDenied",
+            axum::http::StatusCode::FORBIDDEN,
+            "Request has expired",
+        )
+        .with("X-Amz-Expires", expires.to_string())
+        .with("Expires", crate::clock::iso8601_millis(expiry))
+        .with("ServerTime", crate::clock::iso8601_millis(now))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

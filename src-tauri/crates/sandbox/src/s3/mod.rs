@@ -155,6 +155,9 @@ impl S3 {
                     );
                     return http::error_response(&error, &method, &request_id);
                 }
+                if let Some(error) = address::presigned_problem(uri.query()) {
+                    return http::error_response(&error, &method, &request_id);
+                }
                 let mut request = S3Request::new(
                     method.clone(),
                     bucket,

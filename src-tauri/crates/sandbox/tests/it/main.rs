@@ -37,6 +37,7 @@ mod rest_mapping;
 mod rest_service_integrations;
 mod rest_usage;
 mod rest_validation;
+mod s3;
 mod server;
 mod starvation;
 mod store_failure;
