@@ -38,6 +38,7 @@ mod rest_service_integrations;
 mod rest_usage;
 mod rest_validation;
 mod s3;
+mod s3_cli;
 mod server;
 mod starvation;
 mod store_failure;
