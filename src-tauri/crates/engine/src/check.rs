@@ -244,7 +244,7 @@ async fn http_check(
     body_contains: Option<&str>,
 ) -> Result<(), String> {
     let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let mut request = reqwest::Client::new().request(method, url);
+    let mut request = crate::localhost::http_client().request(method, url);
     if let Some(body) = body {
         request = request
             .header("content-type", "application/json")

@@ -27,6 +27,8 @@ pub struct Cloud {
     /// Cognito user pools.
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// S3: the lessons' web pages.
+    pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
     pub account: String,
     pub region: String,
@@ -140,6 +142,7 @@ impl Cloud {
             logs: client!(aws_sdk_cloudwatchlogs),
             cognito: client!(aws_sdk_cognitoidentityprovider),
             tagging: client!(aws_sdk_resourcegroupstagging),
+            s3: client!(aws_sdk_s3),
             iam: client!(aws_sdk_iam),
             account: identity.account().unwrap_or_default().to_owned(),
             region,

@@ -37,6 +37,8 @@ pub enum Kind {
     Permission,
     Function,
     LogGroup,
+    /// An S3 bucket, emptied before it is deleted.
+    Bucket,
     Table,
     /// An IAM execution role the engine created, with its inline policy.
     Role,
@@ -53,6 +55,7 @@ impl Kind {
             Self::Permission => "permission",
             Self::Function => "function",
             Self::LogGroup => "log-group",
+            Self::Bucket => "bucket",
             Self::Table => "table",
             Self::Role => "role",
         }
@@ -68,6 +71,7 @@ impl Kind {
             Self::Permission,
             Self::Function,
             Self::LogGroup,
+            Self::Bucket,
             Self::Table,
             Self::Role,
         ]

@@ -15,6 +15,7 @@ pub mod diagram;
 pub mod journal;
 pub mod lesson;
 pub mod load;
+pub mod localhost;
 pub mod provision;
 pub mod report;
 pub mod run;

@@ -303,6 +303,7 @@ impl Runner<'_> {
                 lesson: &lesson.id,
                 step: &step.id,
                 artifacts: self.artifacts,
+                site: &lesson.site,
             };
             let done = provision::perform(&context, action, vars)
                 .await

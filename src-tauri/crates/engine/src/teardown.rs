@@ -420,6 +420,10 @@ fn kinds_of(arn: &str) -> Vec<(Kind, String)> {
             .strip_prefix("userpool/")
             .map(|id| vec![(Kind::UserPool, id.to_owned())])
             .unwrap_or_default(),
+        // `arn:aws:s3:::{bucket}`.
+        "s3" if !resource.is_empty() && !resource.contains('/') => {
+            vec![(Kind::Bucket, (*resource).to_owned())]
+        }
         "logs" => resource
             .strip_prefix("log-group:")
             .map(|name| vec![(Kind::LogGroup, name.trim_end_matches(":*").to_owned())])
@@ -463,6 +467,10 @@ async fn remove(cloud: &Cloud, resource: &Resource) -> Outcome {
                     .map(drop)
             })
             .await
+        }
+        Kind::Bucket => {
+            let name = resource.physical_id.as_deref().unwrap_or(&resource.label);
+            remove_bucket(cloud, name).await
         }
         Kind::Api => remove_apis(cloud, resource).await,
         Kind::RestApi => {
@@ -687,6 +695,50 @@ where
 }
 
 /// Runs `call`, retrying throttling with exponential backoff; "not found" is already gone.
+/// Empties a bucket (every object, a page at a time), then deletes it.
+async fn remove_bucket(cloud: &Cloud, name: &str) -> Outcome {
+    loop {
+        let page = match cloud.s3.list_objects_v2().bucket(name).send().await {
+            Ok(page) => page,
+            Err(error) if error.code() == Some("NoSuchBucket") => return Outcome::AlreadyGone,
+            Err(error) => return Outcome::Failed(describe_error(&error)),
+        };
+        let keys: Vec<aws_sdk_s3::types::ObjectIdentifier> = page
+            .contents()
+            .iter()
+            .filter_map(|object| object.key())
+            .filter_map(|key| {
+                aws_sdk_s3::types::ObjectIdentifier::builder()
+                    .key(key)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if keys.is_empty() {
+            break;
+        }
+        let batch = match aws_sdk_s3::types::Delete::builder()
+            .set_objects(Some(keys))
+            .quiet(true)
+            .build()
+        {
+            Ok(batch) => batch,
+            Err(error) => return Outcome::Failed(error.to_string()),
+        };
+        if let Err(error) = cloud
+            .s3
+            .delete_objects()
+            .bucket(name)
+            .delete(batch)
+            .send()
+            .await
+        {
+            return Outcome::Failed(describe_error(&error));
+        }
+    }
+    with_retries(|| async { cloud.s3.delete_bucket().bucket(name).send().await.map(drop) }).await
+}
+
 async fn with_retries<F, Fut, E>(call: F) -> Outcome
 where
     F: Fn() -> Fut,
@@ -698,7 +750,12 @@ where
         match call().await {
             Ok(()) => return Outcome::Deleted,
             Err(error) => match error.code() {
-                Some("ResourceNotFoundException" | "NotFoundException" | "NoSuchEntity") => {
+                Some(
+                    "ResourceNotFoundException"
+                    | "NotFoundException"
+                    | "NoSuchEntity"
+                    | "NoSuchBucket",
+                ) => {
                     return Outcome::AlreadyGone;
                 }
                 Some(code) if is_throttling(code) && attempt < ATTEMPTS => {
@@ -770,6 +827,10 @@ async fn verify(cloud: &Cloud, removals: &[Removal]) -> Vec<String> {
             Kind::RestApi => match cloud.rest.get_rest_api().rest_api_id(&name).send().await {
                 Ok(_) => true,
                 Err(error) => error.code() != Some("NotFoundException"),
+            },
+            Kind::Bucket => match cloud.s3.head_bucket().bucket(&name).send().await {
+                Ok(_) => true,
+                Err(error) => !error.as_service_error().is_some_and(|e| e.is_not_found()),
             },
             Kind::Permission => false,
             Kind::Role => cloud.iam.get_role().role_name(&name).send().await.is_ok(),

@@ -309,6 +309,13 @@ pub fn build(lesson: &Lesson, vars: &Vars, progress: &Progress<'_>) -> Diagram {
                 }
             }
             Action::UpdateFunctionConfiguration(_) | Action::SignUp(_) => {}
+            Action::CreateBucket(a) => {
+                let name = fill(&a.bucket);
+                let bucket = b.node(NodeKind::Bucket, format!("bucket:{name}"), name, step);
+                b.defines(step, &bucket);
+            }
+            // Hosting, its policy and the page's files make the bucket a website; no new node.
+            Action::PutBucketWebsite(_) | Action::PutBucketPolicy(_) | Action::UploadSite(_) => {}
             Action::CreateUserPool(a) => {
                 let name = fill(&a.name);
                 let pool = b.node(NodeKind::UserPool, format!("user-pool:{name}"), name, step);
@@ -409,6 +416,7 @@ fn journal_kind(kind: NodeKind) -> Option<Kind> {
         NodeKind::ApiKey => Kind::ApiKey,
         NodeKind::UsagePlan => Kind::UsagePlan,
         NodeKind::UserPool => Kind::UserPool,
+        NodeKind::Bucket => Kind::Bucket,
         _ => return None,
     })
 }

@@ -22,6 +22,7 @@ fn service(kind: NodeKind) -> &'static str {
         NodeKind::ApiKey => "API key",
         NodeKind::UsagePlan => "usage plan",
         NodeKind::UserPool => "Cognito user pool",
+        NodeKind::Bucket => "S3 bucket",
     }
 }
 

@@ -33,6 +33,8 @@ pub enum NodeKind {
     UsagePlan,
     /// A Cognito user pool (with its app clients and users).
     UserPool,
+    /// An S3 bucket (a lesson's web page).
+    Bucket,
 }
 
 /// Where a node's resource stands.

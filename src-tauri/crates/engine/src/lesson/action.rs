@@ -9,6 +9,7 @@ pub use super::identity::{
     CreateAuthorizer, CreateRestAuthorizer, CreateUserPool, CreateUserPoolClient, SignUp,
 };
 use super::vars::Vars;
+pub use super::website::{CreateBucket, PutBucketPolicy, PutBucketWebsite, UploadSite};
 
 /// What a step provisions. Parameter strings may hold `${NAME}` references.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,10 @@ pub enum Action {
     SignUp(SignUp),
     CreateAuthorizer(CreateAuthorizer),
     CreateRestAuthorizer(CreateRestAuthorizer),
+    CreateBucket(CreateBucket),
+    PutBucketWebsite(PutBucketWebsite),
+    PutBucketPolicy(PutBucketPolicy),
+    UploadSite(UploadSite),
 }
 
 /// `iam.execution-role`: the role the lesson's functions run as. `LabRole` where it exists (AWS
@@ -392,7 +397,7 @@ fn post() -> String {
 }
 
 /// Every action name, as lessons write it.
-pub const NAMES: [&str; 24] = [
+pub const NAMES: [&str; 28] = [
     "iam.execution-role",
     "dynamodb.create-table",
     "lambda.create-function",
@@ -417,6 +422,10 @@ pub const NAMES: [&str; 24] = [
     "cognito-idp.sign-up",
     "apigatewayv2.create-authorizer",
     "apigateway.create-authorizer",
+    "s3.create-bucket",
+    "s3.put-bucket-website",
+    "s3.put-bucket-policy",
+    "s3.upload-site",
 ];
 
 /// What a CLI rendering needs besides the action.
@@ -464,6 +473,10 @@ impl Action {
             "cognito-idp.sign-up" => Self::SignUp(read(params)?),
             "apigatewayv2.create-authorizer" => Self::CreateAuthorizer(read(params)?),
             "apigateway.create-authorizer" => Self::CreateRestAuthorizer(read(params)?),
+            "s3.create-bucket" => Self::CreateBucket(read(params)?),
+            "s3.put-bucket-website" => Self::PutBucketWebsite(read(params)?),
+            "s3.put-bucket-policy" => Self::PutBucketPolicy(read(params)?),
+            "s3.upload-site" => Self::UploadSite(read(params)?),
             unknown => {
                 return Err(InvalidAction(format!(
                     "unknown action \"{unknown}\"; the actions are {}",
@@ -500,6 +513,10 @@ impl Action {
             Self::SignUp(_) => "cognito-idp.sign-up",
             Self::CreateAuthorizer(_) => "apigatewayv2.create-authorizer",
             Self::CreateRestAuthorizer(_) => "apigateway.create-authorizer",
+            Self::CreateBucket(_) => "s3.create-bucket",
+            Self::PutBucketWebsite(_) => "s3.put-bucket-website",
+            Self::PutBucketPolicy(_) => "s3.put-bucket-policy",
+            Self::UploadSite(_) => "s3.upload-site",
         }
     }
 
@@ -530,6 +547,10 @@ impl Action {
             Self::SignUp(_) => &["UserSub"],
             Self::CreateAuthorizer(_) => &["AuthorizerId"],
             Self::CreateRestAuthorizer(_) => &["id"],
+            Self::CreateBucket(_) => &["Bucket", "Location"],
+            Self::PutBucketWebsite(_) => &["WebsiteURL"],
+            Self::PutBucketPolicy(_) => &[],
+            Self::UploadSite(_) => &["WebsiteURL"],
         }
     }
 
@@ -630,6 +651,10 @@ impl Action {
             Self::SignUp(a) => a.texts(),
             Self::CreateAuthorizer(a) => a.texts(),
             Self::CreateRestAuthorizer(a) => a.texts(),
+            Self::CreateBucket(a) => a.texts(),
+            Self::PutBucketWebsite(a) => a.texts(),
+            Self::PutBucketPolicy(a) => a.texts(),
+            Self::UploadSite(a) => a.texts(),
         }
         .into_iter()
         .map(String::as_str)
@@ -945,6 +970,17 @@ impl Action {
             Self::SignUp(a) => a.cli(&fill),
             Self::CreateAuthorizer(a) => a.cli(&fill),
             Self::CreateRestAuthorizer(a) => a.cli(&fill),
+            Self::CreateBucket(a) => a.cli(
+                &fill,
+                context.region,
+                &[
+                    ("serverless-lab:lesson", context.lesson),
+                    ("serverless-lab:target", context.target),
+                ],
+            ),
+            Self::PutBucketWebsite(a) => a.cli(&fill),
+            Self::PutBucketPolicy(a) => a.cli(&fill),
+            Self::UploadSite(a) => a.cli(&fill, context.lesson),
         };
         commands
             .into_iter()

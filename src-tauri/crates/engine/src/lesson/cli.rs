@@ -9,6 +9,8 @@ use std::fmt;
 pub struct CliCommand {
     /// `["dynamodb", "create-table"]`.
     words: Vec<String>,
+    /// Positional arguments after the operation (`s3://bucket/`).
+    positional: Vec<String>,
     /// `("--table-name", Some("things"))`; `None` for a flag such as `--no-auto-deploy`.
     options: Vec<(String, Vec<String>)>,
 }
@@ -17,8 +19,15 @@ impl CliCommand {
     pub fn new(service: &str, operation: &str) -> Self {
         Self {
             words: vec![service.to_owned(), operation.to_owned()],
+            positional: Vec::new(),
             options: Vec::new(),
         }
+    }
+
+    /// A positional argument, after the operation: `aws s3 website s3://bucket/`.
+    pub fn arg_word(mut self, value: impl Into<String>) -> Self {
+        self.positional.push(value.into());
+        self
     }
 
     /// `--name value`.
@@ -52,6 +61,9 @@ impl CliCommand {
 impl fmt::Display for CliCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "aws {}", self.words.join(" "))?;
+        for word in &self.positional {
+            write!(f, " {}", shell_word(word))?;
+        }
         for (name, values) in &self.options {
             write!(f, " \\\n  {name}")?;
             for value in values {

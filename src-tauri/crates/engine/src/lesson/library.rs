@@ -23,6 +23,54 @@ pub enum LoadError {
     Invalid(#[from] Problems),
 }
 
+/// The most files a lesson's web page may have, and their most bytes together.
+const MAX_SITE_FILES: usize = 200;
+const MAX_SITE_BYTES: u64 = 5 * 1024 * 1024;
+
+/// The files under a lesson's `site/` folder (none when it has no such folder), by path.
+fn read_site(root: &Path) -> Result<Vec<super::SiteFile>, String> {
+    let mut files = Vec::new();
+    if !root.is_dir() {
+        return Ok(files);
+    }
+    let mut total = 0;
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|error| format!("cannot read {}: {error}", folder.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            total += bytes.len() as u64;
+            let relative = path
+                .strip_prefix(root)
+                .map_err(|error| error.to_string())?
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push(super::SiteFile {
+                path: relative,
+                bytes,
+            });
+        }
+        if files.len() > MAX_SITE_FILES || total > MAX_SITE_BYTES {
+            return Err(format!(
+                "the web page in {} is too big: at most {MAX_SITE_FILES} files and \
+                 {MAX_SITE_BYTES} bytes",
+                root.display()
+            ));
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
 /// Every lesson, in directory-name order.
 #[derive(Debug, Clone)]
 pub struct Library {
@@ -77,7 +125,17 @@ impl Library {
                         lesson.id
                     ),
                 }),
-                Ok(lesson) => lessons.push(lesson),
+                Ok(mut lesson) => match read_site(&file.with_file_name("site")) {
+                    Ok(site) => {
+                        lesson.site = site;
+                        lessons.push(lesson);
+                    }
+                    Err(message) => problems.push(Problem {
+                        file: file.clone(),
+                        line: 1,
+                        message,
+                    }),
+                },
                 Err(Problems(found)) => problems.extend(found),
             }
         }

@@ -20,6 +20,7 @@ pub mod library;
 pub mod load_test;
 pub mod parse;
 pub mod vars;
+pub mod website;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -38,6 +39,16 @@ pub struct Lesson {
     /// The prose before the first step.
     pub introduction: String,
     pub steps: Vec<Step>,
+    /// The lesson's web page: the files under its `site/` folder, read with the lesson.
+    pub site: Vec<SiteFile>,
+}
+
+/// One file of a lesson's web page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFile {
+    /// Its path inside `site/`, with `/` between folders (`js/app.js`).
+    pub path: String,
+    pub bytes: Vec<u8>,
 }
 
 /// One step of a lesson.

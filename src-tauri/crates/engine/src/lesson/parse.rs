@@ -269,6 +269,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
             summary: block.summary,
             introduction: intro.prose.join("\n").trim().to_owned(),
             steps,
+            site: Vec::new(),
         }),
         _ => Err(Problems(problems)),
     }

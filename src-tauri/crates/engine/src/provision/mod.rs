@@ -10,6 +10,7 @@ mod execution_role;
 mod function_config;
 mod identity;
 mod rest_api;
+mod website;
 
 mod error;
 
@@ -53,6 +54,8 @@ pub struct Context<'a> {
     pub lesson: &'a str,
     pub step: &'a str,
     pub artifacts: &'a Artifacts,
+    /// The lesson's web page, for `s3.upload-site`.
+    pub site: &'a [crate::lesson::SiteFile],
 }
 
 /// What an action did.
@@ -219,6 +222,19 @@ pub async fn perform(
         Action::CreateRestAuthorizer(a) => {
             identity::create_rest_authorizer(context, a, &fill(&a.api)?, &fill).await
         }
+        Action::CreateBucket(a) => website::create_bucket(context, &fill(&a.bucket)?).await,
+        Action::PutBucketWebsite(a) => {
+            let error_document = a.error_document.as_deref().map(fill).transpose()?;
+            website::put_bucket_website(
+                context,
+                &fill(&a.bucket)?,
+                &fill(&a.index_document)?,
+                error_document.as_deref(),
+            )
+            .await
+        }
+        Action::PutBucketPolicy(a) => website::put_bucket_policy(context, &fill(&a.bucket)?).await,
+        Action::UploadSite(a) => website::upload_site(context, &fill(&a.bucket)?, vars).await,
         Action::PutIntegration(a) => {
             let target = rest_api::IntegrationTarget {
                 api: fill(&a.api)?,
