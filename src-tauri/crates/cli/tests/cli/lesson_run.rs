@@ -210,6 +210,17 @@ async fn everything_left(endpoint: &str) -> Vec<String> {
             .iter()
             .map(|group| format!("log group {}", group.log_group_name().unwrap_or_default())),
     );
+    let buckets = client!(aws_sdk_s3, endpoint)
+        .list_buckets()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        buckets
+            .buckets()
+            .iter()
+            .map(|bucket| format!("bucket {}", bucket.name().unwrap_or_default())),
+    );
     let roles = client!(aws_sdk_iam, endpoint)
         .list_roles()
         .send()

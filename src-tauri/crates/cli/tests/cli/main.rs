@@ -7,6 +7,7 @@ mod control_plane;
 mod describe;
 mod identity_lessons;
 mod lesson_cli;
+mod lesson_pages;
 mod lesson_run;
 mod load;
 mod real_aws;
