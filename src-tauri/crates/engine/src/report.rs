@@ -160,7 +160,7 @@ mod tests {
             "{page}"
         );
         assert!(
-            page.contains("- sandbox (account 000000000000, us-east-1): 1/12 steps, "),
+            page.contains("- sandbox (account 000000000000, us-east-1): 1/16 steps, "),
             "{page}"
         );
         // What it built: the diagram, the table ready and the API still to come, and the

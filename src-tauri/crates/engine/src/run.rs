@@ -150,6 +150,13 @@ impl Runner<'_> {
         let mut vars = Vars::default();
         vars.set("ACCOUNT_ID", self.cloud.account.clone());
         vars.set("REGION", self.cloud.region.clone());
+        vars.set(
+            "WEBSITE_DOMAIN",
+            crate::lesson::website::website_domain(
+                &self.cloud.region,
+                self.cloud.endpoint_url.as_deref(),
+            ),
+        );
         for (name, value) in self.journal.variables(&self.scope(), &lesson.id)? {
             vars.set(name, value);
         }

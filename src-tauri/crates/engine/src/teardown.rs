@@ -935,7 +935,12 @@ mod tests {
             kinds_of("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/F:*"),
             [(Kind::LogGroup, "/aws/lambda/F".to_owned())]
         );
-        assert!(kinds_of("arn:aws:s3:::bucket").is_empty());
+        assert_eq!(
+            kinds_of("arn:aws:s3:::lab-site"),
+            [(Kind::Bucket, "lab-site".to_owned())]
+        );
+        // An object's ARN is not something teardown removes on its own.
+        assert!(kinds_of("arn:aws:s3:::lab-site/index.html").is_empty());
     }
 
     #[tokio::test]

@@ -19,8 +19,12 @@ fn bash(script: &str, variables: &BTreeMap<String, String>, home: &std::path::Pa
         lab_testkit::python_tools().join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // Paths in the commands (a lesson's site/ folder) are the source tree's, as a student pastes
+    // them at its top.
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.."));
     let output = Command::new("bash")
         .args(["-c", script])
+        .current_dir(root)
         .envs(variables)
         .env("PATH", path)
         .env("HOME", home)
@@ -68,6 +72,10 @@ fn lesson_one_s_commands_build_the_api_when_pasted_into_bash() {
     let mut shell_vars = BTreeMap::from([
         ("ACCOUNT_ID".to_owned(), "000000000000".to_owned()),
         ("REGION".to_owned(), "us-east-1".to_owned()),
+        (
+            "WEBSITE_DOMAIN".to_owned(),
+            lab_engine::lesson::website::website_domain("us-east-1", Some(&sandbox.endpoint)),
+        ),
     ]);
     for step in &lesson.steps {
         if let Some(action) = &step.action {

@@ -253,7 +253,13 @@ pub(crate) async fn tears_down_to_nothing(lab: &Lab) {
 async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     let lab = Lab::start();
     let ran = succeeded(&lab.lab(&["run", "crud-http-api"]));
-    assert!(ran.contains("[1/12] Create the table  (table)"), "{ran}");
+    assert!(ran.contains("[1/16] Create the table  (table)"), "{ran}");
+    assert!(
+        ran.contains(
+            "  ✓ check: GET http://serverless-lab-000000000000-things-page.s3-website.localhost:"
+        ),
+        "the web page is served from its bucket: {ran}"
+    );
     assert!(ran.contains("    aws dynamodb create-table \\"), "{ran}");
     assert!(
         ran.contains("  ✓ check: table ccbda-lambda-first is ACTIVE"),
@@ -286,10 +292,10 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
 
     let status = succeeded(&lab.lab(&["status"]));
     assert!(
-        status.contains("crud-http-api: 12/12 steps done"),
+        status.contains("crud-http-api: 16/16 steps done"),
         "{status}"
     );
-    assert_eq!(status.matches("crud-http-api / ").count(), 5, "{status}");
+    assert_eq!(status.matches("crud-http-api / ").count(), 6, "{status}");
 
     // Running again runs only the last step: the steps done are listed, not redone, and
     // nothing is duplicated.
@@ -300,7 +306,13 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     );
     assert!(!again.contains("done: table"), "{again}");
     let status = succeeded(&lab.lab(&["status"]));
-    assert_eq!(status.matches("crud-http-api / ").count(), 5, "{status}");
+    assert_eq!(status.matches("crud-http-api / ").count(), 6, "{status}");
+    let buckets = client!(aws_sdk_s3, &lab.sandbox.endpoint)
+        .list_buckets()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(buckets.buckets().len(), 1, "the rerun made no second bucket");
     let apis = client!(aws_sdk_apigatewayv2, &lab.sandbox.endpoint)
         .get_apis()
         .send()
@@ -310,7 +322,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
 
     let plan = succeeded(&lab.lab(&["teardown", "--dry-run"]));
     assert!(
-        plan.starts_with("Plan (5 resources, in this order):\n  api "),
+        plan.starts_with("Plan (6 resources, in this order):\n  api "),
         "{plan}"
     );
     assert!(everything_left(&lab.sandbox.endpoint).await.len() >= 4);
@@ -319,7 +331,7 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
     let status = succeeded(&lab.lab(&["status"]));
     assert!(status.contains("No lab resources."), "{status}");
     assert!(
-        status.contains("crud-http-api: 0/12 steps done"),
+        status.contains("crud-http-api: 0/16 steps done"),
         "{status}"
     );
     let again = succeeded(&lab.lab(&["teardown"]));
@@ -587,7 +599,7 @@ fn answers_go_into_the_report() {
         page.starts_with("# Serverless Lab report\n\n## A CRUD API"),
         "{page}"
     );
-    assert!(page.contains(": 1/12 steps, "), "{page}");
+    assert!(page.contains(": 1/16 steps, "), "{page}");
     assert!(
         page.contains("> Every invocation logs START, END and REPORT."),
         "{page}"
@@ -896,7 +908,7 @@ async fn a_table_made_before_the_lesson_is_adopted_and_kept_by_teardown() {
         "{plan}"
     );
     assert!(
-        plan.contains("Plan (4 resources, in this order):"),
+        plan.contains("Plan (5 resources, in this order):"),
         "{plan}"
     );
     let removed = succeeded(&lab.lab(&["teardown", "--yes"]));
@@ -1029,7 +1041,7 @@ async fn the_aws_target_runs_through_the_standard_credential_chain() {
     assert!(!ran.contains("--endpoint-url"), "{ran}");
     let status = succeeded(&lab_on_aws(&lab, &["status"], true));
     assert!(
-        status.contains("crud-http-api: 5/12 steps done"),
+        status.contains("crud-http-api: 5/16 steps done"),
         "{status}"
     );
 

@@ -63,7 +63,7 @@ fn lessons_lists_the_shipped_lessons() {
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.starts_with("crud-http-api  A CRUD API"), "{text}");
-    assert!(text.contains("12 steps."), "{text}");
+    assert!(text.contains("16 steps."), "{text}");
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn a_lesson_shows_its_steps_with_their_cli_commands() {
 fn broken_lessons_are_reported_by_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("broken")).unwrap();
-    let lesson = "# Broken\n\n```lesson\nid = \"broken\"\nsummary = \"s\"\n```\n\n## One\n\n```step\nid = \"one\"\naction = \"s3.create-bucket\"\n```\n";
+    let lesson = "# Broken\n\n```lesson\nid = \"broken\"\nsummary = \"s\"\n```\n\n## One\n\n```step\nid = \"one\"\naction = \"sqs.create-queue\"\n```\n";
     std::fs::write(dir.path().join("broken/lesson.md"), lesson).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(["lessons", "--dir"])
@@ -112,7 +112,7 @@ fn broken_lessons_are_reported_by_file_and_line() {
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stderr);
     let expected = format!(
-        "1 problem in the lessons:\n  {}:10: step \"one\": unknown action \"s3.create-bucket\"",
+        "1 problem in the lessons:\n  {}:10: step \"one\": unknown action \"sqs.create-queue\"",
         dir.path().join("broken/lesson.md").display()
     );
     assert!(text.contains(&expected), "{text}");

@@ -547,10 +547,8 @@ impl Action {
             Self::SignUp(_) => &["UserSub"],
             Self::CreateAuthorizer(_) => &["AuthorizerId"],
             Self::CreateRestAuthorizer(_) => &["id"],
-            Self::CreateBucket(_) => &["Bucket", "Location"],
-            Self::PutBucketWebsite(_) => &["WebsiteURL"],
-            Self::PutBucketPolicy(_) => &[],
-            Self::UploadSite(_) => &["WebsiteURL"],
+            Self::CreateBucket(_) => &["Location"],
+            Self::PutBucketWebsite(_) | Self::PutBucketPolicy(_) | Self::UploadSite(_) => &[],
         }
     }
 
@@ -972,7 +970,6 @@ impl Action {
             Self::CreateRestAuthorizer(a) => a.cli(&fill),
             Self::CreateBucket(a) => a.cli(
                 &fill,
-                context.region,
                 &[
                     ("serverless-lab:lesson", context.lesson),
                     ("serverless-lab:target", context.target),
@@ -1148,11 +1145,11 @@ selection_pattern = "Bad.*""#,
 
     #[test]
     fn unknown_actions_and_parameters_are_refused() {
-        let error = Action::parse("s3.create-bucket", toml::Table::new())
+        let error = Action::parse("sqs.create-queue", toml::Table::new())
             .unwrap_err()
             .to_string();
         assert!(error.starts_with(
-            "unknown action \"s3.create-bucket\"; the actions are iam.execution-role"
+            "unknown action \"sqs.create-queue\"; the actions are iam.execution-role"
         ));
         let error = Action::parse(
             "dynamodb.create-table",

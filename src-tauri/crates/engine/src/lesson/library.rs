@@ -175,10 +175,16 @@ mod tests {
                 "stage",
                 "deploy",
                 "try-it",
+                "site-bucket",
+                "site-hosting",
+                "site-policy",
+                "site-upload",
                 "logs",
                 "questions"
             ]
         );
+        let site: Vec<&str> = crud.site.iter().map(|file| file.path.as_str()).collect();
+        assert_eq!(site, ["app.js", "index.html", "style.css"]);
     }
 
     #[test]

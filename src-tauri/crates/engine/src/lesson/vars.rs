@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 /// Variables every lesson starts with, known from the target.
-pub const BUILT_IN: [&str; 2] = ["ACCOUNT_ID", "REGION"];
+pub const BUILT_IN: [&str; 3] = ["ACCOUNT_ID", "REGION", "WEBSITE_DOMAIN"];
 
 /// Values by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

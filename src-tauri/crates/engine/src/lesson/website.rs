@@ -58,15 +58,16 @@ pub fn public_read_policy(bucket: &str) -> String {
     .to_string()
 }
 
-/// The website endpoint of `bucket`: the sandbox's host form, or AWS's for the region (older
-/// regions write `s3-website-{region}`, newer ones `s3-website.{region}`).
-pub fn website_url(bucket: &str, region: &str, sandbox_endpoint: Option<&str>) -> String {
+/// The domain of S3 website endpoints on a target: the sandbox's `s3-website.localhost:PORT`, or
+/// AWS's for the region (older regions write `s3-website-{region}`, newer ones
+/// `s3-website.{region}`). A bucket's site is `http://{bucket}.{domain}/`.
+pub fn website_domain(region: &str, sandbox_endpoint: Option<&str>) -> String {
     if let Some(endpoint) = sandbox_endpoint {
         let port = endpoint
             .rsplit_once(':')
             .map(|(_, port)| port.trim_end_matches('/'))
             .unwrap_or("80");
-        return format!("http://{bucket}.s3-website.localhost:{port}/");
+        return format!("s3-website.localhost:{port}");
     }
     const DASHED: [&str; 9] = [
         "us-east-1",
@@ -80,7 +81,15 @@ pub fn website_url(bucket: &str, region: &str, sandbox_endpoint: Option<&str>) -
         "us-gov-west-1",
     ];
     let separator = if DASHED.contains(&region) { '-' } else { '.' };
-    format!("http://{bucket}.s3-website{separator}{region}.amazonaws.com/")
+    format!("s3-website{separator}{region}.amazonaws.com")
+}
+
+/// The website endpoint of `bucket`.
+pub fn website_url(bucket: &str, region: &str, sandbox_endpoint: Option<&str>) -> String {
+    format!(
+        "http://{bucket}.{}/",
+        website_domain(region, sandbox_endpoint)
+    )
 }
 
 impl CreateBucket {
@@ -88,24 +97,11 @@ impl CreateBucket {
         vec![&self.bucket]
     }
 
-    /// `tags`: the lab's tags as `(key, value)` pairs.
-    pub fn cli(
-        &self,
-        fill: &dyn Fn(&str) -> String,
-        region: &str,
-        tags: &[(&str, &str)],
-    ) -> Vec<CliCommand> {
+    /// `tags`: the lab's tags as `(key, value)` pairs. `aws s3 mb` gives the bucket the
+    /// region's location constraint (us-east-1 takes none), whatever the region.
+    pub fn cli(&self, fill: &dyn Fn(&str) -> String, tags: &[(&str, &str)]) -> Vec<CliCommand> {
         let bucket = fill(&self.bucket);
-        let create = CliCommand::new("s3api", "create-bucket").arg("bucket", bucket.clone());
-        // us-east-1 takes no location constraint; every other region needs its own.
-        let create = if region == "us-east-1" {
-            create
-        } else {
-            create.arg(
-                "create-bucket-configuration",
-                format!("LocationConstraint={region}"),
-            )
-        };
+        let create = CliCommand::new("s3", "mb").arg_word(format!("s3://{bucket}"));
         let tagging = CliCommand::new("s3api", "put-bucket-tagging")
             .arg("bucket", bucket)
             .arg(

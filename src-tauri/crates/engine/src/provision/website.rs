@@ -107,7 +107,7 @@ pub(super) async fn create_bucket(
     }
     Ok(Done {
         summary: format!("bucket {name} is ready"),
-        response: json!({"Bucket": name, "Location": format!("/{name}")}),
+        response: json!({"Location": format!("/{name}")}),
         commands: Vec::new(),
         adopted,
     })
