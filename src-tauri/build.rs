@@ -4,6 +4,7 @@
 /// Every `#[tauri::command]` the app registers.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "open_page",
     "lessons",
     "lesson",
     "run_step",

@@ -62,6 +62,7 @@ fn build_app() -> Result<tauri::App, StartError> {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::open_page,
             commands::lessons::lessons,
             commands::lessons::lesson,
             commands::lessons::run_step,

@@ -81,6 +81,8 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
 }
 
 export const appInfo = (): Promise<AppInfo> => call<AppInfo>("app_info");
+/** Opens a lesson's web page in the student's own browser. */
+export const openPage = (url: string): Promise<void> => call<void>("open_page", { url });
 export const lessons = (): Promise<LessonSummary[]> => call("lessons");
 export const lesson = (id: string): Promise<LessonView> => call("lesson", { id });
 export const runStep = (lesson: string, step: string): Promise<LessonView> =>

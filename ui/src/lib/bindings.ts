@@ -69,6 +69,11 @@ variables: Array<Variable>,
  */
 functions: Array<string>, 
 /**
+ * The lesson's web page (its `site/` folder: paths under it, and the text as written,
+ * variables unfilled), for the source viewer; empty when the lesson has none.
+ */
+site: Array<SourceFileView>, 
+/**
  * Where the steps run: `sandbox` or `aws`, with the account and region.
  */
 target: LessonTarget, };
@@ -118,7 +123,11 @@ checks: Array<string>, try_it: Array<TryItView>,
 /**
  * The log group to show, if any.
  */
-logs: string | null, questions: Array<QuestionView>, 
+logs: string | null, 
+/**
+ * A web page the step puts online, its URL filled in once known (`None` before).
+ */
+page: string | null, questions: Array<QuestionView>, 
 /**
  * Done on the current target.
  */

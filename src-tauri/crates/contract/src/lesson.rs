@@ -27,6 +27,9 @@ pub struct LessonView {
     pub variables: Vec<Variable>,
     /// The lab functions the lesson deploys (crates under `lambda/`), for the source viewer.
     pub functions: Vec<String>,
+    /// The lesson's web page (its `site/` folder: paths under it, and the text as written,
+    /// variables unfilled), for the source viewer; empty when the lesson has none.
+    pub site: Vec<crate::SourceFileView>,
     /// Where the steps run: `sandbox` or `aws`, with the account and region.
     pub target: LessonTarget,
 }
@@ -67,6 +70,8 @@ pub struct StepView {
     pub try_it: Vec<TryItView>,
     /// The log group to show, if any.
     pub logs: Option<String>,
+    /// A web page the step puts online, its URL filled in once known (`None` before).
+    pub page: Option<String>,
     pub questions: Vec<QuestionView>,
     /// Done on the current target.
     pub done: bool,

@@ -73,6 +73,8 @@ pub struct Step {
     pub load: Option<LoadTest>,
     /// A CloudWatch Logs group to show (e.g. the function's).
     pub logs: Option<String>,
+    /// A web page the step puts online, for the student to open in a browser (its URL).
+    pub page: Option<String>,
     pub questions: Vec<Question>,
 }
 

@@ -36,6 +36,7 @@ struct StepBlock {
     try_it: Vec<TryIt>,
     load: Option<LoadTest>,
     logs: Option<String>,
+    page: Option<String>,
     #[serde(default)]
     questions: Vec<Question>,
 }
@@ -236,6 +237,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
         ) {
             report(line, message);
         }
+        for message in unknown_refs(
+            block.page.iter().map(String::as_str).collect(),
+            &known,
+            "the page",
+        ) {
+            report(line, message);
+        }
         for question in &block.questions {
             if !question_ids.insert(question.id.clone()) {
                 report(
@@ -258,6 +266,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, Problems> {
             try_it: block.try_it,
             load: block.load,
             logs: block.logs,
+            page: block.page,
             questions: block.questions,
         });
     }

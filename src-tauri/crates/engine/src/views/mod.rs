@@ -76,6 +76,10 @@ pub fn lesson(
                 })
                 .collect(),
             logs: step.logs.as_deref().map(|group| vars.fill_known(group)),
+            page: step
+                .page
+                .as_deref()
+                .and_then(|page| vars.fill(page).ok()),
             questions: step
                 .questions
                 .iter()
@@ -130,6 +134,15 @@ pub fn lesson(
             })
             .collect(),
         functions,
+        site: lesson
+            .site
+            .iter()
+            .filter(|file| crate::lesson::website::is_text(&file.path))
+            .map(|file| lab_contract::SourceFileView {
+                path: format!("site/{}", file.path),
+                text: String::from_utf8_lossy(&file.bytes).into_owned(),
+            })
+            .collect(),
         target: LessonTarget {
             kind: cloud.kind.to_owned(),
             account: cloud.account.clone(),

@@ -172,7 +172,10 @@ impl Decoder {
 mod tests {
     use super::*;
 
-    fn decode(input: &[u8], split: usize) -> Result<(Vec<u8>, Vec<(String, String)>), ChunkError> {
+    /// The data and the trailers.
+    type Decoded = (Vec<u8>, Vec<(String, String)>);
+
+    fn decode(input: &[u8], split: usize) -> Result<Decoded, ChunkError> {
         let mut decoder = Decoder::default();
         let mut out = Vec::new();
         for piece in input.chunks(split.max(1)) {
