@@ -14,4 +14,5 @@ mod sandbox_restart;
 mod settings;
 mod setup_panel;
 mod walkthrough;
+mod website;
 mod websocket;

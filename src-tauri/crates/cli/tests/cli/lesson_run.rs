@@ -312,7 +312,11 @@ async fn lesson_one_runs_works_reruns_and_tears_down_to_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(buckets.buckets().len(), 1, "the rerun made no second bucket");
+    assert_eq!(
+        buckets.buckets().len(),
+        1,
+        "the rerun made no second bucket"
+    );
     let apis = client!(aws_sdk_apigatewayv2, &lab.sandbox.endpoint)
         .get_apis()
         .send()

@@ -76,10 +76,7 @@ pub fn lesson(
                 })
                 .collect(),
             logs: step.logs.as_deref().map(|group| vars.fill_known(group)),
-            page: step
-                .page
-                .as_deref()
-                .and_then(|page| vars.fill(page).ok()),
+            page: step.page.as_deref().and_then(|page| vars.fill(page).ok()),
             questions: step
                 .questions
                 .iter()
