@@ -3,12 +3,15 @@
 //! request before anything is parsed:
 //!
 //! - **Host**: only requests addressed to a loopback name with the sandbox's own port are served
-//!   (`127.0.0.1`, `localhost`, `[::1]`, `*.localhost` — the execute-api host style). A foreign
+//!   (`127.0.0.1`, `localhost`, `[::1]`, `*.localhost` — the execute-api, S3 and S3 website host
+//!   styles). A foreign
 //!   name that resolves to this machine is how DNS rebinding reaches local servers.
 //! - **Browsers**: a request made by a web page (it carries an `Origin`, or a `Sec-Fetch-Site`
 //!   other than `none`) to an AWS service API or a `/_sandbox/` route is refused unless its origin
 //!   was allowed. The SDKs and the AWS CLI send neither header. Data-plane endpoints — invoke URLs
 //!   and WebSocket handshakes — keep the browser access AWS gives them: their CORS is each API's.
+//!   So do S3's website endpoint and anonymous S3 requests (neither signed nor presigned): the
+//!   bucket policy decides what everyone may do, and the bucket's CORS what pages may read.
 //!   So do Cognito's public operations (sign-up, sign-in: pages call them with nothing but an app
 //!   client's id, as amazon-cognito-identity-js does) and the preflight of any awsJson call, which
 //!   says nothing about its target: the call that follows is decided by its own `X-Amz-Target`.
