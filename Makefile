@@ -84,7 +84,7 @@ e2e: ui
 ## fuzz: run every fuzz target of the sandbox's parsers for FUZZ_SECONDS each (AddressSanitizer),
 ## from seed corpora that include inputs 10^5 levels deep
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := expressions expression_shapes requests templates
+FUZZ_TARGETS := expressions expression_shapes requests templates s3
 FUZZ_TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/fuzz
 # cargo-fuzz passes -Z flags (the sanitizer); RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 fuzz:

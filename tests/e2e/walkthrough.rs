@@ -29,7 +29,7 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
     for element in client.find_all(Locator::Css("#step-list .step")).await? {
         steps.extend(element.attr("data-id").await?);
     }
-    assert_eq!(steps.len(), 12, "lesson 1's steps: {steps:?}");
+    assert_eq!(steps.len(), 16, "lesson 1's steps: {steps:?}");
     for step in steps.iter().map(String::as_str) {
         run_step(client, step).await?;
         if step == "function" {
@@ -63,8 +63,8 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
             );
         }
     }
-    let lessons = wait_for_text(client, "#lesson-list", "12/12").await?;
-    assert!(lessons.contains("12/12"), "{lessons}");
+    let lessons = wait_for_text(client, "#lesson-list", "16/16").await?;
+    assert!(lessons.contains("16/16"), "{lessons}");
     desktop.screenshot("walkthrough-done.png").await?;
     // The report to hand in: the lesson's diagram and what it built, beside the answers.
     click(client, "#export-report").await?;
@@ -92,6 +92,12 @@ async fn lesson_one_by_clicking_with_the_inspector_source_and_teardown() -> Resu
         .find_all(Locator::Css("#diagram .node[data-kind='route']"))
         .await?;
     assert!(!routes.is_empty(), "the API's routes are drawn");
+    wait_for(
+        client,
+        "#diagram .node[data-kind='bucket'][data-state='ready']",
+        5,
+    )
+    .await?;
     // WebDriver cannot click inside an SVG here: the node is clicked as the page would be.
     client
         .execute(

@@ -10,6 +10,7 @@ const MARGIN = 16;
 /** The column of each kind of node, before empty columns are dropped. */
 const COLUMN: Record<string, number> = {
   client: 0,
+  bucket: 0,
   "api-key": 0,
   "usage-plan": 0,
   "http-api": 1,
@@ -96,6 +97,8 @@ export function service(kind: string): string {
       return "REST API";
     case "user-pool":
       return "Cognito";
+    case "bucket":
+      return "S3";
     default:
       return kind.replace("-", " ");
   }

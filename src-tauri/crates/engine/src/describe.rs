@@ -1,7 +1,8 @@
 //! One resource as the target reports it: the describe call for its kind (DescribeTable,
 //! GetFunctionConfiguration, GetRole, GetApi, GetRestApi, GetApiKey, GetUsagePlan,
-//! DescribeUserPool), answered with the service's own response body — captured on the wire,
-//! secrets hidden, as the inspector shows any call — rather than the SDK's reading of it.
+//! DescribeUserPool, a bucket's ListObjectsV2), answered with the service's own response body —
+//! captured on the wire, secrets hidden, as the inspector shows any call — rather than the SDK's
+//! reading of it.
 
 use std::sync::{Arc, Mutex};
 
@@ -127,6 +128,19 @@ pub async fn describe(cloud: &Cloud, kind: &str, id: &str) -> Result<Described, 
             );
             let sent = client.describe_user_pool().user_pool_id(id).send().await;
             ("Cognito DescribeUserPool", sent.map(drop).map_err(message))
+        }
+        // A bucket is what it holds: its objects (a lesson's web page).
+        "bucket" => {
+            let client = aws_sdk_s3::Client::from_conf(
+                cloud
+                    .s3
+                    .config()
+                    .to_builder()
+                    .interceptor(traffic())
+                    .build(),
+            );
+            let sent = client.list_objects_v2().bucket(id).send().await;
+            ("S3 ListObjectsV2", sent.map(drop).map_err(message))
         }
         other => return Err(DescribeError::NotDescribable(other.replace('-', " "))),
     };

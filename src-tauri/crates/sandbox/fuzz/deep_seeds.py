@@ -52,6 +52,15 @@ SEEDS = {
         "brackets": PUT_ITEM + "[" * LEVELS + "]" * LEVELS,
         "objects": PUT_ITEM + '{"a":' * LEVELS + "1" + "}" * LEVELS,
     },
+    # The first byte picks the method (1: PUT; with 0x80, aws-chunked), the second the
+    # subresource (1: website, 2: cors, 6: delete; with 0x80, an object).
+    "s3": {
+        "website-deep": "\x01\x01" + "<WebsiteConfiguration>" + "<a>" * LEVELS,
+        "cors-wide": "\x01\x02<CORSConfiguration>" + "<CORSRule/>" * LEVELS + "</CORSConfiguration>",
+        "delete-many": "\x02\x06<Delete>" + "<Object><Key>k</Key></Object>" * 2000 + "</Delete>",
+        "chunk-header": "\x81\x80" + "f" * LEVELS,
+        "chunk-sizes": "\x81\x80" + "1\r\na\r\n" * 1000 + "0\r\n" + "x:" * LEVELS,
+    },
 }
 
 
