@@ -66,8 +66,8 @@ impl AwsError {
             StatusCode::NOT_IMPLEMENTED,
             format!(
                 "The sandbox has no {service} service: it serves DynamoDB, Lambda, API Gateway \
-                 (HTTP, WebSocket and REST APIs), CloudWatch Logs, IAM, STS, Cognito user pools \
-                 and the Resource Groups Tagging API. Run this against AWS instead."
+                 (HTTP, WebSocket and REST APIs), CloudWatch Logs, IAM, STS, Cognito user pools, \
+                 S3 and the Resource Groups Tagging API. Run this against AWS instead."
             ),
         )
     }
@@ -199,17 +199,6 @@ pub fn error_body(
 }
 
 /// Renders `error` as `protocol`'s clients parse it, with the request id header AWS sends.
-/// `error` as S3 writes errors (`<Error><Code>…`), for a client speaking S3's REST-XML.
-pub fn render_s3_error(error: &AwsError, request_id: &str) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>\
-         <RequestId>{request_id}</RequestId></Error>",
-        error.code,
-        xml_escape(&error.message)
-    );
-    respond(error.status, "application/xml", body, request_id)
-}
-
 pub fn render_error(protocol: &Protocol, error: &AwsError, request_id: &str) -> Response {
     let (status, content_type, body) = error_body(protocol, error, request_id);
     let mut response = respond(status, &content_type, body, request_id);

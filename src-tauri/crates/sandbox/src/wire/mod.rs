@@ -11,7 +11,7 @@ mod query;
 pub mod rest;
 pub mod sigv4;
 
-pub use error::{AwsError, error_body, render_error, render_s3_error, respond, respond_bytes};
+pub use error::{AwsError, error_body, render_error, respond, respond_bytes};
 pub use json_body::{BodyError, lower_camel, parse_json_body};
 pub use protocol::Protocol;
 pub use query::{QueryParams, Xml, xml_escape};
