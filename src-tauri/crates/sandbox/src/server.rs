@@ -193,7 +193,7 @@ async fn catch_panics(request: Request, next: Next) -> Response {
 
 /// The Host and browser checks of [`guard`], before any route or body is looked at.
 async fn guard_request(Extract(state): Extract<State>, request: Request, next: Next) -> Response {
-    let surface = surface_of(request.method(), request.uri(), request.headers());
+    let surface = surface_of(&state, request.uri(), request.headers());
     let guard = &state.inner.guard;
     match guard.decide(request.method(), request.headers(), surface) {
         Decision::Serve => next.run(request).await,
@@ -227,7 +227,7 @@ async fn guard_request(Extract(state): Extract<State>, request: Request, next: N
 
 /// Which of the sandbox's surfaces a request is addressed to. `/_sandbox/` wins over the
 /// host-style invoke URL, since the router serves those routes whatever the Host.
-fn surface_of(method: &axum::http::Method, uri: &axum::http::Uri, headers: &HeaderMap) -> Surface {
+fn surface_of(state: &State, uri: &axum::http::Uri, headers: &HeaderMap) -> Surface {
     let path = uri.path();
     if path == "/_sandbox" || path.starts_with("/_sandbox/") {
         return Surface::Sandbox;
@@ -241,7 +241,7 @@ fn surface_of(method: &axum::http::Method, uri: &axum::http::Uri, headers: &Head
     }
     // S3's website endpoint, and anonymous S3 requests: a bucket policy decides what everyone
     // may do there, as on AWS. Signed S3 calls are a service API like any other.
-    if let Some(address) = s3_address_of(uri, headers, method) {
+    if let Some(address) = s3_address_of(state, uri, headers) {
         return match address {
             s3::Address::Website { .. } => Surface::DataPlane,
             s3::Address::Rest { .. } if s3::is_anonymous(headers, uri.query()) => {
@@ -258,17 +258,16 @@ fn surface_of(method: &axum::http::Method, uri: &axum::http::Uri, headers: &Head
     }
 }
 
-/// How a request addresses S3, if it does: unsigned paths that an invoke URL or a restJson
-/// operation serves are theirs.
-fn s3_address_of(
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-    method: &axum::http::Method,
-) -> Option<s3::Address> {
-    let claimed_elsewhere = ApiGateway::target_of(uri.path(), headers).is_some()
-        || REST_OPERATIONS.find(method, uri.path()).is_some()
-        || (uri.path().ends_with("/.well-known/jwks.json"));
-    s3::Address::of(uri, headers, claimed_elsewhere)
+/// How a request addresses S3, if it does: an unsigned path is S3's only when it names a bucket
+/// that exists and no invoke URL or restJson operation (by any method) is served there.
+fn s3_address_of(state: &State, uri: &axum::http::Uri, headers: &HeaderMap) -> Option<s3::Address> {
+    let path = uri.path();
+    let claimed_elsewhere = ApiGateway::target_of(path, headers).is_some()
+        || path.ends_with("/.well-known/jwks.json")
+        || REST_OPERATIONS.serves_path(path);
+    s3::Address::of(uri, headers, |bucket| {
+        !claimed_elsewhere && state.inner.s3.has_bucket(bucket)
+    })
 }
 
 /// Whether a request to `/` is a call of one of Cognito's public operations, or the preflight
@@ -336,7 +335,7 @@ async fn aws_request(Extract(state): Extract<State>, request: Request) -> Respon
             Err(rejection) => rejection.into_response(),
         };
     }
-    if let Some(address) = s3_address_of(&uri, &headers, &method) {
+    if let Some(address) = s3_address_of(&state, &uri, &headers) {
         // Streamed: an object's bytes go to disk as they arrive.
         return state
             .inner

@@ -33,9 +33,14 @@ pub enum Address {
 }
 
 impl Address {
-    /// How `uri` and `headers` address S3, if they do. `claimed_elsewhere` says another service
-    /// serves this unsigned path (an invoke URL, a restJson operation), which then wins.
-    pub fn of(uri: &Uri, headers: &HeaderMap, claimed_elsewhere: bool) -> Option<Self> {
+    /// How `uri` and `headers` address S3, if they do. An unsigned path-style request is S3's
+    /// only when `unsigned_bucket` says it names a bucket that exists and no other service
+    /// serves the path (an invoke URL, a restJson operation).
+    pub fn of(
+        uri: &Uri,
+        headers: &HeaderMap,
+        unsigned_bucket: impl Fn(&str) -> bool,
+    ) -> Option<Self> {
         let path = uri.path();
         if let Some(rest) = path.strip_prefix(WEBSITE_PATH_PREFIX) {
             let (bucket, within) = rest.split_once('/').unwrap_or((rest, ""));
@@ -64,13 +69,14 @@ impl Address {
             return Some(Self::path_style(path));
         }
         let unsigned = super::is_anonymous(headers, uri.query());
-        if unsigned && !claimed_elsewhere && path != "/" && !path.starts_with("/_") {
+        if unsigned && path != "/" && !path.starts_with("/_") {
             let address = Self::path_style(path);
             if let Self::Rest {
                 bucket: Some(bucket),
                 ..
             } = &address
                 && super::names::is_bucket_name(bucket)
+                && unsigned_bucket(bucket)
             {
                 return Some(address);
             }
@@ -220,7 +226,7 @@ mod tests {
         if let Some(value) = authorization {
             headers.insert("authorization", value.parse().unwrap());
         }
-        Address::of(&uri, &headers, false)
+        Address::of(&uri, &headers, |bucket| bucket == "site" || bucket == "b")
     }
 
     const S3_SIGNED: &str = "AWS4-HMAC-SHA256 Credential=AKID/20261208/eu-west-1/s3/aws4_request, \
@@ -285,17 +291,18 @@ mod tests {
         );
         assert_eq!(address("127.0.0.1:4566", "/", None), None);
         assert_eq!(address("127.0.0.1:4566", "/_sandbox/health", None), None);
+        assert_eq!(address("127.0.0.1:4566", "/no-such-bucket/k", None), None);
         let uri: Uri = "/2015-03-31/functions".parse().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert("host", "127.0.0.1:4566".parse().unwrap());
-        assert_eq!(Address::of(&uri, &headers, true), None);
+        assert_eq!(Address::of(&uri, &headers, |_| false), None);
         // Signed for another service: not S3.
         headers.insert(
             "authorization",
             S3_SIGNED.replace("/s3/", "/lambda/").parse().unwrap(),
         );
         let uri: Uri = "/site/index.html".parse().unwrap();
-        assert_eq!(Address::of(&uri, &headers, false), None);
+        assert_eq!(Address::of(&uri, &headers, |_| true), None);
     }
 
     #[test]

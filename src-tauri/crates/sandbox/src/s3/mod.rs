@@ -189,6 +189,11 @@ impl S3 {
         }
     }
 
+    /// Whether a bucket of this name exists.
+    pub fn has_bucket(&self, name: &str) -> bool {
+        self.lock().contains_key(name)
+    }
+
     /// `(ARN, tags)` of the buckets whose region is `scope`'s, for the Tagging API.
     pub fn tagged(&self, scope: &Scope) -> Vec<(String, BTreeMap<String, String>)> {
         self.lock()

@@ -118,6 +118,14 @@ impl<T> Router<T> {
         self.routes.push((method, segments_of(path), target));
     }
 
+    /// Whether any route, by any method, is served on `path`.
+    pub fn serves_path(&self, path: &str) -> bool {
+        let given: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        self.routes
+            .iter()
+            .any(|(_, pattern, _)| matches(pattern, &given).is_some())
+    }
+
     /// The route serving `method` on `path` (still percent-encoded) and its labels' values.
     pub fn find(&self, method: &Method, path: &str) -> Option<(&T, Labels)> {
         let given: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
