@@ -213,6 +213,9 @@ async fn guard_request(Extract(state): Extract<State>, request: Request, next: N
                 ?refusal,
                 "refused a request"
             );
+            if s3_address_of(&state, request.uri(), request.headers()).is_some() {
+                return s3::refusal(request.method(), guard.refusal_message(&refusal));
+            }
             let protocol = match surface {
                 Surface::Service | Surface::Public => {
                     Protocol::detect_from_headers(request.headers(), request.uri().query())

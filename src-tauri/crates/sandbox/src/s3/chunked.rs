@@ -156,6 +156,11 @@ impl Decoder {
         Ok(())
     }
 
+    /// Whether the final chunk and its trailers have come: nothing more belongs to the body.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
     /// Ends the body: its trailers, once the final chunk and its empty line have come. A body
     /// that stops right after the final chunk's trailers without the closing empty line is
     /// accepted, as S3 does.

@@ -43,6 +43,13 @@ use crate::store::{Commit, Mutation, Scope, Store, StoredDefinition, StoredInBuc
 /// The region a request names when it is not signed (the bucket's own is used where it exists).
 const DEFAULT_REGION: &str = "us-east-1";
 
+/// A request to S3 the guard refuses (a page's signed call, a foreign Host), as S3 words an
+/// `AccessDenied`: an `<Error>` document (none for HEAD), so S3 clients read the reason.
+pub fn refusal(method: &Method, message: String) -> Response {
+    let error = S3Error::new("AccessDenied", axum::http::StatusCode::FORBIDDEN, message);
+    http::error_response(&error, method, &crate::wire::new_request_id())
+}
+
 /// Whether a request carries no credentials at all (no `Authorization`, no presigned query):
 /// what S3 serves to everyone as the bucket policy allows.
 pub fn is_anonymous(headers: &HeaderMap, query: Option<&str>) -> bool {

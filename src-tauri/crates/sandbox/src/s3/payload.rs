@@ -223,6 +223,12 @@ async fn stream_into(
             }
             None => sink.write(&bytes)?,
         }
+        // The encoding says where the body ends, as S3 reads it: a client's Content-Length may
+        // count more (the Rust SDK's does, for a body read from a file), and waiting for bytes
+        // that never come would hang the request.
+        if decoder.as_ref().is_some_and(Decoder::is_done) {
+            break;
+        }
     }
     match decoder {
         Some(decoder) => decoder
@@ -364,6 +370,45 @@ mod tests {
         assert_eq!(std::fs::read(blobs.path(&received.blob)).unwrap(), b"hello");
         assert_eq!(received.etag(), "\"5d41402abc4b2a76b9719d911017c592\"");
         assert_eq!(received.checksum.unwrap().value, crc);
+    }
+
+    #[tokio::test]
+    async fn megabytes_of_sdk_sized_chunks_arrive_in_odd_frames() {
+        let data: Vec<u8> = (0..3 * 1024 * 1024 + 17)
+            .map(|i| (i * 7 % 256) as u8)
+            .collect();
+        let mut encoded = Vec::new();
+        for chunk in data.chunks(65536) {
+            encoded.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            encoded.extend_from_slice(chunk);
+            encoded.extend_from_slice(b"\r\n");
+        }
+        let crc = checksum::of(Algorithm::Crc32, &data);
+        encoded.extend_from_slice(format!("0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n").as_bytes());
+        let frames: Vec<Result<axum::body::Bytes, std::io::Error>> = encoded
+            .chunks(16_411)
+            .map(|piece| Ok(axum::body::Bytes::copy_from_slice(piece)))
+            .collect();
+        let body = Body::from_stream(futures_util::stream::iter(frames));
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let decoded = data.len().to_string();
+        let received = receive(
+            body,
+            &headers(&[
+                ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                ("content-encoding", "aws-chunked"),
+                ("x-amz-trailer", "x-amz-checksum-crc32"),
+                ("x-amz-sdk-checksum-algorithm", "CRC32"),
+                ("x-amz-decoded-content-length", &decoded),
+            ]),
+            &blobs,
+            MAX_SINGLE_PUT,
+        )
+        .await
+        .unwrap();
+        assert_eq!(received.size, data.len() as u64);
+        assert!(std::fs::read(blobs.path(&received.blob)).unwrap() == data);
     }
 
     #[tokio::test]

@@ -342,6 +342,65 @@ async fn objects_keep_their_bytes_headers_and_digests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_upload_arrives_whole_with_its_trailing_checksum() {
+    let sandbox = Sandbox::start().await;
+    let client = s3(&sandbox);
+    client
+        .create_bucket()
+        .bucket("streams")
+        .send()
+        .await
+        .unwrap();
+    // From a file the SDK streams the body as aws-chunked, its CRC32 in a trailer.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upload.bin");
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17)
+        .map(|i| (i * 7 % 256) as u8)
+        .collect();
+    std::fs::write(&path, &bytes).unwrap();
+    // Its Content-Length counts more bytes than it sends: S3 reads the encoding to its end.
+    let written = client
+        .put_object()
+        .bucket("streams")
+        .key("upload.bin")
+        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Crc32)
+        .body(ByteStream::from_path(&path).await.unwrap())
+        .send()
+        .await
+        .unwrap();
+    let crc = written.checksum_crc32().unwrap().to_owned();
+    let read = client
+        .get_object()
+        .bucket("streams")
+        .key("upload.bin")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.checksum_crc32(), Some(crc.as_str()));
+    assert_eq!(
+        read.e_tag(),
+        Some(format!("\"{}\"", md5_hex(&bytes)).as_str())
+    );
+    let back = read.body.collect().await.unwrap().into_bytes();
+    assert!(
+        back.as_ref() == bytes.as_slice(),
+        "the streamed bytes came back changed"
+    );
+
+    // The virtual-host address of the same object, as a browser or curl would use it.
+    let port = sandbox.running.local_addr().port();
+    let by_host = reqwest::Client::new()
+        .head(format!("http://127.0.0.1:{port}/upload.bin"))
+        .header("host", format!("streams.s3.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    // Anonymous, and the bucket is private: refused, not misrouted.
+    assert_eq!(by_host.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listings_page_and_roll_up_at_the_delimiter() {
     let sandbox = Sandbox::start().await;
     let client = s3(&sandbox);
@@ -826,12 +885,11 @@ async fn pages_meet_the_buckets_cors_and_never_its_signed_api() {
         .await
         .unwrap();
     assert_eq!(signed.status(), 403);
+    let refusal = signed.text().await.unwrap();
     assert!(
-        signed
-            .text()
-            .await
-            .unwrap()
-            .contains("Requests from web pages are refused")
+        refusal.contains("<Code>AccessDenied</Code>")
+            && refusal.contains("Requests from web pages are refused"),
+        "an S3 client reads the refusal: {refusal}"
     );
     let still = client
         .head_object()
