@@ -168,16 +168,7 @@ pub fn presigned(query: Option<&str>) -> bool {
 pub fn query_credential(query: Option<&str>) -> Option<crate::wire::CredentialScope> {
     let credential = percent::query_pairs(query)
         .find_map(|(name, value)| (name == "X-Amz-Credential").then_some(value))?;
-    let mut parts = credential.split('/');
-    let access_key = parts.next()?.to_owned();
-    let _date = parts.next()?;
-    let region = parts.next()?.to_owned();
-    let service = parts.next()?.to_owned();
-    Some(crate::wire::CredentialScope {
-        access_key,
-        region,
-        service,
-    })
+    crate::wire::sigv4::parse_credential(&credential)
 }
 
 /// The longest a presigned URL may live: a week.

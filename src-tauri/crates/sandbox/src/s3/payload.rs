@@ -4,12 +4,11 @@
 //! client sent are checked — `Content-MD5`, a hex `x-amz-content-sha256`, `x-amz-checksum-*` in a
 //! header or a trailer — and the file is flushed to disk and moved into place.
 
-use std::io::Write as _;
-
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use http_body_util::BodyExt as _;
+use tokio::io::AsyncWriteExt as _;
 
 use super::blobs::Blobs;
 use super::checksum::{self, Algorithm, Checksum, Hasher, Md5};
@@ -93,7 +92,8 @@ fn requested_checksum(headers: &HeaderMap) -> Result<Option<(Algorithm, Option<S
 
 /// What is written while the body streams in.
 struct Sink {
-    file: std::fs::File,
+    /// Written through the blocking pool, so a slow disk never holds a runtime thread.
+    file: tokio::fs::File,
     md5: Md5,
     sha256: Option<sha2::Sha256>,
     checksum: Option<Hasher>,
@@ -102,7 +102,8 @@ struct Sink {
 }
 
 impl Sink {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), S3Error> {
+    /// Counts `bytes` against the limit and into the digests, before they are written.
+    fn account(&mut self, bytes: &[u8]) -> Result<(), S3Error> {
         self.size += bytes.len() as u64;
         if self.size > self.limit {
             return Err(S3Error::new(
@@ -119,8 +120,13 @@ impl Sink {
         if let Some(hasher) = &mut self.checksum {
             hasher.update(bytes);
         }
+        Ok(())
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), S3Error> {
         self.file
             .write_all(bytes)
+            .await
             .map_err(|error| S3Error::internal(format!("writing the object: {error}")))
     }
 }
@@ -136,7 +142,8 @@ pub async fn receive(
     let framing = framing(headers);
     let requested = requested_checksum(headers)?;
     let (id, path) = blobs.incoming();
-    let file = std::fs::File::create(&path)
+    let file = tokio::fs::File::create(&path)
+        .await
         .map_err(|error| S3Error::internal(format!("creating the object's file: {error}")))?;
     let mut sink = Sink {
         file,
@@ -148,7 +155,12 @@ pub async fn receive(
         size: 0,
         limit,
     };
-    let result = stream_into(body, &framing, &mut sink).await;
+    let mut result = stream_into(body, &framing, &mut sink).await;
+    if result.is_ok()
+        && let Err(error) = sink.file.flush().await
+    {
+        result = Err(S3Error::internal(format!("writing the object: {error}")));
+    }
     let outcome = result.and_then(|trailers| finish(sink, headers, &framing, requested, trailers));
     match outcome {
         Ok((size, md5, checksum)) => {
@@ -189,6 +201,8 @@ async fn stream_into(
     sink: &mut Sink,
 ) -> Result<Vec<(String, String)>, S3Error> {
     let mut decoder = matches!(framing, Framing::Chunked).then(Decoder::default);
+    // One frame's decoded data, written after the frame is decoded.
+    let mut decoded = Vec::new();
     let incomplete = |error: String| {
         S3Error::new(
             "IncompleteBody",
@@ -208,10 +222,12 @@ async fn stream_into(
                 let mut failure = None;
                 decoder
                     .feed(&bytes, |data| {
-                        sink.write(data).map_err(|error| {
+                        sink.account(data).map_err(|error| {
                             failure = Some(error);
                             super::chunked::ChunkError::Truncated
-                        })
+                        })?;
+                        decoded.extend_from_slice(data);
+                        Ok(())
                     })
                     .map_err(|error| {
                         failure.take().unwrap_or_else(|| {
@@ -220,8 +236,13 @@ async fn stream_into(
                             ))
                         })
                     })?;
+                sink.write(&decoded).await?;
+                decoded.clear();
             }
-            None => sink.write(&bytes)?,
+            None => {
+                sink.account(&bytes)?;
+                sink.write(&bytes).await?;
+            }
         }
         // The encoding says where the body ends, as S3 reads it: a client's Content-Length may
         // count more (the Rust SDK's does, for a body read from a file), and waiting for bytes

@@ -124,6 +124,11 @@ pub fn allows_anonymous(bucket: &Bucket, action: &str, resource: &str) -> bool {
     evaluation.allowed
 }
 
+/// Whether everyone may read the object `key` of `bucket` (what a website serves).
+pub fn anyone_may_read(bucket: &Bucket, key: &str) -> bool {
+    allows_anonymous(bucket, "s3:GetObject", &format!("{}/{key}", bucket.arn()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,12 +133,7 @@ impl Site<'_> {
     fn readable(&self, key: &str) -> bool {
         let buckets = self.s3.lock();
         buckets.get(self.bucket).is_some_and(|bucket| {
-            bucket.objects.contains_key(key)
-                && super::policy::allows_anonymous(
-                    bucket,
-                    "s3:GetObject",
-                    &format!("arn:aws:s3:::{}/{key}", self.bucket),
-                )
+            bucket.objects.contains_key(key) && super::policy::anyone_may_read(bucket, key)
         })
     }
 
@@ -150,11 +145,7 @@ impl Site<'_> {
             let bucket = buckets
                 .get(self.bucket)
                 .ok_or_else(|| S3Error::no_such_bucket(self.bucket))?;
-            let allowed = super::policy::allows_anonymous(
-                bucket,
-                "s3:GetObject",
-                &format!("arn:aws:s3:::{}/{key}", self.bucket),
-            );
+            let allowed = super::policy::anyone_may_read(bucket, key);
             if allowed
                 && let Some(location) = bucket
                     .objects

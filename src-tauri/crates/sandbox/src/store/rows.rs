@@ -246,35 +246,17 @@ pub(super) fn apply(connection: &Connection, mutation: &Mutation) -> rusqlite::R
             bucket,
             key,
             definition,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO s3_objects (bucket, key, definition) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (bucket, key) DO UPDATE SET definition = excluded.definition",
-                )?
-                .execute(params![bucket, key, definition])?;
-        }
+        } => put_in_bucket(connection, "s3_objects", "key", bucket, key, definition)?,
         Mutation::DeleteObject { bucket, key } => {
-            connection
-                .prepare_cached("DELETE FROM s3_objects WHERE bucket = ?1 AND key = ?2")?
-                .execute(params![bucket, key])?;
+            delete_in_bucket(connection, "s3_objects", "key", bucket, key)?;
         }
         Mutation::PutUpload {
             bucket,
             id,
             definition,
-        } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO s3_uploads (bucket, id, definition) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (bucket, id) DO UPDATE SET definition = excluded.definition",
-                )?
-                .execute(params![bucket, id, definition])?;
-        }
+        } => put_in_bucket(connection, "s3_uploads", "id", bucket, id, definition)?,
         Mutation::DeleteUpload { bucket, id } => {
-            connection
-                .prepare_cached("DELETE FROM s3_uploads WHERE bucket = ?1 AND id = ?2")?
-                .execute(params![bucket, id])?;
+            delete_in_bucket(connection, "s3_uploads", "id", bucket, id)?;
         }
         Mutation::AppendLogEvents {
             scope,
@@ -444,6 +426,39 @@ fn put_definition(
              ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition"
         ))?
         .execute(params![account, region, name, definition])?;
+    Ok(())
+}
+
+/// Creates or replaces a row kept by bucket (`s3_objects` by `key`, `s3_uploads` by `id`).
+fn put_in_bucket(
+    connection: &Connection,
+    table: &'static str,
+    name_column: &'static str,
+    bucket: &str,
+    name: &str,
+    definition: &str,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO {table} (bucket, {name_column}, definition) VALUES (?1, ?2, ?3)
+             ON CONFLICT (bucket, {name_column}) DO UPDATE SET definition = excluded.definition"
+        ))?
+        .execute(params![bucket, name, definition])?;
+    Ok(())
+}
+
+fn delete_in_bucket(
+    connection: &Connection,
+    table: &'static str,
+    name_column: &'static str,
+    bucket: &str,
+    name: &str,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(&format!(
+            "DELETE FROM {table} WHERE bucket = ?1 AND {name_column} = ?2"
+        ))?
+        .execute(params![bucket, name])?;
     Ok(())
 }
 

@@ -20,12 +20,18 @@ pub fn credential_scope(headers: &HeaderMap) -> Option<CredentialScope> {
     let credential = authorization
         .split([',', ' '])
         .find_map(|part| part.trim().strip_prefix("Credential="))?;
+    parse_credential(credential).filter(|scope| !scope.region.is_empty())
+}
+
+/// A SigV4 credential, `AKID/DATE/REGION/SERVICE/aws4_request` — from an `Authorization`
+/// header or a presigned URL's `X-Amz-Credential` — read for its key, region and service.
+pub fn parse_credential(credential: &str) -> Option<CredentialScope> {
     let mut parts = credential.split('/');
     let access_key = parts.next()?.to_owned();
     let _date = parts.next()?;
     let region = parts.next()?.to_owned();
     let service = parts.next()?.to_owned();
-    (!region.is_empty()).then_some(CredentialScope {
+    Some(CredentialScope {
         access_key,
         region,
         service,

@@ -10,7 +10,7 @@ use crate::s3::checksum::Checksum;
 use crate::s3::error::S3Error;
 use crate::s3::http::{Reply, ReplyBody, S3Request};
 use crate::s3::model::Object;
-use crate::s3::payload::{self, MAX_SINGLE_PUT, Received};
+use crate::s3::payload::{self, MAX_SINGLE_PUT};
 use crate::s3::xml;
 use crate::store::Mutation;
 
@@ -146,7 +146,7 @@ pub async fn put(
         tags: attributes.tags,
         parts: None,
     };
-    store_object(s3, request, bucket, key, object, &received).await?;
+    store_object(s3, request, bucket, key, object).await?;
     let mut reply = Reply::empty(StatusCode::OK)
         .header("etag", etag)
         .header("x-amz-server-side-encryption", "AES256");
@@ -166,8 +166,8 @@ pub async fn store_object(
     bucket: &str,
     key: &str,
     object: Object,
-    received: &Received,
 ) -> Result<(), S3Error> {
+    let blob = object.blob.clone();
     let stored = {
         let mut buckets = s3.lock();
         match buckets.get_mut(bucket) {
@@ -189,7 +189,7 @@ pub async fn store_object(
     let (commit, replaced) = match stored {
         Ok(stored) => stored,
         Err(error) => {
-            s3.blobs.remove([received.blob.clone()]);
+            s3.blobs.remove([blob]);
             return Err(error);
         }
     };
@@ -561,7 +561,7 @@ pub async fn copy(
     let now = crate::clock::now_millis();
     let mut object = Object {
         last_modified: now,
-        blob: blob.clone(),
+        blob,
         ..source_object
     };
     if let Some(attributes) = replaced {
@@ -571,13 +571,7 @@ pub async fn copy(
         object.tags = attributes.tags;
     }
     let etag = object.etag.clone();
-    let received = Received {
-        blob,
-        size: object.size,
-        md5: [0; 16],
-        checksum: None,
-    };
-    store_object(s3, request, bucket, key, object, &received).await?;
+    store_object(s3, request, bucket, key, object).await?;
     Ok(Reply::xml(xml::document("CopyObjectResult", |xml| {
         xml.text("LastModified", &timestamp(now));
         xml.text("ETag", &etag);
